@@ -1,0 +1,149 @@
+import { asList, cloudConfigOf, ref, resource, resources, statements, synthLab } from "./helpers/synth";
+
+describe("the lab topology (default settings)", () => {
+  const { json } = synthLab();
+  const streams = resources(json, "aws_kinesis_firehose_delivery_stream");
+  const keyOf = (name: string) => Object.entries(streams).find(([, s]) => s.name === name)![0];
+  const sourceArn = ref("aws_kinesis_firehose_delivery_stream", keyOf("Source"), "arn");
+  const destinationArn = ref("aws_kinesis_firehose_delivery_stream", keyOf("Destination"), "arn");
+  const app = resource(json, "aws_kinesis_analytics_application").body;
+
+  it("has the lab's two streams into one bucket, under source/ and destination/, buffered 1 MiB / 60 s", () => {
+    const bucketArn = ref("aws_s3_bucket", resource(json, "aws_s3_bucket").key, "arn");
+    const shape = Object.values(streams).map((s: any) => ({
+      name: s.name,
+      bucket: s.extended_s3_configuration.bucket_arn,
+      prefix: s.extended_s3_configuration.prefix,
+      buffer: [s.extended_s3_configuration.buffering_size, s.extended_s3_configuration.buffering_interval],
+    }));
+    expect(shape).toEqual(
+      expect.arrayContaining([
+        { name: "Source", bucket: bucketArn, prefix: "source/", buffer: [1, 60] },
+        { name: "Destination", bucket: bucketArn, prefix: "destination/", buffer: [1, 60] },
+      ]),
+    );
+    expect(shape).toHaveLength(2);
+  });
+
+  it("wires the application's input to Source and its output to Destination", () => {
+    expect(app.name).toBe("StreamApplication");
+    expect(app.inputs.kinesis_firehose.resource_arn).toBe(sourceArn);
+    expect(app.inputs.name_prefix).toBe("SOURCE_SQL_STREAM");
+    expect(app.outputs).toEqual([expect.objectContaining({ name: "DESTINATION_SQL_BASIC_STREAM", kinesis_firehose: expect.objectContaining({ resource_arn: destinationArn }) })]);
+    expect(app.outputs[0].schema.record_format_type).toBe("JSON");
+  });
+
+  it("gives the application the lab's eleven columns with the lab's types", () => {
+    expect(app.inputs.schema.record_columns.map((c: any) => `${c.name} ${c.sql_type} ${c.mapping}`)).toEqual([
+      "Region VARCHAR(16) $.Region",
+      "Business VARCHAR(32) $.Business",
+      "Name VARCHAR(16) $.Name",
+      "Status VARCHAR(16) $.Status",
+      "RiskCategory VARCHAR(64) $.RiskCategory",
+      "RiskSubCategory VARCHAR(64) $.RiskSubCategory",
+      "DiscoveryDate DATE $.DiscoveryDate",
+      "OccurrenceStartDate DATE $.OccurrenceStartDate",
+      "NetLoss DOUBLE $.NetLoss",
+      "RecoveryAmount DOUBLE $.RecoveryAmount",
+      "EstimatedGrossLoss DOUBLE $.EstimatedGrossLoss",
+    ]);
+  });
+
+  it("runs the lab's SQL with its quote fixed", () => {
+    expect(app.code).toContain('FROM "SOURCE_SQL_STREAM_001";');
+    expect(app.code).toContain('INSERT INTO "DESTINATION_SQL_BASIC_STREAM"');
+    expect((app.code.match(/"/g) ?? []).length % 2).toBe(0);
+  });
+
+  it("lets the generator put records to exactly the source stream", () => {
+    const role = resource(json, "aws_iam_role", "generator");
+    const policy = Object.values(resources(json, "aws_iam_role_policy")).find((p) => p.role === ref("aws_iam_role", role.key, "id"))!;
+    const firehose = statements(policy.policy).filter((s) => asList(s.Action).some((a) => a.startsWith("firehose:")));
+    expect(firehose.map((s) => [asList(s.Action), asList(s.Resource)])).toEqual([[["firehose:PutRecord", "firehose:PutRecordBatch"], [sourceArn]]]);
+  });
+
+  it("tells the generator to send to the source stream in the stack's region", () => {
+    const { config } = cloudConfigOf(resource(json, "aws_launch_template").body.user_data);
+    const env = config.write_files.find((f: any) => f.path === "/etc/lab-generator.env").content;
+    expect(env).toBe("LAB_STREAM=Source\nLAB_REGION=us-east-1\nLAB_RATE=1\n");
+  });
+
+  it("tags everything through the provider's default tags, in the lab's region", () => {
+    expect(json.provider!.aws).toEqual([
+      { region: "us-east-1", default_tags: [{ tags: { Project: "streaming-ingestion-lab", Stack: "streaming-lab", ManagedBy: "cdktf" } }] },
+    ]);
+  });
+
+  it("keeps state in a local file next to the project, by a relative path", () => {
+    expect(json.terraform!.backend).toEqual({ local: { path: "../../../terraform.streaming-lab.tfstate" } });
+  });
+
+  it("uses no data source that would call AWS at plan time", () => {
+    expect(json.data ?? {}).toEqual({});
+  });
+
+  it("creates the resources of the lab and nothing else", () => {
+    const counts = Object.fromEntries(Object.entries(json.resource).map(([type, r]) => [type, Object.keys(r).length]));
+    expect(counts).toEqual({
+      aws_s3_bucket: 1,
+      aws_s3_bucket_server_side_encryption_configuration: 1,
+      aws_s3_bucket_public_access_block: 1,
+      aws_s3_bucket_ownership_controls: 1,
+      aws_s3_bucket_versioning: 1,
+      aws_s3_bucket_policy: 1,
+      aws_s3_bucket_lifecycle_configuration: 1,
+      aws_kinesis_firehose_delivery_stream: 2,
+      aws_kinesis_analytics_application: 1,
+      aws_cloudwatch_log_group: 4,
+      aws_cloudwatch_log_stream: 3,
+      aws_iam_role: 5,
+      aws_iam_role_policy: 5,
+      aws_iam_instance_profile: 1,
+      aws_vpc: 1,
+      aws_default_security_group: 1,
+      aws_subnet: 1,
+      aws_internet_gateway: 1,
+      aws_route_table: 1,
+      aws_route_table_association: 1,
+      aws_flow_log: 1,
+      aws_security_group: 1,
+      aws_vpc_security_group_egress_rule: 1,
+      aws_launch_template: 1,
+      aws_instance: 1,
+    });
+  });
+});
+
+describe("the lab topology with settings changed", () => {
+  const { json } = synthLab({
+    LAB_SOURCE_STREAM_NAME: "Events",
+    LAB_DESTINATION_STREAM_NAME: "Processed",
+    LAB_APPLICATION_NAME: "LossEvents",
+    LAB_SOURCE_PREFIX: "raw/",
+    LAB_DESTINATION_PREFIX: "processed/",
+    LAB_BUFFER_SIZE_MIB: "64",
+    LAB_BUFFER_INTERVAL_SECONDS: "900",
+    LAB_REGION: "eu-west-1",
+    LAB_GENERATOR_RATE: "25",
+    LAB_INSTANCE_TYPE: "t4g.nano",
+  });
+  const streams = Object.values(resources(json, "aws_kinesis_firehose_delivery_stream")) as any[];
+
+  it("renames the streams, prefixes and application", () => {
+    const shape = streams.map((s) => [s.name, s.extended_s3_configuration.prefix, s.extended_s3_configuration.buffering_size, s.extended_s3_configuration.buffering_interval]);
+    expect(shape.sort()).toEqual([
+      ["Events", "raw/", 64, 900],
+      ["Processed", "processed/", 64, 900],
+    ]);
+    expect(resource(json, "aws_kinesis_analytics_application").body.name).toBe("LossEvents");
+  });
+
+  it("points the generator at the renamed stream, in the new region, at the new rate and size", () => {
+    const template = resource(json, "aws_launch_template").body;
+    const { config } = cloudConfigOf(template.user_data);
+    expect(config.write_files.find((f: any) => f.path === "/etc/lab-generator.env").content).toBe("LAB_STREAM=Events\nLAB_REGION=eu-west-1\nLAB_RATE=25\n");
+    expect(template.instance_type).toBe("t4g.nano");
+    expect(json.provider!.aws).toEqual([expect.objectContaining({ region: "eu-west-1" })]);
+    expect(resource(json, "aws_subnet").body.availability_zone).toBe("eu-west-1a");
+  });
+});

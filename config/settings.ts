@@ -1,0 +1,326 @@
+/**
+ * The lab's settings: one table of every knob, with its default, its `cdktf.json` context key and
+ * its environment variable. Precedence: environment > `cdktf.json` context > default.
+ *
+ * Every value is parsed and checked here, before any construct exists, so a bad value stops synth
+ * with a message naming the setting, the value and what is allowed; Terraform never sees it.
+ */
+import {
+  ANALYTICS_APPLICATION_NAME,
+  ANALYTICS_APPLICATION_NAME_RULE,
+  COMPRESSION_FORMATS,
+  CompressionFormat,
+  FIREHOSE_BUFFER_INTERVAL_SECONDS,
+  FIREHOSE_BUFFER_SIZE_MIB,
+  FIREHOSE_STREAM_NAME,
+  FIREHOSE_STREAM_NAME_RULE,
+  LOG_RETENTION_DAYS,
+  S3_PREFIX,
+  S3_PREFIX_RULE,
+} from "../constructs/aws-limits";
+import { AWS_REGIONS } from "./aws-regions";
+
+/** Thrown when one or more settings are invalid; `problems` holds one line per bad setting. */
+export class SettingsError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid lab settings:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "SettingsError";
+  }
+}
+
+/** EC2 instance types look like `t3.micro`, `m7g.large`, `c6in.2xlarge`. */
+const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
+/** S3 bucket names (general purpose): 3-63 characters, lower case, digits, dots and hyphens. */
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+/** Stack names: used in resource names, so short and DNS-safe. */
+const STACK_NAME = /^[a-z][a-z0-9-]{0,39}$/;
+
+export interface LabSettings {
+  /** Name of the Terraform stack (and prefix of resource names). */
+  readonly stackName: string;
+  /** AWS region everything is created in. */
+  readonly region: string;
+  /** Availability zone of the generator's subnet. */
+  readonly availabilityZone: string;
+  /** Exact bucket name, or undefined to let Terraform generate a unique one from a prefix. */
+  readonly bucketName: string | undefined;
+  /** Days after which delivered objects expire (0: never). */
+  readonly objectExpirationDays: number;
+  /** Whether destroy deletes the bucket with its objects. */
+  readonly bucketForceDestroy: boolean;
+  readonly sourceStreamName: string;
+  readonly destinationStreamName: string;
+  readonly applicationName: string;
+  readonly sourcePrefix: string;
+  readonly destinationPrefix: string;
+  readonly bufferSizeMiB: number;
+  readonly bufferIntervalSeconds: number;
+  readonly compression: CompressionFormat;
+  readonly logRetentionDays: number;
+  /** Records per second the generator sends. */
+  readonly generatorRate: number;
+  readonly instanceType: string;
+  /** CIDR block of the generator's own VPC. */
+  readonly vpcCidr: string;
+}
+
+type Raw = string | number | boolean;
+
+interface SettingSpec<K extends keyof LabSettings> {
+  key: K;
+  env: string;
+  /** What the setting means, for error messages and the README. */
+  description: string;
+  /** The default, possibly derived from settings parsed before this one. */
+  default: (earlier: Partial<LabSettings>) => LabSettings[K];
+  /** Parses a raw value; returns the value or a string saying what is allowed. */
+  parse: (raw: string, earlier: Partial<LabSettings>) => LabSettings[K] | Invalid;
+}
+
+/** A parse failure: what is allowed. */
+class Invalid {
+  constructor(readonly allowed: string) {}
+}
+
+function integer({ min, max }: { min: number; max: number }) {
+  return (raw: string): number | Invalid => {
+    const allowed = `an integer from ${min} to ${max}`;
+    if (!/^-?\d+$/.test(raw.trim())) return new Invalid(allowed);
+    const n = Number(raw);
+    return n >= min && n <= max ? n : new Invalid(allowed);
+  };
+}
+
+function matching(pattern: RegExp, allowed: string) {
+  return (raw: string): string | Invalid => (pattern.test(raw) ? raw : new Invalid(allowed));
+}
+
+function oneOf<T extends string | number>(values: readonly T[]) {
+  return (raw: string): T | Invalid => {
+    const found = values.find((v) => String(v) === raw.trim());
+    return found !== undefined ? found : new Invalid(`one of ${values.join(", ")}`);
+  };
+}
+
+const prefix = matching(S3_PREFIX, S3_PREFIX_RULE);
+
+function cidr(raw: string): string | Invalid {
+  const allowed = "an IPv4 CIDR block from /16 to /28 (AWS's VPC limits), e.g. 10.20.0.0/24";
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(raw);
+  if (!m) return new Invalid(allowed);
+  const octets = m.slice(1, 5).map(Number);
+  const bits = Number(m[5]);
+  if (octets.some((o) => o > 255) || bits < 16 || bits > 28) return new Invalid(allowed);
+  const address = octets.reduce((acc, o) => acc * 256 + o, 0);
+  if (address % 2 ** (32 - bits) !== 0) {
+    return new Invalid(`${allowed}; the address must be the network address (host bits zero)`);
+  }
+  return raw;
+}
+
+function rate(raw: string): number | Invalid {
+  const allowed = "a number of records per second greater than 0 and at most 1000";
+  if (!/^\d+(\.\d+)?$/.test(raw.trim())) return new Invalid(allowed);
+  const n = Number(raw);
+  return n > 0 && n <= 1000 ? n : new Invalid(allowed);
+}
+
+function spec<K extends keyof LabSettings>(s: SettingSpec<K>): SettingSpec<K> {
+  return s;
+}
+
+/** Every setting, in the order they are parsed (later defaults may depend on earlier values). */
+export const SETTINGS = [
+  spec({
+    key: "stackName",
+    env: "LAB_STACK_NAME",
+    description: "Terraform stack name; also the prefix of resource names",
+    default: () => "streaming-lab",
+    parse: matching(STACK_NAME, "1-40 characters: a lower-case letter, then lower-case letters, digits, '-'"),
+  }),
+  spec({
+    key: "region",
+    env: "LAB_REGION",
+    description: "AWS region",
+    default: () => "us-east-1",
+    parse: (raw) => (AWS_REGIONS.includes(raw) ? raw : new Invalid(`a known AWS region (${AWS_REGIONS.join(", ")})`)),
+  }),
+  spec({
+    key: "availabilityZone",
+    env: "LAB_AVAILABILITY_ZONE",
+    description: "availability zone of the generator's subnet",
+    default: (s) => `${s.region}a`,
+    parse: (raw, s) =>
+      new RegExp(`^${s.region}[a-z]$`).test(raw) ? raw : new Invalid(`a zone of ${s.region}: ${s.region}a, ${s.region}b, ...`),
+  }),
+  spec({
+    key: "bucketName",
+    env: "LAB_BUCKET_NAME",
+    description: "exact bucket name (default: generated, unique, starting with the stack name)",
+    default: () => undefined,
+    parse: (raw) =>
+      BUCKET_NAME.test(raw) && !raw.includes("..") && !/^\d+\.\d+\.\d+\.\d+$/.test(raw)
+        ? raw
+        : new Invalid("an S3 bucket name: 3-63 characters of a-z, 0-9, '.', '-', starting and ending with a letter or digit"),
+  }),
+  spec({
+    key: "objectExpirationDays",
+    env: "LAB_OBJECT_EXPIRATION_DAYS",
+    description: "days after which delivered objects expire; 0 keeps them",
+    default: () => 30,
+    parse: integer({ min: 0, max: 3650 }),
+  }),
+  spec({
+    key: "bucketForceDestroy",
+    env: "LAB_BUCKET_FORCE_DESTROY",
+    description: "whether destroy also deletes every object (and version) in the bucket",
+    default: () => false,
+    parse: (raw) => (raw === "true" ? true : raw === "false" ? false : new Invalid("true or false")),
+  }),
+  spec({
+    key: "sourceStreamName",
+    env: "LAB_SOURCE_STREAM_NAME",
+    description: "name of the delivery stream the generator writes to",
+    default: () => "Source",
+    parse: matching(FIREHOSE_STREAM_NAME, FIREHOSE_STREAM_NAME_RULE),
+  }),
+  spec({
+    key: "destinationStreamName",
+    env: "LAB_DESTINATION_STREAM_NAME",
+    description: "name of the delivery stream the analytics output goes to",
+    default: () => "Destination",
+    parse: (raw, s) => {
+      if (!FIREHOSE_STREAM_NAME.test(raw)) return new Invalid(FIREHOSE_STREAM_NAME_RULE);
+      return raw === s.sourceStreamName ? new Invalid(`a name other than the source stream's (${raw})`) : raw;
+    },
+  }),
+  spec({
+    key: "applicationName",
+    env: "LAB_APPLICATION_NAME",
+    description: "name of the SQL analytics application",
+    default: () => "StreamApplication",
+    parse: matching(ANALYTICS_APPLICATION_NAME, ANALYTICS_APPLICATION_NAME_RULE),
+  }),
+  spec({
+    key: "sourcePrefix",
+    env: "LAB_SOURCE_PREFIX",
+    description: "S3 key prefix of the raw records",
+    default: () => "source/",
+    parse: prefix,
+  }),
+  spec({
+    key: "destinationPrefix",
+    env: "LAB_DESTINATION_PREFIX",
+    description: "S3 key prefix of the analytics output",
+    default: () => "destination/",
+    parse: (raw, s) => {
+      const parsed = prefix(raw);
+      if (parsed instanceof Invalid) return parsed;
+      const other = s.sourcePrefix ?? "";
+      // Overlapping prefixes would mix raw and processed objects (and loop a trigger on source/).
+      return raw.startsWith(other) || other.startsWith(raw)
+        ? new Invalid(`a prefix that neither contains nor is contained in the source prefix (${other})`)
+        : raw;
+    },
+  }),
+  spec({
+    key: "bufferSizeMiB",
+    env: "LAB_BUFFER_SIZE_MIB",
+    description: "Firehose buffer size in MiB (both streams)",
+    default: () => 1,
+    parse: integer(FIREHOSE_BUFFER_SIZE_MIB),
+  }),
+  spec({
+    key: "bufferIntervalSeconds",
+    env: "LAB_BUFFER_INTERVAL_SECONDS",
+    description: "Firehose buffer interval in seconds (both streams)",
+    default: () => 60,
+    parse: integer(FIREHOSE_BUFFER_INTERVAL_SECONDS),
+  }),
+  spec({
+    key: "compression",
+    env: "LAB_COMPRESSION",
+    description: "compression of delivered S3 objects",
+    default: () => "UNCOMPRESSED" as CompressionFormat,
+    parse: oneOf(COMPRESSION_FORMATS),
+  }),
+  spec({
+    key: "logRetentionDays",
+    env: "LAB_LOG_RETENTION_DAYS",
+    description: "retention of every CloudWatch log group, in days",
+    default: () => 14,
+    parse: oneOf(LOG_RETENTION_DAYS),
+  }),
+  spec({
+    key: "generatorRate",
+    env: "LAB_GENERATOR_RATE",
+    description: "records per second the generator sends",
+    default: () => 1,
+    parse: rate,
+  }),
+  spec({
+    key: "instanceType",
+    env: "LAB_INSTANCE_TYPE",
+    description: "EC2 instance type of the generator",
+    default: () => "t3.micro",
+    parse: matching(INSTANCE_TYPE, "an EC2 instance type such as t3.micro"),
+  }),
+  spec({
+    key: "vpcCidr",
+    env: "LAB_VPC_CIDR",
+    description: "CIDR block of the generator's VPC",
+    default: () => "10.20.0.0/24",
+    parse: cidr,
+  }),
+] as const;
+
+export interface SettingsSources {
+  /** Environment variables (default: none). */
+  env?: Record<string, string | undefined>;
+  /** `cdktf.json` context values, keyed by the settings' camelCase names (default: none). */
+  context?: Record<string, unknown>;
+}
+
+/**
+ * Resolves every setting from the environment, then the context, then its default, and checks
+ * each. Throws a SettingsError listing every bad value (not only the first).
+ */
+export function resolveSettings(sources: SettingsSources = {}): LabSettings {
+  const env = sources.env ?? {};
+  const context = sources.context ?? {};
+  const known = new Set<string>(SETTINGS.map((s) => s.key));
+  const problems = Object.keys(context)
+    .filter((k) => !known.has(k))
+    .map((k) => `cdktf.json context key "${k}" is not a setting; known keys: ${[...known].join(", ")}`);
+
+  const resolved: Partial<Record<keyof LabSettings, unknown>> = {};
+  for (const s of SETTINGS as readonly SettingSpec<keyof LabSettings>[]) {
+    const fromEnv = env[s.env];
+    const fromContext = context[s.key];
+    let raw: Raw | undefined;
+    let origin: string;
+    if (fromEnv !== undefined && fromEnv !== "") {
+      raw = fromEnv;
+      origin = s.env;
+    } else if (fromContext !== undefined && fromContext !== null) {
+      raw = fromContext as Raw;
+      origin = `cdktf.json context "${s.key}"`;
+    } else {
+      resolved[s.key] = s.default(resolved as Partial<LabSettings>);
+      continue;
+    }
+    if (!["string", "number", "boolean"].includes(typeof raw)) {
+      problems.push(`${origin} = ${JSON.stringify(raw)}: expected a string or number (${s.description})`);
+      continue;
+    }
+    const value = s.parse(String(raw), resolved as Partial<LabSettings>);
+    if (value instanceof Invalid) {
+      problems.push(`${origin} = ${JSON.stringify(String(raw))} is not allowed: ${s.description} must be ${value.allowed}`);
+      resolved[s.key] = s.default(resolved as Partial<LabSettings>);
+    } else {
+      resolved[s.key] = value;
+    }
+  }
+  if (problems.length > 0) throw new SettingsError(problems);
+  return resolved as unknown as LabSettings;
+}

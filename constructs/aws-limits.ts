@@ -1,0 +1,45 @@
+/**
+ * Service limits and name rules the constructs and the settings both check, so a bad value is
+ * refused at synth with the same rule AWS would apply at deploy time.
+ */
+
+/** Firehose: buffer size 1-128 MiB, buffer interval 0-900 s. */
+export const FIREHOSE_BUFFER_SIZE_MIB = { min: 1, max: 128 } as const;
+export const FIREHOSE_BUFFER_INTERVAL_SECONDS = { min: 0, max: 900 } as const;
+/** Firehose delivery stream names: 1-64 characters of [a-zA-Z0-9_.-]. */
+export const FIREHOSE_STREAM_NAME = /^[a-zA-Z0-9_.-]{1,64}$/;
+export const FIREHOSE_STREAM_NAME_RULE = "1-64 characters of a-z, A-Z, 0-9, '_', '.', '-'";
+/** Firehose S3 compression formats. */
+export const COMPRESSION_FORMATS = ["UNCOMPRESSED", "GZIP", "ZIP", "Snappy", "HADOOP_SNAPPY"] as const;
+export type CompressionFormat = (typeof COMPRESSION_FORMATS)[number];
+
+/** Kinesis Data Analytics application names: 1-128 characters of [a-zA-Z0-9_.-]. */
+export const ANALYTICS_APPLICATION_NAME = /^[a-zA-Z0-9_.-]{1,128}$/;
+export const ANALYTICS_APPLICATION_NAME_RULE = "1-128 characters of a-z, A-Z, 0-9, '_', '.', '-'";
+/** Kinesis Data Analytics application code: at most 100 KiB (102,400 bytes). */
+export const ANALYTICS_CODE_MAX_BYTES = 102_400;
+
+/** CloudWatch Logs accepts only these retention periods (days). */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
+  3653,
+] as const;
+
+/** S3 key prefixes as this project uses them: a folder, ending with '/'. */
+export const S3_PREFIX = /^(?!\/)(?!.*\/\/)[a-zA-Z0-9!_.*'()\-/]{1,512}\/$/;
+export const S3_PREFIX_RULE =
+  "an S3 key prefix ending with '/', not starting with '/', without '//', of letters, digits and !_.*'()-/";
+
+/** EC2 user data: at most 16 KB after base64 decoding. */
+export const EC2_USER_DATA_MAX_BYTES = 16_384;
+
+/** Throws an error naming the property, the value and what is allowed. */
+export function requireValid(construct: string, prop: string, value: unknown, ok: boolean, allowed: string): void {
+  if (!ok) {
+    throw new Error(`${construct}: ${prop} = ${JSON.stringify(value)} is not allowed; it must be ${allowed}`);
+  }
+}
+
+export function isIntegerIn(value: number, range: { min: number; max: number }): boolean {
+  return Number.isInteger(value) && value >= range.min && value <= range.max;
+}

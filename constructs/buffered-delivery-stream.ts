@@ -1,0 +1,146 @@
+import { Construct } from "constructs";
+import { KinesisFirehoseDeliveryStream } from "@cdktf/provider-aws/lib/kinesis-firehose-delivery-stream";
+import {
+  COMPRESSION_FORMATS,
+  CompressionFormat,
+  FIREHOSE_BUFFER_INTERVAL_SECONDS,
+  FIREHOSE_BUFFER_SIZE_MIB,
+  FIREHOSE_STREAM_NAME,
+  FIREHOSE_STREAM_NAME_RULE,
+  isIntegerIn,
+  requireValid,
+  S3_PREFIX,
+  S3_PREFIX_RULE,
+} from "./aws-limits";
+import { LabBucket } from "./lab-bucket";
+import { physicalName } from "./physical-name";
+import { PolicyStatement, staticPrefix } from "./policy-document";
+import { ServiceLog } from "./service-log";
+import { ServiceRole } from "./service-role";
+
+export interface BufferedDeliveryStreamProps {
+  /** Delivery stream name: 1-64 characters of [a-zA-Z0-9_.-]. */
+  readonly name: string;
+  /** Where the records land. */
+  readonly bucket: LabBucket;
+  /** Key prefix of delivered objects, ending with '/'; Firehose appends `YYYY/MM/dd/HH/`. */
+  readonly prefix: string;
+  /**
+   * Key prefix of records Firehose could not deliver or process.
+   * @default `errors/<prefix>!{firehose:error-output-type}/`
+   */
+  readonly errorOutputPrefix?: string;
+  /**
+   * Buffer size in MiB (1-128): an object is written when this much has arrived...
+   * @default 5
+   */
+  readonly bufferSizeMiB?: number;
+  /**
+   * ...or when this many seconds (0-900) have passed, whichever comes first.
+   * @default 300
+   */
+  readonly bufferIntervalSeconds?: number;
+  /**
+   * Compression of delivered objects.
+   * @default "UNCOMPRESSED"
+   */
+  readonly compression?: CompressionFormat;
+  /**
+   * Retention of the delivery-error log group, in days.
+   * @default 14
+   */
+  readonly logRetentionDays?: number;
+  /**
+   * Prefix of the IAM role's name.
+   * @default - the stream name
+   */
+  readonly roleNamePrefix?: string;
+}
+
+/**
+ * A Firehose delivery stream (direct PUT) that buffers records into S3 under a prefix, with
+ * server-side encryption, delivery errors logged to its own log group, and its own IAM role that
+ * may only write to that bucket's prefixes and that log stream.
+ */
+export class BufferedDeliveryStream extends Construct {
+  readonly stream: KinesisFirehoseDeliveryStream;
+  readonly role: ServiceRole;
+  readonly log: ServiceLog;
+  readonly name: string;
+  readonly arn: string;
+  readonly prefix: string;
+  readonly errorOutputPrefix: string;
+
+  constructor(scope: Construct, id: string, props: BufferedDeliveryStreamProps) {
+    super(scope, id);
+    const what = `BufferedDeliveryStream ${props.name}`;
+    const bufferSizeMiB = props.bufferSizeMiB ?? 5;
+    const bufferIntervalSeconds = props.bufferIntervalSeconds ?? 300;
+    const compression = props.compression ?? "UNCOMPRESSED";
+    const errorOutputPrefix = props.errorOutputPrefix ?? `errors/${props.prefix}!{firehose:error-output-type}/`;
+    requireValid(what, "name", props.name, FIREHOSE_STREAM_NAME.test(props.name), FIREHOSE_STREAM_NAME_RULE);
+    requireValid(what, "prefix", props.prefix, S3_PREFIX.test(props.prefix), S3_PREFIX_RULE);
+    requireValid(what, "errorOutputPrefix", errorOutputPrefix,
+      errorOutputPrefix.endsWith("/") && !errorOutputPrefix.startsWith(props.prefix) && !props.prefix.startsWith(staticPrefix(errorOutputPrefix)),
+      `a prefix ending with '/' that does not overlap the data prefix ${props.prefix}`);
+    requireValid(what, "bufferSizeMiB", bufferSizeMiB, isIntegerIn(bufferSizeMiB, FIREHOSE_BUFFER_SIZE_MIB), "an integer from 1 to 128");
+    requireValid(what, "bufferIntervalSeconds", bufferIntervalSeconds, isIntegerIn(bufferIntervalSeconds, FIREHOSE_BUFFER_INTERVAL_SECONDS), "an integer from 0 to 900");
+    requireValid(what, "compression", compression, COMPRESSION_FORMATS.includes(compression), `one of ${COMPRESSION_FORMATS.join(", ")}`);
+
+    this.prefix = props.prefix;
+    this.errorOutputPrefix = errorOutputPrefix;
+    this.log = new ServiceLog(this, "log", {
+      groupName: `/aws/kinesisfirehose/${props.name}`,
+      streamName: "DestinationDelivery",
+      retentionDays: props.logRetentionDays,
+    });
+    this.role = new ServiceRole(this, "role", {
+      name: physicalName([props.roleNamePrefix ?? props.name, "firehose"], 64),
+      service: "firehose.amazonaws.com",
+      description: `Lets delivery stream ${props.name} write to ${props.prefix} of its bucket and log its errors`,
+      statements: [
+        {
+          sid: "FindBucket",
+          actions: ["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"],
+          resources: [props.bucket.arn],
+        },
+        {
+          sid: "WriteObjectsUnderPrefixes",
+          actions: ["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"],
+          resources: [props.bucket.objectsArn(props.prefix), props.bucket.objectsArn(staticPrefix(errorOutputPrefix))],
+        },
+        this.log.allowPutLogEvents(),
+      ],
+    });
+
+    this.stream = new KinesisFirehoseDeliveryStream(this, "stream", {
+      name: props.name,
+      destination: "extended_s3",
+      serverSideEncryption: { enabled: true, keyType: "AWS_OWNED_CMK" },
+      extendedS3Configuration: {
+        bucketArn: props.bucket.arn,
+        roleArn: this.role.arn,
+        prefix: props.prefix,
+        errorOutputPrefix,
+        bufferingSize: bufferSizeMiB,
+        bufferingInterval: bufferIntervalSeconds,
+        compressionFormat: compression,
+        cloudwatchLoggingOptions: {
+          enabled: true,
+          logGroupName: this.log.group.name,
+          logStreamName: this.log.stream.name,
+        },
+      },
+      // Firehose checks its role's access when the stream is created.
+      dependsOn: [this.role.policy],
+    });
+    // The literal name, not a reference: it is baked into the generator's user data.
+    this.name = props.name;
+    this.arn = this.stream.arn;
+  }
+
+  /** Lets a producer put records into this stream, and nothing else. */
+  allowPutRecords(): PolicyStatement {
+    return { sid: "PutRecords", actions: ["firehose:PutRecord", "firehose:PutRecordBatch"], resources: [this.arn] };
+  }
+}

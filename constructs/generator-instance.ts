@@ -1,0 +1,157 @@
+import { Token } from "cdktf";
+import { Construct } from "constructs";
+import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
+import { Instance } from "@cdktf/provider-aws/lib/instance";
+import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
+import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
+import { renderCloudConfig } from "../userdata/cloud-config";
+import { EC2_USER_DATA_MAX_BYTES, requireValid } from "./aws-limits";
+import { LabNetwork } from "./lab-network";
+import { physicalName } from "./physical-name";
+import { PolicyStatement } from "./policy-document";
+import { ServiceRole } from "./service-role";
+
+/** A stream the generator can send to. */
+export interface GeneratorTarget {
+  /** The stream's literal name (it is written into the user data, so not a Terraform reference). */
+  readonly name: string;
+  allowPutRecords(): PolicyStatement;
+}
+
+export interface GeneratorInstanceProps {
+  /** Name used in tags and IAM names. */
+  readonly name: string;
+  /** The delivery stream to send to; the instance may put records to it and nothing else. */
+  readonly stream: GeneratorTarget;
+  /** Region of that stream. */
+  readonly region: string;
+  /** The network to run in (its subnet must route to the internet or to endpoints). */
+  readonly network: LabNetwork;
+  /**
+   * Records per second.
+   * @default 1
+   */
+  readonly rate?: number;
+  /**
+   * Instance type.
+   * @default "t3.micro"
+   */
+  readonly instanceType?: string;
+  /**
+   * The machine image, resolved when the instance launches (no AWS call at plan time).
+   * @default "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+   */
+  readonly imageId?: string;
+  /**
+   * Root volume size in GiB.
+   * @default 8
+   */
+  readonly rootVolumeGiB?: number;
+}
+
+/** Session Manager's agent channels: these actions cannot be scoped to a resource (AWS docs). */
+const SESSION_MANAGER_ACTIONS = [
+  "ssm:UpdateInstanceInformation",
+  "ssmmessages:CreateControlChannel",
+  "ssmmessages:CreateDataChannel",
+  "ssmmessages:OpenControlChannel",
+  "ssmmessages:OpenDataChannel",
+];
+
+/**
+ * An EC2 instance that runs the record generator as a systemd service (restarted on failure),
+ * sending to the stream it is given. IMDSv2 only, encrypted root volume, no key pair and no
+ * inbound rule (connect with Session Manager), outbound HTTPS only, and an instance profile that
+ * may put records to that one stream and register with Session Manager.
+ */
+export class GeneratorInstance extends Construct {
+  readonly instance: Instance;
+  readonly launchTemplate: LaunchTemplate;
+  readonly role: ServiceRole;
+  readonly securityGroup: SecurityGroup;
+  /** The rendered cloud-config (before base64), for inspection and tests. */
+  readonly userData: string;
+
+  constructor(scope: Construct, id: string, props: GeneratorInstanceProps) {
+    super(scope, id);
+    const what = `GeneratorInstance ${props.name}`;
+    const rate = props.rate ?? 1;
+    const rootVolumeGiB = props.rootVolumeGiB ?? 8;
+    requireValid(what, "rate", rate, Number.isFinite(rate) && rate > 0, "a number of records per second greater than 0");
+    requireValid(what, "rootVolumeGiB", rootVolumeGiB, Number.isInteger(rootVolumeGiB) && rootVolumeGiB >= 8, "a whole number of GiB, at least 8 (the image's size)");
+
+    requireValid(what, "stream.name", props.stream.name, !Token.isUnresolved(props.stream.name), "the stream's literal name, not a Terraform reference (user data is rendered at synth)");
+    this.userData = renderCloudConfig({ streamName: props.stream.name, region: props.region, rate });
+    const userDataBytes = Buffer.byteLength(this.userData);
+    requireValid(what, "user data", `${userDataBytes} bytes`, userDataBytes <= EC2_USER_DATA_MAX_BYTES, `at most ${EC2_USER_DATA_MAX_BYTES} bytes (EC2's limit)`);
+
+    this.role = new ServiceRole(this, "role", {
+      name: physicalName([props.name, "generator"], 64),
+      service: "ec2.amazonaws.com",
+      description: `Lets the generator put records to ${props.stream.name} and be reached by Session Manager`,
+      statements: [
+        props.stream.allowPutRecords(),
+        { sid: "SessionManager", actions: SESSION_MANAGER_ACTIONS, resources: ["*"] },
+      ],
+    });
+    const profile = new IamInstanceProfile(this, "instance-profile", {
+      name: physicalName([props.name, "generator"], 128),
+      role: this.role.name,
+    });
+
+    this.securityGroup = new SecurityGroup(this, "security-group", {
+      name: physicalName([props.name, "generator"], 255),
+      description: "Generator: no inbound traffic; outbound HTTPS to Firehose, Session Manager and packages",
+      vpcId: props.network.vpc.id,
+      tags: { Name: `${props.name}-generator` },
+    });
+    new VpcSecurityGroupEgressRule(this, "egress-https", {
+      securityGroupId: this.securityGroup.id,
+      description: "HTTPS to AWS APIs and package repositories",
+      ipProtocol: "tcp",
+      fromPort: 443,
+      toPort: 443,
+      cidrIpv4: "0.0.0.0/0",
+    });
+
+    const metadataOptions = { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 };
+    this.launchTemplate = new LaunchTemplate(this, "launch-template", {
+      name: physicalName([props.name, "generator"], 128),
+      description: `Record generator sending to ${props.stream.name}`,
+      imageId: props.imageId ?? "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64",
+      instanceType: props.instanceType ?? "t3.micro",
+      userData: Buffer.from(this.userData).toString("base64"),
+      iamInstanceProfile: { arn: profile.arn },
+      metadataOptions,
+      blockDeviceMappings: [
+        {
+          deviceName: "/dev/xvda",
+          ebs: { encrypted: "true", volumeSize: rootVolumeGiB, volumeType: "gp3", deleteOnTermination: "true" },
+        },
+      ],
+      networkInterfaces: [
+        {
+          deviceIndex: 0,
+          subnetId: props.network.subnet.id,
+          securityGroups: [this.securityGroup.id],
+          associatePublicIpAddress: "true",
+          deleteOnTermination: "true",
+        },
+      ],
+      tagSpecifications: [
+        { resourceType: "instance", tags: { Name: `${props.name}-generator` } },
+        { resourceType: "volume", tags: { Name: `${props.name}-generator` } },
+      ],
+    });
+
+    this.instance = new Instance(this, "instance", {
+      launchTemplate: { id: this.launchTemplate.id, version: Token.asString(this.launchTemplate.latestVersion) },
+      // Stated again on the instance so the instance itself shows IMDSv2 without reading its template.
+      metadataOptions,
+      tags: { Name: `${props.name}-generator` },
+      // Boot only once the instance may send (and so, once the stream exists).
+      dependsOn: [this.role.policy],
+    });
+  }
+}

@@ -1,0 +1,138 @@
+import { Construct } from "constructs";
+import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
+import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
+import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
+import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
+import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
+import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
+import { requireValid } from "./aws-limits";
+import { policyDocument } from "./policy-document";
+
+export interface LabBucketProps {
+  /**
+   * Exact bucket name.
+   * @default - Terraform generates a unique name starting with `namePrefix`
+   */
+  readonly bucketName?: string;
+  /**
+   * Start of the generated name when `bucketName` is not given (at most 37 characters).
+   * @default "lab-"
+   */
+  readonly namePrefix?: string;
+  /**
+   * Days after which current objects expire; 0 keeps them forever.
+   * @default 0
+   */
+  readonly objectExpirationDays?: number;
+  /**
+   * Days a replaced or deleted object version is kept before it is removed.
+   * @default 7
+   */
+  readonly noncurrentVersionExpirationDays?: number;
+  /**
+   * Days after which unfinished multipart uploads are aborted (they are billed while they wait).
+   * @default 7
+   */
+  readonly abortIncompleteMultipartUploadDays?: number;
+  /**
+   * Whether `terraform destroy` deletes the bucket even when it still holds objects.
+   * @default false
+   */
+  readonly forceDestroy?: boolean;
+}
+
+/**
+ * The lab's S3 bucket, secure by default: SSE-S3 default encryption, all four public-access
+ * blocks, ACLs disabled (BucketOwnerEnforced), versioning, a policy that denies requests without
+ * TLS, and a lifecycle that aborts stale multipart uploads and expires old versions.
+ */
+export class LabBucket extends Construct {
+  readonly bucket: S3Bucket;
+  readonly publicAccessBlock: S3BucketPublicAccessBlock;
+  readonly policy: S3BucketPolicy;
+  /** The bucket's name (known after apply when generated). */
+  readonly name: string;
+  readonly arn: string;
+
+  constructor(scope: Construct, id: string, props: LabBucketProps = {}) {
+    super(scope, id);
+    const namePrefix = props.namePrefix ?? "lab-";
+    const expirationDays = props.objectExpirationDays ?? 0;
+    const noncurrentDays = props.noncurrentVersionExpirationDays ?? 7;
+    const abortDays = props.abortIncompleteMultipartUploadDays ?? 7;
+    requireValid("LabBucket", "namePrefix", namePrefix, /^[a-z0-9][a-z0-9.-]{0,36}$/.test(namePrefix), "1-37 characters of a-z, 0-9, '.', '-'");
+    requireValid("LabBucket", "objectExpirationDays", expirationDays, Number.isInteger(expirationDays) && expirationDays >= 0, "a whole number of days, 0 for never");
+    requireValid("LabBucket", "noncurrentVersionExpirationDays", noncurrentDays, Number.isInteger(noncurrentDays) && noncurrentDays >= 1, "a whole number of days, at least 1");
+    requireValid("LabBucket", "abortIncompleteMultipartUploadDays", abortDays, Number.isInteger(abortDays) && abortDays >= 1, "a whole number of days, at least 1");
+
+    this.bucket = new S3Bucket(this, "bucket", {
+      ...(props.bucketName !== undefined ? { bucket: props.bucketName } : { bucketPrefix: namePrefix }),
+      forceDestroy: props.forceDestroy ?? false,
+    });
+    this.name = this.bucket.bucket;
+    this.arn = this.bucket.arn;
+
+    new S3BucketServerSideEncryptionConfigurationA(this, "encryption", {
+      bucket: this.bucket.id,
+      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+    });
+    this.publicAccessBlock = new S3BucketPublicAccessBlock(this, "public-access-block", {
+      bucket: this.bucket.id,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    new S3BucketOwnershipControls(this, "ownership", {
+      bucket: this.bucket.id,
+      rule: { objectOwnership: "BucketOwnerEnforced" },
+    });
+    const versioning = new S3BucketVersioningA(this, "versioning", {
+      bucket: this.bucket.id,
+      versioningConfiguration: { status: "Enabled" },
+    });
+    this.policy = new S3BucketPolicy(this, "policy", {
+      bucket: this.bucket.id,
+      policy: policyDocument([
+        {
+          sid: "DenyInsecureTransport",
+          effect: "Deny",
+          principal: "*",
+          actions: ["s3:*"],
+          resources: [this.arn, `${this.arn}/*`],
+          condition: { Bool: { "aws:SecureTransport": "false" } },
+        },
+      ]),
+      // S3 rejects policy writes that race the public-access block being set.
+      dependsOn: [this.publicAccessBlock],
+    });
+    new S3BucketLifecycleConfiguration(this, "lifecycle", {
+      bucket: this.bucket.id,
+      rule: [
+        {
+          id: "abort-incomplete-multipart-uploads",
+          status: "Enabled",
+          filter: [{ prefix: "" }],
+          abortIncompleteMultipartUpload: [{ daysAfterInitiation: abortDays }],
+        },
+        {
+          id: "expire-old-versions",
+          status: "Enabled",
+          filter: [{ prefix: "" }],
+          noncurrentVersionExpiration: [{ noncurrentDays }],
+          expiration: [
+            expirationDays > 0 ? { days: expirationDays } : { expiredObjectDeleteMarker: true },
+          ],
+        },
+      ],
+      // Noncurrent-version rules only make sense once versioning is on.
+      dependsOn: [versioning],
+    });
+  }
+
+  /** ARN pattern of the objects under a key prefix, for IAM resources. */
+  objectsArn(prefix: string): string {
+    return `${this.arn}/${prefix}*`;
+  }
+}

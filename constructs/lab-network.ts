@@ -1,0 +1,102 @@
+import { Construct } from "constructs";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { DefaultSecurityGroup } from "@cdktf/provider-aws/lib/default-security-group";
+import { FlowLog } from "@cdktf/provider-aws/lib/flow-log";
+import { InternetGateway } from "@cdktf/provider-aws/lib/internet-gateway";
+import { RouteTable } from "@cdktf/provider-aws/lib/route-table";
+import { RouteTableAssociation } from "@cdktf/provider-aws/lib/route-table-association";
+import { Subnet } from "@cdktf/provider-aws/lib/subnet";
+import { Vpc } from "@cdktf/provider-aws/lib/vpc";
+import { LOG_RETENTION_DAYS, requireValid } from "./aws-limits";
+import { physicalName } from "./physical-name";
+import { ServiceRole } from "./service-role";
+
+export interface LabNetworkProps {
+  /** Name used in tags and role names. */
+  readonly name: string;
+  /** CIDR block of the VPC; its one subnet uses the whole block. */
+  readonly cidrBlock: string;
+  /** Availability zone of the subnet, e.g. `us-east-1a`. */
+  readonly availabilityZone: string;
+  /**
+   * Retention of the flow-log group, in days.
+   * @default 14
+   */
+  readonly flowLogRetentionDays?: number;
+}
+
+/**
+ * A small VPC of its own for the generator, so nothing depends on (or looks up) a default VPC:
+ * one subnet routed to an internet gateway for outbound HTTPS, the default security group
+ * stripped of every rule, and flow logs of all traffic to CloudWatch.
+ *
+ * The subnet does not give public addresses by default; the instance asks for one itself.
+ * (A private subnet would need a NAT gateway or four interface endpoints, at 10-30x the cost of
+ * the whole lab; with no inbound rule anywhere, a public address receives nothing.)
+ */
+export class LabNetwork extends Construct {
+  readonly vpc: Vpc;
+  readonly subnet: Subnet;
+
+  constructor(scope: Construct, id: string, props: LabNetworkProps) {
+    super(scope, id);
+    const retentionDays = props.flowLogRetentionDays ?? 14;
+    requireValid("LabNetwork", "flowLogRetentionDays", retentionDays, (LOG_RETENTION_DAYS as readonly number[]).includes(retentionDays), `one of ${LOG_RETENTION_DAYS.join(", ")}`);
+
+    this.vpc = new Vpc(this, "vpc", {
+      cidrBlock: props.cidrBlock,
+      enableDnsSupport: true,
+      enableDnsHostnames: true,
+      tags: { Name: props.name },
+    });
+    new DefaultSecurityGroup(this, "default-security-group", {
+      vpcId: this.vpc.id,
+      tags: { Name: `${props.name}-default-unused` },
+    });
+    this.subnet = new Subnet(this, "subnet", {
+      vpcId: this.vpc.id,
+      cidrBlock: props.cidrBlock,
+      availabilityZone: props.availabilityZone,
+      mapPublicIpOnLaunch: false,
+      tags: { Name: `${props.name}-public` },
+    });
+    const gateway = new InternetGateway(this, "internet-gateway", {
+      vpcId: this.vpc.id,
+      tags: { Name: props.name },
+    });
+    const routes = new RouteTable(this, "route-table", {
+      vpcId: this.vpc.id,
+      route: [{ cidrBlock: "0.0.0.0/0", gatewayId: gateway.id }],
+      tags: { Name: `${props.name}-public` },
+    });
+    new RouteTableAssociation(this, "route-table-association", {
+      subnetId: this.subnet.id,
+      routeTableId: routes.id,
+    });
+
+    const flowLogGroup = new CloudwatchLogGroup(this, "flow-log-group", {
+      name: `/lab/${props.name}/vpc-flow-logs`,
+      retentionInDays: retentionDays,
+    });
+    const flowLogRole = new ServiceRole(this, "flow-log-role", {
+      name: physicalName([props.name, "flow-logs"], 64),
+      service: "vpc-flow-logs.amazonaws.com",
+      description: `Lets VPC flow logs of ${props.name} write to their log group`,
+      statements: [
+        {
+          sid: "WriteFlowLogs",
+          actions: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+          resources: [flowLogGroup.arn, `${flowLogGroup.arn}:log-stream:*`],
+        },
+      ],
+    });
+    new FlowLog(this, "flow-log", {
+      vpcId: this.vpc.id,
+      trafficType: "ALL",
+      logDestinationType: "cloud-watch-logs",
+      logDestination: flowLogGroup.arn,
+      iamRoleArn: flowLogRole.arn,
+      maxAggregationInterval: 600,
+    });
+  }
+}

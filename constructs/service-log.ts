@@ -1,0 +1,42 @@
+import { Construct } from "constructs";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { CloudwatchLogStream } from "@cdktf/provider-aws/lib/cloudwatch-log-stream";
+import { LOG_RETENTION_DAYS, requireValid } from "./aws-limits";
+import { PolicyStatement } from "./policy-document";
+
+export interface ServiceLogProps {
+  /** Log group name, e.g. `/aws/kinesisfirehose/Source`. */
+  readonly groupName: string;
+  /** The one log stream the service writes to. */
+  readonly streamName: string;
+  /**
+   * Days the log events are kept (one of CloudWatch's allowed values).
+   * @default 14
+   */
+  readonly retentionDays?: number;
+}
+
+/** A CloudWatch log group with a retention and the one log stream a service writes its errors to. */
+export class ServiceLog extends Construct {
+  readonly group: CloudwatchLogGroup;
+  readonly stream: CloudwatchLogStream;
+
+  constructor(scope: Construct, id: string, props: ServiceLogProps) {
+    super(scope, id);
+    const retentionDays = props.retentionDays ?? 14;
+    requireValid("ServiceLog", "retentionDays", retentionDays, (LOG_RETENTION_DAYS as readonly number[]).includes(retentionDays), `one of ${LOG_RETENTION_DAYS.join(", ")}`);
+    this.group = new CloudwatchLogGroup(this, "group", {
+      name: props.groupName,
+      retentionInDays: retentionDays,
+    });
+    this.stream = new CloudwatchLogStream(this, "stream", {
+      name: props.streamName,
+      logGroupName: this.group.name,
+    });
+  }
+
+  /** Lets a service write events to this log stream, and nothing else. */
+  allowPutLogEvents(): PolicyStatement {
+    return { sid: "WriteLogEvents", actions: ["logs:PutLogEvents"], resources: [this.stream.arn] };
+  }
+}

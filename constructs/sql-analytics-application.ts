@@ -1,0 +1,211 @@
+import { readFileSync } from "node:fs";
+import { Annotations } from "cdktf";
+import { Construct } from "constructs";
+import { KinesisAnalyticsApplication } from "@cdktf/provider-aws/lib/kinesis-analytics-application";
+import {
+  ANALYTICS_APPLICATION_NAME,
+  ANALYTICS_APPLICATION_NAME_RULE,
+  ANALYTICS_CODE_MAX_BYTES,
+  requireValid,
+} from "./aws-limits";
+import { physicalName } from "./physical-name";
+import { ServiceLog } from "./service-log";
+import { ServiceRole } from "./service-role";
+
+/** A delivery stream as another construct sees it. */
+export interface DeliveryStreamRef {
+  readonly name: string;
+  readonly arn: string;
+}
+
+/** One column of the application's input schema: where it comes from in the record, and its SQL type. */
+export interface RecordColumn {
+  /** Column name in the in-application input stream (referenced in SQL as `"Name"`). */
+  readonly name: string;
+  /** SQL type, e.g. `VARCHAR(16)`, `DATE`, `DOUBLE`. */
+  readonly sqlType: string;
+  /** JSON path of the value in the record, e.g. `$.Region`. */
+  readonly mapping: string;
+}
+
+export interface SqlAnalyticsApplicationProps {
+  /** Application name: 1-128 characters of [a-zA-Z0-9_.-]. */
+  readonly name: string;
+  /** Path of the file holding the application's SQL. */
+  readonly sqlFile: string;
+  readonly input: {
+    /** The delivery stream the application reads. */
+    readonly stream: DeliveryStreamRef;
+    /** Columns of the JSON records (row path `$`). */
+    readonly columns: readonly RecordColumn[];
+    /**
+     * Name prefix of the in-application input stream; the service appends `_001`.
+     * @default "SOURCE_SQL_STREAM"
+     */
+    readonly namePrefix?: string;
+    /**
+     * Where reading starts.
+     * @default "NOW"
+     */
+    readonly startingPosition?: "NOW" | "TRIM_HORIZON" | "LAST_STOPPED_POINT";
+  };
+  readonly output: {
+    /** The delivery stream the application writes JSON records to. */
+    readonly stream: DeliveryStreamRef;
+    /** The in-application stream (created by the SQL) whose rows are sent. */
+    readonly inApplicationStreamName: string;
+  };
+  /**
+   * Retention of the application's log group, in days.
+   * @default 14
+   */
+  readonly logRetentionDays?: number;
+  /**
+   * Whether the application is started when it is deployed.
+   * @default true
+   */
+  readonly startOnDeploy?: boolean;
+  /**
+   * Prefix of the IAM role's name.
+   * @default - the application name
+   */
+  readonly roleNamePrefix?: string;
+}
+
+const IN_APPLICATION_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,31}$/;
+const SQL_TYPE = /^(VARCHAR\(\d+\)|CHAR\(\d+\)|DATE|TIME|TIMESTAMP|DOUBLE|REAL|DECIMAL\(\d+(,\s*\d+)?\)|INTEGER|BIGINT|SMALLINT|TINYINT|BOOLEAN)$/;
+
+/**
+ * A Kinesis Data Analytics (SQL, API v1) application: one JSON input from a delivery stream, SQL
+ * from a file, one JSON output to another delivery stream, logging to its own log group, and its
+ * own IAM role limited to exactly those two streams and that log stream.
+ *
+ * AWS has discontinued this service: no new application can be created since 2025-10-15, and
+ * existing ones are deleted from 2026-01-27. It still synthesizes, validates and plans; synth
+ * warns so nobody is surprised at apply time.
+ */
+export class SqlAnalyticsApplication extends Construct {
+  readonly application: KinesisAnalyticsApplication;
+  readonly role: ServiceRole;
+  readonly log: ServiceLog;
+  readonly inputStreamName: string;
+
+  constructor(scope: Construct, id: string, props: SqlAnalyticsApplicationProps) {
+    super(scope, id);
+    const what = `SqlAnalyticsApplication ${props.name}`;
+    const namePrefix = props.input.namePrefix ?? "SOURCE_SQL_STREAM";
+    const outputName = props.output.inApplicationStreamName;
+    requireValid(what, "name", props.name, ANALYTICS_APPLICATION_NAME.test(props.name), ANALYTICS_APPLICATION_NAME_RULE);
+    requireValid(what, "input.namePrefix", namePrefix, IN_APPLICATION_NAME.test(namePrefix), "1-32 characters of letters, digits and '_', not starting with a digit");
+    requireValid(what, "output.inApplicationStreamName", outputName, IN_APPLICATION_NAME.test(outputName), "1-32 characters of letters, digits and '_', not starting with a digit");
+    validateColumns(what, props.input.columns);
+
+    const code = readSql(what, props.sqlFile);
+    this.inputStreamName = `${namePrefix}_001`;
+    const sql = withoutComments(code);
+    requireValid(what, "sqlFile", props.sqlFile, identifiersAfter(sql, /\bFROM\s+/gi).some((n) => n === this.inputStreamName),
+      `SQL that reads the input stream "${this.inputStreamName}" (the input name prefix plus _001)`);
+    requireValid(what, "sqlFile", props.sqlFile, identifiersAfter(sql, /\bCREATE\s+OR\s+REPLACE\s+STREAM\s+/gi).some((n) => n === outputName),
+      `SQL that creates the output stream "${outputName}" (CREATE OR REPLACE STREAM)`);
+
+    this.log = new ServiceLog(this, "log", {
+      groupName: `/aws/kinesis-analytics/${props.name}`,
+      streamName: "application",
+      retentionDays: props.logRetentionDays,
+    });
+    this.role = new ServiceRole(this, "role", {
+      name: physicalName([props.roleNamePrefix ?? props.name, "analytics"], 64),
+      service: "kinesisanalytics.amazonaws.com",
+      description: `Lets ${props.name} read ${props.input.stream.name}, write ${props.output.stream.name} and log`,
+      statements: [
+        {
+          sid: "ReadInputStream",
+          actions: ["firehose:DescribeDeliveryStream", "firehose:Get*"],
+          resources: [props.input.stream.arn],
+        },
+        {
+          sid: "WriteOutputStream",
+          actions: ["firehose:DescribeDeliveryStream", "firehose:PutRecord", "firehose:PutRecordBatch"],
+          resources: [props.output.stream.arn],
+        },
+        this.log.allowPutLogEvents(),
+      ],
+    });
+
+    this.application = new KinesisAnalyticsApplication(this, "application", {
+      name: props.name,
+      code,
+      startApplication: props.startOnDeploy ?? true,
+      cloudwatchLoggingOptions: { logStreamArn: this.log.stream.arn, roleArn: this.role.arn },
+      inputs: {
+        namePrefix,
+        kinesisFirehose: { resourceArn: props.input.stream.arn, roleArn: this.role.arn },
+        schema: {
+          recordColumns: props.input.columns.map((c) => ({ name: c.name, sqlType: c.sqlType, mapping: c.mapping })),
+          recordEncoding: "UTF-8",
+          recordFormat: { mappingParameters: { json: { recordRowPath: "$" } } },
+        },
+        startingPositionConfiguration: [{ startingPosition: props.input.startingPosition ?? "NOW" }],
+      },
+      outputs: [
+        {
+          name: outputName,
+          kinesisFirehose: { resourceArn: props.output.stream.arn, roleArn: this.role.arn },
+          schema: { recordFormatType: "JSON" },
+        },
+      ],
+      // The service checks the role's access when the application is created.
+      dependsOn: [this.role.policy],
+    });
+
+    Annotations.of(this).addWarning(
+      `${props.name}: AWS has discontinued Kinesis Data Analytics for SQL. No new SQL application can be ` +
+        "created since 2025-10-15 and existing ones are deleted from 2026-01-27, so this resource plans " +
+        "but will not deploy on AWS.",
+    );
+  }
+}
+
+function readSql(what: string, file: string): string {
+  let code: string;
+  try {
+    code = readFileSync(file, "utf8");
+  } catch (e) {
+    throw new Error(`${what}: sqlFile = ${JSON.stringify(file)} cannot be read (${(e as Error).message})`);
+  }
+  const bytes = Buffer.byteLength(code);
+  requireValid(what, "sqlFile", file, code.trim().length > 0 && bytes <= ANALYTICS_CODE_MAX_BYTES,
+    `a non-empty SQL file of at most ${ANALYTICS_CODE_MAX_BYTES} bytes (this one has ${bytes})`);
+  return code;
+}
+
+function validateColumns(what: string, columns: readonly RecordColumn[]): void {
+  requireValid(what, "input.columns", columns.length, columns.length > 0 && columns.length <= 1000, "1 to 1000 columns");
+  const seen = new Set<string>();
+  for (const c of columns) {
+    requireValid(what, `input.columns[${c.name}].name`, c.name, /^[A-Za-z_][A-Za-z0-9_]*$/.test(c.name) && !seen.has(c.name.toUpperCase()),
+      "a unique column name of letters, digits and '_' (names are compared case-insensitively)");
+    requireValid(what, `input.columns[${c.name}].sqlType`, c.sqlType, SQL_TYPE.test(c.sqlType), `a SQL type matching ${SQL_TYPE.source}`);
+    requireValid(what, `input.columns[${c.name}].mapping`, c.mapping, /^\$\.[^\s]+$/.test(c.mapping), "a JSON path such as $.Field");
+    seen.add(c.name.toUpperCase());
+  }
+}
+
+/** SQL text with `--` and `/* *\/` comments blanked (string literals kept). */
+function withoutComments(sql: string): string {
+  return sql.replace(/'(?:[^']|'')*'|--[^\n]*|\/\*[\s\S]*?\*\//g, (m) => (m.startsWith("'") ? m : " "));
+}
+
+/**
+ * The identifiers that follow each match of `keyword`, as the SQL engine names them: quoted
+ * identifiers exactly, unquoted ones upper-cased.
+ */
+function identifiersAfter(sql: string, keyword: RegExp): string[] {
+  const names: string[] = [];
+  for (const m of sql.matchAll(keyword)) {
+    const rest = sql.slice((m.index ?? 0) + m[0].length);
+    const id = /^(?:"((?:[^"]|"")+)"|([A-Za-z_][A-Za-z0-9_]*))/.exec(rest);
+    if (id) names.push(id[1] !== undefined ? id[1].replace(/""/g, '"') : id[2].toUpperCase());
+  }
+  return names;
+}

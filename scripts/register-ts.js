@@ -1,0 +1,33 @@
+// Runs TypeScript without type-checking (that is `npm test` / `npm run build`'s job): each .ts
+// file is transpiled by esbuild once and cached by content hash, so a warm `npm run synth` loads
+// plain JavaScript. Usage: node -r ./scripts/register-ts.js main.ts
+"use strict";
+const { createHash } = require("node:crypto");
+const fs = require("node:fs");
+const path = require("node:path");
+
+const cacheDir = path.join(__dirname, "..", "node_modules", ".cache", "lab-ts");
+let esbuild; // loaded only on a cache miss
+
+require.extensions[".ts"] = function compileTypeScript(module, filename) {
+  const source = fs.readFileSync(filename, "utf8");
+  const key = createHash("sha1").update(filename).update("\0").update(source).digest("hex");
+  const cached = path.join(cacheDir, `${key}.js`);
+  let code;
+  try {
+    code = fs.readFileSync(cached, "utf8");
+  } catch {
+    esbuild ??= require("esbuild");
+    code = esbuild.transformSync(source, {
+      loader: "ts",
+      format: "cjs",
+      target: "node20",
+      sourcefile: filename,
+      sourcemap: "inline",
+    }).code;
+    fs.mkdirSync(cacheDir, { recursive: true });
+    fs.writeFileSync(`${cached}.${process.pid}`, code);
+    fs.renameSync(`${cached}.${process.pid}`, cached); // atomic: parallel runs never read half a file
+  }
+  module._compile(code, filename);
+};

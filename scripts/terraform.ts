@@ -1,0 +1,97 @@
+/**
+ * Running real Terraform on a synthesized stack, offline when asked: the provider comes from a
+ * local filesystem mirror when `LAB_TF_PROVIDER_MIRROR` names one (otherwise Terraform downloads
+ * it as usual), and an override file gives the AWS provider dummy credentials and its skip
+ * settings so `plan` needs no account.
+ */
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+/** Environment variable naming the folder that holds `registry.terraform.io/hashicorp/aws/...`. */
+export const PROVIDER_MIRROR_ENV = "LAB_TF_PROVIDER_MIRROR";
+
+/** The file Terraform merges over the stack to plan without AWS credentials. */
+export const OFFLINE_OVERRIDE_FILE = "offline_override.tf.json";
+
+export interface TerraformResult {
+  readonly command: string;
+  readonly status: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Environment for Terraform: the mirror's CLI config when set, no telemetry, no prompts. */
+export function terraformEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...base, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1", TF_INPUT: "0" };
+  const mirror = base[PROVIDER_MIRROR_ENV];
+  if (mirror) {
+    if (!existsSync(join(mirror, "registry.terraform.io"))) {
+      throw new Error(`${PROVIDER_MIRROR_ENV} = ${JSON.stringify(mirror)} is not a provider mirror: it has no registry.terraform.io folder`);
+    }
+    const config = [
+      "provider_installation {",
+      `  filesystem_mirror {\n    path    = ${JSON.stringify(mirror)}\n    include = ["registry.terraform.io/hashicorp/*"]\n  }`,
+      '  direct {\n    exclude = ["registry.terraform.io/hashicorp/*"]\n  }',
+      "}",
+      "",
+    ].join("\n");
+    const file = join(tmpdir(), `lab-terraform-${createHash("sha1").update(config).digest("hex").slice(0, 12)}.tfrc`);
+    if (!existsSync(file)) writeFileSync(file, config);
+    env.TF_CLI_CONFIG_FILE = file;
+  } else if (env.TF_CLI_CONFIG_FILE && !existsSync(env.TF_CLI_CONFIG_FILE)) {
+    delete env.TF_CLI_CONFIG_FILE; // a missing config file only produces a warning on every command
+  }
+  return env;
+}
+
+/** Runs `terraform <args>` in a folder and returns what it printed. */
+export function terraform(dir: string, args: readonly string[], env: NodeJS.ProcessEnv = terraformEnv()): TerraformResult {
+  const result = spawnSync("terraform", ["-chdir=" + dir, ...args, "-no-color"], {
+    env,
+    encoding: "utf8",
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  if (result.error) {
+    throw new Error(`cannot run terraform (${result.error.message}); install Terraform 1.11+ and put it on PATH`);
+  }
+  return {
+    command: `terraform ${args.join(" ")}`,
+    status: result.status ?? 1,
+    stdout: result.stdout,
+    stderr: result.stderr,
+  };
+}
+
+/** Like terraform(), but throws with Terraform's own diagnostics when the command fails. */
+export function terraformOrThrow(dir: string, args: readonly string[], env?: NodeJS.ProcessEnv): TerraformResult {
+  const result = terraform(dir, args, env);
+  if (result.status !== 0) {
+    const hint = args[0] === "init" && !(env ?? process.env)[PROVIDER_MIRROR_ENV]
+      ? `\nhint: without access to registry.terraform.io, set ${PROVIDER_MIRROR_ENV} to a local provider mirror`
+      : "";
+    throw new Error(`${result.command} failed (exit ${result.status}) in ${dir}:\n${result.stderr}${result.stdout}${hint}`);
+  }
+  return result;
+}
+
+/**
+ * Writes an override file that lets the AWS provider plan without an account: dummy credentials,
+ * no credential check, no account-id lookup, no metadata API.
+ */
+export function writeOfflineOverride(dir: string): void {
+  const override = {
+    provider: {
+      aws: {
+        access_key: "offline-plan",
+        secret_key: "offline-plan",
+        skip_credentials_validation: true,
+        skip_requesting_account_id: true,
+        skip_metadata_api_check: true,
+      },
+    },
+  };
+  writeFileSync(join(dir, OFFLINE_OVERRIDE_FILE), `${JSON.stringify(override, null, 2)}\n`);
+}
