@@ -18,21 +18,11 @@ import { GeneratorInstance } from "./constructs/generator-instance";
 import { LabBucket } from "./constructs/lab-bucket";
 import { LabNetwork } from "./constructs/lab-network";
 import { RecordColumn, SqlAnalyticsApplication } from "./constructs/sql-analytics-application";
+import { SOURCE_SCHEMA } from "./schemas/loss-event";
+import { recordColumnsFromSchema } from "./schemas/sql-columns";
 
-/** The lab's eleven input columns, typed as the learner retyped them in the console. */
-export const LAB_INPUT_COLUMNS: readonly RecordColumn[] = [
-  { name: "Region", sqlType: "VARCHAR(16)", mapping: "$.Region" },
-  { name: "Business", sqlType: "VARCHAR(32)", mapping: "$.Business" },
-  { name: "Name", sqlType: "VARCHAR(16)", mapping: "$.Name" },
-  { name: "Status", sqlType: "VARCHAR(16)", mapping: "$.Status" },
-  { name: "RiskCategory", sqlType: "VARCHAR(64)", mapping: "$.RiskCategory" },
-  { name: "RiskSubCategory", sqlType: "VARCHAR(64)", mapping: "$.RiskSubCategory" },
-  { name: "DiscoveryDate", sqlType: "DATE", mapping: "$.DiscoveryDate" },
-  { name: "OccurrenceStartDate", sqlType: "DATE", mapping: "$.OccurrenceStartDate" },
-  { name: "NetLoss", sqlType: "DOUBLE", mapping: "$.NetLoss" },
-  { name: "RecoveryAmount", sqlType: "DOUBLE", mapping: "$.RecoveryAmount" },
-  { name: "EstimatedGrossLoss", sqlType: "DOUBLE", mapping: "$.EstimatedGrossLoss" },
-];
+/** The input columns come from the record's JSON Schema, the one definition of its format. */
+export const LAB_INPUT_COLUMNS: readonly RecordColumn[] = recordColumnsFromSchema(SOURCE_SCHEMA);
 
 export const LAB_SQL_FILE = join(__dirname, "sql", "stream-application.sql");
 

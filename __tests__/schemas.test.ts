@@ -1,4 +1,4 @@
-import { describeErrors, validateDestinationRecord, validateSourceRecord } from "../schemas/loss-event";
+import { describeErrors, validateDestinationRecord, validateSourceRecord } from "../schemas/validate";
 
 const RECORD = {
   Region: "EMEA",

@@ -1,0 +1,45 @@
+/**
+ * The loss-event schemas compiled once (ajv, JSON Schema 2020-12, strict mode, formats checked)
+ * and shared by everything that validates records: tests, the verifier, the analytics engine.
+ */
+import Ajv2020, { ErrorObject, ValidateFunction } from "ajv/dist/2020";
+import addFormats from "ajv-formats";
+import { DESTINATION_SCHEMA, SOURCE_SCHEMA, SQL_TYPE_KEYWORD } from "./loss-event";
+
+function compile(): { source: ValidateFunction; destination: ValidateFunction } {
+  const ajv = new Ajv2020({ strict: true, allErrors: true });
+  addFormats(ajv);
+  ajv.addKeyword({ keyword: SQL_TYPE_KEYWORD, schemaType: "string" });
+  ajv.addSchema(SOURCE_SCHEMA);
+  ajv.addSchema(DESTINATION_SCHEMA);
+  return { source: ajv.getSchema(SOURCE_SCHEMA.$id)!, destination: ajv.getSchema(DESTINATION_SCHEMA.$id)! };
+}
+
+const validators = compile();
+
+/** Validates one source record (as sent to the source stream); errors are on `.errors`. */
+export const validateSourceRecord: ValidateFunction = validators.source;
+/** Validates one destination record (as the analytics output writes it). */
+export const validateDestinationRecord: ValidateFunction = validators.destination;
+
+/**
+ * One line per problem, naming the field: `RiskSubCategory: must be equal to one of the allowed
+ * values: ...`, `(record): must NOT have additional properties "Extra"`. The if/then wrapper
+ * errors (`must match "then" schema`) are dropped: the field's own error says more.
+ */
+export function describeErrors(errors: readonly ErrorObject[] | null | undefined): string[] {
+  return (errors ?? [])
+    .filter((e) => e.keyword !== "if")
+    .map((e) => {
+      const field = e.instancePath.replace(/^\//, "") || "(record)";
+      const detail =
+        e.keyword === "additionalProperties"
+          ? ` "${String((e.params as { additionalProperty: string }).additionalProperty)}"`
+          : e.keyword === "required"
+            ? ` (${String((e.params as { missingProperty: string }).missingProperty)})`
+            : e.keyword === "enum"
+              ? `: ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(", ")}`
+              : "";
+      return `${field}: ${e.message ?? e.keyword}${detail}`;
+    });
+}
