@@ -98,11 +98,13 @@ def field_of(path, name):
 
 
 class Validator:
-    """Checks records against the schema; refuses, when built, a schema with keywords it does not know."""
+    """Checks records against the schema, compiled once into functions; refuses, when built, a schema
+    with keywords it does not know."""
 
     def __init__(self, schema):
         self.schema = schema
         self.patterns = {}
+        self.checks = {}  # id(schema node) -> its compiled check
         self._check(schema, "#")
 
     def _check(self, node, where):
@@ -148,49 +150,95 @@ class Validator:
         return self.resolve(prop["$ref"]) if "$ref" in prop else prop
 
     def errors(self, record, node=None):
-        """[(field, message)] for every problem; empty when the record is valid."""
+        """[(field, message)] for every problem with the record (against the schema, or one of its nodes)."""
         out = []
-        self._validate(self.schema if node is None else node, record, "", out)
+        self._compiled(self.schema if node is None else node)(record, "", out)
         return out
 
-    def _validate(self, node, value, path, out):
+    def _compiled(self, node):
+        key = id(node)
+        if key not in self.checks:
+            self.checks[key] = self._compile(node)
+        return self.checks[key]
+
+    def _compile(self, node):
+        """One function that appends (field, message) to `out` for each rule of `node` the value breaks;
+        like ajv, string rules apply to strings only and object rules to objects only."""
+        checks = []
         if "$ref" in node:
-            self._validate(self.resolve(node["$ref"]), value, path, out)
-        kind = node.get("type")
-        if kind is not None and not TYPES[kind](value):
-            out.append((path, "must be %s" % kind))
-        if "const" in node and not same(value, node["const"]):
-            out.append((path, "must be equal to %s" % json.dumps(node["const"])))
-        if "enum" in node and not any(same(value, e) for e in node["enum"]):
-            out.append((path, "must be one of %s" % ", ".join(json.dumps(e) for e in node["enum"])))
-        if isinstance(value, str):
-            if "maxLength" in node and len(value) > node["maxLength"]:
-                out.append((path, "must NOT have more than %d characters" % node["maxLength"]))
-            if "minLength" in node and len(value) < node["minLength"]:
-                out.append((path, "must NOT have fewer than %d characters" % node["minLength"]))
-            if "pattern" in node and not self.patterns[node["pattern"]].search(value):
-                out.append((path, "must match pattern %s" % json.dumps(node["pattern"])))
-            if node.get("format") == "date" and not is_date(value):
-                out.append((path, 'must match format "date" (YYYY-MM-DD, a real day)'))
-        if isinstance(value, dict):
-            properties = node.get("properties", {})
-            for name in node.get("required", []):
+            target = self.resolve(node["$ref"])
+            checks.append(lambda v, path, out: self._compiled(target)(v, path, out))
+        if "type" in node:
+            is_type, problem = TYPES[node["type"]], "must be %s" % node["type"]
+            checks.append(lambda v, path, out: is_type(v) or out.append((path, problem)))
+        if "const" in node:
+            const, problem = node["const"], "must be equal to %s" % json.dumps(node["const"])
+            checks.append(lambda v, path, out: same(v, const) or out.append((path, problem)))
+        if "enum" in node:
+            checks.append(self._enum(node["enum"]))
+        if "maxLength" in node:
+            most, problem = node["maxLength"], "must NOT have more than %d characters" % node["maxLength"]
+            checks.append(lambda v, path, out: not isinstance(v, str) or len(v) <= most or out.append((path, problem)))
+        if "minLength" in node:
+            least, problem = node["minLength"], "must NOT have fewer than %d characters" % node["minLength"]
+            checks.append(lambda v, path, out: not isinstance(v, str) or len(v) >= least or out.append((path, problem)))
+        if "pattern" in node:
+            regex, problem = self.patterns[node["pattern"]], "must match pattern %s" % json.dumps(node["pattern"])
+            checks.append(lambda v, path, out: not isinstance(v, str) or regex.search(v) or out.append((path, problem)))
+        if node.get("format") == "date":
+            problem = 'must match format "date" (YYYY-MM-DD, a real day)'
+            checks.append(lambda v, path, out: not isinstance(v, str) or is_date(v) or out.append((path, problem)))
+        if "required" in node or "properties" in node or "additionalProperties" in node:
+            checks.append(self._object(node))
+        checks.extend(self._compiled(sub) for sub in node.get("allOf", []))
+        if "if" in node and "then" in node:
+            checks.append(self._if_then(node["if"], node["then"]))
+
+        def check(value, path, out):
+            for one in checks:
+                one(value, path, out)
+        return check
+
+    def _enum(self, values):
+        strings = {v for v in values if isinstance(v, str)}  # the usual case, by hash
+        others = [v for v in values if not isinstance(v, str)]
+        problem = "must be one of %s" % ", ".join(json.dumps(v) for v in values)
+
+        def check(value, path, out):
+            if not (value in strings if isinstance(value, str) else any(same(value, v) for v in others)):
+                out.append((path, problem))
+        return check
+
+    def _object(self, node):
+        required = node.get("required", [])
+        properties = [(name, self._compiled(sub)) for name, sub in node.get("properties", {}).items()]
+        known = set(node.get("properties", {}))
+        closed = node.get("additionalProperties") is False
+
+        def check(value, path, out):
+            if not isinstance(value, dict):
+                return
+            for name in required:
                 if name not in value:
                     out.append((field_of(path, name), "is required"))
-            for name, sub in properties.items():
+            for name, check_property in properties:
                 if name in value:
-                    self._validate(sub, value[name], field_of(path, name), out)
-            if node.get("additionalProperties") is False:
+                    check_property(value[name], field_of(path, name), out)
+            if closed:
                 for name in value:
-                    if name not in properties:
+                    if name not in known:
                         out.append((field_of(path, name), "is not allowed (unknown field)"))
-        for sub in node.get("allOf", []):
-            self._validate(sub, value, path, out)
-        if "if" in node and "then" in node:
+        return check
+
+    def _if_then(self, condition, consequence):
+        check_if, check_then = self._compiled(condition), self._compiled(consequence)
+
+        def check(value, path, out):
             probe = []
-            self._validate(node["if"], value, path, probe)
+            check_if(value, path, probe)
             if not probe:
-                self._validate(node["then"], value, path, out)
+                check_then(value, path, out)
+        return check
 
 
 def describe(errors):
@@ -210,14 +258,13 @@ class Synthesizer:
     def __init__(self, schema, validator, rng):
         self.validator = validator
         self.rng = rng
-        self.properties = schema["properties"]
+        self.properties = {name: validator.property(name) for name in schema["properties"]}
         self.rules = [r for r in schema.get("allOf", []) if "if" in r and "then" in r]
         # Fields that conditions test are chosen first, so the rules can narrow the others.
         self.tested = sorted({name for r in self.rules for name in r["if"].get("properties", {})})
         self.order = sorted(self.properties, key=lambda name: name not in self.tested)
         self.allowed = {}  # (field, values of the tested fields) -> enum values
-        for name in self.properties:
-            prop = validator.property(name)
+        for name, prop in self.properties.items():
             if "enum" not in prop and prop.get("type") not in ("string", "number", "integer", "boolean"):
                 raise SchemaError("cannot synthesize property %r: give it an enum or a simple type" % name)
         problems = validator.errors(self.record(0))
@@ -226,13 +273,13 @@ class Synthesizer:
 
     def choices(self, name, chosen):
         """The enum values a field may take, given the fields chosen so far."""
-        key = (name, json.dumps([chosen.get(f) for f in self.tested]))
+        key = (name, repr([chosen.get(f) for f in self.tested]))
         if key not in self.allowed:
             self.allowed[key] = self._choices(name, chosen)
         return self.allowed[key]
 
     def _choices(self, name, chosen):
-        values = self.validator.property(name)["enum"]
+        values = self.properties[name]["enum"]
         for rule in self.rules:
             narrowed = rule["then"].get("properties", {}).get(name)
             if narrowed is not None and not self.validator.errors(chosen, rule["if"]):
@@ -244,7 +291,7 @@ class Synthesizer:
 
     def value(self, name, chosen, sequence):
         rng = self.rng
-        prop = self.validator.property(name)
+        prop = self.properties[name]
         if "enum" in prop:
             return rng.choice(self.choices(name, chosen))
         if prop.get("format") == "date":
