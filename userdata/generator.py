@@ -287,6 +287,8 @@ class Synthesizer:
                     narrowed = self.validator.resolve(narrowed["$ref"])
                 allowed = narrowed.get("enum", values)
                 values = [v for v in values if any(same(v, a) for a in allowed)]
+        if not values:
+            raise SchemaError("no value of %r fits the rules for %s" % (name, json.dumps({f: chosen.get(f) for f in self.tested})))
         return values
 
     def value(self, name, chosen, sequence):
@@ -339,20 +341,18 @@ class Synthesizer:
 # --- Records replayed from a CSV ------------------------------------------------------------------
 
 INTEGER_TEXT = re.compile(r"-?[0-9]+")
+NUMBER_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?")  # JSON's numbers, as text
 
 
 def typed(text, prop):
     """A CSV field as the schema's type; text that does not convert is kept, for the validator to name."""
     kind = prop.get("type")
-    try:
-        if kind == "number":
-            return int(text) if INTEGER_TEXT.fullmatch(text) else float(text)
-        if kind == "integer" and INTEGER_TEXT.fullmatch(text):
-            return int(text)
-        if kind == "boolean" and text.lower() in ("true", "false"):
-            return text.lower() == "true"
-    except ValueError:
-        pass
+    if kind in ("number", "integer") and INTEGER_TEXT.fullmatch(text):
+        return int(text)
+    if kind == "number" and NUMBER_TEXT.fullmatch(text):
+        return float(text)
+    if kind == "boolean" and text.lower() in ("true", "false"):
+        return text.lower() == "true"
     return text
 
 

@@ -63,6 +63,13 @@ class SynthesizedRecordsTest(unittest.TestCase):
         schema["properties"]["Name"]["pattern"] = "^EVT[0-9]+$"  # the identifiers made would not match
         with self.assertRaisesRegex(generator.SchemaError, "Name: must match pattern"):
             synthesize(schema, 1)
+        schema = copy.deepcopy(self.schema)
+        schema["properties"]["RiskSubCategory"]["enum"].remove("Infrastructure and Systems")
+        with self.assertRaisesRegex(generator.SchemaError, "no value of 'RiskSubCategory' fits the rules for .*Business Disruption"):
+            synthesize(schema, 1000)
+        schema["properties"]["Tags"] = {"type": "object"}
+        with self.assertRaisesRegex(generator.SchemaError, "cannot synthesize property 'Tags'"):
+            synthesize(schema, 1)
 
 
 CSV_HEADER = "Region,Business,Name,Status,RiskCategory,RiskSubCategory,DiscoveryDate,OccurrenceStartDate,NetLoss,RecoveryAmount,EstimatedGrossLoss\r\n"
@@ -96,6 +103,15 @@ class ReplayTest(unittest.TestCase):
             "DiscoveryDate": "2009-05-01", "OccurrenceStartDate": "2009-04-30",
             "NetLoss": -1030.5, "RecoveryAmount": -268, "EstimatedGrossLoss": 1900,
         }])
+
+    def test_keeps_text_that_is_not_a_json_number_as_text_for_the_validator_to_refuse(self):
+        number = {"type": "number"}
+        for text, value in [("12", 12), ("-0.5", -0.5), ("1e3", 1000.0), ("1_000", "1_000"), ("nan", "nan"),
+                            (" 12", " 12"), ("", ""), ("0x10", "0x10"), ("1e999", float("inf"))]:
+            with self.subTest(text):
+                self.assertEqual(generator.typed(text, number), value)
+        # and an overflow is no number for the schema either
+        self.assertEqual(self.validator.errors(float("inf"), self.schema["properties"]["NetLoss"]), [("", "must be number")])
 
     def test_drops_rows_that_do_not_validate_saying_which_line_and_field(self):
         good = "EMEA,Retail Banking,LE_1,Approved,External Fraud,Theft and Fraud,2007-01-01,2007-01-02,1,2,3\r\n"
