@@ -97,9 +97,12 @@ describe("GeneratorInstance", () => {
       expect(files["/etc/lab-generator.env"].content).toBe("LAB_STREAM=Source\nLAB_REGION=us-east-1\nLAB_RATE=2\nLAB_REPLAY_ARGS=\n");
     });
 
-    it("runs it as a systemd service that restarts on failure", () => {
+    it("runs it as a sandboxed systemd service that restarts on failure", () => {
       const unit = files["/etc/systemd/system/lab-generator.service"].content;
       expect(unit).toMatch(/^Restart=always$/m);
+      for (const line of ["DynamicUser=yes", "NoNewPrivileges=yes", "CapabilityBoundingSet=", "ProtectSystem=strict", "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX", "SystemCallFilter=@system-service"]) {
+        expect(unit.split("\n")).toContain(line);
+      }
       expect(unit).toMatch(/^ExecStart=.*generator\.py --stream \$\{LAB_STREAM\} --region \$\{LAB_REGION\} --rate \$\{LAB_RATE\} \$LAB_REPLAY_ARGS$/m);
       expect(config.runcmd).toContainEqual(["systemctl", "enable", "--now", "lab-generator.service"]);
     });
