@@ -44,7 +44,9 @@ export default defineRule({
         if (s.effect !== "Allow") return;
         const name = `${describeStatement(s, i)} in ${source.attribute}`;
         if (s.notResources.length > 0) out.push(violation(source.resource, `${name} allows its actions on every resource except its NotResource`));
-        if (s.resources.some((r) => r instanceof Unknown)) out.push(undecided(source.resource, `the resources of ${name} are known only after apply`));
+        // An unknown entry that refers to a resource (an ARN attribute) is that resource, never "*".
+        const unreadable = s.resources.filter((r) => r instanceof Unknown && model.referenced(source.resource, r).length === 0);
+        if (unreadable.length > 0) out.push(undecided(source.resource, `the resources of ${name} are known only after apply`));
         if (!s.resources.some((r) => typeof r === "string" && r.trim() === "*")) return;
         const scopable = s.actions.filter((a) => !(typeof a === "string" && UNSCOPABLE.has(a.toLowerCase())));
         if (scopable.some(isUnresolved)) out.push(undecided(source.resource, `the actions of ${name} are known only after apply`));

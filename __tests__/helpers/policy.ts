@@ -1,0 +1,16 @@
+/** Asserting in Jest that a stack passes the policy pack. */
+import { Testing, TerraformStack } from "cdktf";
+import { checkTerraformJson, CheckResult } from "../../policies";
+import { formatText } from "../../policies/report";
+import { ensureSuppressionsOutput } from "../../policies/suppress";
+
+/**
+ * Fails the test with the pack's report when the stack breaks any rule (suppressions with their
+ * reasons are honoured); returns the result so a test can look at what was suppressed.
+ */
+export function expectPolicyClean(stack: TerraformStack): CheckResult {
+  ensureSuppressionsOutput(stack);
+  const result = checkTerraformJson(JSON.parse(Testing.synth(stack)), { source: stack.node.id });
+  if (result.findings.length > 0) throw new Error(`stack ${stack.node.id} breaks the policy pack:\n${formatText(result)}`);
+  return result;
+}
