@@ -1,5 +1,5 @@
 /** Small pieces several rules share. */
-import { isUnresolved, Resource, TerraformModel } from "./model";
+import { Resource, TerraformModel } from "./model";
 import { bucketParts } from "./relations";
 import { undecided, violation, Violation } from "./rule";
 
@@ -37,9 +37,4 @@ export function checkBucketPart(
 /** A value that is set: not absent, null or empty (a reference counts as set). */
 export function isSet(value: unknown): boolean {
   return value !== undefined && value !== null && value !== "" && !(Array.isArray(value) && value.length === 0);
-}
-
-/** Text of a value for a message. */
-export function shown(value: unknown): string {
-  return isUnresolved(value) && typeof value !== "string" ? "(known after apply)" : JSON.stringify(value);
 }

@@ -61,6 +61,7 @@ export function checkTerraformJson(json: unknown, options: CheckOptions = {}): C
   return checkModel(loadTerraformJson(json), options);
 }
 
+/** The same, on a model already loaded. */
 export function checkModel(model: TerraformModel, options: CheckOptions = {}): CheckResult {
   const rules = options.rules ?? RULES;
   const suppressions = readSuppressions(model);

@@ -4,7 +4,7 @@ import { identityPolicies } from "../relations";
 import { defineRule, undecided, violation, Violation } from "../rule";
 
 /** `*`, `*:*` and `service:*`; a pattern inside a service (`firehose:Get*`) is allowed. */
-export const isWildcardAction = (action: unknown) => typeof action === "string" && (action.trim() === "*" || /^[^:]*:\*+$/.test(action.trim()));
+const isWildcardAction = (action: unknown) => typeof action === "string" && (action.trim() === "*" || /^[^:]*:\*+$/.test(action.trim()));
 
 export default defineRule({
   id: "LAB-IAM-1",
