@@ -73,7 +73,7 @@ describe("the rules", () => {
 describe("the lab stack", () => {
   it("passes its own pack, with one reviewed suppression", () => {
     const result = expectPolicyClean(new LabStack(Testing.app(), resolveSettings()));
-    expect(result.suppressed.map((s) => [s.rule, s.address, s.constructPath])).toEqual([["LAB-EC2-5", expect.stringMatching(/^aws_launch_template\./), undefined]]);
+    expect(result.suppressed.map((s) => [s.rule, s.address, s.constructPath])).toEqual([["LAB-EC2-5", expect.stringMatching(/^aws_launch_template\./), "streaming-lab/generator/launch-template"]]);
     expect(result.suppressed[0].reason).toMatch(/public by design.*no inbound rule/);
     expect(result.unusedSuppressions).toEqual([]);
   });
