@@ -223,7 +223,8 @@ function loadPlan(plan: Record<string, unknown>): TerraformModel {
   };
 
   for (const rc of (Array.isArray(plan.resource_changes) ? plan.resource_changes : []) as PlanChange[]) {
-    if (!rc?.change || rc.change.actions.join() === "delete") continue; // what is being deleted is no concern
+    // What is being deleted (or forgotten) will not exist: no concern of the pack.
+    if (!rc?.change || rc.change.actions.every((a) => a === "delete" || a === "forget")) continue;
     add(rc.address, rc.module_address ?? "", rc.mode, rc.type, rc.name, rc.change.after, rc.change.after_unknown);
   }
   // Data sources Terraform could read while planning are in the prior state, fully known.

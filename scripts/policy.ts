@@ -5,7 +5,7 @@
  *   npm run policy -- FILE [--format text|json]      (FILE "-" reads standard input)
  *
  * Exit status: 0 clean, 1 when any rule fails (or cannot be decided), 2 when the input cannot be
- * read or is neither kind of JSON.
+ * read or is neither kind of JSON (or the check itself breaks).
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -29,19 +29,20 @@ export function main(argv: readonly string[], out: (text: string) => void, err: 
     return 2;
   }
 
+  const source = file === "-" ? "standard input" : file;
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file === "-" ? 0 : file, "utf8"));
+  } catch (e) {
+    err(`policy: ${source}: ${e instanceof SyntaxError ? `it is not JSON (${e.message})` : `it cannot be read (${(e as Error).message})`}`);
+    return 2;
+  }
   let result: CheckResult;
   try {
-    const text = readFileSync(file === "-" ? 0 : file, "utf8");
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (e) {
-      throw new PolicyInputError(`it is not JSON (${(e as Error).message})`);
-    }
-    result = checkTerraformJson(json, { source: file === "-" ? "standard input" : file });
+    result = checkTerraformJson(json, { source });
   } catch (e) {
-    const reason = e instanceof PolicyInputError ? e.message : `it cannot be read (${(e as Error).message})`;
-    err(`policy: ${file === "-" ? "standard input" : file}: ${reason}`);
+    // Not a verdict on the stack either way: say what went wrong, never exit 0 or 1.
+    err(e instanceof PolicyInputError ? `policy: ${source}: ${e.message}` : `policy: internal error while checking ${source}: ${(e as Error).stack}`);
     return 2;
   }
   out(format === "json" ? formatJson(result) : formatText(result));
