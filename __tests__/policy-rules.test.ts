@@ -5,7 +5,7 @@
  * `terraform init` and one plan for the whole pack. Then the CLI on those same files.
  */
 import { spawnSync } from "node:child_process";
-import { copyFileSync, cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { App, LocalBackend, TerraformStack } from "cdktf";
@@ -67,6 +67,7 @@ describe("the policy pack on its cases", () => {
     plan = JSON.parse(shown);
     planResult = checkTerraformJson(plan);
   });
+  afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
   it("has a passing and a failing case for every rule, and no case for a rule it does not have", () => {
     expect(Object.keys(POLICY_CASES).sort()).toEqual(RULES.map((r) => r.id).sort());
@@ -141,7 +142,7 @@ describe("the policy pack on its cases", () => {
     });
 
     it("exits 0 on the lab stack, listing its suppression with the reason", () => {
-      const labOut = mkdtempSync(join(tmpdir(), "lab-policy-lab-"));
+      const labOut = join(outdir, "lab");
       const labApp = new App({ outdir: labOut });
       new LabStack(labApp, resolveSettings());
       labApp.synth();
