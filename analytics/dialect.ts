@@ -219,22 +219,22 @@ const TIME_FUNCTIONS = new Set([
   "STEP", "MONOTONIC", "TSDIFF", "CURRENT_ROW_TIMESTAMP", "CURRENT_TIMESTAMP", "CURRENT_DATE", "CURRENT_TIME",
   "LOCALTIME", "LOCALTIMESTAMP", "CHAR_TO_TIMESTAMP", "TO_TIMESTAMP", "UNIX_TIMESTAMP",
 ]);
-const CLAUSES_AFTER_FROM: Record<string, string> = {
-  GROUP: `GROUP BY (aggregation over the stream): ${NEEDS_A_STREAMING_ENGINE}`,
-  HAVING: `HAVING (aggregation over the stream): ${NEEDS_A_STREAMING_ENGINE}`,
-  WINDOW: `WINDOW (a window over the stream): ${NEEDS_A_STREAMING_ENGINE}`,
-  ORDER: `ORDER BY (ordering the stream): ${NEEDS_A_STREAMING_ENGINE}`,
-  UNION: "UNION (a pump reads exactly one stream; write a second pump instead)",
-  EXCEPT: "EXCEPT (a pump reads exactly one stream)",
-  INTERSECT: "INTERSECT (a pump reads exactly one stream)",
-  JOIN: `JOIN (joining streams): ${NEEDS_A_STREAMING_ENGINE}`,
-  INNER: `JOIN (joining streams): ${NEEDS_A_STREAMING_ENGINE}`,
-  LEFT: `JOIN (joining streams): ${NEEDS_A_STREAMING_ENGINE}`,
-  RIGHT: `JOIN (joining streams): ${NEEDS_A_STREAMING_ENGINE}`,
-  FULL: `JOIN (joining streams): ${NEEDS_A_STREAMING_ENGINE}`,
-  CROSS: `JOIN (joining streams): ${NEEDS_A_STREAMING_ENGINE}`,
-  NATURAL: `JOIN (joining streams): ${NEEDS_A_STREAMING_ENGINE}`,
-  AS: "a stream alias (name the input stream itself)",
+const CLAUSES_AFTER_FROM: Record<string, [string, string]> = {
+  GROUP: ["GROUP BY (aggregation over the stream)", NEEDS_A_STREAMING_ENGINE],
+  HAVING: ["HAVING (aggregation over the stream)", NEEDS_A_STREAMING_ENGINE],
+  WINDOW: ["WINDOW (a window over the stream)", NEEDS_A_STREAMING_ENGINE],
+  ORDER: ["ORDER BY (ordering the stream)", NEEDS_A_STREAMING_ENGINE],
+  UNION: ["UNION", "a pump reads exactly one stream; write a second pump instead"],
+  EXCEPT: ["EXCEPT", "a pump reads exactly one stream"],
+  INTERSECT: ["INTERSECT", "a pump reads exactly one stream"],
+  JOIN: ["JOIN (joining streams)", NEEDS_A_STREAMING_ENGINE],
+  INNER: ["JOIN (joining streams)", NEEDS_A_STREAMING_ENGINE],
+  LEFT: ["JOIN (joining streams)", NEEDS_A_STREAMING_ENGINE],
+  RIGHT: ["JOIN (joining streams)", NEEDS_A_STREAMING_ENGINE],
+  FULL: ["JOIN (joining streams)", NEEDS_A_STREAMING_ENGINE],
+  CROSS: ["JOIN (joining streams)", NEEDS_A_STREAMING_ENGINE],
+  NATURAL: ["JOIN (joining streams)", NEEDS_A_STREAMING_ENGINE],
+  AS: ["a stream alias", "name the input stream itself"],
 };
 
 /** The SQL types a stream column or CAST may have (INT is INTEGER). */
@@ -260,8 +260,9 @@ class Parser {
     throw new SqlDialectError(this.file, at, problem);
   }
 
-  private refuse(at: Position, construct: string): never {
-    return this.fail(at, `${construct} is not supported by the micro-batch engine`);
+  /** Refuses a construct: "<construct> is not supported by the micro-batch engine[: <why>]". */
+  private refuse(at: Position, construct: string, why?: string): never {
+    return this.fail(at, `${construct} is not supported by the micro-batch engine${why ? `: ${why}` : ""}`);
   }
 
   private describe(t: Token): string {
@@ -386,28 +387,28 @@ class Parser {
     }
     const select = this.expectWord("SELECT", "after INSERT INTO ... (a pump inserts the rows of a SELECT STREAM)");
     if (!this.acceptWord("STREAM")) this.fail(select, "SELECT without STREAM: a pump's query must be SELECT STREAM ... (as the service requires)");
-    if (this.isWord("DISTINCT")) this.refuse(this.token, `SELECT STREAM DISTINCT: ${NEEDS_A_STREAMING_ENGINE}`);
+    if (this.isWord("DISTINCT")) this.refuse(this.token, `SELECT STREAM DISTINCT`, NEEDS_A_STREAMING_ENGINE);
     this.acceptWord("ALL");
     const items: SelectItem[] = [];
     do {
       if (this.isOp("*")) this.refuse(this.token, "SELECT STREAM * (list the columns: the output stream takes them by position)");
       const expression = this.expression();
-      if (this.isWord("OVER")) this.refuse(this.token, `OVER (a window): ${NEEDS_A_STREAMING_ENGINE}`);
+      if (this.isWord("OVER")) this.refuse(this.token, `OVER (a window)`, NEEDS_A_STREAMING_ENGINE);
       let alias: Name | undefined;
       if (this.acceptWord("AS")) alias = this.name("after AS");
       else if (this.token.kind === "quoted" || (this.token.kind === "word" && !this.isWord("FROM"))) alias = this.name("as a column alias");
       items.push({ expression, alias });
     } while (this.acceptOp(","));
     this.expectWord("FROM", "after the select list");
-    if (this.isOp("(")) this.refuse(this.token, `a subquery in FROM: ${NEEDS_A_STREAMING_ENGINE}`);
+    if (this.isOp("(")) this.refuse(this.token, `a subquery in FROM`, NEEDS_A_STREAMING_ENGINE);
     if (this.isWord("TABLE", "LATERAL", "UNNEST")) this.refuse(this.token, `FROM ${this.token.value}`);
     const from = this.name("after FROM");
-    if (this.isOp(",")) this.refuse(this.token, `a second stream in FROM (a join): ${NEEDS_A_STREAMING_ENGINE}`);
-    if (this.isWord("OVER")) this.refuse(this.token, `a window over the stream (FROM ... OVER): ${NEEDS_A_STREAMING_ENGINE}`);
+    if (this.isOp(",")) this.refuse(this.token, `a second stream in FROM (a join)`, NEEDS_A_STREAMING_ENGINE);
+    if (this.isWord("OVER")) this.refuse(this.token, `a window over the stream (FROM ... OVER)`, NEEDS_A_STREAMING_ENGINE);
     let where: Expression | undefined;
     if (this.acceptWord("WHERE")) where = this.expression();
-    if (this.token.kind === "word" && CLAUSES_AFTER_FROM[this.token.value] !== undefined) this.refuse(this.token, CLAUSES_AFTER_FROM[this.token.value]);
-    if (this.token.kind === "quoted" || this.token.kind === "word") this.refuse(this.token, "a stream alias (name the input stream itself)");
+    if (this.token.kind === "word" && CLAUSES_AFTER_FROM[this.token.value] !== undefined) this.refuse(this.token, ...CLAUSES_AFTER_FROM[this.token.value]);
+    if (this.token.kind === "quoted" || this.token.kind === "word") this.refuse(this.token, ...CLAUSES_AFTER_FROM.AS);
     return { name, target, targetColumns, select: items, from, where, line: start.line, column: start.column };
   }
 
@@ -461,7 +462,7 @@ class Parser {
     }
     if (this.acceptWord("IN")) {
       this.expectOp("(", "after IN");
-      if (this.isWord("SELECT")) this.refuse(this.token, `a subquery (IN (SELECT ...)): ${NEEDS_A_STREAMING_ENGINE}`);
+      if (this.isWord("SELECT")) this.refuse(this.token, `a subquery (IN (SELECT ...))`, NEEDS_A_STREAMING_ENGINE);
       const list: Expression[] = [];
       do list.push(this.additive());
       while (this.acceptOp(","));
@@ -515,7 +516,7 @@ class Parser {
       return { kind: "literal", sql: quoteString(t.value), ...at };
     }
     if (this.acceptOp("(")) {
-      if (this.isWord("SELECT")) this.refuse(this.token, `a subquery: ${NEEDS_A_STREAMING_ENGINE}`);
+      if (this.isWord("SELECT")) this.refuse(this.token, `a subquery`, NEEDS_A_STREAMING_ENGINE);
       const inner = this.expression();
       this.expectOp(")", "to close '('");
       return inner;
@@ -525,7 +526,7 @@ class Parser {
 
     const word = t.value;
     const followedByParen = this.tokens[this.i + 1]?.kind === "op" && this.tokens[this.i + 1].value === "(";
-    if (word === "ROWTIME") this.refuse(t, `ROWTIME (the time a record entered the stream): ${NEEDS_A_STREAMING_ENGINE}, and a delivered object keeps no arrival times`);
+    if (word === "ROWTIME") this.refuse(t, `ROWTIME (the time a record entered the stream)`, `${NEEDS_A_STREAMING_ENGINE}, and a delivered object keeps no arrival times`);
     if (["TRUE", "FALSE", "NULL"].includes(word)) {
       this.i++;
       return { kind: "literal", sql: word, ...at };
@@ -544,12 +545,12 @@ class Parser {
       this.expectOp(")", "to close CAST(");
       return { kind: "cast", operand, type, ...at };
     }
-    if (TIME_FUNCTIONS.has(word)) this.refuse(t, `${word} (time of processing or of the stream): the engines would disagree, since a micro-batch runs one buffer interval later`);
+    if (TIME_FUNCTIONS.has(word)) this.refuse(t, `${word} (time of processing or of the stream)`, "the engines would disagree, since a micro-batch runs one buffer interval later");
     if (!followedByParen) return this.column();
 
     this.i += 2; // the name and '('
-    if (AGGREGATES.has(word)) this.refuse(t, `${word}(...) (aggregation over the stream): ${NEEDS_A_STREAMING_ENGINE}`);
-    if (WINDOW_FUNCTIONS.has(word)) this.refuse(t, `${word}(...) (a window function): ${NEEDS_A_STREAMING_ENGINE}`);
+    if (AGGREGATES.has(word)) this.refuse(t, `${word}(...) (aggregation over the stream)`, NEEDS_A_STREAMING_ENGINE);
+    if (WINDOW_FUNCTIONS.has(word)) this.refuse(t, `${word}(...) (a window function)`, NEEDS_A_STREAMING_ENGINE);
     if (word === "TRIM") return this.trim(at);
     if (word === "SUBSTRING") return this.substring(at);
     if (word === "POSITION") {
@@ -568,12 +569,12 @@ class Parser {
       do {
         args.push(this.expression());
         if (word === "FLOOR" || word === "CEIL" || word === "CEILING") {
-          if (this.isWord("TO")) this.refuse(this.token, `${word}(... TO ...) (rounding a time to a window): ${NEEDS_A_STREAMING_ENGINE}`);
+          if (this.isWord("TO")) this.refuse(this.token, `${word}(... TO ...) (rounding a time to a window)`, NEEDS_A_STREAMING_ENGINE);
         }
       } while (this.acceptOp(","));
     }
     this.expectOp(")", `to close ${word}(`);
-    if (this.isWord("OVER")) this.refuse(this.token, `${word}(...) OVER (a window function): ${NEEDS_A_STREAMING_ENGINE}`);
+    if (this.isWord("OVER")) this.refuse(this.token, `${word}(...) OVER (a window function)`, NEEDS_A_STREAMING_ENGINE);
     if (args.length < arity[0] || args.length > arity[1]) {
       const expected = arity[0] === arity[1] ? `${arity[0]}` : `${arity[0]} to ${arity[1]}`;
       this.fail(t, `${word} takes ${expected} argument(s), not ${args.length}`);
