@@ -43,10 +43,10 @@ describe("MicroBatchAnalytics", () => {
   const log = resource(json, "aws_cloudwatch_log_group");
   const role = resource(json, "aws_iam_role");
 
-  it("is a Node.js 20 function on x86_64 running the packaged handler, with the lab's defaults", () => {
+  it("is a Node.js 22 function on x86_64 running the packaged handler, with the lab's defaults", () => {
     expect(fn).toEqual(expect.objectContaining({
       function_name: "StreamApplication",
-      runtime: "nodejs20.x",
+      runtime: "nodejs22.x",
       architectures: ["x86_64"],
       handler: "index.handler",
       timeout: 60,
@@ -130,6 +130,7 @@ describe("MicroBatchAnalytics", () => {
     ["3 retries", { maximumRetryAttempts: 3 }, "maximumRetryAttempts = 3 is not allowed; it must be an integer from 0 to 2"],
     ["a short event age", { maximumEventAgeSeconds: 30 }, "maximumEventAgeSeconds = 30 is not allowed"],
     ["a bad retention", { logRetentionDays: 10 }, "logRetentionDays = 10 is not allowed"],
+    ["the discontinued Node.js 20 runtime", { runtime: "nodejs20.x" as never }, "runtime = \"nodejs20.x\" is not allowed; it must be one of nodejs22.x, nodejs24.x"],
     ["a missing SQL file", { sqlFile: join(tmp, "missing.sql") }, "cannot be read"],
     ["SQL the engine refuses, naming the line", { sqlFile: sql('CREATE OR REPLACE STREAM "DESTINATION_SQL_BASIC_STREAM" (a DOUBLE);\nCREATE OR REPLACE PUMP "P" AS INSERT INTO "DESTINATION_SQL_BASIC_STREAM"\nSELECT STREAM SUM("NetLoss") FROM "SOURCE_SQL_STREAM_001";') },
       ":3:15: SUM(...) (aggregation over the stream) is not supported by the micro-batch engine"],
@@ -178,7 +179,7 @@ describe("the micro-batch deployment package", () => {
     expect(packageKey(packaged)).toBe(cached.key);
   });
 
-  it("needs no newer glibc or libstdc++ than Amazon Linux 2023 (Lambda nodejs20.x) has: glibc 2.34, GLIBCXX_3.4.29", () => {
+  it("needs no newer glibc or libstdc++ than Amazon Linux 2023 (Lambda nodejs22.x and nodejs24.x) has: glibc 2.34, GLIBCXX_3.4.29", () => {
     const newest = (prefix: string) => {
       const versions = ["duckdb.node", "libduckdb.so"].flatMap((f) =>
         [...Buffer.from(files[`node_modules/${NATIVE_BINDING_PACKAGE}/${f}`]).toString("latin1").matchAll(new RegExp(`${prefix}_(\\d+(?:\\.\\d+)+)`, "g"))].map((m) => m[1]));

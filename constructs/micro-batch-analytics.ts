@@ -33,6 +33,9 @@ import { policyDocument } from "./policy-document";
 import { ServiceRole } from "./service-role";
 import { DeliveryStreamRef, RecordColumn } from "./sql-analytics-application";
 
+/** Lambda runtimes the package is built for: Node.js on Amazon Linux 2023 (glibc 2.34), x86_64. */
+export const MICRO_BATCH_RUNTIMES = ["nodejs22.x", "nodejs24.x"] as const;
+
 export interface MicroBatchAnalyticsProps {
   /** Function name: 1-64 characters of [a-zA-Z0-9_-]. */
   readonly name: string;
@@ -57,6 +60,12 @@ export interface MicroBatchAnalyticsProps {
     /** The in-application stream (created by the SQL) whose rows are sent. */
     readonly inApplicationStreamName: string;
   };
+  /**
+   * Lambda runtime (both run on Amazon Linux 2023, which the bundled DuckDB binding supports).
+   * Not Node.js 20: Lambda deprecated nodejs20.x on 2026-04-30 and no longer creates functions on it.
+   * @default "nodejs22.x"
+   */
+  readonly runtime?: (typeof MICRO_BATCH_RUNTIMES)[number];
   /**
    * Seconds one invocation (one object) may take.
    * @default 60
@@ -101,7 +110,7 @@ export interface MicroBatchAnalyticsProps {
 
 /**
  * The analytics SQL as micro-batches, deployable now that Kinesis Data Analytics for SQL is gone:
- * every object Firehose delivers under the source prefix triggers a Lambda function (Node.js 20,
+ * every object Firehose delivers under the source prefix triggers a Lambda function (Node.js 22,
  * DuckDB bundled) that runs the SQL over that object's records and sends the output rows to the
  * destination stream. Failed invocations are retried, then the event goes to an encrypted SQS
  * queue. The function's role may only read objects under the source prefix, put records to the
@@ -124,7 +133,9 @@ export class MicroBatchAnalytics extends Construct {
     const failureRetention = props.failureRetentionSeconds ?? 1_209_600;
     const retentionDays = props.logRetentionDays ?? 14;
     const namePrefix = props.input.namePrefix ?? "SOURCE_SQL_STREAM";
+    const runtime = props.runtime ?? "nodejs22.x";
     requireValid(what, "name", props.name, LAMBDA_FUNCTION_NAME.test(props.name), LAMBDA_FUNCTION_NAME_RULE);
+    requireValid(what, "runtime", runtime, MICRO_BATCH_RUNTIMES.includes(runtime), `one of ${MICRO_BATCH_RUNTIMES.join(", ")}`);
     requireValid(what, "input.prefix", props.input.prefix, S3_PREFIX.test(props.input.prefix), S3_PREFIX_RULE);
     requireValid(what, "timeoutSeconds", timeoutSeconds, isIntegerIn(timeoutSeconds, LAMBDA_TIMEOUT_SECONDS), "an integer from 1 to 900");
     requireValid(what, "memoryMiB", memoryMiB, isIntegerIn(memoryMiB, LAMBDA_MEMORY_MIB), "an integer from 128 to 10240");
@@ -205,7 +216,7 @@ export class MicroBatchAnalytics extends Construct {
       functionName: props.name,
       description: `Runs ${basename(props.sqlFile)} over each object under ${props.input.prefix} and sends the rows to ${props.output.stream.name}`,
       role: this.role.arn,
-      runtime: "nodejs20.x",
+      runtime,
       architectures: ["x86_64"],
       handler: "index.handler",
       filename: code.path,

@@ -1,7 +1,7 @@
 /**
  * The micro-batch engine's deployment package, built at synth: the handler bundled by esbuild
  * (with the AWS SDK clients it uses), the analytics SQL and streams as JSON, and DuckDB's native
- * binding for Lambda's nodejs20.x on x86_64 (Amazon Linux 2023). The zip is deterministic (sorted
+ * binding for Lambda's Node.js runtimes on x86_64 (Amazon Linux 2023). The zip is deterministic (sorted
  * entries, fixed times and modes), so the same inputs give the same bytes and a stable plan.
  *
  * Built packages are cached by a hash of everything that goes into them (the packaged SQL and
