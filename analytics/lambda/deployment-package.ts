@@ -10,7 +10,7 @@
  */
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join, relative, sep } from "node:path";
+import { dirname, join, relative } from "node:path";
 import * as zlib from "node:zlib";
 import { deflateRawSync } from "node:zlib";
 import { PACKAGED_ANALYTICS_FILE, PackagedAnalytics } from "./packaged";
@@ -164,9 +164,4 @@ function pruneCache(cacheDir: string, keep: string): void {
     rmSync(join(cacheDir, f), { force: true });
     rmSync(join(cacheDir, f.replace(/\.zip$/, ".json")), { force: true });
   }
-}
-
-/** For messages: the package's path relative to the project, with '/' separators. */
-export function shownPath(path: string): string {
-  return relative(PROJECT_DIR, path).split(sep).join("/");
 }
