@@ -2,8 +2,10 @@
  * The lab's system, as its diagram draws it:
  *
  *   generator (EC2) --PutRecordBatch--> Firehose "Source" --buffer--> S3 source/
- *                                            |
- *                                            +--> SQL application "StreamApplication"
+ *                                            |                           |
+ *                                            |      (micro-batch, default) +--> Lambda "StreamApplication": the SQL per object
+ *                                            |                                      --JSON--> Firehose "Destination" --buffer--> S3 destination/
+ *                                            +--> (kinesis-analytics-sql) SQL application "StreamApplication"
  *                                                   --JSON--> Firehose "Destination" --buffer--> S3 destination/
  */
 import { readFileSync } from "node:fs";
@@ -18,20 +20,17 @@ import { BufferedDeliveryStream } from "./constructs/buffered-delivery-stream";
 import { GeneratorInstance } from "./constructs/generator-instance";
 import { LabBucket } from "./constructs/lab-bucket";
 import { LabNetwork } from "./constructs/lab-network";
-import { RecordColumn, SqlAnalyticsApplication } from "./constructs/sql-analytics-application";
-import { SOURCE_SCHEMA } from "./schemas/loss-event";
-import { recordColumnsFromSchema } from "./schemas/sql-columns";
+import { MicroBatchAnalytics } from "./constructs/micro-batch-analytics";
+import { SqlAnalyticsApplication } from "./constructs/sql-analytics-application";
+import { LAB_INPUT_COLUMNS, LAB_INPUT_NAME_PREFIX, LAB_OUTPUT_STREAM, LAB_SQL_FILE } from "./analytics/lab";
 
-/** The input columns come from the record's JSON Schema, the one definition of its format. */
-export const LAB_INPUT_COLUMNS: readonly RecordColumn[] = recordColumnsFromSchema(SOURCE_SCHEMA);
-
-export const LAB_SQL_FILE = join(__dirname, "sql", "stream-application.sql");
+export { LAB_INPUT_COLUMNS, LAB_SQL_FILE };
 
 export class LabStack extends TerraformStack {
   readonly bucket: LabBucket;
   readonly source: BufferedDeliveryStream;
   readonly destination: BufferedDeliveryStream;
-  readonly analytics: SqlAnalyticsApplication;
+  readonly analytics: MicroBatchAnalytics | SqlAnalyticsApplication;
   readonly generator: GeneratorInstance;
 
   constructor(scope: Construct, settings: LabSettings) {
@@ -72,14 +71,29 @@ export class LabStack extends TerraformStack {
       roleNamePrefix: `${name}-destination`,
     });
 
-    this.analytics = new SqlAnalyticsApplication(this, "analytics", {
-      name: settings.applicationName,
-      sqlFile: LAB_SQL_FILE,
-      input: { stream: this.source, columns: LAB_INPUT_COLUMNS },
-      output: { stream: this.destination, inApplicationStreamName: "DESTINATION_SQL_BASIC_STREAM" },
-      logRetentionDays: settings.logRetentionDays,
-      roleNamePrefix: name,
-    });
+    // Both engines run the same SQL file over the same columns into the same destination.
+    const output = { stream: this.destination, inApplicationStreamName: LAB_OUTPUT_STREAM };
+    this.analytics =
+      settings.analyticsEngine === "micro-batch"
+        ? new MicroBatchAnalytics(this, "analytics", {
+            name: settings.applicationName,
+            sqlFile: LAB_SQL_FILE,
+            input: { bucket: this.bucket, prefix: settings.sourcePrefix, columns: LAB_INPUT_COLUMNS, namePrefix: LAB_INPUT_NAME_PREFIX },
+            output,
+            timeoutSeconds: settings.analyticsTimeoutSeconds,
+            memoryMiB: settings.analyticsMemoryMiB,
+            reservedConcurrency: settings.analyticsConcurrency === "unreserved" ? undefined : settings.analyticsConcurrency,
+            logRetentionDays: settings.logRetentionDays,
+            roleNamePrefix: name,
+          })
+        : new SqlAnalyticsApplication(this, "analytics", {
+            name: settings.applicationName,
+            sqlFile: LAB_SQL_FILE,
+            input: { stream: this.source, columns: LAB_INPUT_COLUMNS, namePrefix: LAB_INPUT_NAME_PREFIX },
+            output,
+            logRetentionDays: settings.logRetentionDays,
+            roleNamePrefix: name,
+          });
 
     this.generator = new GeneratorInstance(this, "generator", {
       name,

@@ -35,6 +35,10 @@ describe("lab settings", () => {
       replayKey: "replay/banking_loss.csv",
       instanceType: "t3.micro",
       vpcCidr: "10.20.0.0/24",
+      analyticsEngine: "micro-batch",
+      analyticsTimeoutSeconds: 60,
+      analyticsMemoryMiB: 512,
+      analyticsConcurrency: "unreserved",
     });
   });
 
@@ -64,7 +68,13 @@ describe("lab settings", () => {
     ["LAB_SOURCE_STREAM_NAME", "my stream", "1-64 characters of a-z, A-Z, 0-9, '_', '.', '-'"],
     ["LAB_SOURCE_STREAM_NAME", "x".repeat(65), "1-64 characters"],
     ["LAB_DESTINATION_STREAM_NAME", "Source", "a name other than the source stream's"],
-    ["LAB_APPLICATION_NAME", "app/1", "1-128 characters"],
+    ["LAB_APPLICATION_NAME", "app/1", "1-64 characters of a-z, A-Z, 0-9, '_', '-' (a Lambda function name)"],
+    ["LAB_ANALYTICS_ENGINE", "flink", "one of micro-batch, kinesis-analytics-sql"],
+    ["LAB_ANALYTICS_TIMEOUT_SECONDS", "901", "an integer from 1 to 900"],
+    ["LAB_ANALYTICS_MEMORY_MIB", "64", "an integer from 128 to 10240"],
+    ["LAB_ANALYTICS_CONCURRENCY", "0", "unreserved or an integer from 1 to 1000"],
+    ["LAB_ANALYTICS_CONCURRENCY", "lots", "unreserved or an integer from 1 to 1000"],
+    ["LAB_COMPRESSION", "Snappy", "one of UNCOMPRESSED, GZIP with the micro-batch engine"],
     ["LAB_REGION", "us-north-9", "a known AWS region (af-south-1,"],
     ["LAB_AVAILABILITY_ZONE", "eu-west-1a", "a zone of us-east-1"],
     ["LAB_SOURCE_PREFIX", "source", "ending with '/'"],
@@ -97,6 +107,16 @@ describe("lab settings", () => {
   it("allow replay mode with an exact bucket name", () => {
     const settings = resolveSettings({ env: { LAB_GENERATOR_MODE: "replay", LAB_BUCKET_NAME: "my-lab-bucket" } });
     expect([settings.generatorMode, settings.bucketName, settings.replayKey]).toEqual(["replay", "my-lab-bucket", "replay/banking_loss.csv"]);
+  });
+
+  it("check the analytics name and compression against the engine that uses them", () => {
+    const legacy = { LAB_ANALYTICS_ENGINE: "kinesis-analytics-sql" };
+    expect(resolveSettings({ env: { ...legacy, LAB_APPLICATION_NAME: "Stream.App", LAB_COMPRESSION: "Snappy" } })).toEqual(
+      expect.objectContaining({ applicationName: "Stream.App", compression: "Snappy" }),
+    );
+    expect(problemsOf({ ...legacy, LAB_APPLICATION_NAME: "app/1" })[0]).toContain("1-128 characters of a-z, A-Z, 0-9, '_', '.', '-'");
+    expect(problemsOf({ LAB_APPLICATION_NAME: "Stream.App" })[0]).toContain("(a Lambda function name)");
+    expect(resolveSettings({ env: { LAB_COMPRESSION: "GZIP", LAB_ANALYTICS_CONCURRENCY: "5" } })).toEqual(expect.objectContaining({ compression: "GZIP", analyticsConcurrency: 5 }));
   });
 
   it("report every bad setting at once", () => {

@@ -14,6 +14,11 @@ import {
   FIREHOSE_BUFFER_SIZE_MIB,
   FIREHOSE_STREAM_NAME,
   FIREHOSE_STREAM_NAME_RULE,
+  LAMBDA_FUNCTION_NAME,
+  LAMBDA_FUNCTION_NAME_RULE,
+  LAMBDA_MEMORY_MIB,
+  LAMBDA_RESERVED_CONCURRENCY,
+  LAMBDA_TIMEOUT_SECONDS,
   LOG_RETENTION_DAYS,
   S3_OBJECT_KEY,
   S3_OBJECT_KEY_RULE,
@@ -56,6 +61,8 @@ export interface LabSettings {
   readonly bucketForceDestroy: boolean;
   readonly sourceStreamName: string;
   readonly destinationStreamName: string;
+  /** What runs the analytics SQL: a Lambda function per delivered object, or the (discontinued) SQL application. */
+  readonly analyticsEngine: AnalyticsEngineName;
   readonly applicationName: string;
   readonly sourcePrefix: string;
   readonly destinationPrefix: string;
@@ -72,7 +79,18 @@ export interface LabSettings {
   readonly instanceType: string;
   /** CIDR block of the generator's own VPC. */
   readonly vpcCidr: string;
+  /** micro-batch engine: seconds one invocation may take. */
+  readonly analyticsTimeoutSeconds: number;
+  /** micro-batch engine: the function's memory in MiB. */
+  readonly analyticsMemoryMiB: number;
+  /** micro-batch engine: reserved concurrency, or "unreserved". */
+  readonly analyticsConcurrency: number | "unreserved";
 }
+
+export const ANALYTICS_ENGINES = ["micro-batch", "kinesis-analytics-sql"] as const;
+export type AnalyticsEngineName = (typeof ANALYTICS_ENGINES)[number];
+/** Compression formats the micro-batch engine can read back from S3. */
+const MICRO_BATCH_COMPRESSION = ["UNCOMPRESSED", "GZIP"];
 
 type Raw = string | number | boolean;
 
@@ -205,11 +223,21 @@ export const SETTINGS = [
     },
   }),
   spec({
+    key: "analyticsEngine",
+    env: "LAB_ANALYTICS_ENGINE",
+    description: "what runs the analytics SQL",
+    default: () => "micro-batch" as AnalyticsEngineName,
+    parse: oneOf(ANALYTICS_ENGINES),
+  }),
+  spec({
     key: "applicationName",
     env: "LAB_APPLICATION_NAME",
-    description: "name of the SQL analytics application",
+    description: "name of the analytics (the Lambda function, or the SQL application)",
     default: () => "StreamApplication",
-    parse: matching(ANALYTICS_APPLICATION_NAME, ANALYTICS_APPLICATION_NAME_RULE),
+    parse: (raw, s) =>
+      s.analyticsEngine === "kinesis-analytics-sql"
+        ? matching(ANALYTICS_APPLICATION_NAME, ANALYTICS_APPLICATION_NAME_RULE)(raw)
+        : matching(LAMBDA_FUNCTION_NAME, `${LAMBDA_FUNCTION_NAME_RULE} (a Lambda function name)`)(raw),
   }),
   spec({
     key: "sourcePrefix",
@@ -252,7 +280,11 @@ export const SETTINGS = [
     env: "LAB_COMPRESSION",
     description: "compression of delivered S3 objects",
     default: () => "UNCOMPRESSED" as CompressionFormat,
-    parse: oneOf(COMPRESSION_FORMATS),
+    parse: (raw, s) => {
+      const parsed = oneOf(COMPRESSION_FORMATS)(raw);
+      if (parsed instanceof Invalid || s.analyticsEngine !== "micro-batch" || MICRO_BATCH_COMPRESSION.includes(parsed)) return parsed;
+      return new Invalid(`one of ${MICRO_BATCH_COMPRESSION.join(", ")} with the micro-batch engine (it reads the source objects back)`);
+    },
   }),
   spec({
     key: "logRetentionDays",
@@ -305,6 +337,31 @@ export const SETTINGS = [
     description: "CIDR block of the generator's VPC",
     default: () => "10.20.0.0/24",
     parse: cidr,
+  }),
+  spec({
+    key: "analyticsTimeoutSeconds",
+    env: "LAB_ANALYTICS_TIMEOUT_SECONDS",
+    description: "seconds the micro-batch function may take for one object",
+    default: () => 60,
+    parse: integer(LAMBDA_TIMEOUT_SECONDS),
+  }),
+  spec({
+    key: "analyticsMemoryMiB",
+    env: "LAB_ANALYTICS_MEMORY_MIB",
+    description: "memory of the micro-batch function in MiB",
+    default: () => 512,
+    parse: integer(LAMBDA_MEMORY_MIB),
+  }),
+  spec({
+    key: "analyticsConcurrency",
+    env: "LAB_ANALYTICS_CONCURRENCY",
+    description: "reserved concurrency of the micro-batch function",
+    default: () => "unreserved" as const,
+    parse: (raw) => {
+      if (raw.trim() === "unreserved") return "unreserved" as const;
+      const n = integer(LAMBDA_RESERVED_CONCURRENCY)(raw);
+      return n instanceof Invalid ? new Invalid(`unreserved or ${n.allowed}`) : n;
+    },
   }),
 ] as const;
 

@@ -51,3 +51,15 @@ export function isIntegerIn(value: number, range: { min: number; max: number }):
 export const S3_OBJECT_KEY = /^(?!\/)(?!.*\/\/)[a-zA-Z0-9!_.'()\-/]{1,1024}(?<!\/)$/;
 export const S3_OBJECT_KEY_RULE =
   "an S3 object key of letters, digits and !_.'()-/, not starting or ending with '/', without '//' (no IAM wildcards)";
+
+/** Lambda function names: 1-64 characters of [a-zA-Z0-9_-]. */
+export const LAMBDA_FUNCTION_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
+export const LAMBDA_FUNCTION_NAME_RULE = "1-64 characters of a-z, A-Z, 0-9, '_', '-'";
+/** Lambda timeout (seconds), memory (MiB), and the retries and event age of asynchronous invocations. */
+export const LAMBDA_TIMEOUT_SECONDS = { min: 1, max: 900 } as const;
+export const LAMBDA_MEMORY_MIB = { min: 128, max: 10_240 } as const;
+export const LAMBDA_RESERVED_CONCURRENCY = { min: 1, max: 1000 } as const;
+export const LAMBDA_ASYNC_RETRY_ATTEMPTS = { min: 0, max: 2 } as const;
+export const LAMBDA_ASYNC_EVENT_AGE_SECONDS = { min: 60, max: 21_600 } as const;
+/** SQS: messages are kept 60 s to 14 days. */
+export const SQS_MESSAGE_RETENTION_SECONDS = { min: 60, max: 1_209_600 } as const;
