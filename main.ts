@@ -6,12 +6,11 @@
  *                                            +--> SQL application "StreamApplication"
  *                                                   --JSON--> Firehose "Destination" --buffer--> S3 destination/
  */
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { App, LocalBackend, TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { LabSettings, resolveSettings } from "./config/settings";
+import { LabSettings, settingsFromProject } from "./config/settings";
 import { printAnnotations } from "./scripts/annotations";
 import { BufferedDeliveryStream } from "./constructs/buffered-delivery-stream";
 import { GeneratorInstance } from "./constructs/generator-instance";
@@ -102,12 +101,6 @@ export class LabStack extends TerraformStack {
       description: "Connect with: aws ssm start-session --target <id>",
     });
   }
-}
-
-/** Settings from `cdktf.json` context, overridden by `LAB_*` environment variables. */
-export function settingsFromProject(env: NodeJS.ProcessEnv = process.env): LabSettings {
-  const cdktfJson = JSON.parse(readFileSync(join(__dirname, "cdktf.json"), "utf8")) as { context?: Record<string, unknown> };
-  return resolveSettings({ env, context: cdktfJson.context });
 }
 
 if (require.main === module) {
