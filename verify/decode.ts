@@ -17,7 +17,7 @@
 import { Duplex, Readable, pipeline } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { Unzip, UnzipInflate } from "fflate";
-import { createUncompressStream, uncompressSync } from "snappy";
+import { Decompressor, uncompressSync } from "snappy";
 
 export type Encoding = "json" | "gzip" | "zip" | "snappy" | "hadoop-snappy";
 
@@ -70,7 +70,7 @@ export async function decodeObject(body: AsyncIterable<Uint8Array>): Promise<Dec
     case "gzip":
       return { encoding, chunks: through(all(), createGunzip(), "gzip data is truncated or corrupt") };
     case "snappy":
-      return { encoding, chunks: through(all(), createUncompressStream(), "Snappy stream is truncated or corrupt") };
+      return { encoding, chunks: snappyFraming(all()) };
     case "zip":
       return { encoding, chunks: unzip(all()) };
     case "hadoop-snappy":
@@ -110,6 +110,32 @@ function through(source: AsyncIterable<Buffer>, decompressor: Duplex, problem: s
       throw new DecodeError(`${problem}: ${(error as Error).message}`);
     }
   })();
+}
+
+/**
+ * The Snappy framing format, through snappy's incremental Decompressor (its Node stream wrapper
+ * hangs when the source fails mid-way). An abandoned decompressor is finished to end its thread.
+ */
+async function* snappyFraming(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  const decompressor = new Decompressor();
+  let finished = false;
+  const problem = (error: unknown) => new DecodeError(`Snappy stream is truncated or corrupt: ${(error as Error).message}`);
+  try {
+    for await (const chunk of source) {
+      let out: Buffer;
+      try {
+        out = decompressor.update(chunk);
+      } catch (error) {
+        throw problem(error);
+      }
+      if (out.length > 0) yield out;
+    }
+    finished = true;
+    const tail = await decompressor.finish().catch((error: unknown) => Promise.reject(problem(error)));
+    if (tail.length > 0) yield tail;
+  } finally {
+    if (!finished) await decompressor.finish().catch(() => undefined);
+  }
 }
 
 /** The entries of a ZIP archive, decompressed one after another. */
