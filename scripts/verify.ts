@@ -213,13 +213,18 @@ export async function runVerify(command: VerifyCommand, out: NodeJS.WriteStream 
         `of ${command.bucket}; Firehose delivers within about its buffer interval (${command.bufferIntervalSeconds}s)\n`,
     );
   }
+  // On a terminal, the waiting line's clock ticks between looks.
+  const started = Date.now();
+  let lastLook = "";
+  const tick = live && waiting ? setInterval(() => lastLook && draw(`${formatDuration(Date.now() - started)} of ${formatDuration(command.waitMs)}: ${lastLook}`, true), 1000) : undefined;
   try {
     const { report } = await checkUntilDelivered(verifier, {
       waitMs: command.waitMs,
       pollMs: command.pollMs,
       onPoll: ({ report, elapsedMs, final }) => {
         if (!waiting) return;
-        const line = `${formatDuration(elapsedMs)} of ${formatDuration(command.waitMs)}: ${pollLine(report)}`;
+        lastLook = pollLine(report);
+        const line = `${formatDuration(elapsedMs)} of ${formatDuration(command.waitMs)}: ${lastLook}`;
         if (live) draw(line, true);
         else err.write(`verify: ${line}${final ? "" : `; next look in ${formatDuration(Math.min(command.pollMs, command.waitMs - elapsedMs))}`}\n`);
       },
@@ -235,6 +240,7 @@ export async function runVerify(command: VerifyCommand, out: NodeJS.WriteStream 
     }
     throw error;
   } finally {
+    clearInterval(tick);
     client.destroy();
   }
 }

@@ -16,8 +16,8 @@ function problemLines(title: string, total: number, problems: readonly RecordPro
   const lines = [``, `${title} (${problems.length < total ? `first ${problems.length} of ${number(total)}` : number(total)}):`];
   for (const p of problems) {
     lines.push(`  ${p.key}`);
-    const excerpt = p.excerpt === undefined ? "" : ` ${JSON.stringify(p.excerpt)}`;
-    lines.push(`    record ${number(p.record)} (line ${number(p.line)}, byte ${number(p.offset)}): ${p.problem}${excerpt}`);
+    lines.push(`    record ${number(p.record)} (line ${number(p.line)}, byte ${number(p.offset)}): ${p.problem}`);
+    if (p.excerpt !== undefined) lines.push(`    text: ${p.excerpt}`);
   }
   return lines;
 }
