@@ -106,7 +106,7 @@ describe("Verifier against a fake S3 (s3rver on 127.0.0.1)", () => {
 
   it("lists every page, newest object first, and leaves out objects older than --since", async () => {
     const bucket = await newBucket();
-    const keys = await seedLikeFirehose(s3.client, bucket, { prefix: "source/", stream: "Source", records: records.slice(0, 25), perObject: 1 });
+    const keys = (await seedLikeFirehose(s3.client, bucket, { prefix: "source/", stream: "Source", records: records.slice(0, 25), perObject: 1 })).map((o) => o.key);
     await seedLikeFirehose(s3.client, bucket, { prefix: "destination/", stream: "Destination", records: [asDestinationRecord(records[0])], perObject: 1 });
     // Five objects delivered two hours ago; one of them, and one recent object, hold an invalid record.
     const [recent, ...rest] = keys;

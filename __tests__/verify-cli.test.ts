@@ -135,6 +135,7 @@ describe("npm run bench:verify", () => {
     const summary = JSON.parse(result.stdout);
     expect(summary).toMatchObject({ recordsPerPrefix: 300, objects: 6, gzip: true, runs: [{ records: 600 }, { records: 600 }] });
     expect(summary.medianRecordsPerSecond).toBeGreaterThan(0);
+    expect(summary.inMemoryRecordsPerSecond).toHaveLength(2);
     expect(result.stderr).toContain("bench:verify: run 2/2: 600 records in ");
   });
 });

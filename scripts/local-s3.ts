@@ -149,17 +149,18 @@ export interface SeedOptions {
   readonly gzip?: boolean;
 }
 
-/** Writes the records as Firehose would, `perObject` to an object; returns the keys. */
-export async function seedLikeFirehose(client: S3Client, bucket: string, options: SeedOptions): Promise<string[]> {
-  const keys: string[] = [];
+/** Writes the records as Firehose would, `perObject` to an object; returns the objects written. */
+export async function seedLikeFirehose(client: S3Client, bucket: string, options: SeedOptions): Promise<{ key: string; body: Buffer }[]> {
+  const objects: { key: string; body: Buffer }[] = [];
   const at = new Date();
   for (let i = 0; i < options.records.length; i += options.perObject) {
     const bytes = recordBytes(options.records.slice(i, i + options.perObject), options.layout ?? "lines");
     const key = firehoseKey(options.prefix, options.stream, at, options.gzip ? ".gz" : "");
-    await putObject(client, bucket, key, options.gzip ? gzipSync(bytes) : bytes);
-    keys.push(key);
+    const body = options.gzip ? gzipSync(bytes) : bytes;
+    await putObject(client, bucket, key, body);
+    objects.push({ key, body });
   }
-  return keys;
+  return objects;
 }
 
 async function main(): Promise<void> {

@@ -1,7 +1,8 @@
 /**
  * How fast the verifier validates records: seeds a fake S3 (s3rver on 127.0.0.1, in its own
  * process) the way Firehose fills the lab bucket, then times full verification passes (list,
- * download, decompress, split, validate, match), each with nothing cached.
+ * download, decompress, split, validate, match), each with nothing cached; and, for comparison,
+ * the same objects checked from memory (no server sharing the cores).
  *
  *   npm run bench:verify -- [--records N] [--per-object N] [--layout lines|concatenated] [--gzip]
  *                           [--runs K] [--concurrency N] [--format text|json]
@@ -10,6 +11,7 @@
  */
 import { cpus } from "node:os";
 import { parseArgs } from "node:util";
+import { checkObject } from "../verify/object-check";
 import { Verifier, VerifyReport } from "../verify/verifier";
 import { asDestinationRecord, createBucket, lossEvents, RecordLayout, seedLikeFirehose, startLocalS3 } from "./local-s3";
 
@@ -27,6 +29,10 @@ function positive(name: string, text: string): number {
     process.exit(2);
   }
   return n;
+}
+
+async function* chunksOf(body: Buffer, size = 64 * 1024): AsyncGenerator<Buffer> {
+  for (let i = 0; i < body.length; i += size) yield body.subarray(i, i + size);
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -63,8 +69,25 @@ async function main(): Promise<void> {
     await createBucket(s3.client, bucket);
     progress(`seeding ${s3.endpoint}: ${number(count)} records per prefix, ${number(perObject)} per object, ${layout}${values.gzip ? ", gzip" : ""}`);
     const seed = { perObject, layout, gzip: values.gzip };
-    await seedLikeFirehose(s3.client, bucket, { ...seed, prefix: "source/", stream: "Source", records });
-    await seedLikeFirehose(s3.client, bucket, { ...seed, prefix: "destination/", stream: "Destination", records: records.map(asDestinationRecord) });
+    const seeded = [
+      ...(await seedLikeFirehose(s3.client, bucket, { ...seed, prefix: "source/", stream: "Source", records })).map((o) => ({ ...o, role: "source" as const })),
+      ...(await seedLikeFirehose(s3.client, bucket, { ...seed, prefix: "destination/", stream: "Destination", records: records.map(asDestinationRecord) })).map((o) => ({
+        ...o,
+        role: "destination" as const,
+      })),
+    ];
+
+    // The verifier's own work (decompress, split, validate, fingerprint) on the same objects held
+    // in memory, in 64 KiB chunks as a download delivers them: no S3 server competing for the cores.
+    const inMemory: number[] = [];
+    for (let i = 1; i <= runs; i++) {
+      const started = process.hrtime.bigint();
+      let validated = 0;
+      for (const object of seeded) validated += (await checkObject(chunksOf(object.body), object.role, object.key)).valid;
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      inMemory.push(validated / seconds);
+      progress(`in memory ${i}/${runs}: ${number(validated)} records in ${number(seconds, 2)} s`);
+    }
 
     const results: Run[] = [];
     let report: VerifyReport | undefined;
@@ -90,6 +113,8 @@ async function main(): Promise<void> {
       concurrency,
       runs: results,
       medianRecordsPerSecond: median(results.map((x) => x.recordsPerSecond)),
+      inMemoryRecordsPerSecond: inMemory,
+      medianInMemoryRecordsPerSecond: median(inMemory),
       peakRssMiB: process.resourceUsage().maxRSS / 1024,
       node: process.version,
       cpus: cpus().length,
@@ -107,7 +132,11 @@ async function main(): Promise<void> {
     results.forEach((x, i) => rows.push([String(i + 1), number(x.seconds, 2), number(x.records), number(x.recordsPerSecond), number(x.megabytesPerSecond, 1)]));
     const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
     for (const row of rows) console.log(row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join("   "));
-    console.log(`\nmedian: ${number(summary.medianRecordsPerSecond)} records/s; peak memory of this process ${number(summary.peakRssMiB)} MiB`);
+    console.log(
+      `\nmedian: ${number(summary.medianRecordsPerSecond)} records/s through S3; ` +
+        `${number(summary.medianInMemoryRecordsPerSecond)} records/s from memory (no server: the verifier's own work); ` +
+        `peak memory of this process ${number(summary.peakRssMiB)} MiB`,
+    );
   } finally {
     await s3.stop();
   }
