@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
+import { S3ServiceException } from "@aws-sdk/client-s3";
 import {
   asDestinationRecord,
   createBucket,
@@ -18,7 +19,7 @@ import {
   startLocalS3,
 } from "../scripts/local-s3";
 import { fingerprint } from "../verify/object-check";
-import { S3Problem } from "../verify/s3";
+import { describeS3Error, S3Problem } from "../verify/s3";
 import { checkUntilDelivered, Verifier, VerifyOptions } from "../verify/verifier";
 
 const FIXTURES = join(__dirname, "fixtures", "verify");
@@ -204,11 +205,23 @@ describe("Verifier against a fake S3 (s3rver on 127.0.0.1)", () => {
       /^cannot list s3:\/\/verify-test-1\/source\/: S3 refused the credentials \(InvalidAccessKeyId\): check AWS_PROFILE/,
     ],
     ["no server listening", () => localS3Client("http://127.0.0.1:1"), "verify-test-1", /^cannot list s3:\/\/verify-test-1\/source\/: cannot reach S3 \(ECONNREFUSED\)$/],
-  ])("reports %s as one clear line", async (_name, client, bucket, message) => {
-    const failure = await new Verifier(options(bucket, { client: client() })).check().catch((e: unknown) => e);
+  ])("reports %s as one clear line", async (_name, makeClient, bucket, message) => {
+    const client = makeClient();
+    const failure = await new Verifier(options(bucket, { client })).check().catch((e: unknown) => e);
+    if (client !== s3.client) client.destroy();
     expect(failure).toBeInstanceOf(S3Problem);
     expect((failure as Error).message).toMatch(message);
     expect((failure as Error).message).not.toContain("\n");
+  });
+
+  it.each([
+    ["AccessDenied", 403, "cannot list s3://b/source/: access denied (AccessDenied): the credentials in use may not do this on this bucket"],
+    ["AllAccessDisabled", 403, "cannot list s3://b/source/: access denied (AllAccessDisabled): the credentials in use may not do this on this bucket"],
+    ["SlowDown", 503, "cannot list s3://b/source/: Please reduce your request rate. (SlowDown, HTTP 503)"],
+  ])("words S3's %s answer (which the fake S3 cannot give) as one line", (name, status, line) => {
+    const message = name === "SlowDown" ? "Please reduce your request rate.\nMore detail" : "Access Denied";
+    const error = new S3ServiceException({ name, $fault: status >= 500 ? "server" : "client", $metadata: { httpStatusCode: status }, message });
+    expect(describeS3Error(error, "cannot list s3://b/source/")).toBe(line);
   });
 
   it("waits for a destination that arrives mid-wait, reading each object once", async () => {

@@ -36,8 +36,9 @@ export interface VerifyCommand {
 
 export type ParsedArgs = { readonly command: VerifyCommand } | { readonly usageError: string } | { readonly help: true };
 
-export function usage(settings?: LabSettings, stateFile = "terraform.<stack>.tfstate"): string {
+export function usage(settings?: LabSettings): string {
   const s = settings;
+  const stateFile = `terraform.${s?.stackName ?? "<stack>"}.tfstate`;
   return `Usage: npm run verify -- [--bucket NAME] [options]
 
 Proves the pipeline works from what landed in S3: lists the objects under the source and
@@ -248,7 +249,7 @@ export async function runVerify(command: VerifyCommand, out: NodeJS.WriteStream 
 async function main(): Promise<number> {
   const parsed = parseVerifyArgs(process.argv.slice(2));
   if ("help" in parsed) {
-    process.stdout.write(usage(safeSettings(), "terraform.<stack>.tfstate"));
+    process.stdout.write(usage(safeSettings()));
     return 0;
   }
   if ("usageError" in parsed) {
