@@ -20,6 +20,19 @@ interface Run {
   readonly records: number;
   readonly recordsPerSecond: number;
   readonly megabytesPerSecond: number;
+  /** CPU time of this process (the server is another): on a shared machine, steadier than wall time. */
+  readonly cpuSeconds: number;
+  readonly recordsPerCpuSecond: number;
+}
+
+/** Wall and CPU seconds of `work`. */
+async function timed<T>(work: () => Promise<T>): Promise<{ value: T; seconds: number; cpuSeconds: number }> {
+  const cpu = process.cpuUsage();
+  const started = process.hrtime.bigint();
+  const value = await work();
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const used = process.cpuUsage(cpu);
+  return { value, seconds, cpuSeconds: (used.user + used.system) / 1e6 };
 }
 
 function positive(name: string, text: string): number {
@@ -81,24 +94,31 @@ async function main(): Promise<void> {
     // in memory, in 64 KiB chunks as a download delivers them: no S3 server competing for the cores.
     const inMemory: number[] = [];
     for (let i = 1; i <= runs; i++) {
-      const started = process.hrtime.bigint();
-      let validated = 0;
-      for (const object of seeded) validated += (await checkObject(chunksOf(object.body), object.role, object.key)).valid;
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const { value: validated, seconds, cpuSeconds } = await timed(async () => {
+        let valid = 0;
+        for (const object of seeded) valid += (await checkObject(chunksOf(object.body), object.role, object.key)).valid;
+        return valid;
+      });
       inMemory.push(validated / seconds);
-      progress(`in memory ${i}/${runs}: ${number(validated)} records in ${number(seconds, 2)} s`);
+      progress(`in memory ${i}/${runs}: ${number(validated)} records in ${number(seconds, 2)} s (${number(cpuSeconds, 2)} s of CPU)`);
     }
 
     const results: Run[] = [];
     let report: VerifyReport | undefined;
     for (let i = 1; i <= runs; i++) {
       const verifier = new Verifier({ client: s3.client, bucket, sourcePrefix: "source/", destinationPrefix: "destination/", concurrency });
-      const started = process.hrtime.bigint();
-      report = await verifier.check();
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const { value, seconds, cpuSeconds } = await timed(() => verifier.check());
+      report = value;
       const validated = report.source.records + report.destination.records;
       const bytes = report.source.bytes + report.destination.bytes;
-      results.push({ seconds, records: validated, recordsPerSecond: validated / seconds, megabytesPerSecond: bytes / 1e6 / seconds });
+      results.push({
+        seconds,
+        records: validated,
+        recordsPerSecond: validated / seconds,
+        megabytesPerSecond: bytes / 1e6 / seconds,
+        cpuSeconds,
+        recordsPerCpuSecond: validated / cpuSeconds,
+      });
       progress(`run ${i}/${runs}: ${number(validated)} records in ${number(seconds, 2)} s`);
     }
     const r = report!;
@@ -113,6 +133,7 @@ async function main(): Promise<void> {
       concurrency,
       runs: results,
       medianRecordsPerSecond: median(results.map((x) => x.recordsPerSecond)),
+      medianRecordsPerCpuSecond: median(results.map((x) => x.recordsPerCpuSecond)),
       inMemoryRecordsPerSecond: inMemory,
       medianInMemoryRecordsPerSecond: median(inMemory),
       peakRssMiB: process.resourceUsage().maxRSS / 1024,
@@ -128,12 +149,14 @@ async function main(): Promise<void> {
         `bucket: ${number(count)} source + ${number(count)} destination records, ${number(summary.objects)} objects, ` +
         `${number(summary.bytes / 1e6, 1)} MB as stored (${layout}${values.gzip ? ", gzip" : ""}), ${concurrency} downloads at a time\n`,
     );
-    const rows = [["run", "seconds", "records validated", "records/s", "MB/s as stored"]];
-    results.forEach((x, i) => rows.push([String(i + 1), number(x.seconds, 2), number(x.records), number(x.recordsPerSecond), number(x.megabytesPerSecond, 1)]));
+    const rows = [["run", "seconds", "records validated", "records/s", "MB/s as stored", "CPU seconds", "records/CPU s"]];
+    results.forEach((x, i) =>
+      rows.push([String(i + 1), number(x.seconds, 2), number(x.records), number(x.recordsPerSecond), number(x.megabytesPerSecond, 1), number(x.cpuSeconds, 2), number(x.recordsPerCpuSecond)]),
+    );
     const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
     for (const row of rows) console.log(row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join("   "));
     console.log(
-      `\nmedian: ${number(summary.medianRecordsPerSecond)} records/s through S3; ` +
+      `\nmedian: ${number(summary.medianRecordsPerSecond)} records/s through S3 (${number(summary.medianRecordsPerCpuSecond)} per CPU second of this process); ` +
         `${number(summary.medianInMemoryRecordsPerSecond)} records/s from memory (no server: the verifier's own work); ` +
         `peak memory of this process ${number(summary.peakRssMiB)} MiB`,
     );
