@@ -166,7 +166,10 @@ export async function seedLikeFirehose(client: S3Client, bucket: string, options
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { records: { type: "string", default: "2000" }, port: { type: "string", default: "4568" }, bucket: { type: "string", default: "lab-local" } } });
   const count = Number(values.records);
-  const s3 = await startLocalS3({ port: Number(values.port) });
+  const port = Number(values.port);
+  if (!Number.isInteger(count) || count < 1) throw new Error(`--records = ${JSON.stringify(values.records)} is not allowed: it must be a whole number, 1 or more`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port = ${JSON.stringify(values.port)} is not allowed: it must be a port number, 0-65535 (0: any free port)`);
+  const s3 = await startLocalS3({ port });
   const records = lossEvents(count);
   await createBucket(s3.client, values.bucket);
   const perObject = Math.max(1, Math.ceil(count / 4));
