@@ -8,12 +8,10 @@
  *                                            +--> (kinesis-analytics-sql) SQL application "StreamApplication"
  *                                                   --JSON--> Firehose "Destination" --buffer--> S3 destination/
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { App, Aspects, LocalBackend, TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { LabSettings, resolveSettings } from "./config/settings";
+import { LabSettings, settingsFromProject } from "./config/settings";
 import { PolicyAspect } from "./policies/aspect";
 import { printAnnotations } from "./scripts/annotations";
 import { BufferedDeliveryStream } from "./constructs/buffered-delivery-stream";
@@ -125,12 +123,6 @@ export class LabStack extends TerraformStack {
     // The policy pack checks the whole stack at synth; a violation fails synth (policies/).
     Aspects.of(this).add(new PolicyAspect());
   }
-}
-
-/** Settings from `cdktf.json` context, overridden by `LAB_*` environment variables. */
-export function settingsFromProject(env: NodeJS.ProcessEnv = process.env): LabSettings {
-  const cdktfJson = JSON.parse(readFileSync(join(__dirname, "cdktf.json"), "utf8")) as { context?: Record<string, unknown> };
-  return resolveSettings({ env, context: cdktfJson.context });
 }
 
 if (require.main === module) {

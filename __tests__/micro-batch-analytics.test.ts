@@ -191,7 +191,7 @@ describe("the micro-batch deployment package", () => {
 
   it("is read from the cache on a warm synth, without loading esbuild, fflate or DuckDB", () => {
     const outdir = join(tmp, "synth-out");
-    const script = `const { LabStack, settingsFromProject } = require("./main"); const { App } = require("cdktf");
+    const script = `const { LabStack } = require("./main"); const { settingsFromProject } = require("./config/settings"); const { App } = require("cdktf");
       const app = new App({ outdir: ${JSON.stringify(outdir)} }); new LabStack(app, settingsFromProject({})); app.synth();
       const loaded = Object.keys(require.cache).filter((f) => /node_modules\\/(esbuild|fflate|@duckdb)\\//.test(f)); process.stdout.write(JSON.stringify(loaded));`;
     const run = () => spawnSync(process.execPath, ["-r", "./scripts/register-ts.js", "-e", script], { cwd: join(__dirname, ".."), encoding: "utf8" });

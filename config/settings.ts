@@ -5,6 +5,8 @@
  * Every value is parsed and checked here, before any construct exists, so a bad value stops synth
  * with a message naming the setting, the value and what is allowed; Terraform never sees it.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import {
   ANALYTICS_APPLICATION_NAME,
   ANALYTICS_APPLICATION_NAME_RULE,
@@ -414,4 +416,16 @@ export function resolveSettings(sources: SettingsSources = {}): LabSettings {
   }
   if (problems.length > 0) throw new SettingsError(problems);
   return resolved as unknown as LabSettings;
+}
+
+/** The project folder: where `cdktf.json` and the local Terraform state are. */
+export const PROJECT_DIR = join(__dirname, "..");
+
+/**
+ * Settings from the project's `cdktf.json` context, overridden by `LAB_*` environment variables:
+ * what synth uses, and the defaults of the tools (the verifier) that work on what it built.
+ */
+export function settingsFromProject(env: NodeJS.ProcessEnv = process.env): LabSettings {
+  const cdktfJson = JSON.parse(readFileSync(join(PROJECT_DIR, "cdktf.json"), "utf8")) as { context?: Record<string, unknown> };
+  return resolveSettings({ env, context: cdktfJson.context });
 }
