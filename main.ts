@@ -8,7 +8,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { App, LocalBackend, TerraformOutput, TerraformStack } from "cdktf";
+import { App, TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { LabSettings, resolveSettings } from "./config/settings";
@@ -18,6 +18,7 @@ import { GeneratorInstance } from "./constructs/generator-instance";
 import { LabBucket } from "./constructs/lab-bucket";
 import { LabNetwork } from "./constructs/lab-network";
 import { RecordColumn, SqlAnalyticsApplication } from "./constructs/sql-analytics-application";
+import { stateBackend } from "./constructs/state-backend";
 import { SOURCE_SCHEMA } from "./schemas/loss-event";
 import { recordColumnsFromSchema } from "./schemas/sql-columns";
 
@@ -37,8 +38,8 @@ export class LabStack extends TerraformStack {
     super(scope, settings.stackName);
     const name = settings.stackName;
 
-    // State next to the project (terraform runs in cdktf.out/stacks/<stack>/), never an absolute path.
-    new LocalBackend(this, { path: `../../../terraform.${name}.tfstate` });
+    // A local file next to the project by default; S3 (encrypted, locked) once LAB_STATE_BUCKET is set.
+    stateBackend(this, { bucket: settings.stateBucket, key: settings.stateKey, region: settings.stateRegion });
     new AwsProvider(this, "aws", {
       region: settings.region,
       defaultTags: [{ tags: { Project: "streaming-ingestion-lab", Stack: name, ManagedBy: "cdktf" } }],
