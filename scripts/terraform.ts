@@ -6,7 +6,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -15,6 +15,9 @@ export const PROVIDER_MIRROR_ENV = "LAB_TF_PROVIDER_MIRROR";
 
 /** The file Terraform merges over the stack to plan without AWS credentials. */
 export const OFFLINE_OVERRIDE_FILE = "offline_override.tf.json";
+
+/** The file that points an offline copy of the stack at a local state file. */
+export const BACKEND_OVERRIDE_FILE = "backend_override.tf.json";
 
 export interface TerraformResult {
   readonly command: string;
@@ -94,4 +97,29 @@ export function writeOfflineOverride(dir: string): void {
     },
   };
   writeFileSync(join(dir, OFFLINE_OVERRIDE_FILE), `${JSON.stringify(override, null, 2)}\n`);
+}
+
+/**
+ * A scratch copy of a synthesized stack that plans without AWS: the offline override, and a local
+ * backend reading `statePath` (absolute; default: an empty state in the copy). The synthesized
+ * folder itself is never touched, so a later `cdktf deploy` can never run with dummy credentials.
+ * The caller removes the copy.
+ */
+export function offlineCopy(stackDir: string, statePath = "terraform.tfstate"): string {
+  const dir = mkdtempSync(join(tmpdir(), "lab-offline-plan-"));
+  for (const entry of ["cdk.tf.json", "assets", ".terraform.lock.hcl"]) {
+    if (existsSync(join(stackDir, entry))) cpSync(join(stackDir, entry), join(dir, entry), { recursive: true });
+  }
+  writeOfflineOverride(dir);
+  writeFileSync(join(dir, BACKEND_OVERRIDE_FILE), `${JSON.stringify({ terraform: { backend: { local: { path: statePath } } } }, null, 2)}\n`);
+  return dir;
+}
+
+/** Runs `terraform <args>` with its output on this terminal (for apply: progress per resource); returns the exit code. */
+export function terraformStreaming(dir: string, args: readonly string[], env: NodeJS.ProcessEnv = terraformEnv()): number {
+  const result = spawnSync("terraform", ["-chdir=" + dir, ...args], { env, stdio: "inherit" });
+  if (result.error) {
+    throw new Error(`cannot run terraform (${result.error.message}); install Terraform 1.11+ and put it on PATH`);
+  }
+  return result.status ?? 1;
 }

@@ -1,0 +1,98 @@
+# Mocked apply of the synthesized lab stack: `terraform test` applies every resource against a
+# mocked AWS provider (no account, no network) and checks the wiring on the applied values.
+# Run by __tests__/mock-apply.test.ts, which copies this file into the synthesized stack's tests/.
+#
+# Addresses are cdktf's logical ids (construct path + hash); a refactor that moves a construct
+# changes them, and Terraform then names the missing address.
+
+mock_provider "aws" {
+  # The provider validates ARNs it receives, so mocked ARNs must look like ARNs.
+  mock_resource "aws_iam_role" {
+    defaults = { arn = "arn:aws:iam::123456789012:role/mock-role" }
+  }
+  mock_resource "aws_iam_instance_profile" {
+    defaults = { arn = "arn:aws:iam::123456789012:instance-profile/mock-profile" }
+  }
+  mock_resource "aws_cloudwatch_log_group" {
+    defaults = { arn = "arn:aws:logs:us-east-1:123456789012:log-group:mock" }
+  }
+  mock_resource "aws_cloudwatch_log_stream" {
+    defaults = { arn = "arn:aws:logs:us-east-1:123456789012:log-group:mock:log-stream:mock" }
+  }
+  mock_resource "aws_s3_bucket" {
+    defaults = { arn = "arn:aws:s3:::mock-lab-bucket", bucket = "mock-lab-bucket" }
+  }
+  mock_resource "aws_launch_template" {
+    defaults = { id = "lt-0123456789abcdef0" }
+  }
+  mock_resource "aws_kinesis_firehose_delivery_stream" {
+    defaults = { arn = "arn:aws:firehose:us-east-1:123456789012:deliverystream/mock" }
+  }
+}
+
+# Distinct ARNs for the two streams, so that "wired to the source" cannot pass by coincidence.
+override_resource {
+  target = aws_kinesis_firehose_delivery_stream.source_stream_FCDFD954
+  values = { arn = "arn:aws:firehose:us-east-1:123456789012:deliverystream/Source" }
+}
+override_resource {
+  target = aws_kinesis_firehose_delivery_stream.destination_stream_E193FD12
+  values = { arn = "arn:aws:firehose:us-east-1:123456789012:deliverystream/Destination" }
+}
+
+run "applied_lab_is_wired_as_the_diagram" {
+  command = apply
+
+  assert {
+    condition     = aws_kinesis_analytics_application.analytics_application_E09BA461.inputs[0].kinesis_firehose[0].resource_arn == "arn:aws:firehose:us-east-1:123456789012:deliverystream/Source"
+    error_message = "The analytics application must read the source stream, not ${aws_kinesis_analytics_application.analytics_application_E09BA461.inputs[0].kinesis_firehose[0].resource_arn}."
+  }
+  assert {
+    condition     = aws_kinesis_analytics_application.analytics_application_E09BA461.inputs[0].name_prefix == "SOURCE_SQL_STREAM"
+    error_message = "The in-application input stream must be SOURCE_SQL_STREAM_001 (prefix SOURCE_SQL_STREAM)."
+  }
+  assert {
+    condition = [for o in aws_kinesis_analytics_application.analytics_application_E09BA461.outputs : [o.name, o.kinesis_firehose[0].resource_arn, o.schema[0].record_format_type]] == [
+      ["DESTINATION_SQL_BASIC_STREAM", "arn:aws:firehose:us-east-1:123456789012:deliverystream/Destination", "JSON"],
+    ]
+    error_message = "The analytics output must send DESTINATION_SQL_BASIC_STREAM as JSON to the destination stream, and nothing else."
+  }
+
+  assert {
+    condition = [for s in jsondecode(aws_iam_role_policy.generator_role_policy_E1D829EB.policy).Statement : s.Resource if anytrue([for a in flatten([s.Action]) : startswith(a, "firehose:")])] == [
+      aws_kinesis_firehose_delivery_stream.source_stream_FCDFD954.arn,
+    ]
+    error_message = "The generator may put records to the source stream only: ${aws_iam_role_policy.generator_role_policy_E1D829EB.policy}"
+  }
+  assert {
+    condition     = strcontains(base64decode(aws_launch_template.generator_launch-template_70E0E8E1.user_data), "LAB_STREAM=Source")
+    error_message = "The generator must be told to send to the source stream."
+  }
+  assert {
+    condition = {
+      for s in jsondecode(aws_iam_role_policy.analytics_role_policy_D19842A8.policy).Statement : s.Sid => s.Resource if s.Sid != "WriteLogEvents"
+      } == {
+      ReadInputStream   = aws_kinesis_firehose_delivery_stream.source_stream_FCDFD954.arn
+      WriteOutputStream = aws_kinesis_firehose_delivery_stream.destination_stream_E193FD12.arn
+    }
+    error_message = "The analytics role must read only the source stream and write only the destination stream."
+  }
+
+  assert {
+    condition = [
+      for s in [aws_kinesis_firehose_delivery_stream.source_stream_FCDFD954, aws_kinesis_firehose_delivery_stream.destination_stream_E193FD12] :
+      [s.name, s.extended_s3_configuration[0].bucket_arn, s.extended_s3_configuration[0].prefix, s.extended_s3_configuration[0].error_output_prefix, s.extended_s3_configuration[0].buffering_size, s.extended_s3_configuration[0].buffering_interval]
+      ] == [
+      ["Source", aws_s3_bucket.bucket_3056591E.arn, "source/", "errors/source/!{firehose:error-output-type}/", 1, 60],
+      ["Destination", aws_s3_bucket.bucket_3056591E.arn, "destination/", "errors/destination/!{firehose:error-output-type}/", 1, 60],
+    ]
+    error_message = "Both streams must deliver into the lab bucket under their own prefixes, buffered 1 MiB / 60 s."
+  }
+  assert {
+    condition = contains(
+      flatten([for s in jsondecode(aws_iam_role_policy.source_role_policy_8C600E18.policy).Statement : s.Resource]),
+      "${aws_s3_bucket.bucket_3056591E.arn}/source/*",
+    )
+    error_message = "The source stream's role must be allowed to write under source/."
+  }
+}
