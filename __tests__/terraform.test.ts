@@ -1,16 +1,15 @@
 /**
- * The synthesized lab stack through real Terraform and the real AWS provider (5.100.0): init,
- * validate and an offline plan (dummy credentials, the provider's skip settings; see
- * scripts/terraform.ts). Set LAB_TF_PROVIDER_MIRROR to a local provider mirror on machines
- * without registry access.
+ * `npm run plan` on the lab stack as on a fresh clone with no AWS account: synth, then real
+ * Terraform with the real AWS provider 5.100.0 (init, validate, an offline plan, show -json), then
+ * the summary. Set LAB_TF_PROVIDER_MIRROR to a local provider mirror on machines without registry
+ * access.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { App } from "cdktf";
-import { resolveSettings } from "../config/settings";
-import { LabStack } from "../main";
-import { terraformOrThrow, writeOfflineOverride } from "../scripts/terraform";
+
+const ROOT = join(__dirname, "..");
 
 interface PlannedChange {
   address: string;
@@ -18,35 +17,51 @@ interface PlannedChange {
   change: { actions: string[]; after: Record<string, any> };
 }
 
-describe("the synthesized lab stack with real Terraform", () => {
-  const outdir = mkdtempSync(join(tmpdir(), "lab-terraform-"));
-  const app = new App({ outdir });
-  new LabStack(app, resolveSettings());
-  app.synth();
-  const dir = join(outdir, "stacks", "streaming-lab");
-  writeOfflineOverride(dir);
-  // Keep this test's (empty) state inside its own folder.
-  writeFileSync(join(dir, "state_override.tf.json"), JSON.stringify({ terraform: { backend: { local: { path: "terraform.tfstate" } } } }));
+const scratch = mkdtempSync(join(tmpdir(), "lab-npm-plan-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-  let changes: PlannedChange[] = [];
-  beforeAll(() => {
-    terraformOrThrow(dir, ["init", "-input=false"]);
+/** Runs `npm run plan`'s command with no AWS credentials, no LAB_* settings and its own output folder. */
+function npmRunPlan(name: string, env: Record<string, string> = {}, args: string[] = []) {
+  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(AWS_|LAB_(?!TF_PROVIDER_MIRROR))/.test(k)));
+  const home = join(scratch, name, "home");
+  mkdirSync(home, { recursive: true });
+  const outdir = join(scratch, name, "cdktf.out"); // the local state resolves next to it, inside scratch
+  const result = spawnSync("node", ["-r", "./scripts/register-ts.js", "scripts/plan.ts", ...args], {
+    cwd: ROOT,
+    env: { ...base, HOME: home, CDKTF_OUTDIR: outdir, ...env },
+    encoding: "utf8",
+  });
+  return { ...result, stackDir: join(outdir, "stacks", "streaming-lab") };
+}
+
+describe("npm run plan, offline, with real Terraform", () => {
+  const run = npmRunPlan("lab");
+  const planJson = () => JSON.parse(readFileSync(join(run.stackDir, "plan.json"), "utf8"));
+  const changes = (): PlannedChange[] => planJson().resource_changes;
+  const planMd = () => readFileSync(join(run.stackDir, "plan.md"), "utf8");
+
+  it("runs every step, one progress line each, and says it plans offline", () => {
+    expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: expect.any(String) });
+    expect(run.stderr).toContain("Planning offline: no AWS credentials found (checked");
+    const steps = run.stderr.split("\n").filter((l) => /^\[\d\/6\]/.test(l));
+    expect(steps.map((l) => l.replace(/ \.\.\. done in \d+\.\d s$/, ""))).toEqual([
+      "[1/6] synth",
+      "[2/6] terraform init",
+      "[3/6] terraform validate",
+      "[4/6] terraform plan",
+      "[5/6] terraform show -json",
+      "[6/6] summary",
+    ]);
   });
 
-  it("passes terraform validate", () => {
-    expect(terraformOrThrow(dir, ["validate"]).stdout).toContain("Success! The configuration is valid.");
-  });
-
-  it("plans offline, creating every resource and changing nothing else", () => {
-    terraformOrThrow(dir, ["plan", "-input=false", "-out=lab.tfplan"]);
-    const plan = JSON.parse(terraformOrThrow(dir, ["show", "-json", "lab.tfplan"]).stdout);
-    changes = plan.resource_changes;
-    expect(changes.every((c) => c.change.actions.join() === "create")).toBe(true);
-    expect(changes).toHaveLength(39);
+  it("writes the plan as Terraform's JSON: every resource created, nothing else", () => {
+    expect(planJson().format_version).toMatch(/^1\./);
+    expect(changes().every((c) => c.change.actions.join() === "create")).toBe(true);
+    expect(changes()).toHaveLength(39);
   });
 
   it("plans the lab's streams, application and generator with their values", () => {
-    const after = (type: string) => changes.filter((c) => c.type === type).map((c) => c.change.after);
+    const after = (type: string) => changes().filter((c) => c.type === type).map((c) => c.change.after);
     expect(after("aws_kinesis_firehose_delivery_stream").map((s) => [s.name, s.extended_s3_configuration[0].prefix]).sort()).toEqual([
       ["Destination", "destination/"],
       ["Source", "source/"],
@@ -57,5 +72,52 @@ describe("the synthesized lab stack with real Terraform", () => {
     const [template] = after("aws_launch_template");
     expect(template.metadata_options[0]).toEqual(expect.objectContaining({ http_tokens: "required" }));
     expect(after("aws_instance")).toHaveLength(1);
+  });
+
+  it("writes and prints the review summary: counts, offline and analytics warnings, the policy section", () => {
+    const md = planMd();
+    expect(run.stdout).toContain(md);
+    expect(md).toContain("## Terraform plan: `streaming-lab` (offline)");
+    expect(md).toContain("**Plan: 39 to add, 0 to change, 0 to destroy.**");
+    expect(md).toContain("| + create | 39 |");
+    expect(md).toContain("State: local file");
+    expect(md).toContain("(none yet: nothing has been deployed from this folder, so every resource is new)");
+    expect(md).toContain("- ⚠️ **Offline plan**: no AWS credentials found.");
+    expect(md).toContain("- ⚠️ **Kinesis Data Analytics for SQL is discontinued** (`aws_kinesis_analytics_application.");
+    expect(md).toContain("### Policy checks");
+    expect(md.split("\n").filter((l) => l.startsWith("| + create | `aws_"))).toHaveLength(39);
+  });
+
+  it("leaves the synthesized folder clean for a real deploy: no dummy credentials, no offline state", () => {
+    expect(readdirSync(run.stackDir).sort()).toEqual(["cdk.tf.json", "plan.json", "plan.md"]);
+    expect(JSON.parse(readFileSync(join(run.stackDir, "cdk.tf.json"), "utf8")).provider.aws[0]).not.toHaveProperty("access_key");
+  });
+});
+
+describe("npm run plan when something is wrong", () => {
+  it("names a failing step and shows Terraform's own diagnostics, and plan.md says it failed", () => {
+    const emptyMirror = join(scratch, "empty-mirror");
+    mkdirSync(join(emptyMirror, "registry.terraform.io"), { recursive: true });
+    const run = npmRunPlan("no-provider", { LAB_TF_PROVIDER_MIRROR: emptyMirror });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/\[2\/6\] terraform init \.\.\. FAILED after \d+\.\d s/);
+    expect(run.stderr).toContain('plan failed at step "terraform init"');
+    expect(run.stderr).toContain("Failed to query available provider packages"); // Terraform's words
+    expect(readFileSync(join(run.stackDir, "plan.md"), "utf8")).toContain("## Terraform plan failed at step: terraform init");
+    expect(existsSync(join(run.stackDir, "plan.json"))).toBe(false);
+  });
+
+  it("stops at synth on a bad setting, before Terraform sees it", () => {
+    const run = npmRunPlan("bad-setting", { LAB_BUFFER_SIZE_MIB: "500" });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('plan failed at step "synth"');
+    expect(run.stderr).toContain('LAB_BUFFER_SIZE_MIB = "500" is not allowed');
+    expect(run.stderr).not.toContain("terraform init");
+  });
+
+  it("refuses an unknown argument with its usage", () => {
+    const run = npmRunPlan("bad-argument", {}, ["--apply"]);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain("plan: unknown argument --apply\nusage: npm run plan [-- --destroy]");
   });
 });

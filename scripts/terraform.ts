@@ -4,7 +4,7 @@
  * it as usual), and an override file gives the AWS provider dummy credentials and its skip
  * settings so `plan` needs no account.
  */
-import { spawnSync } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -66,6 +66,19 @@ export function terraform(dir: string, args: readonly string[], env: NodeJS.Proc
     stdout: result.stdout,
     stderr: result.stderr,
   };
+}
+
+/** Like terraform(), without blocking, so that independent runs can go side by side. */
+export function terraformAsync(dir: string, args: readonly string[], env: NodeJS.ProcessEnv = terraformEnv()): Promise<TerraformResult> {
+  return new Promise((resolvePromise, reject) => {
+    execFile("terraform", ["-chdir=" + dir, ...args, "-no-color"], { env, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 }, (error, stdout, stderr) => {
+      if (error && typeof error.code !== "number") {
+        reject(new Error(`cannot run terraform (${error.message}); install Terraform 1.11+ and put it on PATH`));
+        return;
+      }
+      resolvePromise({ command: `terraform ${args.join(" ")}`, status: error ? (error.code as number) : 0, stdout, stderr });
+    });
+  });
 }
 
 /** Like terraform(), but throws with Terraform's own diagnostics when the command fails. */
