@@ -57,6 +57,8 @@ export function runPlan(options: PlanOptions = {}): PlanResult {
 
   let stackDir: string | undefined;
   let scratch: string | undefined;
+  let planFile: string | undefined;
+  let keepPlanFile = false;
   try {
     const { settings, notes } = progress.step("synth", () => synth(env));
     for (const note of notes) write(`      ${note}\n`);
@@ -67,7 +69,7 @@ export function runPlan(options: PlanOptions = {}): PlanResult {
     if (access.offline) scratch = offlineCopy(stackDir, state.offlinePath);
     const workDir = scratch ?? stackDir;
     const tfEnv = terraformEnv(env);
-    const planFile = join(workDir, PLAN_FILE);
+    planFile = join(workDir, PLAN_FILE);
     const planArgs = ["plan", "-input=false", `-out=${planFile}`];
     if (options.destroy) planArgs.push("-destroy");
     // Offline there is nothing to refresh from, and no lock to take on a state only read.
@@ -76,8 +78,8 @@ export function runPlan(options: PlanOptions = {}): PlanResult {
     progress.step("terraform init", () => terraformOrThrow(workDir, ["init", "-input=false"], tfEnv));
     progress.step("terraform validate", () => terraformOrThrow(workDir, ["validate"], tfEnv));
     progress.step(`terraform plan${options.destroy ? " -destroy" : ""}`, () => terraformOrThrow(workDir, planArgs, tfEnv));
-    const planJson = progress.step("terraform show -json", () => terraformOrThrow(workDir, ["show", "-json", planFile], tfEnv).stdout);
-    if (!(options.keepPlanFile && !access.offline)) rmSync(planFile, { force: true });
+    const savedPlan = planFile;
+    const planJson = progress.step("terraform show -json", () => terraformOrThrow(workDir, ["show", "-json", savedPlan], tfEnv).stdout);
 
     const finalStackDir = stackDir;
     return progress.step("summary", () => {
@@ -95,6 +97,7 @@ export function runPlan(options: PlanOptions = {}): PlanResult {
       const summary = renderPlanSummary(plan, context);
       writeFileSync(join(finalStackDir, "plan.json"), planJson);
       writeFileSync(join(finalStackDir, "plan.md"), summary);
+      keepPlanFile = options.keepPlanFile === true && !access.offline;
       return { stackDir: finalStackDir, access, plan, summary };
     });
   } catch (error) {
@@ -102,6 +105,8 @@ export function runPlan(options: PlanOptions = {}): PlanResult {
     if (stackDir !== undefined && error instanceof StepFailed) writeFailure(stackDir, error);
     throw error;
   } finally {
+    // Only a deploy keeps the saved plan, and only a good one: Terraform saves errored plans too.
+    if (planFile !== undefined && !keepPlanFile) rmSync(planFile, { force: true });
     if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true });
   }
 }
@@ -109,6 +114,7 @@ export function runPlan(options: PlanOptions = {}): PlanResult {
 /** Synthesizes the stack as `npm run synth` does; returns its settings and the warnings constructs attached. */
 function synth(env: NodeJS.ProcessEnv): { settings: LabSettings; notes: string[] } {
   const settings = settingsFromProject(env);
+  mkdirSync(outdirOf(env), { recursive: true });
   const app = new App({ outdir: outdirOf(env) });
   new LabStack(app, settings);
   app.synth();
