@@ -21,6 +21,7 @@ interface Step {
 }
 interface Job {
   if?: string;
+  env?: Record<string, string>;
   environment?: string;
   permissions?: Record<string, string>;
   steps: Step[];
@@ -114,6 +115,19 @@ describe("the GitHub workflows", () => {
     for (const w of Object.values(workflows)) expect(w.permissions).toEqual({ contents: "read" });
     expect(workflows["pull-request.yml"].jobs.plan.permissions).toEqual({ contents: "read", "pull-requests": "write", "id-token": "write" });
     expect(workflows["deploy.yml"].jobs.deploy.permissions).toEqual({ contents: "read", "id-token": "write" });
+  });
+
+  it("hand the shared-state settings to plan and deploy, and not to the tests", () => {
+    const stateEnv = {
+      LAB_STATE_BUCKET: "${{ vars.LAB_STATE_BUCKET }}",
+      LAB_STATE_KEY: "${{ vars.LAB_STATE_KEY }}",
+      LAB_STATE_REGION: "${{ vars.LAB_STATE_REGION }}",
+    };
+    const withState = allSteps.filter((s) => s.env?.LAB_STATE_BUCKET !== undefined);
+    expect(withState.map((s) => s.run)).toEqual(["npm run deploy -- --auto-approve", "npm run plan"]);
+    for (const s of withState) expect(s.env).toEqual(stateEnv);
+    const jobEnvs = Object.values(workflows).flatMap((w) => Object.values(w.jobs).map((j) => Object.keys(j.env ?? {})));
+    expect(jobEnvs.flat().filter((k) => k.startsWith("LAB_"))).toEqual([]);
   });
 
   describe("on pull requests", () => {
