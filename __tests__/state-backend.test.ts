@@ -1,6 +1,6 @@
 /**
- * Where the Terraform state lives: a local file by a relative path by default, S3 (encrypted,
- * S3-native locking) with LAB_STATE_BUCKET; and real Terraform 1.11 accepts that S3 backend block.
+ * Where the Terraform state lives: S3 (encrypted, S3-native locking) with LAB_STATE_BUCKET, and
+ * real Terraform 1.11 accepts that backend block. The local default is in lab-stack.test.ts.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,10 +13,6 @@ import { synthLab } from "./helpers/synth";
 const S3_STATE = { LAB_STATE_BUCKET: "team-tf-state", LAB_STATE_KEY: "labs/streaming.tfstate", LAB_STATE_REGION: "eu-west-1" };
 
 describe("the lab's state backend", () => {
-  it("is a local file next to the project, by a relative path, when no state bucket is set", () => {
-    expect(synthLab().json.terraform!.backend).toEqual({ local: { path: "../../../terraform.streaming-lab.tfstate" } });
-  });
-
   it("is S3 with encryption and S3-native locking once LAB_STATE_BUCKET is set", () => {
     expect(synthLab(S3_STATE).json.terraform!.backend).toEqual({
       s3: { bucket: "team-tf-state", key: "labs/streaming.tfstate", region: "eu-west-1", encrypt: true, use_lockfile: true },

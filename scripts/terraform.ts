@@ -2,7 +2,7 @@
  * Running real Terraform on a synthesized stack, offline when asked: the provider comes from a
  * local filesystem mirror when `LAB_TF_PROVIDER_MIRROR` names one (otherwise Terraform downloads
  * it as usual), and an override file gives the AWS provider dummy credentials and its skip
- * settings so `plan` needs no account.
+ * settings so `plan` needs no account (in a scratch copy of the stack: see offlineCopy).
  */
 import { execFile, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
