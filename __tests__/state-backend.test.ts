@@ -2,12 +2,12 @@
  * Where the Terraform state lives: S3 (encrypted, S3-native locking) with LAB_STATE_BUCKET, and
  * real Terraform 1.11 accepts that backend block. The local default is in lab-stack.test.ts.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Testing, TerraformStack } from "cdktf";
 import { stateBackend } from "../constructs/state-backend";
-import { terraform } from "../scripts/terraform";
+import { offlineCopy, terraform, terraformOrThrow } from "../scripts/terraform";
 import { synthLab } from "./helpers/synth";
 
 const S3_STATE = { LAB_STATE_BUCKET: "team-tf-state", LAB_STATE_KEY: "labs/streaming.tfstate", LAB_STATE_REGION: "eu-west-1" };
@@ -69,5 +69,24 @@ describe("real Terraform with the synthesized S3 backend", () => {
   it("refuses a backend argument it does not know (the check above can fail)", () => {
     const { use_lockfile, ...rest } = s3;
     expect(initWith({ ...rest, use_lock_file: use_lockfile })).toContain('No argument or block type is named "use_lock_file"');
+  });
+});
+
+describe("an offline copy of an S3-backed stack (what npm run plan does without credentials)", () => {
+  it("initializes a local backend in a scratch copy without reaching S3, and leaves the stack folder as it was", () => {
+    const stackDir = mkdtempSync(join(tmpdir(), "lab-s3-stack-"));
+    const stack = { terraform: { backend: { s3: { bucket: "team-tf-state", key: "lab/terraform.tfstate", region: "us-east-1", encrypt: true, use_lockfile: true } } }, resource: { terraform_data: { marker: { input: "x" } } } };
+    writeFileSync(join(stackDir, "cdk.tf.json"), JSON.stringify(stack));
+    const copy = offlineCopy(stackDir);
+    try {
+      expect(terraformOrThrow(copy, ["init", "-input=false"]).stdout).toContain('Successfully configured the backend "local"!');
+      const backend = JSON.parse(readFileSync(join(copy, ".terraform", "terraform.tfstate"), "utf8")).backend;
+      expect([backend.type, backend.config.path]).toEqual(["local", "terraform.tfstate"]);
+      expect(readdirSync(stackDir)).toEqual(["cdk.tf.json"]);
+      expect(readdirSync(copy).sort()).toEqual([".terraform", ".terraform.lock.hcl", "backend_override.tf.json", "cdk.tf.json", "offline_override.tf.json"]);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+      rmSync(stackDir, { recursive: true, force: true });
+    }
   });
 });
