@@ -86,6 +86,11 @@ export class LabStack extends TerraformStack {
       stream: this.source,
       region: settings.region,
       rate: settings.generatorRate,
+      // Settings allow replay only with an exact bucket name.
+      replay:
+        settings.generatorMode === "replay"
+          ? { bucketName: settings.bucketName ?? "", bucketArn: this.bucket.arn, key: settings.replayKey }
+          : undefined,
       instanceType: settings.instanceType,
       network: new LabNetwork(this, "network", {
         name,
