@@ -1,6 +1,8 @@
 # Mocked apply of the synthesized lab stack: `terraform test` applies every resource against a
 # mocked AWS provider (no account, no network) and checks the wiring on the applied values.
 # Run by __tests__/mock-apply.test.ts, which copies this file into the synthesized stack's tests/.
+# (The stream named in the generator's user data is checked in Jest: the user data is gzipped and
+# Terraform has no function to unzip it.)
 #
 # Addresses are cdktf's logical ids (construct path + hash); a refactor that moves a construct
 # changes them, and Terraform then names the missing address.
@@ -63,10 +65,6 @@ run "applied_lab_is_wired_as_the_diagram" {
       aws_kinesis_firehose_delivery_stream.source_stream_FCDFD954.arn,
     ]
     error_message = "The generator may put records to the source stream only: ${aws_iam_role_policy.generator_role_policy_E1D829EB.policy}"
-  }
-  assert {
-    condition     = strcontains(base64decode(aws_launch_template.generator_launch-template_70E0E8E1.user_data), "LAB_STREAM=Source")
-    error_message = "The generator must be told to send to the source stream."
   }
   assert {
     condition = {
