@@ -8,10 +8,11 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { App, TerraformOutput, TerraformStack } from "cdktf";
+import { App, Aspects, TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { LabSettings, resolveSettings } from "./config/settings";
+import { PolicyAspect } from "./policies/aspect";
 import { printAnnotations } from "./scripts/annotations";
 import { BufferedDeliveryStream } from "./constructs/buffered-delivery-stream";
 import { GeneratorInstance } from "./constructs/generator-instance";
@@ -107,6 +108,9 @@ export class LabStack extends TerraformStack {
       value: this.generator.instance.id,
       description: "Connect with: aws ssm start-session --target <id>",
     });
+
+    // The policy pack checks the whole stack at synth; a violation fails synth (policies/).
+    Aspects.of(this).add(new PolicyAspect());
   }
 }
 

@@ -8,6 +8,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { checkTerraformJson } from "../policies";
 
 const ROOT = join(__dirname, "..");
 
@@ -72,6 +73,13 @@ describe("npm run plan, offline, with real Terraform", () => {
     const [template] = after("aws_launch_template");
     expect(template.metadata_options[0]).toEqual(expect.objectContaining({ http_tokens: "required" }));
     expect(after("aws_instance")).toHaveLength(1);
+  });
+
+  it("plans a stack that passes the policy pack, with the one suppression it carries", () => {
+    const result = checkTerraformJson(planJson(), { source: "lab plan" });
+    expect(result.kind).toBe("plan");
+    expect(result.findings).toEqual([]);
+    expect(result.suppressed.map((s) => [s.rule, s.address.split(".")[0]])).toEqual([["LAB-EC2-5", "aws_launch_template"]]);
   });
 
   it("writes and prints the review summary: counts, offline and analytics warnings, the policy section", () => {

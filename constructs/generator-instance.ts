@@ -5,6 +5,7 @@ import { Instance } from "@cdktf/provider-aws/lib/instance";
 import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
+import { suppressPolicy } from "../policies/suppress";
 import { compressUserData, renderCloudConfig } from "../userdata/cloud-config";
 import { EC2_USER_DATA_MAX_BYTES, requireValid, S3_OBJECT_KEY, S3_OBJECT_KEY_RULE } from "./aws-limits";
 import { LabNetwork } from "./lab-network";
@@ -175,6 +176,9 @@ export class GeneratorInstance extends Construct {
         { resourceType: "volume", tags: { Name: `${props.name}-generator` } },
       ],
     });
+
+    suppressPolicy(this.launchTemplate, "LAB-EC2-5",
+      "the subnet is public by design (a NAT gateway or the four interface endpoints a private subnet needs would cost more than the rest of the lab); the security group has no inbound rule, so the address receives nothing");
 
     this.instance = new Instance(this, "instance", {
       launchTemplate: { id: this.launchTemplate.id, version: Token.asString(this.launchTemplate.latestVersion) },
