@@ -7,7 +7,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fitSections } from "../scripts/markdown";
-import { PolicyFinding, policySection } from "../scripts/plan-findings";
+import type { Finding } from "../policies";
+import { PolicyReport, policySection } from "../scripts/plan-findings";
 import {
   actionOf,
   changesInReviewOrder,
@@ -123,17 +124,18 @@ describe("the plan summary's size limit", () => {
   });
 
   it("also cuts a huge findings table, after the resources, and keeps the policy verdict", () => {
-    const findings: PolicyFinding[] = Array.from({ length: 3000 }, (_, i) => ({
-      ruleId: "LAB-IAM-001",
+    const findings: Finding[] = Array.from({ length: 3000 }, (_, i) => ({
+      rule: "LAB-IAM-001",
       title: "Wildcard resource",
       severity: i % 2 ? "high" : "low",
       address: `aws_iam_role_policy.generated_${i}`,
       message: "Resource * in an identity policy ".repeat(3),
       fix: "Scope the statement to exact ARNs.",
+      undecided: false,
     }));
-    const md = renderPlanSummary(plan, { ...ONLINE, policy: { findings, suppressed: [] } });
+    const md = renderPlanSummary(plan, { ...ONLINE, policy: { findings, suppressed: [], unusedSuppressions: [], rules: [] } });
     expect(md.length).toBeLessThanOrEqual(SUMMARY_MAX_CHARS);
-    expect(md).toContain("❌ **Policy: 3000 findings** (1500 high, 1500 low).");
+    expect(md).toContain("❌ **Policy: 3000 findings** (1500 high, 1500 low) from 0 rules.");
     expect(md).toContain("_…6000 of 6000 changed resources not shown");
     expect(md).toMatch(/_…\d+ of 3000 findings not shown/);
   });
@@ -193,36 +195,43 @@ describe("the plan summary's warnings and cells", () => {
 });
 
 describe("the policy section of plan.md", () => {
-  const finding = (severity: string, ruleId: string, address: string): PolicyFinding => ({
-    ruleId,
-    title: `${ruleId} title`,
+  const rules = [{ id: "LAB-A" }, { id: "LAB-B" }, { id: "LAB-C" }] as unknown as PolicyReport["rules"];
+  const finding = (severity: Finding["severity"], rule: string, address: string, undecided = false): Finding => ({
+    rule,
+    title: `${rule} title`,
     severity,
     address,
-    message: `${ruleId} on ${address}`,
+    message: `${rule} on ${address}`,
     fix: "do the right thing",
+    undecided,
   });
 
   it("says the checks did not run when no report is given", () => {
-    expect(policySection(undefined).lines.join("\n")).toContain("_Not run: the policy pack (`policies/`) is not wired into `npm run plan` yet._");
+    expect(policySection(undefined).lines.join("\n")).toContain("_Not run: no policy report was given._");
   });
 
-  it("passes with no findings, and lists suppressions with their reasons", () => {
+  it("passes with no findings, and lists suppressions with their reasons and stale ones", () => {
     const text = policySection({
       findings: [],
-      suppressed: [{ ruleId: "LAB-IAM-003", address: "aws_iam_role_policy.generator", reason: "Session Manager's channel actions cannot be scoped" }],
-      rules: [1, 2, 3],
+      suppressed: [{ ...finding("medium", "LAB-EC2-5", "aws_launch_template.generator"), reason: "user data has no secrets; checked in Jest" }],
+      unusedSuppressions: [{ rule: "LAB-S3-1", address: "aws_s3_bucket.gone", reason: "an old exception" }],
+      rules,
     }).lines.join("\n");
-    expect(text).toContain("✅ **Policy: passed**: no findings of 3 rules, 1 suppressed with a reason.");
-    expect(text).toContain("| `LAB-IAM-003` | `aws_iam_role_policy.generator` | Session Manager's channel actions cannot be scoped |");
+    expect(text).toContain("✅ **Policy: passed**: 3 rules, no findings, 1 suppressed with a reason.");
+    expect(text).toContain("| `LAB-EC2-5` | `aws_launch_template.generator` | user data has no secrets; checked in Jest |");
+    expect(text).toContain("- ⚠️ Suppression of `LAB-S3-1` on `aws_s3_bucket.gone` matched nothing (stale, or the wrong address).");
   });
 
-  it("fails with a table of findings, most severe first", () => {
+  it("fails with a table of findings, most severe first, undecided ones marked", () => {
     const section = policySection({
-      findings: [finding("low", "LAB-B", "aws_b.one"), finding("critical", "LAB-A", "aws_a.one"), finding("high", "LAB-C", "aws_c.one"), finding("low", "LAB-A", "aws_a.two")],
+      findings: [finding("low", "LAB-B", "aws_b.one"), finding("critical", "LAB-A", "aws_a.one"), finding("high", "LAB-C", "aws_c.one", true), finding("low", "LAB-A", "aws_a.two")],
       suppressed: [],
+      unusedSuppressions: [],
+      rules,
     });
-    expect(section.lines.join("\n")).toContain("❌ **Policy: 4 findings** (1 critical, 1 high, 2 low).");
+    expect(section.lines.join("\n")).toContain("❌ **Policy: 4 findings** (1 critical, 1 high, 2 low) from 3 rules.");
     expect(section.rows!.map((r) => r.split(" | ")[0])).toEqual(["| **critical**", "| **high**", "| **low**", "| **low**"]);
+    expect(section.rows![1]).toContain("(undecided: the value is known only after apply)");
     expect(section.rows![2]).toBe("| **low** | `LAB-A` LAB-A title | `aws_a.two` | LAB-A on aws_a.two | do the right thing |");
   });
 });

@@ -92,7 +92,8 @@ describe("npm run plan, offline, with real Terraform", () => {
     expect(md).toContain("(none yet: nothing has been deployed from this folder, so every resource is new)");
     expect(md).toContain("- ⚠️ **Offline plan**: no AWS credentials found.");
     expect(md).toContain("- ⚠️ **Kinesis Data Analytics for SQL is discontinued** (`aws_kinesis_analytics_application.");
-    expect(md).toContain("### Policy checks");
+    expect(md).toMatch(/### Policy checks\n✅ \*\*Policy: passed\*\*: \d+ rules, no findings, 1 suppressed with a reason\./);
+    expect(md).toContain("| `LAB-EC2-5` | `aws_launch_template.");
     expect(md.split("\n").filter((l) => l.startsWith("| + create | `aws_"))).toHaveLength(39);
   });
 

@@ -2,6 +2,8 @@
  * `npm run plan`: synth, terraform init / validate / plan / show -json, then the review summary.
  * Writes plan.json and plan.md into cdktf.out/stacks/<stack>/ and prints the summary.
  *
+ * The summary includes the policy pack's verdict on the plan (policies/).
+ *
  * Without AWS credentials (scripts/aws-credentials.ts) it plans offline in a scratch copy of the
  * stack (dummy credentials, the provider's skip settings, no refresh), so the synthesized folder
  * stays clean for a real `cdktf deploy`. With credentials it plans in place, against the account.
@@ -13,6 +15,7 @@ import { join, relative, resolve } from "node:path";
 import { App } from "cdktf";
 import { LabStack, settingsFromProject } from "../main";
 import { LabSettings } from "../config/settings";
+import { checkTerraformJson } from "../policies";
 import { printAnnotations } from "./annotations";
 import { AwsAccess, awsAccess } from "./aws-credentials";
 import { PlanContext, renderPlanSummary, TerraformPlanJson } from "./plan-summary";
@@ -90,9 +93,8 @@ export function runPlan(options: PlanOptions = {}): PlanResult {
         accessReason: access.reason,
         state: state.description,
         destroy: options.destroy,
-        // Policy pack (issue 4): pass its report here once policies/ lands, e.g.
-        // checkTerraformJson(JSON.parse(readFileSync(join(finalStackDir, "cdk.tf.json"), "utf8")), { source: "cdk.tf.json" }).
-        policy: undefined,
+        // The policy pack on the plan itself: what Terraform will do, modules and computed values included.
+        policy: checkTerraformJson(plan, { source: "plan.json" }),
       };
       const summary = renderPlanSummary(plan, context);
       writeFileSync(join(finalStackDir, "plan.json"), planJson);
