@@ -6,7 +6,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cdktfRendering, differences, hclString, repairHcl, synthHcl } from "../scripts/synth-hcl";
+import { cdktfFuzzyRendering, cdktfRendering, differences, hclString, repairHcl, synthHcl } from "../scripts/synth-hcl";
 import { terraformOrThrow } from "../scripts/terraform";
 
 describe("HCL strings", () => {
@@ -26,6 +26,16 @@ describe("HCL strings", () => {
   it("knows how cdktf renders them wrongly (the repair looks for exactly that text)", () => {
     expect(cdktfRendering('{"a":"${x.y}"}')).toBe('"{"a":"${x.y}"}"'); // quotes left unescaped
     expect(cdktfRendering("sql;\n")).toBe("<<EOF\nsql;\n\nEOF"); // a newline added
+  });
+
+  it("knows how cdktf renders untyped values (outputs): JSON-looking strings pass through as expressions", () => {
+    expect(cdktfFuzzyRendering('[{"rule":"R"}]')).toBe('[{"rule":"R"}]');
+    expect(cdktfFuzzyRendering("plain")).toBe('"plain"');
+  });
+
+  it("repairs an output whose string value looks like JSON, where the value stands", () => {
+    const json = { output: { o: { value: '[{"rule":"R"}]' } } };
+    expect(repairHcl('output "o" {\nvalue = [{"rule":"R"}]\n}\n', json)).toBe('output "o" {\nvalue = "[{\\"rule\\":\\"R\\"}]"\n}\n');
   });
 
   it("repairs a policy, a trailing-newline string and quoted depends_on, and nothing else", () => {

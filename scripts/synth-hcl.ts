@@ -3,12 +3,14 @@
  * archived). Writes cdktf.out.hcl/stacks/<stack>/cdk.tf: the same depth as cdktf.out/stacks/<stack>/,
  * so the relative path of the local state still names the same file.
  *
- * The HCL comes from cdktf's own renderer (what `cdktf synth --hcl` runs), which gets three things
+ * The HCL comes from cdktf's own renderer (what `cdktf synth --hcl` runs), which gets four things
  * wrong that matter here: a one-line string holding both `${...}` and a quote is written unescaped
  * (every IAM policy; hashicorp/terraform-cdk#3911, open, the project archived), a multi-line
- * string gains a trailing newline (the SQL), and depends_on entries are quoted (deprecated). This
- * tool repairs those, formats the file with `terraform fmt`, then parses it back with hcl2json and
- * checks that every value equals the one in the JSON synth. Anything it cannot repair fails loudly.
+ * string gains a trailing newline (the SQL), an output whose string value looks like JSON is
+ * written as an expression (the policy suppressions would become a list), and depends_on entries
+ * are quoted (deprecated). This tool repairs those, formats the file with `terraform fmt`, then
+ * parses it back with hcl2json and checks that every value equals the one in the JSON synth.
+ * Anything it cannot repair fails loudly.
  *
  * Usage: npm run synth:hcl [-- --output <dir>]
  */
@@ -29,6 +31,17 @@ export function cdktfRendering(value: string): string {
   const lines = value.split(/\r\n|[\n\r]/);
   if (lines.length === 1) return `"${/\$\{/.test(value) ? value : value.replace(/(?<!\\)"/g, '\\"')}"`;
   return `<<EOF\n${lines.join("\n")}\nEOF`;
+}
+
+/**
+ * A string as cdktf 0.21 writes attributes it has no type for (outputs, locals): render.js,
+ * renderFuzzyJsonExpression, which passes strings that look like JSON or a number through unquoted.
+ */
+export function cdktfFuzzyRendering(value: string): string {
+  if (value === "") return '""';
+  if (value.includes("${")) return `"${value}"`;
+  if (parseInt(value, 10).toString() === value || /^[[{"]/.test(value)) return value;
+  return `"${value.replace(/(?<!\\)"/g, '\\"')}"`;
 }
 
 /** The HCL template that means the same as a Terraform JSON string (both are templates: `${}` and `%{}` stay live). */
@@ -79,8 +92,19 @@ function strings(value: unknown, out = new Set<string>()): Set<string> {
 
 /** The cdktf-rendered HCL with mis-rendered strings and quoted depends_on entries repaired. */
 export function repairHcl(hcl: string, json: unknown): string {
-  const fixes = [...strings(json)]
-    .map((value) => ({ wrong: cdktfRendering(value), right: hclString(value) }))
+  const values = [...strings(json)];
+  // Typed attributes: the wrong text is distinctive enough to replace wherever it stands.
+  const typed = values.map((value) => ({ wrong: cdktfRendering(value), right: hclString(value) }));
+  // Untyped ones: only where a value stands (after `=` or as a list element), never inside another string.
+  const fuzzy = values.flatMap((value) => {
+    const wrong = cdktfFuzzyRendering(value);
+    const right = hclString(value);
+    return [
+      { wrong: `= ${wrong}\n`, right: `= ${right}\n` },
+      { wrong: `\n${wrong},\n`, right: `\n${right},\n` },
+    ];
+  });
+  const fixes = [...typed, ...fuzzy]
     .filter((f) => f.wrong !== f.right)
     .sort((a, b) => b.wrong.length - a.wrong.length); // longest first: a short one may sit inside a long one
   let repaired = hcl;
