@@ -8,7 +8,7 @@
  *                                            +--> (kinesis-analytics-sql) SQL application "StreamApplication"
  *                                                   --JSON--> Firehose "Destination" --buffer--> S3 destination/
  */
-import { App, Aspects, LocalBackend, TerraformOutput, TerraformStack } from "cdktf";
+import { App, Aspects, TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { LabSettings, settingsFromProject } from "./config/settings";
@@ -21,6 +21,7 @@ import { LabNetwork } from "./constructs/lab-network";
 import { MicroBatchAnalytics } from "./constructs/micro-batch-analytics";
 import { SqlAnalyticsApplication } from "./constructs/sql-analytics-application";
 import { LAB_INPUT_COLUMNS, LAB_INPUT_NAME_PREFIX, LAB_OUTPUT_STREAM, LAB_SQL_FILE } from "./analytics/lab";
+import { stateBackend } from "./constructs/state-backend";
 
 export { LAB_INPUT_COLUMNS, LAB_SQL_FILE };
 
@@ -35,8 +36,8 @@ export class LabStack extends TerraformStack {
     super(scope, settings.stackName);
     const name = settings.stackName;
 
-    // State next to the project (terraform runs in cdktf.out/stacks/<stack>/), never an absolute path.
-    new LocalBackend(this, { path: `../../../terraform.${name}.tfstate` });
+    // A local file next to the project by default; S3 (encrypted, locked) once LAB_STATE_BUCKET is set.
+    stateBackend(this, { bucket: settings.stateBucket, key: settings.stateKey, region: settings.stateRegion });
     new AwsProvider(this, "aws", {
       region: settings.region,
       defaultTags: [{ tags: { Project: "streaming-ingestion-lab", Stack: name, ManagedBy: "cdktf" } }],

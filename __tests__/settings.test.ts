@@ -39,7 +39,38 @@ describe("lab settings", () => {
       analyticsTimeoutSeconds: 60,
       analyticsMemoryMiB: 512,
       analyticsConcurrency: "unreserved",
+      stateBucket: undefined,
+      stateKey: "streaming-lab/terraform.tfstate",
+      stateRegion: "us-east-1",
     });
+  });
+
+  it("put state in S3 with one setting; the key follows the stack name and the region the lab's", () => {
+    const s3 = resolveSettings({ env: { LAB_STATE_BUCKET: "team-tf-state", LAB_STACK_NAME: "lab-two", LAB_REGION: "eu-west-1" } });
+    expect([s3.stateBucket, s3.stateKey, s3.stateRegion]).toEqual(["team-tf-state", "lab-two/terraform.tfstate", "eu-west-1"]);
+    const explicit = resolveSettings({ env: { LAB_STATE_BUCKET: "team-tf-state", LAB_STATE_KEY: "labs/one.tfstate", LAB_STATE_REGION: "us-west-2" } });
+    expect([explicit.stateKey, explicit.stateRegion]).toEqual(["labs/one.tfstate", "us-west-2"]);
+  });
+
+  it.each([
+    ["LAB_STATE_KEY", "labs/one.tfstate"],
+    ["LAB_STATE_REGION", "us-west-2"],
+  ])("refuse %s without LAB_STATE_BUCKET instead of ignoring it", (name, value) => {
+    expect(problemsOf({ [name]: value })).toEqual([
+      `${name} = ${JSON.stringify(value)} is not allowed: ${SETTINGS.find((s) => s.env === name)!.description} must be left unset unless LAB_STATE_BUCKET is set (without it, state is a local file)`,
+    ]);
+  });
+
+  it.each([
+    ["LAB_STATE_KEY", "/labs/one.tfstate"],
+    ["LAB_STATE_KEY", "labs/"],
+    ["LAB_STATE_KEY", "labs//one.tfstate"],
+    ["LAB_STATE_REGION", "moon-1"],
+  ])("refuse %s=%j with the state bucket set", (name, value) => {
+    const problems = problemsOf({ LAB_STATE_BUCKET: "team-tf-state", [name]: value });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(`${name} = ${JSON.stringify(value)} is not allowed`);
+    expect(problems[0]).toMatch(/not starting or ending with '\/', without '\/\/'|a known AWS region/);
   });
 
   it("read cdktf.json context, and environment variables win over it", () => {
@@ -91,6 +122,7 @@ describe("lab settings", () => {
     ["LAB_VPC_CIDR", "10.20.0.0/8", "from /16 to /28"],
     ["LAB_VPC_CIDR", "10.20.0.1/24", "host bits zero"],
     ["LAB_STACK_NAME", "Lab Stack", "a lower-case letter"],
+    ["LAB_STATE_BUCKET", "Team_State", "an S3 bucket name"],
     ["LAB_GENERATOR_MODE", "csv", "synthetic, replay"],
     ["LAB_GENERATOR_MODE", "replay", "synthetic, or replay together with an exact LAB_BUCKET_NAME"],
     ["LAB_REPLAY_KEY", "replay/*.csv", "an S3 object key of letters, digits"],
@@ -139,7 +171,7 @@ describe("lab settings", () => {
     for (const s of SETTINGS) {
       const row = readme.split("\n").find((line) => line.startsWith(`| \`${s.env}\``));
       expect({ setting: s.env, row }).toEqual({ setting: s.env, row: expect.stringContaining(`\`${s.key}\``) });
-      const shown = defaults[s.key] === undefined ? "generated" : `\`${String(defaults[s.key])}\``;
+      const shown = defaults[s.key] === undefined ? (s.unset ?? "(SETTINGS entry has no `unset` text)") : `\`${String(defaults[s.key])}\``;
       expect({ setting: s.env, row }).toEqual({ setting: s.env, row: expect.stringContaining(shown) });
     }
   });

@@ -21,11 +21,15 @@ import {
   LAMBDA_MEMORY_MIB,
   LAMBDA_RESERVED_CONCURRENCY,
   LAMBDA_TIMEOUT_SECONDS,
+  isS3BucketName,
+  isS3StateKey,
   LOG_RETENTION_DAYS,
+  S3_BUCKET_NAME_RULE,
   S3_OBJECT_KEY,
   S3_OBJECT_KEY_RULE,
   S3_PREFIX,
   S3_PREFIX_RULE,
+  S3_STATE_KEY_RULE,
 } from "../constructs/aws-limits";
 import { AWS_REGIONS } from "./aws-regions";
 
@@ -39,8 +43,6 @@ export class SettingsError extends Error {
 
 /** EC2 instance types look like `t3.micro`, `m7g.large`, `c6in.2xlarge`. */
 const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
-/** S3 bucket names (general purpose): 3-63 characters, lower case, digits, dots and hyphens. */
-const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 /** Stack names: used in resource names, so short and DNS-safe. */
 const STACK_NAME = /^[a-z][a-z0-9-]{0,39}$/;
 
@@ -87,6 +89,12 @@ export interface LabSettings {
   readonly analyticsMemoryMiB: number;
   /** micro-batch engine: reserved concurrency, or "unreserved". */
   readonly analyticsConcurrency: number | "unreserved";
+  /** S3 bucket holding the Terraform state, or undefined for a local state file. */
+  readonly stateBucket: string | undefined;
+  /** Key of the state object in the state bucket. */
+  readonly stateKey: string;
+  /** Region of the state bucket. */
+  readonly stateRegion: string;
 }
 
 export const ANALYTICS_ENGINES = ["micro-batch", "kinesis-analytics-sql"] as const;
@@ -105,6 +113,8 @@ interface SettingSpec<K extends keyof LabSettings> {
   default: (earlier: Partial<LabSettings>) => LabSettings[K];
   /** Parses a raw value; returns the value or a string saying what is allowed. */
   parse: (raw: string, earlier: Partial<LabSettings>) => LabSettings[K] | Invalid;
+  /** What leaving the setting unset means, when its default is undefined (shown in the README). */
+  unset?: string;
 }
 
 /** A parse failure: what is allowed. */
@@ -133,6 +143,20 @@ function oneOf<T extends string | number>(values: readonly T[]) {
 }
 
 const prefix = matching(S3_PREFIX, S3_PREFIX_RULE);
+
+function bucketName(raw: string): string | Invalid {
+  return isS3BucketName(raw) ? raw : new Invalid(S3_BUCKET_NAME_RULE);
+}
+
+function knownRegion(raw: string): string | Invalid {
+  return AWS_REGIONS.includes(raw) ? raw : new Invalid(`a known AWS region (${AWS_REGIONS.join(", ")})`);
+}
+
+/** A setting of the S3 state backend means nothing without the state bucket: refuse it rather than ignore it. */
+function withStateBucket<T>(parse: (raw: string) => T | Invalid) {
+  return (raw: string, s: Partial<LabSettings>): T | Invalid =>
+    s.stateBucket === undefined ? new Invalid("left unset unless LAB_STATE_BUCKET is set (without it, state is a local file)") : parse(raw);
+}
 
 function cidr(raw: string): string | Invalid {
   const allowed = "an IPv4 CIDR block from /16 to /28 (AWS's VPC limits), e.g. 10.20.0.0/24";
@@ -173,7 +197,7 @@ export const SETTINGS = [
     env: "LAB_REGION",
     description: "AWS region",
     default: () => "us-east-1",
-    parse: (raw) => (AWS_REGIONS.includes(raw) ? raw : new Invalid(`a known AWS region (${AWS_REGIONS.join(", ")})`)),
+    parse: knownRegion,
   }),
   spec({
     key: "availabilityZone",
@@ -188,10 +212,8 @@ export const SETTINGS = [
     env: "LAB_BUCKET_NAME",
     description: "exact bucket name (default: generated, unique, starting with the stack name)",
     default: () => undefined,
-    parse: (raw) =>
-      BUCKET_NAME.test(raw) && !raw.includes("..") && !/^\d+\.\d+\.\d+\.\d+$/.test(raw)
-        ? raw
-        : new Invalid("an S3 bucket name: 3-63 characters of a-z, 0-9, '.', '-', starting and ending with a letter or digit"),
+    parse: bucketName,
+    unset: "generated",
   }),
   spec({
     key: "objectExpirationDays",
@@ -364,6 +386,28 @@ export const SETTINGS = [
       const n = integer(LAMBDA_RESERVED_CONCURRENCY)(raw);
       return n instanceof Invalid ? new Invalid(`unreserved or ${n.allowed}`) : n;
     },
+  }),
+  spec({
+    key: "stateBucket",
+    env: "LAB_STATE_BUCKET",
+    description: "S3 bucket holding the Terraform state (encrypted, S3-native locking)",
+    default: () => undefined,
+    parse: bucketName,
+    unset: "none: local state file",
+  }),
+  spec({
+    key: "stateKey",
+    env: "LAB_STATE_KEY",
+    description: "key of the Terraform state object in the state bucket",
+    default: (s) => `${s.stackName}/terraform.tfstate`,
+    parse: withStateBucket((raw) => (isS3StateKey(raw) ? raw : new Invalid(S3_STATE_KEY_RULE))),
+  }),
+  spec({
+    key: "stateRegion",
+    env: "LAB_STATE_REGION",
+    description: "region of the state bucket",
+    default: (s) => s.region as string,
+    parse: withStateBucket(knownRegion),
   }),
 ] as const;
 

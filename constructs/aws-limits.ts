@@ -30,6 +30,18 @@ export const S3_PREFIX = /^(?!\/)(?!.*\/\/)[a-zA-Z0-9!_.*'()\-/]{1,512}\/$/;
 export const S3_PREFIX_RULE =
   "an S3 key prefix ending with '/', not starting with '/', without '//', of letters, digits and !_.*'()-/";
 
+/** S3 bucket names (general purpose): 3-63 characters of a-z, 0-9, '.', '-', not shaped like an IP address. */
+export function isS3BucketName(name: string): boolean {
+  return /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name) && !name.includes("..") && !/^\d+\.\d+\.\d+\.\d+$/.test(name);
+}
+export const S3_BUCKET_NAME_RULE = "an S3 bucket name: 3-63 characters of a-z, 0-9, '.', '-', starting and ending with a letter or digit";
+
+/** Terraform's S3 backend refuses keys that start or end with '/' or contain '//'; S3 keys are at most 1024 bytes. */
+export function isS3StateKey(key: string): boolean {
+  return key.length > 0 && Buffer.byteLength(key) <= 1024 && !key.startsWith("/") && !key.endsWith("/") && !key.includes("//");
+}
+export const S3_STATE_KEY_RULE = "an S3 object key of at most 1024 bytes, not starting or ending with '/', without '//'";
+
 /** EC2 user data: at most 16 KB after base64 decoding. */
 export const EC2_USER_DATA_MAX_BYTES = 16_384;
 
