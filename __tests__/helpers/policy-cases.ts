@@ -2,7 +2,8 @@
  * A passing and a failing case for every rule of the policy pack, built in code. Each failing
  * case breaks exactly its own rule (everything else about it is clean), and returns the resources
  * the rule must flag; each passing case breaks nothing. All of them go into ONE stack, so one
- * synth and one offline plan prove every rule on both kinds of input.
+ * synth and one offline plan prove every rule on both kinds of input. (Cases only synthesized JSON
+ * can hold, and those whose deciding value is a Terraform variable, go into small synth-only stacks.)
  */
 import { TerraformStack, TerraformVariable } from "cdktf";
 import { Construct, IConstruct } from "constructs";
