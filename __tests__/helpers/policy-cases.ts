@@ -413,6 +413,8 @@ export const POLICY_CASES: Record<string, PolicyCase> = {
       new LambdaFunctionUrl(s, "iam-url", { functionName: fn.functionName, authorizationType: "AWS_IAM" });
       new LambdaPermission(s, "bucket-invokes", { action: "lambda:InvokeFunction", functionName: fn.functionName, principal: "s3.amazonaws.com", sourceArn: DATA_BUCKET_ARN, sourceAccount: ACCOUNT });
       new LambdaPermission(s, "organization-invokes", { action: "lambda:InvokeFunction", functionName: fn.functionName, principal: "*", principalOrgId: "o-a1b2c3d4e5" });
+      // A role of the configuration, by reference: known only after apply, but never "*".
+      new LambdaPermission(s, "role-invokes", { action: "lambda:InvokeFunction", functionName: fn.functionName, principal: role(s, "function-caller").arn });
     },
     fail: (s) => {
       const fn = lambdaFunction(s, "public-function");

@@ -81,10 +81,15 @@ resource "aws_s3_bucket_notification" "hcl_trigger" {
   }
 }
 
-# The function's own account as the principal, taken from its ARN: known only after apply, so the
-# pack cannot tell it from "*" (and no source condition limits it): undecided.
+# The function's own account as the principal, through a local: the plan shows only the local's
+# name, which is no resource of the configuration, so the pack cannot tell the value from "*"
+# (and no source condition limits it): undecided.
+locals {
+  hcl_caller_account = split(":", aws_lambda_function.hcl_function.arn)[4]
+}
+
 resource "aws_lambda_permission" "hcl_account_invokes" {
   action        = "lambda:InvokeFunction"
   function_name = aws_lambda_function.hcl_function.function_name
-  principal     = split(":", aws_lambda_function.hcl_function.arn)[4]
+  principal     = local.hcl_caller_account
 }

@@ -26,7 +26,10 @@ export default defineRule({
       if (SOURCE_CONDITIONS.some((c) => isSet(permission.values[c]) && permission.values[c] !== "*")) continue;
       const principal = permission.values.principal;
       const action = String(permission.values.action);
-      if (isUnresolved(principal)) out.push(undecided(permission, `its principal is known only after apply, with ${NO_CONDITION} to limit ${action}`));
+      // Known only after apply: a reference to a resource of the configuration (a role's ARN) is never "*"; anything else may be.
+      if (isUnresolved(principal)) {
+        if (model.referenced(permission, principal).length === 0) out.push(undecided(permission, `its principal is known only after apply, with ${NO_CONDITION} to limit ${action}`));
+      }
       else if (principal === "*") out.push(violation(permission, `grants ${action} to every principal ("*") with ${NO_CONDITION}`));
     }
     return out;
