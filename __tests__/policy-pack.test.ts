@@ -83,6 +83,16 @@ describe("the lab stack", () => {
     expect(expectPolicyClean(new LabStack(Testing.app(), resolveSettings({ env }))).suppressed).toHaveLength(1);
   });
 
+  it("has its micro-batch engine checked by the Lambda and SQS rules: without the invoke config or the queue policy it fails them", () => {
+    const findingsWithout = (child: string) => {
+      const stack = new LabStack(Testing.app(), resolveSettings());
+      expect(stack.analytics.node.tryRemoveChild(child)).toBe(true);
+      return checkTerraformJson(JSON.parse(Testing.synth(stack))).findings.map((f) => [f.rule, f.address.replace(/_[0-9A-F]{8}$/, "")]);
+    };
+    expect(findingsWithout("async")).toEqual([["LAB-LAMBDA-3", "aws_lambda_function.analytics_function"]]);
+    expect(findingsWithout("failures-policy")).toEqual([["LAB-SQS-2", "aws_sqs_queue.analytics_failures"]]);
+  });
+
   it("fails synth when a construct added to it breaks a rule, naming the rule, the resource and the fix", () => {
     const stack = new LabStack(Testing.app(), resolveSettings());
     new CloudwatchLogGroup(stack, "unbounded-logs", { name: "/lab/unbounded" });

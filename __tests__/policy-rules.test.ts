@@ -17,7 +17,7 @@ import { checkTerraformJson, CheckResult, RULES } from "../policies";
 import { addressOf } from "../policies/suppress";
 import { main as policyCli } from "../scripts/policy";
 import { terraformOrThrow, writeOfflineOverride } from "../scripts/terraform";
-import { buildPolicyCases, buildSynthOnlyCases, POLICY_CASES, SUPPRESSION_REASON } from "./helpers/policy-cases";
+import { buildPolicyCases, buildSynthOnlyCases, buildUndecidedCases, POLICY_CASES, SUPPRESSION_REASON } from "./helpers/policy-cases";
 
 const ROOT = join(__dirname, "..");
 
@@ -29,6 +29,10 @@ const HCL_EXPECTED: Record<string, { address: string; undecided: boolean }[]> = 
     { address: "aws_iam_role_policy.hcl_template_policy", undecided: true },
   ],
   "LAB-IAM-2": [{ address: "aws_iam_role_policy.hcl_template_policy", undecided: true }],
+  "LAB-SQS-2": [{ address: "aws_sqs_queue.hcl_queue", undecided: true }],
+  "LAB-SQS-3": [{ address: "aws_sqs_queue_policy.hcl_queue_policy", undecided: true }],
+  "LAB-LAMBDA-2": [{ address: "aws_lambda_permission.hcl_account_invokes", undecided: true }],
+  "LAB-LAMBDA-3": [{ address: "aws_lambda_function.hcl_function", undecided: false }],
 };
 
 function newStack(app: App, id: string): TerraformStack {
@@ -47,11 +51,14 @@ describe("the policy pack on its cases", () => {
   const app = new App({ outdir });
   const fixture = buildPolicyCases(newStack(app, "policy-cases"));
   const synthOnly = buildSynthOnlyCases(newStack(app, "policy-cases-synth-only"));
+  const undecidedStack = (rule: string) => `policy-cases-undecided-${rule.toLowerCase()}`;
+  const undecided = buildUndecidedCases((rule) => newStack(app, undecidedStack(rule)));
   app.synth();
   const dir = join(outdir, "stacks", "policy-cases");
   const synthFile = join(dir, "cdk.tf.json");
   const synthResult = checkTerraformJson(JSON.parse(readFileSync(synthFile, "utf8")));
   const synthOnlyResult = checkTerraformJson(JSON.parse(readFileSync(join(outdir, "stacks", "policy-cases-synth-only", "cdk.tf.json"), "utf8")));
+  const undecidedResult = (rule: string) => checkTerraformJson(JSON.parse(readFileSync(join(outdir, "stacks", undecidedStack(rule), "cdk.tf.json"), "utf8")));
   copyFileSync(join(__dirname, "helpers", "policy-hcl-cases.tf"), join(dir, "hcl_cases.tf"));
   cpSync(join(__dirname, "helpers", "policy-hcl-module"), join(dir, "nested"), { recursive: true });
   writeOfflineOverride(dir);
@@ -77,8 +84,8 @@ describe("the policy pack on its cases", () => {
   it("reads the plan of the same stack", () => {
     expect(planResult.kind).toBe("plan");
     expect(synthResult.kind).toBe("synth");
-    // Every synthesized resource and data source is in the plan, plus the HCL ones (4, and 6 in the module).
-    expect(planResult.resourceCount).toBe(synthResult.resourceCount + 10);
+    // Every synthesized resource and data source is in the plan, plus the HCL ones (10, and 6 in the module).
+    expect(planResult.resourceCount).toBe(synthResult.resourceCount + 16);
   });
 
   describe.each(RULES.map((r) => [r.id, r.title]))("%s %s", (id) => {
@@ -94,6 +101,13 @@ describe("the policy pack on its cases", () => {
     if (POLICY_CASES[id].synthOnly) {
       it(`flags a case only synthesized JSON can hold (${POLICY_CASES[id].synthOnly!.why})`, () => {
         expect(flagged(synthOnlyResult, id)).toEqual(addresses(synthOnly.expected[id]));
+      });
+    }
+
+    if (POLICY_CASES[id].undecided) {
+      it("reports a deciding value known only after apply (a Terraform variable) as undecided, never as a pass", () => {
+        const findings = undecidedResult(id).findings.filter((f) => f.rule === id);
+        expect(findings.map((f) => [f.address, f.undecided]).sort()).toEqual(addresses(undecided.expected[id]).map((a) => [a, true]));
       });
     }
   });

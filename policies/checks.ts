@@ -1,4 +1,5 @@
 /** Small pieces several rules share. */
+import { publicGrants, readPolicy } from "./iam";
 import { Resource, TerraformModel } from "./model";
 import { bucketParts } from "./relations";
 import { undecided, violation, Violation } from "./rule";
@@ -37,4 +38,24 @@ export function checkBucketPart(
 /** A value that is set: not absent, null or empty (a reference counts as set). */
 export function isSet(value: unknown): boolean {
   return value !== undefined && value !== null && value !== "" && !(Array.isArray(value) && value.length === 0);
+}
+
+/**
+ * Checks resource policies (the `policy` attribute of each resource of `types`) for Allow
+ * statements to every principal: a violation each, and undecided where the policy or a principal
+ * is known only after apply.
+ */
+export function checkPublicGrants(model: TerraformModel, types: readonly string[]): Violation[] {
+  const out: Violation[] = [];
+  for (const resource of types.flatMap((t) => model.ofType(t))) {
+    const read = readPolicy(model, resource, resource.values.policy);
+    if ("unknown" in read) {
+      out.push(undecided(resource, `its policy: ${read.unknown}`));
+      continue;
+    }
+    const { grants, unknown } = publicGrants(model, resource, read.statements);
+    for (const grant of grants) out.push(violation(resource, grant));
+    for (const what of unknown) out.push(undecided(resource, `${what} is known only after apply`));
+  }
+  return out;
 }

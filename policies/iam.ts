@@ -154,6 +154,49 @@ export function isAnyone(principal: Principal): boolean {
   return principal.type === "*" || (principal.type === "AWS" && principal.id === "*");
 }
 
+/**
+ * A resource policy's "deny without TLS" statement: Effect Deny, Principal "*", every action of
+ * `service` (`s3:*`, `sqs:*`) or "*", Condition Bool aws:SecureTransport = false. Which resources it
+ * must name is the caller's to check.
+ */
+export function deniesInsecureTransport(s: Statement, service: string): boolean {
+  const everyAction = (a: unknown) => typeof a === "string" && (a === "*" || a.toLowerCase() === `${service}:*`);
+  const tlsCondition = s.conditions.some(
+    (c) => /^Bool(IfExists)?$/.test(c.operator) && c.key.toLowerCase() === "aws:securetransport" && c.values.some((v) => v === false || v === "false"),
+  );
+  return s.effect === "Deny" && s.principals.some(isAnyone) && s.actions.some(everyAction) && tlsCondition;
+}
+
+/** What a resource policy grants to everyone, and what it may grant to everyone but cannot be read before apply. */
+export interface PublicGrants {
+  /** One line per Allow statement with Principal "*" or a NotPrincipal. */
+  readonly grants: readonly string[];
+  /** One line per Allow statement (or statement of unknown effect) whose principal is known only after apply. */
+  readonly unknown: readonly string[];
+}
+
+/**
+ * The statements of a resource policy (bucket, queue) that allow something to every principal.
+ * A principal that is a reference to a resource in the configuration (a role's ARN) is that
+ * resource; any other value known only after apply might be "*", so it is reported as unknown.
+ */
+export function publicGrants(model: TerraformModel, from: Resource, statements: readonly Statement[]): PublicGrants {
+  const grants: string[] = [];
+  const unknown: string[] = [];
+  statements.forEach((s, i) => {
+    const name = describeStatement(s, i);
+    if (isUnresolved(s.effect)) {
+      if (s.principals.some(isAnyone)) unknown.push(`the effect of ${name}, which names every principal ("*")`);
+      return;
+    }
+    if (s.effect !== "Allow") return;
+    if (s.principals.some(isAnyone)) grants.push(`${name} allows ${s.actions.join(", ")} to every principal ("*")`);
+    else if (s.notPrincipals.length > 0) grants.push(`${name} allows ${s.actions.join(", ")} to everyone but its NotPrincipal`);
+    else if (s.principals.some((p) => isUnresolved(p.id) && model.referenced(from, p.id).length === 0)) unknown.push(`the principal of ${name}`);
+  });
+  return { grants, unknown };
+}
+
 /** How a statement names itself in a message: its Sid, else its position, and where it came from. */
 export function describeStatement(statement: Statement, index: number): string {
   const name = statement.sid ? `statement "${statement.sid}"` : `statement ${index + 1}`;

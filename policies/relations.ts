@@ -76,3 +76,39 @@ export function bucketPolicies(model: TerraformModel, bucket: Resource): { sourc
   }
   return { sources, unresolved };
 }
+
+/** The policies attached to an SQS queue: `aws_sqs_queue_policy` resources whose `queue_url` names it, and the queue's own `policy`. */
+export function queuePolicies(model: TerraformModel, queue: Resource): { sources: PolicySource[]; unresolved: Resource[] } {
+  const name = queue.values.name;
+  const sources: PolicySource[] = [];
+  const unresolved: Resource[] = [];
+  for (const p of model.ofType("aws_sqs_queue_policy")) {
+    const url = p.values.queue_url;
+    const targets = model.referenced(p, url);
+    // A literal URL (https://sqs.<region>.amazonaws.com/<account>/<name>) names the queue by its last segment.
+    const byName = typeof url === "string" && !isUnresolved(url) && typeof name === "string" && !isUnresolved(name) && url.split("/").pop() === name;
+    if (targets.includes(queue) || byName) sources.push({ resource: p, attribute: "policy", value: p.values.policy });
+    else if (isUnresolved(url) && targets.length === 0) unresolved.push(p);
+  }
+  if (queue.values.policy !== undefined && queue.values.policy !== null && queue.values.policy !== "") {
+    sources.push({ resource: queue, attribute: "policy", value: queue.values.policy });
+  }
+  return { sources, unresolved };
+}
+
+/** An unqualified (or `$LATEST`) Lambda function ARN, and the function's name in it. */
+const FUNCTION_ARN = /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:([\w-]+)(?::\$LATEST)?$/;
+
+/**
+ * Whether `value`, an attribute of `from` naming a Lambda function (its name or ARN), names `fn`:
+ * "yes" (a reference to it, its literal name or unqualified ARN), "no", or "unknown" when the value
+ * is known only after apply and refers to nothing in the configuration.
+ */
+export function namesFunction(model: TerraformModel, from: Resource, value: unknown, fn: Resource): "yes" | "no" | "unknown" {
+  const targets = model.referenced(from, value);
+  if (targets.includes(fn)) return "yes";
+  if (isUnresolved(value)) return targets.length === 0 ? "unknown" : "no";
+  const name = fn.values.function_name;
+  if (typeof value !== "string" || typeof name !== "string" || isUnresolved(name)) return "no";
+  return value === name || FUNCTION_ARN.exec(value)?.[1] === name ? "yes" : "no";
+}

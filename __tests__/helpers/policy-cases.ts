@@ -2,10 +2,12 @@
  * A passing and a failing case for every rule of the policy pack, built in code. Each failing
  * case breaks exactly its own rule (everything else about it is clean), and returns the resources
  * the rule must flag; each passing case breaks nothing. All of them go into ONE stack, so one
- * synth and one offline plan prove every rule on both kinds of input.
+ * synth and one offline plan prove every rule on both kinds of input. (Cases only synthesized JSON
+ * can hold, and those whose deciding value is a Terraform variable, go into small synth-only stacks.)
  */
-import { TerraformStack } from "cdktf";
+import { TerraformStack, TerraformVariable } from "cdktf";
 import { Construct, IConstruct } from "constructs";
+import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { DefaultSecurityGroup } from "@cdktf/provider-aws/lib/default-security-group";
@@ -23,16 +25,24 @@ import {
   KinesisFirehoseDeliveryStreamConfig,
   KinesisFirehoseDeliveryStreamExtendedS3Configuration,
 } from "@cdktf/provider-aws/lib/kinesis-firehose-delivery-stream";
+import { LambdaFunction, LambdaFunctionConfig } from "@cdktf/provider-aws/lib/lambda-function";
+import { LambdaFunctionEventInvokeConfig } from "@cdktf/provider-aws/lib/lambda-function-event-invoke-config";
+import { LambdaFunctionUrl } from "@cdktf/provider-aws/lib/lambda-function-url";
+import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { LaunchTemplate, LaunchTemplateConfig } from "@cdktf/provider-aws/lib/launch-template";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
 import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
+import { S3BucketNotification } from "@cdktf/provider-aws/lib/s3-bucket-notification";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { SecurityGroup, SecurityGroupConfig } from "@cdktf/provider-aws/lib/security-group";
 import { SecurityGroupRule } from "@cdktf/provider-aws/lib/security-group-rule";
+import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
+import { SqsQueue, SqsQueueConfig } from "@cdktf/provider-aws/lib/sqs-queue";
+import { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy";
 import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
@@ -46,6 +56,11 @@ export interface PolicyCase {
   fail(scope: Construct): IConstruct[];
   /** Failing cases the AWS provider itself refuses at plan: checked on synthesized JSON only. */
   synthOnly?: { readonly why: string; fail(scope: Construct): IConstruct[] };
+  /**
+   * Cases whose deciding value is a Terraform variable (known only at plan): in synthesized JSON
+   * the rule must report each returned resource as undecided, never let it pass.
+   */
+  undecided?(scope: Construct): IConstruct[];
 }
 
 const ROLE_ARN = "arn:aws:iam::111122223333:role/policy-cases";
@@ -164,6 +179,63 @@ function securityGroup(scope: Construct, id: string, config: Partial<SecurityGro
   return new SecurityGroup(scope, id, { name: `policy-cases-${id}`, description: `Policy case ${id}`, ...config });
 }
 
+// ---- Lambda and SQS ------------------------------------------------------------------------------
+
+const ACCOUNT = "111122223333";
+const TOPIC_ARN = `arn:aws:sns:us-east-1:${ACCOUNT}:policy-cases`;
+const FAILURE_QUEUE_ARN = `arn:aws:sqs:us-east-1:${ACCOUNT}:policy-cases-failures`;
+
+/** A function (code in S3: nothing to package) with its log group /aws/lambda/<name> kept 14 days, unless `logGroup` is false. */
+function lambdaFunction(scope: Construct, id: string, config: Partial<LambdaFunctionConfig> = {}, logGroup = true) {
+  const name = `policy-cases-${id}`;
+  const fn = new LambdaFunction(scope, id, {
+    functionName: name,
+    role: ROLE_ARN,
+    runtime: "nodejs22.x",
+    handler: "index.handler",
+    s3Bucket: "policy-cases-code",
+    s3Key: `${id}.zip`,
+    ...config,
+  });
+  if (logGroup) new CloudwatchLogGroup(scope, `${id}-logs`, { name: `/aws/lambda/${name}`, retentionInDays: 14 });
+  return fn;
+}
+
+/** Sends a function's failed asynchronous events to `destination`. */
+const onFailure = (scope: Construct, id: string, functionName: string, destination = FAILURE_QUEUE_ARN, qualifier?: string) =>
+  new LambdaFunctionEventInvokeConfig(scope, id, { functionName, qualifier, maximumRetryAttempts: 2, destinationConfig: { onFailure: { destination } } });
+
+const s3Trigger = (scope: Construct, id: string, bucketName: string, functionArn: string) =>
+  new S3BucketNotification(scope, id, { bucket: bucketName, lambdaFunction: [{ lambdaFunctionArn: functionArn, events: ["s3:ObjectCreated:*"] }] });
+
+const denyInsecureQueue = (arn: string) => ({
+  Sid: "DenyInsecureTransport",
+  Effect: "Deny",
+  Principal: "*",
+  Action: "sqs:*",
+  Resource: arn,
+  Condition: { Bool: { "aws:SecureTransport": "false" } },
+});
+
+/**
+ * An encrypted queue with a policy (by default: deny without TLS) built from its ARN, or no
+ * policy when `statements` is null.
+ */
+function queue(scope: Construct, id: string, config: Partial<SqsQueueConfig> = {}, statements: ((arn: string) => object[]) | null = (arn) => [denyInsecureQueue(arn)]) {
+  const q = new SqsQueue(scope, id, { name: `policy-cases-${id}`, sqsManagedSseEnabled: true, ...config });
+  const p = statements ? new SqsQueuePolicy(scope, `${id}-policy`, { queueUrl: q.url, policy: policy(...statements(q.arn)) }) : undefined;
+  return { queue: q, policy: p };
+}
+
+/** A queue with its policy inline (the queue's own `policy`), naming itself by literal ARN. */
+function inlinePolicyQueue(scope: Construct, id: string, statements: (arn: string) => object[]) {
+  const name = `policy-cases-${id}`;
+  return new SqsQueue(scope, id, { name, sqsManagedSseEnabled: true, policy: policy(...statements(`arn:aws:sqs:us-east-1:${ACCOUNT}:${name}`)) });
+}
+
+/** A Terraform variable: its value is known at plan, never at synth. */
+const variable = (scope: Construct, id: string, type = "string") => new TerraformVariable(scope, id, { type });
+
 // ---- IAM ----------------------------------------------------------------------------------------
 
 function role(scope: Construct, id: string, config: Partial<IamRoleConfig> = {}) {
@@ -267,6 +339,21 @@ export const POLICY_CASES: Record<string, PolicyCase> = {
       });
       return flagged;
     },
+    undecided: (s) => {
+      const who = variable(s, "reader").stringValue;
+      let flagged: IConstruct[] = [];
+      bucket(s, "reader-from-variable", [], {
+        policy: (b, c) => {
+          flagged = [
+            new S3BucketPolicy(c, "policy", {
+              bucket: b.id,
+              policy: policy(denyInsecure(b), { Sid: "SomeoneReads", Effect: "Allow", Principal: { AWS: who }, Action: "s3:GetObject", Resource: `${b.arn}/*` }),
+            }),
+          ];
+        },
+      });
+      return flagged;
+    },
   },
   "LAB-KDF-1": {
     pass: (s) => stream(s, "encrypted-stream"),
@@ -304,6 +391,123 @@ export const POLICY_CASES: Record<string, PolicyCase> = {
       new KinesisAnalyticsApplication(s, "silent-app", { name: "policy-cases-silent" }),
       new Kinesisanalyticsv2Application(s, "silent-app-v2", { name: "policy-cases-silent-v2", runtimeEnvironment: "FLINK-1_18", serviceExecutionRole: ROLE_ARN }),
     ],
+  },
+  "LAB-LAMBDA-1": {
+    pass: (s) => {
+      lambdaFunction(s, "logs-to-default-group");
+      const custom = new CloudwatchLogGroup(s, "custom-function-logs", { name: "/policy-cases/custom-function-logs", retentionInDays: 14 });
+      lambdaFunction(s, "logs-to-custom-group", { loggingConfig: { logFormat: "JSON", logGroup: custom.name } }, false);
+      // The group named after the function by reference, as constructs usually write it.
+      const named = lambdaFunction(s, "logs-to-group-named-after-it", {}, false);
+      new CloudwatchLogGroup(s, "named-after-function-logs", { name: `/aws/lambda/${named.functionName}`, retentionInDays: 14 });
+    },
+    fail: (s) => [
+      lambdaFunction(s, "no-log-group", {}, false),
+      lambdaFunction(s, "logs-to-unmanaged-group", { loggingConfig: { logFormat: "Text", logGroup: "/policy-cases/not-in-the-configuration" } }, false),
+    ],
+    undecided: (s) => [lambdaFunction(s, "name-from-variable", { functionName: variable(s, "function-name").stringValue }, false)],
+  },
+  "LAB-LAMBDA-2": {
+    pass: (s) => {
+      const fn = lambdaFunction(s, "private-function");
+      new LambdaFunctionUrl(s, "iam-url", { functionName: fn.functionName, authorizationType: "AWS_IAM" });
+      new LambdaPermission(s, "bucket-invokes", { action: "lambda:InvokeFunction", functionName: fn.functionName, principal: "s3.amazonaws.com", sourceArn: DATA_BUCKET_ARN, sourceAccount: ACCOUNT });
+      new LambdaPermission(s, "organization-invokes", { action: "lambda:InvokeFunction", functionName: fn.functionName, principal: "*", principalOrgId: "o-a1b2c3d4e5" });
+      // A role of the configuration, by reference: known only after apply, but never "*".
+      new LambdaPermission(s, "role-invokes", { action: "lambda:InvokeFunction", functionName: fn.functionName, principal: role(s, "function-caller").arn });
+    },
+    fail: (s) => {
+      const fn = lambdaFunction(s, "public-function");
+      return [
+        new LambdaFunctionUrl(s, "open-url", { functionName: fn.functionName, authorizationType: "NONE" }),
+        new LambdaPermission(s, "anyone-calls-url", { action: "lambda:InvokeFunctionUrl", functionName: fn.functionName, principal: "*", functionUrlAuthType: "NONE" }),
+        new LambdaPermission(s, "anyone-invokes", { action: "lambda:InvokeFunction", functionName: fn.functionName, principal: "*" }),
+      ];
+    },
+    undecided: (s) => {
+      const fn = lambdaFunction(s, "function-of-unknown-callers");
+      return [
+        new LambdaFunctionUrl(s, "url-auth-from-variable", { functionName: fn.functionName, authorizationType: variable(s, "url-auth").stringValue }),
+        new LambdaPermission(s, "principal-from-variable", { action: "lambda:InvokeFunction", functionName: fn.functionName, principal: variable(s, "caller").stringValue }),
+      ];
+    },
+  },
+  "LAB-LAMBDA-3": {
+    pass: (s) => {
+      const failures = queue(s, "async-failures").queue;
+      const fromBucket = lambdaFunction(s, "keeps-failed-objects");
+      onFailure(s, "keeps-failed-objects-async", fromBucket.functionName, failures.arn);
+      s3Trigger(s, "keeps-failed-objects-trigger", "policy-cases-trigger-a", fromBucket.arn);
+      const withDlq = lambdaFunction(s, "keeps-failed-messages", { deadLetterConfig: { targetArn: failures.arn } });
+      new SnsTopicSubscription(s, "keeps-failed-messages-subscription", { topicArn: TOPIC_ARN, protocol: "lambda", endpoint: withDlq.arn });
+      // Configured by literal ARN, invoked by an EventBridge rule.
+      const byArn = lambdaFunction(s, "configured-by-arn");
+      onFailure(s, "configured-by-arn-async", `arn:aws:lambda:us-east-1:${ACCOUNT}:function:policy-cases-configured-by-arn`);
+      new CloudwatchEventTarget(s, "configured-by-arn-schedule", { rule: "policy-cases-schedule", arn: byArn.arn });
+      // Only ever invoked synchronously: nothing to keep.
+      lambdaFunction(s, "invoked-synchronously");
+    },
+    fail: (s) => {
+      const dropsObjects = lambdaFunction(s, "drops-failed-objects");
+      s3Trigger(s, "drops-failed-objects-trigger", "policy-cases-trigger-b", dropsObjects.arn);
+      const successOnly = lambdaFunction(s, "on-success-only");
+      new LambdaFunctionEventInvokeConfig(s, "on-success-only-async", { functionName: successOnly.functionName, destinationConfig: { onSuccess: { destination: FAILURE_QUEUE_ARN } } });
+      new SnsTopicSubscription(s, "on-success-only-subscription", { topicArn: TOPIC_ARN, protocol: "lambda", endpoint: successOnly.arn });
+      // Its on-failure destination covers an alias; the rule invokes the function itself.
+      const aliasOnly = lambdaFunction(s, "alias-keeps-failures");
+      onFailure(s, "alias-keeps-failures-async", aliasOnly.functionName, FAILURE_QUEUE_ARN, "live");
+      new CloudwatchEventTarget(s, "alias-keeps-failures-schedule", { rule: "policy-cases-schedule", arn: aliasOnly.arn });
+      return [dropsObjects, successOnly, aliasOnly];
+    },
+    undecided: (s) => {
+      const fn = lambdaFunction(s, "maybe-triggered");
+      s3Trigger(s, "trigger-from-variable", "policy-cases-trigger-c", variable(s, "function-arn").stringValue);
+      return [fn];
+    },
+  },
+  "LAB-SQS-1": {
+    pass: (s) => {
+      queue(s, "sse-queue");
+      queue(s, "kms-queue", { sqsManagedSseEnabled: undefined, kmsMasterKeyId: "alias/aws/sqs" });
+    },
+    fail: (s) => [queue(s, "sse-off-queue", { sqsManagedSseEnabled: false }).queue, queue(s, "account-default-queue", { sqsManagedSseEnabled: undefined }).queue],
+    undecided: (s) => [queue(s, "sse-from-variable", { sqsManagedSseEnabled: variable(s, "sse", "bool").booleanValue }).queue],
+  },
+  "LAB-SQS-2": {
+    pass: (s) => {
+      queue(s, "tls-queue");
+      inlinePolicyQueue(s, "inline-tls-queue", (arn) => [denyInsecureQueue(arn)]);
+      // The policy names the queue by its literal URL.
+      const byUrl = queue(s, "tls-by-url-queue", {}, null).queue;
+      new SqsQueuePolicy(s, "tls-by-url-policy", { queueUrl: `https://sqs.us-east-1.amazonaws.com/${ACCOUNT}/policy-cases-tls-by-url-queue`, policy: policy(denyInsecureQueue(byUrl.arn)) });
+    },
+    fail: (s) => [
+      queue(s, "no-policy-queue", {}, null).queue,
+      queue(s, "send-only-tls-queue", {}, (arn) => [{ ...denyInsecureQueue(arn), Action: "sqs:SendMessage" }]).queue,
+    ],
+    undecided: (s) => {
+      const q = queue(s, "policy-target-from-variable", {}, null).queue;
+      new SqsQueuePolicy(s, "policy-for-variable-queue", { queueUrl: variable(s, "queue-url").stringValue, policy: policy(denyInsecureQueue(q.arn)) });
+      return [q];
+    },
+  },
+  "LAB-SQS-3": {
+    pass: (s) => {
+      const reader = role(s, "queue-reader");
+      queue(s, "named-senders", {}, (arn) => [
+        denyInsecureQueue(arn),
+        { Sid: "BucketSends", Effect: "Allow", Principal: { Service: "s3.amazonaws.com" }, Action: "sqs:SendMessage", Resource: arn, Condition: { ArnEquals: { "aws:SourceArn": DATA_BUCKET_ARN } } },
+        { Sid: "RoleReads", Effect: "Allow", Principal: { AWS: reader.arn }, Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage"], Resource: arn },
+      ]);
+    },
+    fail: (s) => [
+      queue(s, "anyone-sends", {}, (arn) => [denyInsecureQueue(arn), { Sid: "AnyoneSends", Effect: "Allow", Principal: "*", Action: "sqs:SendMessage", Resource: arn }]).policy!,
+      inlinePolicyQueue(s, "any-account-reads", (arn) => [denyInsecureQueue(arn), { Sid: "AnyAccountReads", Effect: "Allow", Principal: { AWS: "*" }, Action: "sqs:ReceiveMessage", Resource: arn }]),
+    ],
+    undecided: (s) => {
+      const who = variable(s, "reader").stringValue;
+      return [queue(s, "reader-from-variable", {}, (arn) => [denyInsecureQueue(arn), { Sid: "SomeoneReads", Effect: "Allow", Principal: { AWS: who }, Action: "sqs:ReceiveMessage", Resource: arn }]).policy!];
+    },
   },
   "LAB-EC2-1": {
     pass: (s) => {
@@ -425,6 +629,11 @@ export const POLICY_CASES: Record<string, PolicyCase> = {
     fail: (s) => [
       rolePolicy(s, "read-everything", policy({ Effect: "Allow", Action: ["s3:GetObject", "ssm:UpdateInstanceInformation"], Resource: "*" })),
       rolePolicy(s, "not-resource", policy({ Effect: "Allow", Action: "s3:GetObject", NotResource: DATA_BUCKET_ARN })),
+      // A Lambda role with what AWSLambdaBasicExecutionRole grants, written inline: logs on every log group.
+      role(s, "lambda-basic-execution", {
+        assumeRolePolicy: trust("lambda.amazonaws.com"),
+        inlinePolicy: [{ name: "basic-execution", policy: policy({ Effect: "Allow", Action: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"], Resource: "*" }) }],
+      }),
     ],
   },
   "LAB-IAM-3": {
@@ -447,6 +656,7 @@ export const POLICY_CASES: Record<string, PolicyCase> = {
     fail: (s) => [
       new IamRolePolicyAttachment(s, "administrator", { role: "policy-cases", policyArn: "arn:aws:iam::aws:policy/AdministratorAccess" }),
       role(s, "s3-full-access", { managedPolicyArns: ["arn:aws:iam::aws:policy/AmazonS3FullAccess"] }),
+      new IamRolePolicyAttachment(s, "lambda-full-access", { role: "policy-cases-lambda", policyArn: "arn:aws:iam::aws:policy/AWSLambda_FullAccess" }),
     ],
   },
   "LAB-LOG-1": {
@@ -481,6 +691,18 @@ export function buildSynthOnlyCases(stack: TerraformStack): PolicyFixture {
   const expected: Record<string, IConstruct[]> = {};
   for (const [rule, c] of Object.entries(POLICY_CASES)) {
     expected[rule] = c.synthOnly ? c.synthOnly.fail(new Construct(new Construct(stack, rule.toLowerCase()), "fail")) : [];
+  }
+  return { expected };
+}
+
+/**
+ * The cases whose deciding value is a Terraform variable, each rule's in its own stack (an unknown
+ * target may be anything in its stack); synthesized JSON only: a plan would know the value.
+ */
+export function buildUndecidedCases(stackFor: (rule: string) => TerraformStack): PolicyFixture {
+  const expected: Record<string, IConstruct[]> = {};
+  for (const [rule, c] of Object.entries(POLICY_CASES)) {
+    if (c.undecided) expected[rule] = c.undecided(stackFor(rule));
   }
   return { expected };
 }

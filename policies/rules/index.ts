@@ -12,6 +12,9 @@ import kdaLogging from "./kda-1-logging";
 import kdfServerSideEncryption from "./kdf-1-server-side-encryption";
 import kdfErrorLogging from "./kdf-2-error-logging";
 import kdfBufferHints from "./kdf-3-buffer-hints";
+import lambdaManagedLogGroup from "./lambda-1-managed-log-group";
+import lambdaNotPublic from "./lambda-2-not-public";
+import lambdaAsyncFailuresKept from "./lambda-3-async-failures-kept";
 import logRetention from "./log-1-retention";
 import netNoWorldIngress from "./net-1-no-world-ingress";
 import netDescribed from "./net-2-described";
@@ -24,6 +27,9 @@ import s3AclsDisabled from "./s3-4-acls-disabled";
 import s3DenyInsecureTransport from "./s3-5-deny-insecure-transport";
 import s3Lifecycle from "./s3-6-lifecycle";
 import s3NoPublicPrincipal from "./s3-7-no-public-principal";
+import sqsEncryption from "./sqs-1-encryption";
+import sqsDenyInsecureTransport from "./sqs-2-deny-insecure-transport";
+import sqsNoPublicPrincipal from "./sqs-3-no-public-principal";
 import { Rule } from "../rule";
 
 export const RULES: readonly Rule[] = [
@@ -38,6 +44,12 @@ export const RULES: readonly Rule[] = [
   kdfErrorLogging,
   kdfBufferHints,
   kdaLogging,
+  lambdaManagedLogGroup,
+  lambdaNotPublic,
+  lambdaAsyncFailuresKept,
+  sqsEncryption,
+  sqsDenyInsecureTransport,
+  sqsNoPublicPrincipal,
   ec2Imdsv2,
   ec2EncryptedVolumes,
   ec2InstanceProfile,

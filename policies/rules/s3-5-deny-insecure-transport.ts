@@ -1,4 +1,4 @@
-import { isAnyone, readPolicy, Statement } from "../iam";
+import { deniesInsecureTransport, readPolicy, Statement } from "../iam";
 import { isUnresolved, Resource, TerraformModel, Unknown } from "../model";
 import { bucketPolicies } from "../relations";
 import { defineRule, undecided, violation, Violation } from "../rule";
@@ -11,15 +11,10 @@ function namesBucket(model: TerraformModel, from: Resource, bucket: Resource, re
   return typeof name === "string" && !isUnresolved(name) && resource === `arn:aws:s3:::${name}${objects ? "/*" : ""}`;
 }
 
-function deniesInsecureTransport(model: TerraformModel, from: Resource, bucket: Resource, s: Statement): boolean {
-  const tlsCondition = s.conditions.some(
-    (c) => /^Bool(IfExists)?$/.test(c.operator) && c.key.toLowerCase() === "aws:securetransport" && c.values.some((v) => v === false || v === "false"),
-  );
+/** The TLS statement, naming the bucket and its objects. */
+function deniesInsecureAccess(model: TerraformModel, from: Resource, bucket: Resource, s: Statement): boolean {
   return (
-    s.effect === "Deny" &&
-    s.principals.some(isAnyone) &&
-    s.actions.some((a) => a === "*" || a === "s3:*") &&
-    tlsCondition &&
+    deniesInsecureTransport(s, "s3") &&
     s.resources.some((r) => namesBucket(model, from, bucket, r, false)) &&
     s.resources.some((r) => namesBucket(model, from, bucket, r, true))
   );
@@ -42,7 +37,7 @@ export default defineRule({
       for (const source of sources) {
         const read = readPolicy(model, source.resource, source.value);
         if ("unknown" in read) unknown ??= `the policy in ${source.resource.address}.${source.attribute}: ${read.unknown}`;
-        else if (read.statements.some((s) => deniesInsecureTransport(model, source.resource, bucket, s))) denied = true;
+        else if (read.statements.some((s) => deniesInsecureAccess(model, source.resource, bucket, s))) denied = true;
         else if (read.statements.some((s) => [s.effect, ...s.actions, ...s.resources, ...s.principals.map((p) => p.id)].some((v) => v instanceof Unknown))) {
           unknown ??= `a statement of ${source.resource.address} has values known only after apply`;
         }
