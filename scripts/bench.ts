@@ -212,6 +212,13 @@ export function parseOptions(argv: readonly string[]) {
   };
 }
 
+/** A message naming the ids of `--only` that match no command, or undefined when all match. */
+export function unknownIds(groups: readonly BenchGroup[], only: readonly string[] | undefined): string | undefined {
+  const known = groups.flatMap((g) => g.commands.map((c) => c.id));
+  const unknown = only?.filter((id) => !known.includes(id)) ?? [];
+  return unknown.length > 0 ? `--only = ${JSON.stringify(unknown.join(","))} is not allowed: use ids from ${known.join(", ")}` : undefined;
+}
+
 async function main(): Promise<number> {
   let options: ReturnType<typeof parseOptions>;
   try {
@@ -230,10 +237,9 @@ async function main(): Promise<number> {
   const workDir = mkdtempSync(join(tmpdir(), "lab-bench-"));
   try {
     const groups = labBench({ ...options, scripts, workDir, stackName, env: process.env });
-    const known = groups.flatMap((g) => g.commands.map((c) => c.id));
-    const unknown = options.only?.filter((id) => !known.includes(id)) ?? [];
-    if (unknown.length > 0) {
-      console.error(`--only = ${JSON.stringify(unknown.join(","))} is not allowed: use ids from ${known.join(", ")}`);
+    const unknown = unknownIds(groups, options.only);
+    if (unknown) {
+      console.error(`${unknown}\n${USAGE}`);
       return 2;
     }
     const report = await runBenchmark(groups, BUDGETS, { only: options.only });

@@ -50,7 +50,7 @@ export function shortCommand(cmdline: string): string {
   for (let i = 0; i < args.length && words.length < 2; i += 1) {
     if (!args[i].startsWith("-")) words.push(basename(args[i]));
     else if (words.length > 0) break;
-    else if (args[i] === "-r" || args[i] === "--require") i += 1; // a preloaded module is not what runs
+    else if (["-r", "--require", "-e", "--eval"].includes(args[i])) i += 1; // preloads and inline code are no names
   }
   return [basename(program), ...words].join(" ");
 }
