@@ -43,6 +43,7 @@ describe("measuring one process tree", () => {
     expect(shortCommand(["python3", "userdata/generator.py", "--rate", "0"].join("\0"))).toBe("python3 generator.py");
     expect(shortCommand(["node", "-e", "require('/x/y')"].join("\0"))).toBe("node");
     expect(shortCommand("/opt/plugins/terraform-provider-aws_v5.100.0_x5")).toBe("terraform-provider-aws_v5.100.0_x5");
+    expect(shortCommand("npm run policy -- cdktf.out/stacks/x/plan.json")).toBe("npm run policy");
   });
 });
 
@@ -57,6 +58,8 @@ describe("a benchmark run on trivial commands", () => {
     { name: "hungry: no process above 50 MB", command: "hungry", metric: "maxProcessBytes", limit: 50 * MB },
     { name: "broken: median wall ≤ 60 s", command: "broken", metric: "medianWallMs", limit: 60_000 },
     { name: "future: median wall ≤ 1 s", command: "future", metric: "medianWallMs", limit: 1000 },
+    { name: "after broken: at least 1× faster than broken", command: "after-broken", metric: "speedupVsBaseline", limit: 1 },
+    { name: "after future: at least 1× faster than future", command: "after-future", metric: "speedupVsBaseline", limit: 1 },
   ];
   let brokenInvocations = 0;
 
@@ -77,6 +80,8 @@ describe("a benchmark run on trivial commands", () => {
             { id: "broken", label: "broken", warmup: 0, runs: 3, invocation: () => ((brokenInvocations += 1), node("console.error('no such thing'); process.exit(3)")) },
             { id: "wrong-output", label: "wrong output", warmup: 0, runs: 1, invocation: () => ({ ...node(""), after: () => { throw new Error("wrote nothing"); } }) },
             { id: "future", label: "future", warmup: 1, runs: 3, absent: "no npm script \"future\" yet" },
+            { id: "after-broken", label: "after broken", warmup: 0, runs: 1, baseline: "broken", invocation: () => node("") },
+            { id: "after-future", label: "after future", warmup: 0, runs: 1, baseline: "future", invocation: () => node("") },
           ],
         },
       ],
@@ -126,9 +131,17 @@ describe("a benchmark run on trivial commands", () => {
       "hungry: no process above 50 MB": "missed",
       "broken: median wall ≤ 60 s": "missed",
       "future: median wall ≤ 1 s": "not checked",
+      "after broken: at least 1× faster than broken": "missed",
+      "after future: at least 1× faster than future": "not checked",
     });
+    expect(report.budgets.find((b) => b.command === "after-broken")!.detail).toMatch(/^its baseline broken failed: exit 3/);
     expect(report.budgets.find((b) => b.name === "broken: median wall ≤ 60 s")!.detail).toMatch(/^broken failed: exit 3/);
-    expect(report.missed).toEqual(["fast: at least 1000× faster than slow", "hungry: no process above 50 MB", "broken: median wall ≤ 60 s"]);
+    expect(report.missed).toEqual([
+      "fast: at least 1000× faster than slow",
+      "hungry: no process above 50 MB",
+      "broken: median wall ≤ 60 s",
+      "after broken: at least 1× faster than broken",
+    ]);
   });
 
   it("prints a table and the budgets, writes the JSON report and exits 1 naming what missed", () => {

@@ -248,10 +248,16 @@ export function checkBudgets(commands: readonly CommandReport[], budgets: readon
       return { ...budget, status: "missed", detail: `${command.label} failed: ${command.reason ?? "no successful run"}` };
     }
     const s = command.summary;
-    const actual = budget.metric === "medianWallMs" ? s.wallMs.median : budget.metric === "maxProcessBytes" ? s.peakProcessBytes.max : s.speedupVsBaseline;
-    if (actual === undefined) {
-      return { ...budget, status: "missed", detail: `no baseline measured for ${command.label}` };
+    if (budget.metric === "speedupVsBaseline") {
+      const baseline = commands.find((c) => c.id === command.baseline);
+      if (!baseline || baseline.status === "absent" || baseline.status === "not run") {
+        return { ...budget, status: "not checked", detail: `its baseline ${command.baseline ?? "(none)"} was ${baseline ? baseline.status : "not defined"}` };
+      }
+      if (s.speedupVsBaseline === undefined) {
+        return { ...budget, status: "missed", detail: `its baseline ${baseline.label} failed: ${baseline.reason ?? "no successful run"}` };
+      }
     }
+    const actual = budget.metric === "medianWallMs" ? s.wallMs.median : budget.metric === "maxProcessBytes" ? s.peakProcessBytes.max : (s.speedupVsBaseline as number);
     const met = budget.metric === "speedupVsBaseline" ? actual >= budget.limit : actual <= budget.limit;
     const word = budget.metric === "speedupVsBaseline" ? "at least" : "at most";
     return {

@@ -45,7 +45,9 @@ function kibField(status: string, field: string): number {
  * that follow them, as file names ("node main.ts", "node ts-node main.ts", "python3 generator.py").
  */
 export function shortCommand(cmdline: string): string {
-  const [program = "?", ...args] = cmdline.split("\0").filter((part) => part.length > 0);
+  // A process that set its title (npm does) has one string, words separated by spaces.
+  const parts = cmdline.split("\0").filter((part) => part.length > 0);
+  const [program = "?", ...args] = parts.length === 1 ? parts[0].split(" ") : parts;
   const words: string[] = [];
   for (let i = 0; i < args.length && words.length < 2; i += 1) {
     if (!args[i].startsWith("-")) words.push(basename(args[i]));
