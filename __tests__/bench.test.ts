@@ -62,6 +62,8 @@ describe("a benchmark run on trivial commands", () => {
     { name: "after future: at least 1× faster than future", command: "after-future", metric: "speedupVsBaseline", limit: 1 },
   ];
   let brokenInvocations = 0;
+  let served = "";
+  const tornDown: string[] = [];
 
   beforeAll(async () => {
     report = await runBenchmark(
@@ -74,10 +76,31 @@ describe("a benchmark run on trivial commands", () => {
           ],
         },
         {
+          title: "served",
+          setUp: async () => {
+            served = "ready";
+          },
+          tearDown: async () => {
+            tornDown.push("served");
+          },
+          commands: [{ id: "client", label: "client", warmup: 0, runs: 1, invocation: () => node(`process.exit(${served === "ready" ? 0 : 5})`) }],
+        },
+        {
+          title: "unservable",
+          setUp: async () => {
+            throw new Error("no free port");
+          },
+          tearDown: async () => {
+            tornDown.push("unservable");
+          },
+          commands: [{ id: "stranded", label: "stranded", warmup: 0, runs: 1, invocation: () => node("") }],
+        },
+        {
           title: "others",
           commands: [
             { id: "hungry", label: "hungry", warmup: 0, runs: 1, invocation: () => node(holdMemory(80, 200, "hungry")) },
             { id: "broken", label: "broken", warmup: 0, runs: 3, invocation: () => ((brokenInvocations += 1), node("console.error('no such thing'); process.exit(3)")) },
+            { id: "unprepared", label: "unprepared", warmup: 0, runs: 1, invocation: () => { throw new Error("cannot seed the input"); } },
             { id: "wrong-output", label: "wrong output", warmup: 0, runs: 1, invocation: () => ({ ...node(""), after: () => { throw new Error("wrote nothing"); } }) },
             { id: "future", label: "future", warmup: 1, runs: 3, absent: "no npm script \"future\" yet" },
             { id: "after-broken", label: "after broken", warmup: 0, runs: 1, baseline: "broken", invocation: () => node("") },
@@ -114,7 +137,14 @@ describe("a benchmark run on trivial commands", () => {
     expect(command("broken").reason).toMatch(/^exit 3: .*no such thing/);
     expect(brokenInvocations).toBe(1);
     expect(command("wrong-output")).toEqual(expect.objectContaining({ status: "failed", reason: "wrote nothing" }));
-    expect(report.failed).toEqual(["broken", "wrong output"]);
+    expect(command("unprepared")).toEqual(expect.objectContaining({ status: "failed", reason: "cannot seed the input" }));
+    expect(report.failed).toEqual(["stranded", "broken", "unprepared", "wrong output"]);
+  });
+
+  it("sets up before a group's runs and tears down after, also when the set-up fails", () => {
+    expect(command("client").status).toBe("measured");
+    expect(command("stranded")).toEqual(expect.objectContaining({ status: "failed", reason: "set-up failed: no free port" }));
+    expect(tornDown).toEqual(["served", "unservable"]);
   });
 
   it("lists an absent command as absent, never with a number", () => {
@@ -188,7 +218,8 @@ describe("the lab's benchmark plan", () => {
   it("measures plan, policy and sql once their scripts exist; the verifier needs its seeding script too", () => {
     const found = ids({ plan: "x", policy: "x", sql: "x", verify: "x" });
     expect([found.plan, found.policy, found.sql]).toEqual(["present", "present", "present"]);
-    expect(found.verify).toMatch(/no script seeds a local S3-protocol server/);
+    expect(found.verify).toBe('npm run verify exists, but no npm script "local-s3" (issue 6) seeds a local S3-protocol server to run it on');
+    expect(ids({ verify: "x", "local-s3": "x" }).verify).toBe("present");
     expect(ids({ policy: "x" }).policy).toMatch(/needs the plan/);
   });
 

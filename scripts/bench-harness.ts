@@ -44,6 +44,10 @@ export interface BenchCommand {
 export interface BenchGroup {
   readonly title: string;
   readonly commands: readonly BenchCommand[];
+  /** Prepares what the commands need (e.g. starts a server), untimed; throwing fails every command of the group. */
+  readonly setUp?: (progress: Progress) => Promise<void>;
+  /** Undoes setUp, after the last run (also when a run failed). */
+  readonly tearDown?: () => Promise<void>;
 }
 
 export type Metric = "medianWallMs" | "maxProcessBytes" | "speedupVsBaseline";
@@ -316,20 +320,15 @@ export async function runBenchmark(groups: readonly BenchGroup[], budgets: reado
     const runnable = selected.filter((c) => !c.absent && c.invocation);
     if (runnable.length === 0) continue;
     progress.line(`${group.title}: ${runnable.map((c) => c.label).join(" / ")}`);
-    const labelWidth = Math.max(...runnable.map((c) => c.label.length));
     const results = new Map<BenchCommand, RunResult[]>(runnable.map((c) => [c, []]));
     const failed = new Map<BenchCommand, string>();
-    const rounds = Math.max(...runnable.map((c) => c.warmup + c.runs));
-    for (let round = 0; round < rounds; round += 1) {
-      for (const command of runnable) {
-        if (round >= command.warmup + command.runs || failed.has(command)) continue;
-        const warm = round < command.warmup;
-        const prefix = `  ${command.label.padEnd(labelWidth)}  ${warm ? `warm-up ${round + 1}/${command.warmup}` : `run ${round - command.warmup + 1}/${command.runs}`}`;
-        const result = await measureOnce((command.invocation as () => Invocation)(), (ms) => progress.tick(prefix, ms));
-        progress.done(prefix, result);
-        if (result.failure) failed.set(command, result.failure); // a failing command is not run again
-        else if (!warm) results.get(command)?.push(result);
-      }
+    try {
+      await group.setUp?.(progress);
+      await alternate(runnable, results, failed, progress);
+    } catch (error) {
+      for (const command of runnable) if (!failed.has(command)) failed.set(command, `set-up failed: ${(error as Error).message}`);
+    } finally {
+      await group.tearDown?.();
     }
     for (const command of runnable) {
       const runs = results.get(command) ?? [];
@@ -353,6 +352,31 @@ export async function runBenchmark(groups: readonly BenchGroup[], budgets: reado
     missed: budgetResults.filter((b) => b.status === "missed").map((b) => b.name),
     failed: commands.filter((c) => c.status === "failed").map((c) => c.label),
   };
+}
+
+/** Warm-up runs, then measured runs, one round at a time across the group's commands. */
+async function alternate(runnable: readonly BenchCommand[], results: Map<BenchCommand, RunResult[]>, failed: Map<BenchCommand, string>, progress: Progress): Promise<void> {
+  const labelWidth = Math.max(...runnable.map((c) => c.label.length));
+  const rounds = Math.max(...runnable.map((c) => c.warmup + c.runs));
+  for (let round = 0; round < rounds; round += 1) {
+    for (const command of runnable) {
+      if (round >= command.warmup + command.runs || failed.has(command)) continue;
+      const warm = round < command.warmup;
+      const prefix = `  ${command.label.padEnd(labelWidth)}  ${warm ? `warm-up ${round + 1}/${command.warmup}` : `run ${round - command.warmup + 1}/${command.runs}`}`;
+      let result: RunResult;
+      try {
+        result = await measureOnce((command.invocation as () => Invocation)(), (ms) => progress.tick(prefix, ms));
+      } catch (error) {
+        // It could not even start (a missing program, a failed preparation): say so and go on.
+        failed.set(command, (error as Error).message);
+        progress.line(`${prefix} FAILED: ${(error as Error).message}`);
+        continue;
+      }
+      progress.done(prefix, result);
+      if (result.failure) failed.set(command, result.failure); // a failing command is not run again
+      else if (!warm) results.get(command)?.push(result);
+    }
+  }
 }
 
 function emptyReport(command: BenchCommand, status: CommandReport["status"], reason?: string): CommandReport {

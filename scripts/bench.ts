@@ -11,7 +11,8 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { spawnSync } from "node:child_process";
+import { ChildProcess, spawn, spawnSync } from "node:child_process";
+import { AddressInfo, createServer } from "node:net";
 import { parseArgs } from "node:util";
 import { resolveSettings } from "../config/settings";
 import { BenchCommand, BenchGroup, Budget, finish, MB, runBenchmark } from "./bench-harness";
@@ -157,18 +158,92 @@ export function labBench(options: LabBenchOptions): BenchGroup[] {
           records: options.records,
           invocation: () => ({ argv: ["npm", "run", "--silent", "sql", "--", "--input", seededInput()], env, cwd: ROOT, stdoutFile: "/dev/null" }),
         },
-        {
-          id: "verify",
-          label: "npm run verify (local S3, ≥ 100,000 records)",
-          absent: scripts.verify
-            ? "npm run verify exists, but no script seeds a local S3-protocol server with ≥ 100,000 records to run it on (issue 6)"
-            : missingScript("verify", "issue 6"),
-          warmup,
-          runs,
-        },
       ],
     },
+    verifierGroup(options, env),
   ];
+}
+
+/**
+ * The verifier (issue 6) on a local S3-protocol server that issue 6's `npm run local-s3` starts
+ * and seeds with `records` loss events under each prefix (untimed). That script prints the
+ * command to try against it (credentials of the local server, bucket, endpoint); the benchmark
+ * runs exactly that command.
+ */
+function verifierGroup(options: LabBenchOptions, env: NodeJS.ProcessEnv): BenchGroup {
+  const { scripts, records } = options;
+  let server: ChildProcess | undefined;
+  let suggested: { env: NodeJS.ProcessEnv; args: string[] } | undefined;
+  return {
+    title: "The verifier on a local S3-protocol server",
+    commands: [
+      {
+        id: "verify",
+        label: `npm run verify (local S3, 2 × ${records.toLocaleString("en-US")} records)`,
+        absent: !scripts.verify
+          ? missingScript("verify", "issue 6")
+          : !scripts["local-s3"]
+            ? `npm run verify exists, but no npm script "local-s3" (issue 6) seeds a local S3-protocol server to run it on`
+            : undefined,
+        warmup: options.warmup,
+        runs: options.runs,
+        records: 2 * records, // every record is validated twice: as sent (source/) and as analysed (destination/)
+        invocation: () => ({
+          argv: ["npm", "run", "--silent", "verify", "--", ...(suggested as { args: string[] }).args],
+          env: { ...env, ...suggested?.env },
+          cwd: ROOT,
+          stdoutFile: "/dev/null",
+        }),
+      },
+    ],
+    setUp: async (progress) => {
+      const port = await freePort();
+      progress.line(`  starting a local S3-protocol server with ${records.toLocaleString("en-US")} records under each prefix (npm run local-s3, not timed)`);
+      server = spawn("npm", ["run", "--silent", "local-s3", "--", "--records", String(records), "--port", String(port)], {
+        cwd: ROOT,
+        env,
+        detached: true, // its own process group, so that tearDown stops npm, the script and the server together
+        stdio: ["ignore", "pipe", "inherit"],
+      });
+      suggested = await suggestedVerifyCommand(server);
+    },
+    tearDown: async () => {
+      if (!server?.pid || server.exitCode !== null) return;
+      const exited = new Promise((resolve) => server?.once("exit", resolve));
+      process.kill(-server.pid, "SIGTERM");
+      await exited;
+    },
+  };
+}
+
+/** Waits for `npm run local-s3` to print how to run the verifier against it: `[VAR=value ...] npm run verify -- ARGS`. */
+function suggestedVerifyCommand(server: ChildProcess, timeoutMs = 10 * 60_000): Promise<{ env: NodeJS.ProcessEnv; args: string[] }> {
+  return new Promise((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => reject(new Error(`npm run local-s3 did not print "npm run verify -- ..." within ${timeoutMs / 60_000} minutes`)), timeoutMs);
+    server.stdout?.on("data", (chunk: Buffer) => {
+      out += chunk.toString("utf8");
+      const match = /^\s*((?:[A-Z_]+=\S+\s+)*)npm run verify -- (.+)$/m.exec(out);
+      if (!match) return;
+      const env = Object.fromEntries(match[1].trim().split(/\s+/).filter(Boolean).map((pair) => pair.split("=", 2)));
+      clearTimeout(timer);
+      resolve({ env, args: match[2].trim().split(/\s+/) });
+    });
+    server.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`npm run local-s3 stopped (exit ${code}) before saying how to run the verifier:\n${out.slice(-2000)}`));
+    });
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer().once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
 }
 
 const USAGE = `usage: npm run bench -- [--runs N] [--warmup N] [--test-runs N] [--records N] [--quick] [--only ID,ID] [--out FILE]
