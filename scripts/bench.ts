@@ -208,10 +208,7 @@ function verifierGroup(options: LabBenchOptions, env: NodeJS.ProcessEnv): BenchG
       suggested = await suggestedVerifyCommand(server);
     },
     tearDown: async () => {
-      if (!server?.pid || server.exitCode !== null) return;
-      const exited = new Promise((resolve) => server?.once("exit", resolve));
-      process.kill(-server.pid, "SIGTERM");
-      await exited;
+      if (server?.pid !== undefined) await stopProcessGroup(server.pid);
     },
   };
 }
@@ -234,6 +231,23 @@ function suggestedVerifyCommand(server: ChildProcess, timeoutMs = 10 * 60_000): 
       reject(new Error(`npm run local-s3 stopped (exit ${code}) before saying how to run the verifier:\n${out.slice(-2000)}`));
     });
   });
+}
+
+/** Asks every process of a group this benchmark started to stop, waits until they have (their clean-up included), then kills what is left. */
+async function stopProcessGroup(pgid: number, graceMs = 30_000): Promise<void> {
+  const alive = () => {
+    try {
+      process.kill(-pgid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (!alive()) return;
+  process.kill(-pgid, "SIGTERM");
+  const deadline = Date.now() + graceMs;
+  while (alive() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+  if (alive()) process.kill(-pgid, "SIGKILL");
 }
 
 function freePort(): Promise<number> {
