@@ -8,10 +8,11 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { App, LocalBackend, TerraformOutput, TerraformStack } from "cdktf";
+import { App, Aspects, LocalBackend, TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { LabSettings, resolveSettings } from "./config/settings";
+import { PolicyAspect } from "./policies/aspect";
 import { printAnnotations } from "./scripts/annotations";
 import { BufferedDeliveryStream } from "./constructs/buffered-delivery-stream";
 import { GeneratorInstance } from "./constructs/generator-instance";
@@ -85,6 +86,11 @@ export class LabStack extends TerraformStack {
       stream: this.source,
       region: settings.region,
       rate: settings.generatorRate,
+      // Settings allow replay only with an exact bucket name.
+      replay:
+        settings.generatorMode === "replay"
+          ? { bucketName: settings.bucketName ?? "", bucketArn: this.bucket.arn, key: settings.replayKey }
+          : undefined,
       instanceType: settings.instanceType,
       network: new LabNetwork(this, "network", {
         name,
@@ -101,6 +107,9 @@ export class LabStack extends TerraformStack {
       value: this.generator.instance.id,
       description: "Connect with: aws ssm start-session --target <id>",
     });
+
+    // The policy pack checks the whole stack at synth; a violation fails synth (policies/).
+    Aspects.of(this).add(new PolicyAspect());
   }
 }
 

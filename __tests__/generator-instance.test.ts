@@ -1,6 +1,6 @@
+import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { gunzipSync } from "node:zlib";
 import { Token } from "cdktf";
 import { GeneratorInstance, GeneratorInstanceProps } from "../constructs/generator-instance";
 import { LabNetwork } from "../constructs/lab-network";
@@ -86,34 +86,63 @@ describe("GeneratorInstance", () => {
   describe("user data", () => {
     const { text, config } = cloudConfigOf(template.body.user_data);
     const files = Object.fromEntries(config.write_files.map((f: any) => [f.path, f]));
+    const project = (...path: string[]) => readFileSync(join(__dirname, "..", ...path), "utf8");
 
-    it("installs the generator from userdata/ unchanged", () => {
-      const generator = files["/opt/lab-generator/generator.py"];
-      expect(generator.encoding).toBe("gz+b64");
-      expect(gunzipSync(Buffer.from(generator.content, "base64")).toString("utf8")).toBe(
-        readFileSync(join(__dirname, "..", "userdata", "generator.py"), "utf8"),
-      );
+    it("installs the generator from userdata/ unchanged, with the record schema next to it", () => {
+      expect(files["/opt/lab-generator/generator.py"]).toEqual({ path: "/opt/lab-generator/generator.py", content: project("userdata", "generator.py"), permissions: "0755" });
+      expect(files["/opt/lab-generator/loss-event.schema.json"].content).toBe(project("schemas", "loss-event.schema.json"));
     });
 
-    it("configures the stream, region and rate the stack gives it", () => {
-      expect(files["/etc/lab-generator.env"].content).toBe("LAB_STREAM=Source\nLAB_REGION=us-east-1\nLAB_RATE=2\n");
+    it("configures the stream, region and rate the stack gives it, synthesizing records by default", () => {
+      expect(files["/etc/lab-generator.env"].content).toBe("LAB_STREAM=Source\nLAB_REGION=us-east-1\nLAB_RATE=2\nLAB_REPLAY_ARGS=\n");
     });
 
-    it("runs it as a systemd service that restarts on failure", () => {
+    it("runs it as a sandboxed systemd service that restarts on failure", () => {
       const unit = files["/etc/systemd/system/lab-generator.service"].content;
       expect(unit).toMatch(/^Restart=always$/m);
-      expect(unit).toMatch(/^ExecStart=.*generator\.py --stream \$\{LAB_STREAM\} --region \$\{LAB_REGION\} --rate \$\{LAB_RATE\}$/m);
+      for (const line of ["DynamicUser=yes", "NoNewPrivileges=yes", "CapabilityBoundingSet=", "ProtectSystem=strict", "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX", "SystemCallFilter=@system-service"]) {
+        expect(unit.split("\n")).toContain(line);
+      }
+      expect(unit).toMatch(/^ExecStart=.*generator\.py --stream \$\{LAB_STREAM\} --region \$\{LAB_REGION\} --rate \$\{LAB_RATE\} \$LAB_REPLAY_ARGS$/m);
       expect(config.runcmd).toContainEqual(["systemctl", "enable", "--now", "lab-generator.service"]);
     });
 
-    it("fits EC2's 16 KB user-data limit", () => {
-      expect(Buffer.byteLength(text)).toBeLessThanOrEqual(16_384);
+    it("is the gzipped cloud-config, within EC2's 16 KB both as bytes and as base64, the same on every machine", () => {
+      const bytes = Buffer.from(template.body.user_data, "base64");
+      expect(bytes.subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]));
+      expect(bytes[9]).toBe(0xff); // no OS byte of the machine that synthesized it
+      expect(bytes.length).toBeLessThanOrEqual(16_384); // what EC2 counts
+      expect(template.body.user_data.length).toBeLessThanOrEqual(16_384);
+      expect(text.startsWith("#cloud-config\n")).toBe(true);
     });
   });
 
+  describe("in replay mode", () => {
+    const replayJson = synthGenerator({ replay: { bucketName: "my-lab-bucket", bucketArn: "arn:aws:s3:::my-lab-bucket", key: "replay/banking_loss.csv" } });
+
+    it("is told to replay s3://<bucket>/<key>", () => {
+      const { config } = cloudConfigOf(resource(replayJson, "aws_launch_template").body.user_data);
+      expect(config.write_files.find((f: any) => f.path === "/etc/lab-generator.env").content).toBe(
+        "LAB_STREAM=Source\nLAB_REGION=us-east-1\nLAB_RATE=2\nLAB_REPLAY_ARGS=--replay s3://my-lab-bucket/replay/banking_loss.csv\n",
+      );
+    });
+
+    it("may read exactly that object, and nothing else of the bucket", () => {
+      const role = resource(replayJson, "aws_iam_role", "generator");
+      const policy = Object.values(resources(replayJson, "aws_iam_role_policy")).find((p) => p.role === ref("aws_iam_role", role.key, "id"))!;
+      expect(statements(policy.policy).filter((s) => asList(s.Action).some((a) => a.startsWith("s3:")))).toEqual([
+        { Sid: "ReadReplayObject", Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::my-lab-bucket/replay/banking_loss.csv" },
+      ]);
+    });
+  });
+
+  const replay = { bucketName: "my-lab-bucket", bucketArn: "arn:aws:s3:::my-lab-bucket", key: "replay/banking_loss.csv" };
   it.each([
     [{ rate: 0 }, "rate = 0 is not allowed"],
     [{ rootVolumeGiB: 4 }, "rootVolumeGiB = 4 is not allowed"],
+    [{ replay: { ...replay, key: "replay/*" } }, 'replay.key = "replay/*" is not allowed; it must be an S3 object key'],
+    [{ replay: { ...replay, key: "replay/" } }, 'replay.key = "replay/" is not allowed'],
+    [{ replay: { ...replay, bucketName: "" } }, 'replay.bucketName = "" is not allowed'],
   ])("refuses bad props %j", (props, message) => {
     expect(() => synthGenerator(props)).toThrow(message);
   });
@@ -152,9 +181,18 @@ describe("LabNetwork", () => {
   });
 });
 
-describe("GeneratorInstance given a stream name that is a Terraform reference", () => {
+describe("GeneratorInstance given a stream or bucket name that is a Terraform reference", () => {
+  const reference = Token.asString({ resolve: () => "x" });
   it("refuses it, since the name is written into the user data at synth", () => {
-    const stream = { ...STREAM, name: Token.asString({ resolve: () => "x" }) };
-    expect(() => synthGenerator({ stream })).toThrow("the stream's literal name, not a Terraform reference");
+    expect(() => synthGenerator({ stream: { ...STREAM, name: reference } })).toThrow("the stream's literal name, not a Terraform reference");
+    const replay = { bucketName: reference, bucketArn: "arn:aws:s3:::b", key: "replay/banking_loss.csv" };
+    expect(() => synthGenerator({ replay })).toThrow("the bucket's literal name, not a Terraform reference");
+  });
+});
+
+describe("GeneratorInstance whose user data would not fit", () => {
+  it("refuses it at synth, naming the size and EC2's limit", () => {
+    const stream = { ...STREAM, name: randomBytes(30_000).toString("hex") }; // incompressible enough
+    expect(() => synthGenerator({ stream })).toThrow(/user data = "\d+ bytes" is not allowed; it must be at most 16384 bytes \(EC2's limit\)/);
   });
 });

@@ -1,24 +1,99 @@
+/**
+ * userdata/generator.py from the outside: its records checked with ajv (the validators every
+ * other part of the project uses), and its own stdlib validator compared with ajv. Its unit tests
+ * (validator, synthesis, replay, retries against a fake Firehose, signals) are in __tests__/python.
+ */
 import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { validateSourceRecord } from "../schemas/validate";
+import { badRecords, CASES, fieldsNamed, LossRecord } from "./helpers/records";
 
 const GENERATOR = join(__dirname, "..", "userdata", "generator.py");
-const run = (...args: string[]) => spawnSync("python3", [GENERATOR, ...args], { encoding: "utf8" });
+const VALIDATE_RECORDS = join(__dirname, "python", "validate_records.py");
+/** The lab's replay file, next to the project (never copied into it); absent in a user's own clone. */
+const LAB_DATA = join(__dirname, "..", "..", "shared", "data", "banking_loss.csv");
+const withLabData = existsSync(LAB_DATA) ? it : it.skip;
+
+function python(script: string, args: string[], input?: string) {
+  const result = spawnSync("python3", [script, ...args], { encoding: "utf8", input, maxBuffer: 64 * 1024 * 1024 });
+  if (result.error) throw new Error(`cannot run python3 (${result.error.message}); python3 must be on PATH`);
+  return result;
+}
+const run = (...args: string[]) => python(GENERATOR, args);
+
+/** The records the generator prints with --dry-run; fails on anything but success. */
+function records(...args: string[]): LossRecord[] {
+  const result = run("--dry-run", "--rate", "0", ...args);
+  expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: expect.any(String) });
+  const lines = result.stdout.split("\n");
+  expect(lines.pop()).toBe(""); // every record ends with a newline
+  return lines.map((line) => JSON.parse(line) as LossRecord);
+}
+
+/** ajv's verdict on each record: the distinct fields its errors name ([] when valid). */
+const ajvFields = (record: LossRecord) => (validateSourceRecord(record) ? [] : fieldsNamed(validateSourceRecord.errors));
+
+/** The generator's validator's verdict on each record, the same way. */
+function pythonFields(all: LossRecord[]): string[][] {
+  const result = python(VALIDATE_RECORDS, [], all.map((r) => JSON.stringify(r)).join("\n") + "\n");
+  expect(result.stderr).toBe("");
+  return result.stdout.trimEnd().split("\n").map((line) => JSON.parse(line) as string[]);
+}
+
+/** A small seeded generator of random numbers (repeatable mutations). */
+function seeded(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Values that break (or, in the wrong field, fit) some rule of the schema. */
+const ODD_VALUES: unknown[] = [
+  null, true, false, 0, -1.5, 1e21, "", " ", "x".repeat(17), "x".repeat(65), "EMEA", "Asia Pac", "Approved",
+  "2007-02-29", "2008-02-29", "1900-02-29", "2000-02-29", "2007-13-01", "2007-04-31", "0000-01-01", "2007-1-1",
+  "2007-01-01T00:00:00Z", "LE_1\n", "LE 1", "LE-06-012", "z-LE-7", "\u00e9t\u00e9", "\u{1F600}".repeat(16), "１２３",
+  "Theft and Fraud", "Willful Damage", "External Fraud", "Damage to Physical Assets", "Internal Fraud", [], {}, ["EMEA"],
+];
+
+/** Each record changed once: a field removed, an unknown field added, a field given an odd or another field's value. */
+function mutated(base: LossRecord[], seed: number): LossRecord[] {
+  const random = seeded(seed);
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)];
+  return base.map((original) => {
+    const record = { ...original };
+    const fields = Object.keys(record);
+    const field = pick(fields);
+    const how = random();
+    if (how < 0.1) delete record[field];
+    else if (how < 0.2) record[pick(["Extra", "region", "NETLOSS"])] = pick(ODD_VALUES);
+    else if (how < 0.4) record[field] = record[pick(fields)];
+    else record[field] = pick(ODD_VALUES);
+    return record;
+  });
+}
+
+let synthesized: LossRecord[] = [];
+beforeAll(() => {
+  synthesized = records("--count", "1000", "--seed", "11");
+});
 
 describe("userdata/generator.py", () => {
-  it("prints one JSON record per line in --dry-run, shaped like the lab's with typed values", () => {
-    const result = run("--dry-run", "--count", "50", "--rate", "0", "--seed", "7");
-    expect(result.status).toBe(0);
-    const lines = result.stdout.split("\n");
-    expect(lines.pop()).toBe(""); // every record ends with a newline
-    expect(lines).toHaveLength(50);
-    for (const record of lines.map((l) => JSON.parse(l))) {
-      expect(Object.keys(record)).toEqual([
-        "Region", "Business", "Name", "Status", "RiskCategory", "RiskSubCategory",
-        "DiscoveryDate", "OccurrenceStartDate", "NetLoss", "RecoveryAmount", "EstimatedGrossLoss",
-      ]);
-      expect(record.DiscoveryDate).toMatch(/^\d{4}-\d{2}-\d{2}$/);
-      expect(typeof record.NetLoss).toBe("number");
-    }
+
+  it("synthesizes 1,000 records that all validate against the source schema (ajv)", () => {
+    expect(synthesized).toHaveLength(1000);
+    const invalid = synthesized.map((r, i) => ({ i, fields: ajvFields(r) })).filter((r) => r.fields.length > 0);
+    expect(invalid).toEqual([]);
+  });
+
+  withLabData("replays the whole lab CSV, every record valid against the source schema (ajv) (needs ../shared/data/banking_loss.csv)", () => {
+    const replayed = records("--replay", LAB_DATA, "--count", "1402");
+    expect(replayed).toHaveLength(1402);
+    expect(replayed.filter((r) => !validateSourceRecord(r))).toEqual([]);
+    expect(replayed[0]).toEqual(CASES.valid); // the lab's first row, every field typed
   });
 
   it("is repeatable with a seed", () => {
@@ -29,5 +104,28 @@ describe("userdata/generator.py", () => {
     const result = run("--count", "1");
     expect(result.status).toBe(2);
     expect(result.stderr).toContain("--stream is required unless --dry-run");
+  });
+});
+
+describe("the generator's validator and ajv", () => {
+  it("name the same field for every bad record of the table", () => {
+    const table = badRecords();
+    expect(pythonFields(table.map(([, , r]) => r))).toEqual(table.map(([, field]) => [field]));
+  });
+
+  it("agree on 1,000 synthesized records and 3,000 mutations of them, record by record", () => {
+    const all = [...synthesized, ...mutated(synthesized, 1), ...mutated(synthesized, 2), ...mutated(synthesized, 3)];
+    const ajv = all.map(ajvFields);
+    expect(ajv.filter((f) => f.length > 0).length).toBeGreaterThan(2000); // the mutations do break rules
+    const disagreements = pythonFields(all).flatMap((fields, i) => (JSON.stringify(fields) === JSON.stringify(ajv[i]) ? [] : [{ record: all[i], ajv: ajv[i], python: fields }]));
+    expect(disagreements).toEqual([]);
+  });
+
+  withLabData("agree on the lab's records and their mutations (needs ../shared/data/banking_loss.csv)", () => {
+    const lab = records("--replay", LAB_DATA, "--count", "1402");
+    const all = [...lab, ...mutated(lab, 4)];
+    const ajv = all.map(ajvFields);
+    const disagreements = pythonFields(all).flatMap((fields, i) => (JSON.stringify(fields) === JSON.stringify(ajv[i]) ? [] : [{ record: all[i], ajv: ajv[i], python: fields }]));
+    expect(disagreements).toEqual([]);
   });
 });

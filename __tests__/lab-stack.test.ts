@@ -65,7 +65,7 @@ describe("the lab topology (default settings)", () => {
   it("tells the generator to send to the source stream in the stack's region", () => {
     const { config } = cloudConfigOf(resource(json, "aws_launch_template").body.user_data);
     const env = config.write_files.find((f: any) => f.path === "/etc/lab-generator.env").content;
-    expect(env).toBe("LAB_STREAM=Source\nLAB_REGION=us-east-1\nLAB_RATE=1\n");
+    expect(env).toBe("LAB_STREAM=Source\nLAB_REGION=us-east-1\nLAB_RATE=1\nLAB_REPLAY_ARGS=\n");
   });
 
   it("tags everything through the provider's default tags, in the lab's region", () => {
@@ -141,9 +141,28 @@ describe("the lab topology with settings changed", () => {
   it("points the generator at the renamed stream, in the new region, at the new rate and size", () => {
     const template = resource(json, "aws_launch_template").body;
     const { config } = cloudConfigOf(template.user_data);
-    expect(config.write_files.find((f: any) => f.path === "/etc/lab-generator.env").content).toBe("LAB_STREAM=Events\nLAB_REGION=eu-west-1\nLAB_RATE=25\n");
+    expect(config.write_files.find((f: any) => f.path === "/etc/lab-generator.env").content).toBe("LAB_STREAM=Events\nLAB_REGION=eu-west-1\nLAB_RATE=25\nLAB_REPLAY_ARGS=\n");
     expect(template.instance_type).toBe("t4g.nano");
     expect(json.provider!.aws).toEqual([expect.objectContaining({ region: "eu-west-1" })]);
     expect(resource(json, "aws_subnet").body.availability_zone).toBe("eu-west-1a");
+  });
+});
+
+describe("the lab topology in replay mode", () => {
+  const { json } = synthLab({ LAB_GENERATOR_MODE: "replay", LAB_BUCKET_NAME: "my-lab-bucket", LAB_REPLAY_KEY: "replay/2019/banking_loss.csv" });
+  const bucketArn = ref("aws_s3_bucket", resource(json, "aws_s3_bucket").key, "arn");
+
+  it("tells the generator to replay the CSV at s3://<LAB_BUCKET_NAME>/<LAB_REPLAY_KEY>", () => {
+    const { config } = cloudConfigOf(resource(json, "aws_launch_template").body.user_data);
+    expect(config.write_files.find((f: any) => f.path === "/etc/lab-generator.env").content).toContain(
+      "LAB_REPLAY_ARGS=--replay s3://my-lab-bucket/replay/2019/banking_loss.csv\n",
+    );
+  });
+
+  it("lets the generator read exactly that object of the lab bucket", () => {
+    const role = resource(json, "aws_iam_role", "generator");
+    const policy = Object.values(resources(json, "aws_iam_role_policy")).find((p) => p.role === ref("aws_iam_role", role.key, "id"))!;
+    const s3 = statements(policy.policy).filter((s) => asList(s.Action).some((a) => a.startsWith("s3:")));
+    expect(s3.map((s) => [asList(s.Action), asList(s.Resource)])).toEqual([[["s3:GetObject"], [`${bucketArn}/replay/2019/banking_loss.csv`]]]);
   });
 });

@@ -31,6 +31,8 @@ describe("lab settings", () => {
       compression: "UNCOMPRESSED",
       logRetentionDays: 14,
       generatorRate: 1,
+      generatorMode: "synthetic",
+      replayKey: "replay/banking_loss.csv",
       instanceType: "t3.micro",
       vpcCidr: "10.20.0.0/24",
     });
@@ -79,11 +81,22 @@ describe("lab settings", () => {
     ["LAB_VPC_CIDR", "10.20.0.0/8", "from /16 to /28"],
     ["LAB_VPC_CIDR", "10.20.0.1/24", "host bits zero"],
     ["LAB_STACK_NAME", "Lab Stack", "a lower-case letter"],
+    ["LAB_GENERATOR_MODE", "csv", "synthetic, replay"],
+    ["LAB_GENERATOR_MODE", "replay", "synthetic, or replay together with an exact LAB_BUCKET_NAME"],
+    ["LAB_REPLAY_KEY", "replay/*.csv", "an S3 object key of letters, digits"],
+    ["LAB_REPLAY_KEY", "replay/", "not starting or ending with '/'"],
+    ["LAB_REPLAY_KEY", "source/banking_loss.csv", "a key outside the prefixes Firehose writes to (source/)"],
+    ["LAB_REPLAY_KEY", "errors/banking_loss.csv", "a key outside the prefixes Firehose writes to (errors/)"],
   ])("refuse %s=%j, naming the setting, the value and what is allowed", (name, value, allowed) => {
     const problems = problemsOf({ [name]: value });
     expect(problems).toHaveLength(1);
     expect(problems[0]).toContain(`${name} = ${JSON.stringify(value)} is not allowed`);
     expect(problems[0]).toContain(allowed);
+  });
+
+  it("allow replay mode with an exact bucket name", () => {
+    const settings = resolveSettings({ env: { LAB_GENERATOR_MODE: "replay", LAB_BUCKET_NAME: "my-lab-bucket" } });
+    expect([settings.generatorMode, settings.bucketName, settings.replayKey]).toEqual(["replay", "my-lab-bucket", "replay/banking_loss.csv"]);
   });
 
   it("report every bad setting at once", () => {

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { App } from "cdktf";
 import { resolveSettings } from "../config/settings";
 import { LabStack } from "../main";
+import { checkTerraformJson } from "../policies";
 import { terraformOrThrow, writeOfflineOverride } from "../scripts/terraform";
 
 interface PlannedChange {
@@ -29,6 +30,7 @@ describe("the synthesized lab stack with real Terraform", () => {
   writeFileSync(join(dir, "state_override.tf.json"), JSON.stringify({ terraform: { backend: { local: { path: "terraform.tfstate" } } } }));
 
   let changes: PlannedChange[] = [];
+  let plan: unknown;
   beforeAll(() => {
     terraformOrThrow(dir, ["init", "-input=false"]);
   });
@@ -39,8 +41,8 @@ describe("the synthesized lab stack with real Terraform", () => {
 
   it("plans offline, creating every resource and changing nothing else", () => {
     terraformOrThrow(dir, ["plan", "-input=false", "-out=lab.tfplan"]);
-    const plan = JSON.parse(terraformOrThrow(dir, ["show", "-json", "lab.tfplan"]).stdout);
-    changes = plan.resource_changes;
+    plan = JSON.parse(terraformOrThrow(dir, ["show", "-json", "lab.tfplan"]).stdout);
+    changes = (plan as { resource_changes: PlannedChange[] }).resource_changes;
     expect(changes.every((c) => c.change.actions.join() === "create")).toBe(true);
     expect(changes).toHaveLength(39);
   });
@@ -57,5 +59,12 @@ describe("the synthesized lab stack with real Terraform", () => {
     const [template] = after("aws_launch_template");
     expect(template.metadata_options[0]).toEqual(expect.objectContaining({ http_tokens: "required" }));
     expect(after("aws_instance")).toHaveLength(1);
+  });
+
+  it("plans a stack that passes the policy pack, with the one suppression it carries", () => {
+    const result = checkTerraformJson(plan, { source: "lab plan" });
+    expect(result.kind).toBe("plan");
+    expect(result.findings).toEqual([]);
+    expect(result.suppressed.map((s) => [s.rule, s.address.split(".")[0]])).toEqual([["LAB-EC2-5", "aws_launch_template"]]);
   });
 });

@@ -15,6 +15,8 @@ import {
   FIREHOSE_STREAM_NAME,
   FIREHOSE_STREAM_NAME_RULE,
   LOG_RETENTION_DAYS,
+  S3_OBJECT_KEY,
+  S3_OBJECT_KEY_RULE,
   S3_PREFIX,
   S3_PREFIX_RULE,
 } from "../constructs/aws-limits";
@@ -34,6 +36,10 @@ const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 /** Stack names: used in resource names, so short and DNS-safe. */
 const STACK_NAME = /^[a-z][a-z0-9-]{0,39}$/;
+
+/** Where the generator's records come from: synthesized from the schema, or replayed from a CSV in S3. */
+export const GENERATOR_MODES = ["synthetic", "replay"] as const;
+export type GeneratorMode = (typeof GENERATOR_MODES)[number];
 
 export interface LabSettings {
   /** Name of the Terraform stack (and prefix of resource names). */
@@ -59,6 +65,10 @@ export interface LabSettings {
   readonly logRetentionDays: number;
   /** Records per second the generator sends. */
   readonly generatorRate: number;
+  /** Synthesize records from the schema, or replay s3://<bucketName>/<replayKey>. */
+  readonly generatorMode: GeneratorMode;
+  /** Key of the CSV the generator replays in replay mode. */
+  readonly replayKey: string;
   readonly instanceType: string;
   /** CIDR block of the generator's own VPC. */
   readonly vpcCidr: string;
@@ -257,6 +267,30 @@ export const SETTINGS = [
     description: "records per second the generator sends",
     default: () => 1,
     parse: rate,
+  }),
+  spec({
+    key: "generatorMode",
+    env: "LAB_GENERATOR_MODE",
+    description: "generator mode (where its records come from)",
+    default: () => "synthetic" as GeneratorMode,
+    parse: (raw, s) => {
+      const mode = oneOf(GENERATOR_MODES)(raw);
+      // The instance reads s3://<bucket>/<key>, written into its user data at synth: the name must be known.
+      return mode === "replay" && s.bucketName === undefined
+        ? new Invalid("synthetic, or replay together with an exact LAB_BUCKET_NAME (the instance is told the bucket's name at synth)")
+        : mode;
+    },
+  }),
+  spec({
+    key: "replayKey",
+    env: "LAB_REPLAY_KEY",
+    description: "S3 key of the CSV the generator replays (replay mode)",
+    default: () => "replay/banking_loss.csv",
+    parse: (raw, s) => {
+      if (!S3_OBJECT_KEY.test(raw)) return new Invalid(S3_OBJECT_KEY_RULE);
+      const taken = [s.sourcePrefix, s.destinationPrefix, "errors/"].find((p) => p !== undefined && raw.startsWith(p));
+      return taken !== undefined ? new Invalid(`a key outside the prefixes Firehose writes to (${taken})`) : raw;
+    },
   }),
   spec({
     key: "instanceType",

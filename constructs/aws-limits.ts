@@ -43,3 +43,11 @@ export function requireValid(construct: string, prop: string, value: unknown, ok
 export function isIntegerIn(value: number, range: { min: number; max: number }): boolean {
   return Number.isInteger(value) && value >= range.min && value <= range.max;
 }
+
+/**
+ * S3 object keys this project names in IAM resources: no IAM wildcards (`*`, `?`) or policy
+ * variables (`$`), so an ARN built from one grants exactly one object.
+ */
+export const S3_OBJECT_KEY = /^(?!\/)(?!.*\/\/)[a-zA-Z0-9!_.'()\-/]{1,1024}(?<!\/)$/;
+export const S3_OBJECT_KEY_RULE =
+  "an S3 object key of letters, digits and !_.'()-/, not starting or ending with '/', without '//' (no IAM wildcards)";

@@ -5,8 +5,9 @@ import { Instance } from "@cdktf/provider-aws/lib/instance";
 import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
-import { renderCloudConfig } from "../userdata/cloud-config";
-import { EC2_USER_DATA_MAX_BYTES, requireValid } from "./aws-limits";
+import { suppressPolicy } from "../policies/suppress";
+import { compressUserData, renderCloudConfig } from "../userdata/cloud-config";
+import { EC2_USER_DATA_MAX_BYTES, requireValid, S3_OBJECT_KEY, S3_OBJECT_KEY_RULE } from "./aws-limits";
 import { LabNetwork } from "./lab-network";
 import { physicalName } from "./physical-name";
 import { PolicyStatement } from "./policy-document";
@@ -17,6 +18,16 @@ export interface GeneratorTarget {
   /** The stream's literal name (it is written into the user data, so not a Terraform reference). */
   readonly name: string;
   allowPutRecords(): PolicyStatement;
+}
+
+/** A CSV in S3 for the generator to replay. */
+export interface ReplayObject {
+  /** The bucket's literal name (it is written into the user data, so not a Terraform reference). */
+  readonly bucketName: string;
+  /** The bucket's ARN (a Terraform reference is fine: it only goes into the IAM policy). */
+  readonly bucketArn: string;
+  /** The object's key, e.g. `replay/banking_loss.csv`. */
+  readonly key: string;
 }
 
 export interface GeneratorInstanceProps {
@@ -33,6 +44,12 @@ export interface GeneratorInstanceProps {
    * @default 1
    */
   readonly rate?: number;
+  /**
+   * Replay this CSV (the lab's format) in a loop instead of synthesizing records from the schema;
+   * the instance may then read exactly this one object.
+   * @default - records are synthesized from the schema
+   */
+  readonly replay?: ReplayObject;
   /**
    * Instance type.
    * @default "t3.micro"
@@ -61,7 +78,7 @@ const SESSION_MANAGER_ACTIONS = [
 
 /**
  * An EC2 instance that runs the record generator as a systemd service (restarted on failure),
- * sending to the stream it is given. IMDSv2 only, encrypted root volume, no key pair and no
+ * sending to the stream it is given records synthesized from the schema or replayed from a CSV in S3. IMDSv2 only, encrypted root volume, no key pair and no
  * inbound rule (connect with Session Manager), outbound HTTPS only, and an instance profile that
  * may put records to that one stream and register with Session Manager.
  */
@@ -70,8 +87,10 @@ export class GeneratorInstance extends Construct {
   readonly launchTemplate: LaunchTemplate;
   readonly role: ServiceRole;
   readonly securityGroup: SecurityGroup;
-  /** The rendered cloud-config (before base64), for inspection and tests. */
+  /** The rendered cloud-config (before compression and base64), for inspection and tests. */
   readonly userData: string;
+  /** The user data as EC2 receives it (gzipped cloud-config); EC2's 16 KB limit counts these bytes. */
+  readonly userDataBytes: Buffer;
 
   constructor(scope: Construct, id: string, props: GeneratorInstanceProps) {
     super(scope, id);
@@ -82,16 +101,29 @@ export class GeneratorInstance extends Construct {
     requireValid(what, "rootVolumeGiB", rootVolumeGiB, Number.isInteger(rootVolumeGiB) && rootVolumeGiB >= 8, "a whole number of GiB, at least 8 (the image's size)");
 
     requireValid(what, "stream.name", props.stream.name, !Token.isUnresolved(props.stream.name), "the stream's literal name, not a Terraform reference (user data is rendered at synth)");
-    this.userData = renderCloudConfig({ streamName: props.stream.name, region: props.region, rate });
-    const userDataBytes = Buffer.byteLength(this.userData);
-    requireValid(what, "user data", `${userDataBytes} bytes`, userDataBytes <= EC2_USER_DATA_MAX_BYTES, `at most ${EC2_USER_DATA_MAX_BYTES} bytes (EC2's limit)`);
+    const replay = props.replay;
+    if (replay !== undefined) {
+      requireValid(what, "replay.bucketName", replay.bucketName, typeof replay.bucketName === "string" && replay.bucketName.length > 0 && !Token.isUnresolved(replay.bucketName),
+        "the bucket's literal name, not a Terraform reference (user data is rendered at synth)");
+      requireValid(what, "replay.key", replay.key, S3_OBJECT_KEY.test(replay.key), S3_OBJECT_KEY_RULE);
+    }
+    this.userData = renderCloudConfig({
+      streamName: props.stream.name,
+      region: props.region,
+      rate,
+      replayUrl: replay !== undefined ? `s3://${replay.bucketName}/${replay.key}` : undefined,
+    });
+    this.userDataBytes = compressUserData(this.userData);
+    const size = this.userDataBytes.length;
+    requireValid(what, "user data", `${size} bytes`, size <= EC2_USER_DATA_MAX_BYTES, `at most ${EC2_USER_DATA_MAX_BYTES} bytes (EC2's limit)`);
 
     this.role = new ServiceRole(this, "role", {
       name: physicalName([props.name, "generator"], 64),
       service: "ec2.amazonaws.com",
-      description: `Lets the generator put records to ${props.stream.name} and be reached by Session Manager`,
+      description: `Lets the generator put records to ${props.stream.name}${replay ? `, read s3://${replay.bucketName}/${replay.key}` : ""} and be reached by Session Manager`,
       statements: [
         props.stream.allowPutRecords(),
+        ...(replay !== undefined ? [{ sid: "ReadReplayObject", actions: ["s3:GetObject"], resources: [`${replay.bucketArn}/${replay.key}`] }] : []),
         { sid: "SessionManager", actions: SESSION_MANAGER_ACTIONS, resources: ["*"] },
       ],
     });
@@ -121,7 +153,7 @@ export class GeneratorInstance extends Construct {
       description: `Record generator sending to ${props.stream.name}`,
       imageId: props.imageId ?? "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64",
       instanceType: props.instanceType ?? "t3.micro",
-      userData: Buffer.from(this.userData).toString("base64"),
+      userData: this.userDataBytes.toString("base64"),
       iamInstanceProfile: { arn: profile.arn },
       metadataOptions,
       blockDeviceMappings: [
@@ -144,6 +176,9 @@ export class GeneratorInstance extends Construct {
         { resourceType: "volume", tags: { Name: `${props.name}-generator` } },
       ],
     });
+
+    suppressPolicy(this.launchTemplate, "LAB-EC2-5",
+      "the subnet is public by design (a NAT gateway or the four interface endpoints a private subnet needs would cost more than the rest of the lab); the security group has no inbound rule, so the address receives nothing");
 
     this.instance = new Instance(this, "instance", {
       launchTemplate: { id: this.launchTemplate.id, version: Token.asString(this.launchTemplate.latestVersion) },

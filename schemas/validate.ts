@@ -22,6 +22,32 @@ export const validateSourceRecord: ValidateFunction = validators.source;
 /** Validates one destination record (as the analytics output writes it). */
 export const validateDestinationRecord: ValidateFunction = validators.destination;
 
+/** One problem of a record: the field it is about, and what is wrong. */
+export interface FieldError {
+  /** The field (a missing or unknown one included); `""` for the record as a whole. */
+  readonly field: string;
+  readonly message: string;
+}
+
+/**
+ * The problems as fields and messages: a missing or unknown property is named as the field itself
+ * (ajv reports both on the record). The if/then wrapper errors are dropped, as in describeErrors.
+ */
+export function fieldErrors(errors: readonly ErrorObject[] | null | undefined): FieldError[] {
+  const join = (path: string, name: string) => (path ? `${path}/${name}` : name);
+  return (errors ?? [])
+    .filter((e) => e.keyword !== "if")
+    .map((e) => {
+      const path = e.instancePath.replace(/^\//, "");
+      const params = e.params as { missingProperty?: string; additionalProperty?: string };
+      if (e.keyword === "required") return { field: join(path, String(params.missingProperty)), message: "is required" };
+      if (e.keyword === "additionalProperties") {
+        return { field: join(path, String(params.additionalProperty)), message: "is not allowed (unknown field)" };
+      }
+      return { field: path, message: e.message ?? e.keyword };
+    });
+}
+
 /**
  * One line per problem, naming the field: `RiskSubCategory: must be equal to one of the allowed
  * values: ...`, `(record): must NOT have additional properties "Extra"`. The if/then wrapper

@@ -1,7 +1,8 @@
 /**
- * The generator instance's user data: a cloud-config that installs the generator and runs it as
- * a systemd service sending to the stream the stack names. cloud-config is YAML, and JSON is
- * YAML, so it is rendered with JSON.stringify: no quoting bugs, whatever the values.
+ * The generator instance's user data: a cloud-config that installs the generator with the record
+ * schema next to it and runs it as a systemd service configured by the stack. cloud-config is
+ * YAML, and JSON is YAML, so it is rendered with JSON.stringify: no quoting bugs, whatever the
+ * values. The whole document is gzipped (cloud-init unpacks it) to stay far below EC2's 16 KB.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -14,27 +15,29 @@ export interface GeneratorConfig {
   readonly region: string;
   /** Records per second. */
   readonly rate: number;
+  /** `s3://bucket/key` of a CSV to replay instead of synthesizing records. */
+  readonly replayUrl?: string;
 }
 
 export const GENERATOR_INSTALL_DIR = "/opt/lab-generator";
+/** The record schema, shipped next to the generator, which reads it from there. */
+export const SCHEMA_FILE = join(__dirname, "..", "schemas", "loss-event.schema.json");
 
-function gzipBase64(text: string): string {
-  return gzipSync(Buffer.from(text, "utf8"), { level: 9 }).toString("base64");
-}
-
-/** Renders the cloud-config text (the user data before EC2's base64). */
+/** Renders the cloud-config text (the user data before compression). */
 export function renderCloudConfig(config: GeneratorConfig): string {
-  const file = (name: string) => readFileSync(join(__dirname, name), "utf8");
-  const env = [`LAB_STREAM=${config.streamName}`, `LAB_REGION=${config.region}`, `LAB_RATE=${config.rate}`].join("\n");
+  const file = (path: string) => readFileSync(path, "utf8");
+  const env = [
+    `LAB_STREAM=${config.streamName}`,
+    `LAB_REGION=${config.region}`,
+    `LAB_RATE=${config.rate}`,
+    // Unbraced in the unit's ExecStart, so systemd splits it into words (none when empty).
+    `LAB_REPLAY_ARGS=${config.replayUrl !== undefined ? `--replay ${config.replayUrl}` : ""}`,
+  ].join("\n");
   const cloudConfig = {
     write_files: [
-      {
-        path: `${GENERATOR_INSTALL_DIR}/generator.py`,
-        encoding: "gz+b64",
-        content: gzipBase64(file("generator.py")),
-        permissions: "0755",
-      },
-      { path: "/etc/systemd/system/lab-generator.service", content: file("lab-generator.service"), permissions: "0644" },
+      { path: `${GENERATOR_INSTALL_DIR}/generator.py`, content: file(join(__dirname, "generator.py")), permissions: "0755" },
+      { path: `${GENERATOR_INSTALL_DIR}/loss-event.schema.json`, content: file(SCHEMA_FILE), permissions: "0644" },
+      { path: "/etc/systemd/system/lab-generator.service", content: file(join(__dirname, "lab-generator.service")), permissions: "0644" },
       { path: "/etc/lab-generator.env", content: `${env}\n`, permissions: "0644" },
     ],
     runcmd: [
@@ -45,4 +48,14 @@ export function renderCloudConfig(config: GeneratorConfig): string {
     ],
   };
   return `#cloud-config\n${JSON.stringify(cloudConfig, null, 1)}\n`;
+}
+
+/**
+ * The user data EC2 receives (its 16 KB limit counts these bytes): the cloud-config gzipped. The
+ * header's OS byte is fixed so the bytes, and so the plan, do not depend on the machine that synths.
+ */
+export function compressUserData(cloudConfig: string): Buffer {
+  const gzip = gzipSync(Buffer.from(cloudConfig, "utf8"), { level: 9 });
+  gzip[9] = 0xff; // "unknown" OS
+  return gzip;
 }

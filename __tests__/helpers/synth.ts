@@ -1,4 +1,5 @@
 /** Synthesizing stacks in tests, and reading what they hold. */
+import { gunzipSync } from "node:zlib";
 import { App, Testing, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
@@ -65,9 +66,11 @@ export function statements(policy: unknown): Statement[] {
 
 export const asList = (v: string | string[]): string[] => (Array.isArray(v) ? v : [v]);
 
-/** The cloud-config the instance boots with, decoded from the launch template. */
+/** The cloud-config the instance boots with, decoded (and gunzipped when compressed) from the launch template. */
 export function cloudConfigOf(userDataBase64: string): { text: string; config: any } {
-  const text = Buffer.from(userDataBase64, "base64").toString("utf8");
+  const bytes = Buffer.from(userDataBase64, "base64");
+  const gzipped = bytes[0] === 0x1f && bytes[1] === 0x8b;
+  const text = (gzipped ? gunzipSync(bytes) : bytes).toString("utf8");
   const [header, ...rest] = text.split("\n");
   if (header !== "#cloud-config") throw new Error(`user data does not start with #cloud-config: ${header}`);
   return { text, config: JSON.parse(rest.join("\n")) };

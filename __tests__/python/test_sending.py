@@ -1,0 +1,151 @@
+"""Sending, against a fake Firehose client (a stand-in: there is no AWS account here) that
+throttles and partially fails: every record is sent exactly once or reported, none dropped."""
+import collections
+import logging
+import os
+import random
+import signal
+import threading
+import unittest
+
+from support import FakeFirehose, generator
+
+
+def records(n, size=40):
+    return [("%06d" % i).encode().ljust(size, b"x") + b"\n" for i in range(n)]
+
+
+def sender_for(client):
+    sleeps = []
+    return generator.FirehoseSender(client, "Source", sleep=sleeps.append, rng=random.Random(1)), sleeps
+
+
+class FirehoseSenderTest(unittest.TestCase):
+    def assertSentOnce(self, client, data):
+        counts = collections.Counter(client.delivered)
+        self.assertEqual(sorted(counts), sorted(data), "every record delivered")
+        self.assertEqual(max(counts.values()), 1, "no record delivered twice")
+
+    def test_fake_firehose_that_throttles_and_partially_fails_gets_every_record_exactly_once(self):
+        client = FakeFirehose(script=["throttle", 7, "throttle", 3, 1])
+        sender, sleeps = sender_for(client)
+        data = records(1200)
+        with self.assertLogs("generator", logging.WARNING):
+            for d in data:
+                sender.add(d)
+            sender.flush()
+        self.assertSentOnce(client, data)
+        self.assertEqual((sender.sent, sender.given_up), (1200, 0))
+        # Retries re-send exactly the records that failed, nothing else.
+        self.assertEqual([len(batch) for _, batch in client.calls], [500, 500, 7, 7, 3, 1, 500, 200])
+        self.assertEqual(client.calls[2][1], client.calls[1][1][:7])
+        self.assertEqual(client.calls[4][1], client.calls[3][1][:3])
+        self.assertEqual(len(sleeps), 5)  # one backoff after each failed attempt
+
+    def test_fake_firehose_backoff_grows_with_jitter_and_retries_are_bounded(self):
+        client = FakeFirehose(default="throttle")
+        sender, sleeps = sender_for(client)
+        with self.assertLogs("generator", logging.ERROR) as logs:
+            sender.add(b"{}\n")
+            sender.flush()
+        self.assertEqual(len(client.calls), generator.MAX_ATTEMPTS)
+        self.assertEqual(len(sleeps), generator.MAX_ATTEMPTS - 1)
+        for attempt, delay in enumerate(sleeps, start=1):
+            self.assertTrue(0.05 * 2 ** attempt <= delay <= 0.1 * 2 ** attempt, (attempt, delay))
+        self.assertEqual((sender.sent, sender.given_up), (0, 1))
+        self.assertIn("gave up on 1 records after 8 attempts", logs.output[-1])
+
+    def test_fake_firehose_records_that_keep_failing_are_reported_with_their_count(self):
+        client = FakeFirehose(default=2)  # the first two records of every call fail
+        sender, _ = sender_for(client)
+        data = records(10)
+        with self.assertLogs("generator", logging.WARNING) as logs:
+            for d in data:
+                sender.add(d)
+            sender.flush()
+        self.assertEqual((sender.sent, sender.given_up), (8, 2))
+        self.assertEqual(len(client.delivered) + sender.given_up, len(data))
+        self.assertEqual(len(set(client.delivered)), 8)
+        self.assertIn("ERROR:generator:gave up on 2 records after 8 attempts", logs.output)
+
+    def test_fake_firehose_an_error_no_retry_can_fix_gives_up_at_once(self):
+        client = FakeFirehose(default="fatal")
+        sender, sleeps = sender_for(client)
+        with self.assertLogs("generator", logging.WARNING) as logs:
+            for d in records(3):
+                sender.add(d)
+            sender.flush()
+        self.assertEqual((len(client.calls), sleeps, sender.given_up), (1, [], 3))
+        self.assertIn("ResourceNotFoundException", logs.output[0])
+
+    def test_fake_firehose_records_without_a_result_are_resent_not_counted_as_sent(self):
+        client = FakeFirehose(script=["no-results"])
+        sender, _ = sender_for(client)
+        data = records(4)
+        with self.assertLogs("generator", logging.WARNING):
+            for d in data:
+                sender.add(d)
+            sender.flush()
+        self.assertSentOnce(client, data)
+        self.assertEqual(sender.sent, 4)
+
+    def test_batches_stay_within_500_records_and_4_mib(self):
+        client = FakeFirehose()
+        sender, _ = sender_for(client)
+        data = records(30, size=200 * 1024)  # 30 x 200 KiB: 20 fit in 4 MiB
+        for d in data:
+            sender.add(d)
+        sender.flush()
+        sizes = [(len(batch), sum(map(len, batch))) for _, batch in client.calls]
+        self.assertEqual([n for n, _ in sizes], [20, 10])
+        self.assertTrue(all(b <= generator.MAX_BATCH_BYTES for _, b in sizes))
+        self.assertSentOnce(client, data)
+
+    def test_a_record_over_firehoses_size_limit_is_reported_not_sent(self):
+        client = FakeFirehose()
+        sender, _ = sender_for(client)
+        with self.assertLogs("generator", logging.ERROR) as logs:
+            sender.add(b"x" * (generator.MAX_RECORD_BYTES + 1))
+            sender.flush()
+        self.assertEqual((client.calls, sender.given_up), ([], 1))
+        self.assertIn("is not sent", logs.output[0])
+
+
+class MainSendingTest(unittest.TestCase):
+    def run_main(self, argv, client):
+        with self.assertLogs("generator", logging.INFO) as logs:
+            status = generator.main(argv, firehose=client)
+        return status, logs.output
+
+    def test_fake_firehose_sigterm_stops_the_generator_after_sending_what_it_buffered(self):
+        client = FakeFirehose(script=[3])
+        timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGTERM))
+        timer.start()
+        try:  # 50 records/s in batches of 50: at 0.3 s about 15 are buffered, none sent yet
+            status, output = self.run_main(["--stream", "Source", "--rate", "50", "--seed", "3"], client)
+        finally:
+            timer.cancel()
+        made = int(next(line for line in output if "made " in line).split("made ")[1].split()[0])
+        self.assertEqual(status, 0)
+        self.assertTrue(5 <= made < 50, made)
+        self.assertEqual(len(client.delivered), made)
+        self.assertEqual(len(set(client.delivered)), made)
+        self.assertEqual(len(client.calls), 2)  # the stop flush, and the re-send of its 3 failures
+        self.assertIn("sent %d records, gave up on 0" % made, output[-1])
+        self.assertIs(signal.getsignal(signal.SIGTERM), signal.SIG_DFL)
+
+    def test_fake_firehose_exits_1_when_records_were_given_up(self):
+        status, output = self.run_main(["--stream", "Source", "--rate", "0", "--count", "5"], FakeFirehose(default="fatal"))
+        self.assertEqual(status, 1)
+        self.assertIn("sent 0 records, gave up on 5", output[-1])
+
+    def test_fake_firehose_sends_each_record_as_one_json_line(self):
+        client = FakeFirehose()
+        status, _ = self.run_main(["--stream", "Source", "--rate", "0", "--count", "501", "--seed", "1"], client)
+        self.assertEqual(status, 0)
+        self.assertEqual([(stream, len(batch)) for stream, batch in client.calls], [("Source", 500), ("Source", 1)])
+        self.assertTrue(all(d.endswith(b"}\n") and d.count(b"\n") == 1 for d in client.delivered))
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,39 @@
+/** The two ways to synthesize the lab (npm run synth, the cdktf CLI) agree, and both stop on bad settings. */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const root = join(__dirname, "..");
+const STACK_FILE = join("stacks", "streaming-lab", "cdk.tf.json");
+
+function run(command: string, args: string[], env: Record<string, string> = {}) {
+  return spawnSync(command, args, { cwd: root, encoding: "utf8", env: { ...process.env, CHECKPOINT_DISABLE: "1", ...env } });
+}
+
+describe("synth commands", () => {
+  const direct = mkdtempSync(join(tmpdir(), "lab-synth-direct-"));
+  const viaCli = mkdtempSync(join(tmpdir(), "lab-synth-cli-"));
+
+  it("npm run synth writes the stack and prints the discontinued-service warning", () => {
+    const result = run("npm", ["run", "-s", "synth"], { CDKTF_OUTDIR: direct });
+    expect(result.status).toBe(0);
+    expect(existsSync(join(direct, STACK_FILE))).toBe(true);
+    expect(result.stderr).toContain("warning: [streaming-lab/analytics]");
+  });
+
+  it("cdktf synth, with the project's cdktf.json, writes the same stack", () => {
+    const result = run("npx", ["cdktf", "synth", "--output", viaCli]);
+    expect(result.status).toBe(0);
+    expect(readFileSync(join(viaCli, STACK_FILE), "utf8")).toBe(readFileSync(join(direct, STACK_FILE), "utf8"));
+  });
+
+  it("npm run synth stops on a bad setting with its message and writes nothing", () => {
+    const out = mkdtempSync(join(tmpdir(), "lab-synth-bad-"));
+    const result = run("npm", ["run", "-s", "synth"], { CDKTF_OUTDIR: out, LAB_BUFFER_INTERVAL_SECONDS: "1000" });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('LAB_BUFFER_INTERVAL_SECONDS = "1000" is not allowed');
+    expect(result.stderr).not.toMatch(/\n\s+at /); // a message, not a stack trace
+    expect(existsSync(join(out, STACK_FILE))).toBe(false);
+  });
+});

@@ -1,0 +1,57 @@
+/** What a rule is, and what it reports. */
+import { Resource, TerraformModel } from "./model";
+
+export const SEVERITIES = ["critical", "high", "medium", "low"] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+/** The same check in other tools, so a team that knows them can map ours. */
+export interface Equivalents {
+  readonly checkov: readonly string[];
+  readonly cdkNag: readonly string[];
+}
+
+/** Everything about a rule except its check: what reports and the README show. */
+export interface RuleInfo {
+  /** `LAB-<AREA>-<n>`, e.g. `LAB-S3-1`. */
+  readonly id: string;
+  readonly title: string;
+  readonly severity: Severity;
+  /** Why it matters. */
+  readonly rationale: string;
+  /** How to fix a violation. */
+  readonly fix: string;
+  readonly equivalents: Equivalents;
+}
+
+/** One resource breaking a rule, or one the rule cannot decide because a value is known only after apply. */
+export interface Violation {
+  readonly resource: Resource;
+  readonly message: string;
+  /** True when the rule could not decide (an unknown value): reported and failing, never a pass. */
+  readonly undecided?: boolean;
+}
+
+export interface Rule extends RuleInfo {
+  check(model: TerraformModel): Violation[];
+}
+
+export const RULE_ID = /^LAB-[A-Z0-9]+-\d+$/;
+
+/** Declares a rule, refusing one whose id or documentation is missing. */
+export function defineRule(rule: Rule): Rule {
+  if (!RULE_ID.test(rule.id)) throw new Error(`rule id ${JSON.stringify(rule.id)} is not allowed; it must look like LAB-S3-1`);
+  for (const field of ["title", "rationale", "fix"] as const) {
+    if (rule[field].trim() === "") throw new Error(`rule ${rule.id}: ${field} must not be empty`);
+  }
+  if (!SEVERITIES.includes(rule.severity)) throw new Error(`rule ${rule.id}: severity ${JSON.stringify(rule.severity)} is not one of ${SEVERITIES.join(", ")}`);
+  return rule;
+}
+
+export const violation = (resource: Resource, message: string): Violation => ({ resource, message });
+
+/** A rule that cannot decide: says which value is unknown and why. */
+export const undecided = (resource: Resource, what: string): Violation => ({
+  resource,
+  message: `cannot be decided before apply: ${what}`,
+  undecided: true,
+});
