@@ -132,7 +132,7 @@ export function labBench(options: LabBenchOptions): BenchGroup[] {
         {
           id: "policy",
           label: "npm run policy -- <plan.json>",
-          absent: !scripts.policy ? missingScript("policy", "issue 4") : !scripts.plan ? `needs the plan that ${missingScript("plan", "issue 5")} would write` : undefined,
+          absent: !scripts.policy ? missingScript("policy", "issue 4") : !scripts.plan ? `it reads the plan.json of npm run plan, and there is ${missingScript("plan", "issue 5")}` : undefined,
           warmup,
           runs,
           invocation: () => ({ argv: ["npm", "run", "policy", "--", planFile], env, cwd: ROOT }),
