@@ -3,12 +3,15 @@
  * part of `npm test`): process-tree memory, statistics, alternation, baselines, budgets, exit code.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BenchReport, Budget, checkBudgets, finish, formatReport, MB, measureOnce, Progress, quantile, runBenchmark, spread } from "../scripts/bench-harness";
 import { BUDGETS, DEFAULTS, labBench, parseOptions, QUICK, unknownIds } from "../scripts/bench";
 import { shortCommand } from "../scripts/process-tree";
+
+const scratch = mkdtempSync(join(tmpdir(), "lab-bench-test-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 const node = (code: string) => ({ argv: [process.execPath, "-e", code] });
 /** A child process that holds `mb` MB of touched memory for `ms` milliseconds, named by `tag`. */
@@ -175,7 +178,7 @@ describe("a benchmark run on trivial commands", () => {
   });
 
   it("prints a table and the budgets, writes the JSON report and exits 1 naming what missed", () => {
-    const out = join(mkdtempSync(join(tmpdir(), "lab-bench-test-")), "bench.json");
+    const out = join(scratch, "bench.json");
     const printed: string[] = [];
     expect(finish(report, out, (t) => printed.push(t))).toBe(1);
     const text = printed.join("\n");
@@ -190,14 +193,14 @@ describe("a benchmark run on trivial commands", () => {
   it("exits 0 when every budget is met and every command ran", () => {
     const clean: BenchReport = { ...report, commands: [command("fast"), command("slow")], budgets: checkBudgets([command("fast"), command("slow")], budgets.slice(0, 2)), missed: [], failed: [] };
     expect(clean.budgets.every((b) => b.status === "met")).toBe(true);
-    const out = join(mkdtempSync(join(tmpdir(), "lab-bench-test-")), "bench.json");
+    const out = join(scratch, "clean-bench.json");
     expect(finish(clean, out, () => undefined)).toBe(0);
     expect(formatReport(clean)).toContain("- fast is compared with slow, measured alternately in the same run");
   });
 });
 
 describe("the lab's benchmark plan", () => {
-  const base = { ...DEFAULTS, workDir: mkdtempSync(join(tmpdir(), "lab-bench-test-")), stackName: "streaming-lab", env: {} };
+  const base = { ...DEFAULTS, workDir: scratch, stackName: "streaming-lab", env: {} };
   const ids = (scripts: Record<string, string>) =>
     Object.fromEntries(labBench({ ...base, scripts }).flatMap((g) => g.commands).map((c) => [c.id, c.absent ?? "present"]));
 
