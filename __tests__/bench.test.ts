@@ -45,7 +45,7 @@ describe("measuring one process tree", () => {
     expect(shortCommand(["node", "/x/node_modules/.bin/ts-node", "main.ts"].join("\0"))).toBe("node ts-node main.ts");
     expect(shortCommand(["python3", "userdata/generator.py", "--rate", "0"].join("\0"))).toBe("python3 generator.py");
     expect(shortCommand(["node", "-e", "require('/x/y')"].join("\0"))).toBe("node");
-    expect(shortCommand("/opt/plugins/terraform-provider-aws_v5.100.0_x5")).toBe("terraform-provider-aws_v5.100.0_x5");
+    expect(shortCommand(".terraform/providers/registry.terraform.io/hashicorp/aws/5.100.0/linux_amd64/terraform-provider-aws_v5.100.0_x5")).toBe("terraform-provider-aws_v5.100.0_x5");
     expect(shortCommand("npm run policy -- cdktf.out/stacks/x/plan.json")).toBe("npm run policy");
   });
 });
