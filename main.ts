@@ -2,44 +2,42 @@
  * The lab's system, as its diagram draws it:
  *
  *   generator (EC2) --PutRecordBatch--> Firehose "Source" --buffer--> S3 source/
- *                                            |
- *                                            +--> SQL application "StreamApplication"
+ *                                            |                           |
+ *                                            |      (micro-batch, default) +--> Lambda "StreamApplication": the SQL per object
+ *                                            |                                      --JSON--> Firehose "Destination" --buffer--> S3 destination/
+ *                                            +--> (kinesis-analytics-sql) SQL application "StreamApplication"
  *                                                   --JSON--> Firehose "Destination" --buffer--> S3 destination/
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { App, Aspects, LocalBackend, TerraformOutput, TerraformStack } from "cdktf";
+import { App, Aspects, TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { LabSettings, resolveSettings } from "./config/settings";
+import { LabSettings, settingsFromProject } from "./config/settings";
 import { PolicyAspect } from "./policies/aspect";
 import { printAnnotations } from "./scripts/annotations";
 import { BufferedDeliveryStream } from "./constructs/buffered-delivery-stream";
 import { GeneratorInstance } from "./constructs/generator-instance";
 import { LabBucket } from "./constructs/lab-bucket";
 import { LabNetwork } from "./constructs/lab-network";
-import { RecordColumn, SqlAnalyticsApplication } from "./constructs/sql-analytics-application";
-import { SOURCE_SCHEMA } from "./schemas/loss-event";
-import { recordColumnsFromSchema } from "./schemas/sql-columns";
+import { MicroBatchAnalytics } from "./constructs/micro-batch-analytics";
+import { SqlAnalyticsApplication } from "./constructs/sql-analytics-application";
+import { LAB_INPUT_COLUMNS, LAB_INPUT_NAME_PREFIX, LAB_OUTPUT_STREAM, LAB_SQL_FILE } from "./analytics/lab";
+import { stateBackend } from "./constructs/state-backend";
 
-/** The input columns come from the record's JSON Schema, the one definition of its format. */
-export const LAB_INPUT_COLUMNS: readonly RecordColumn[] = recordColumnsFromSchema(SOURCE_SCHEMA);
-
-export const LAB_SQL_FILE = join(__dirname, "sql", "stream-application.sql");
+export { LAB_INPUT_COLUMNS, LAB_SQL_FILE };
 
 export class LabStack extends TerraformStack {
   readonly bucket: LabBucket;
   readonly source: BufferedDeliveryStream;
   readonly destination: BufferedDeliveryStream;
-  readonly analytics: SqlAnalyticsApplication;
+  readonly analytics: MicroBatchAnalytics | SqlAnalyticsApplication;
   readonly generator: GeneratorInstance;
 
   constructor(scope: Construct, settings: LabSettings) {
     super(scope, settings.stackName);
     const name = settings.stackName;
 
-    // State next to the project (terraform runs in cdktf.out/stacks/<stack>/), never an absolute path.
-    new LocalBackend(this, { path: `../../../terraform.${name}.tfstate` });
+    // A local file next to the project by default; S3 (encrypted, locked) once LAB_STATE_BUCKET is set.
+    stateBackend(this, { bucket: settings.stateBucket, key: settings.stateKey, region: settings.stateRegion });
     new AwsProvider(this, "aws", {
       region: settings.region,
       defaultTags: [{ tags: { Project: "streaming-ingestion-lab", Stack: name, ManagedBy: "cdktf" } }],
@@ -72,14 +70,29 @@ export class LabStack extends TerraformStack {
       roleNamePrefix: `${name}-destination`,
     });
 
-    this.analytics = new SqlAnalyticsApplication(this, "analytics", {
-      name: settings.applicationName,
-      sqlFile: LAB_SQL_FILE,
-      input: { stream: this.source, columns: LAB_INPUT_COLUMNS },
-      output: { stream: this.destination, inApplicationStreamName: "DESTINATION_SQL_BASIC_STREAM" },
-      logRetentionDays: settings.logRetentionDays,
-      roleNamePrefix: name,
-    });
+    // Both engines run the same SQL file over the same columns into the same destination.
+    const output = { stream: this.destination, inApplicationStreamName: LAB_OUTPUT_STREAM };
+    this.analytics =
+      settings.analyticsEngine === "micro-batch"
+        ? new MicroBatchAnalytics(this, "analytics", {
+            name: settings.applicationName,
+            sqlFile: LAB_SQL_FILE,
+            input: { bucket: this.bucket, prefix: settings.sourcePrefix, columns: LAB_INPUT_COLUMNS, namePrefix: LAB_INPUT_NAME_PREFIX },
+            output,
+            timeoutSeconds: settings.analyticsTimeoutSeconds,
+            memoryMiB: settings.analyticsMemoryMiB,
+            reservedConcurrency: settings.analyticsConcurrency === "unreserved" ? undefined : settings.analyticsConcurrency,
+            logRetentionDays: settings.logRetentionDays,
+            roleNamePrefix: name,
+          })
+        : new SqlAnalyticsApplication(this, "analytics", {
+            name: settings.applicationName,
+            sqlFile: LAB_SQL_FILE,
+            input: { stream: this.source, columns: LAB_INPUT_COLUMNS, namePrefix: LAB_INPUT_NAME_PREFIX },
+            output,
+            logRetentionDays: settings.logRetentionDays,
+            roleNamePrefix: name,
+          });
 
     this.generator = new GeneratorInstance(this, "generator", {
       name,
@@ -111,12 +124,6 @@ export class LabStack extends TerraformStack {
     // The policy pack checks the whole stack at synth; a violation fails synth (policies/).
     Aspects.of(this).add(new PolicyAspect());
   }
-}
-
-/** Settings from `cdktf.json` context, overridden by `LAB_*` environment variables. */
-export function settingsFromProject(env: NodeJS.ProcessEnv = process.env): LabSettings {
-  const cdktfJson = JSON.parse(readFileSync(join(__dirname, "cdktf.json"), "utf8")) as { context?: Record<string, unknown> };
-  return resolveSettings({ env, context: cdktfJson.context });
 }
 
 if (require.main === module) {

@@ -35,7 +35,42 @@ describe("lab settings", () => {
       replayKey: "replay/banking_loss.csv",
       instanceType: "t3.micro",
       vpcCidr: "10.20.0.0/24",
+      analyticsEngine: "micro-batch",
+      analyticsTimeoutSeconds: 60,
+      analyticsMemoryMiB: 512,
+      analyticsConcurrency: "unreserved",
+      stateBucket: undefined,
+      stateKey: "streaming-lab/terraform.tfstate",
+      stateRegion: "us-east-1",
     });
+  });
+
+  it("put state in S3 with one setting; the key follows the stack name and the region the lab's", () => {
+    const s3 = resolveSettings({ env: { LAB_STATE_BUCKET: "team-tf-state", LAB_STACK_NAME: "lab-two", LAB_REGION: "eu-west-1" } });
+    expect([s3.stateBucket, s3.stateKey, s3.stateRegion]).toEqual(["team-tf-state", "lab-two/terraform.tfstate", "eu-west-1"]);
+    const explicit = resolveSettings({ env: { LAB_STATE_BUCKET: "team-tf-state", LAB_STATE_KEY: "labs/one.tfstate", LAB_STATE_REGION: "us-west-2" } });
+    expect([explicit.stateKey, explicit.stateRegion]).toEqual(["labs/one.tfstate", "us-west-2"]);
+  });
+
+  it.each([
+    ["LAB_STATE_KEY", "labs/one.tfstate"],
+    ["LAB_STATE_REGION", "us-west-2"],
+  ])("refuse %s without LAB_STATE_BUCKET instead of ignoring it", (name, value) => {
+    expect(problemsOf({ [name]: value })).toEqual([
+      `${name} = ${JSON.stringify(value)} is not allowed: ${SETTINGS.find((s) => s.env === name)!.description} must be left unset unless LAB_STATE_BUCKET is set (without it, state is a local file)`,
+    ]);
+  });
+
+  it.each([
+    ["LAB_STATE_KEY", "/labs/one.tfstate"],
+    ["LAB_STATE_KEY", "labs/"],
+    ["LAB_STATE_KEY", "labs//one.tfstate"],
+    ["LAB_STATE_REGION", "moon-1"],
+  ])("refuse %s=%j with the state bucket set", (name, value) => {
+    const problems = problemsOf({ LAB_STATE_BUCKET: "team-tf-state", [name]: value });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(`${name} = ${JSON.stringify(value)} is not allowed`);
+    expect(problems[0]).toMatch(/not starting or ending with '\/', without '\/\/'|a known AWS region/);
   });
 
   it("read cdktf.json context, and environment variables win over it", () => {
@@ -64,7 +99,13 @@ describe("lab settings", () => {
     ["LAB_SOURCE_STREAM_NAME", "my stream", "1-64 characters of a-z, A-Z, 0-9, '_', '.', '-'"],
     ["LAB_SOURCE_STREAM_NAME", "x".repeat(65), "1-64 characters"],
     ["LAB_DESTINATION_STREAM_NAME", "Source", "a name other than the source stream's"],
-    ["LAB_APPLICATION_NAME", "app/1", "1-128 characters"],
+    ["LAB_APPLICATION_NAME", "app/1", "1-64 characters of a-z, A-Z, 0-9, '_', '-' (a Lambda function name)"],
+    ["LAB_ANALYTICS_ENGINE", "flink", "one of micro-batch, kinesis-analytics-sql"],
+    ["LAB_ANALYTICS_TIMEOUT_SECONDS", "901", "an integer from 1 to 900"],
+    ["LAB_ANALYTICS_MEMORY_MIB", "64", "an integer from 128 to 10240"],
+    ["LAB_ANALYTICS_CONCURRENCY", "0", "unreserved or an integer from 1 to 1000"],
+    ["LAB_ANALYTICS_CONCURRENCY", "lots", "unreserved or an integer from 1 to 1000"],
+    ["LAB_COMPRESSION", "Snappy", "one of UNCOMPRESSED, GZIP with the micro-batch engine"],
     ["LAB_REGION", "us-north-9", "a known AWS region (af-south-1,"],
     ["LAB_AVAILABILITY_ZONE", "eu-west-1a", "a zone of us-east-1"],
     ["LAB_SOURCE_PREFIX", "source", "ending with '/'"],
@@ -81,6 +122,7 @@ describe("lab settings", () => {
     ["LAB_VPC_CIDR", "10.20.0.0/8", "from /16 to /28"],
     ["LAB_VPC_CIDR", "10.20.0.1/24", "host bits zero"],
     ["LAB_STACK_NAME", "Lab Stack", "a lower-case letter"],
+    ["LAB_STATE_BUCKET", "Team_State", "an S3 bucket name"],
     ["LAB_GENERATOR_MODE", "csv", "synthetic, replay"],
     ["LAB_GENERATOR_MODE", "replay", "synthetic, or replay together with an exact LAB_BUCKET_NAME"],
     ["LAB_REPLAY_KEY", "replay/*.csv", "an S3 object key of letters, digits"],
@@ -97,6 +139,16 @@ describe("lab settings", () => {
   it("allow replay mode with an exact bucket name", () => {
     const settings = resolveSettings({ env: { LAB_GENERATOR_MODE: "replay", LAB_BUCKET_NAME: "my-lab-bucket" } });
     expect([settings.generatorMode, settings.bucketName, settings.replayKey]).toEqual(["replay", "my-lab-bucket", "replay/banking_loss.csv"]);
+  });
+
+  it("check the analytics name and compression against the engine that uses them", () => {
+    const legacy = { LAB_ANALYTICS_ENGINE: "kinesis-analytics-sql" };
+    expect(resolveSettings({ env: { ...legacy, LAB_APPLICATION_NAME: "Stream.App", LAB_COMPRESSION: "Snappy" } })).toEqual(
+      expect.objectContaining({ applicationName: "Stream.App", compression: "Snappy" }),
+    );
+    expect(problemsOf({ ...legacy, LAB_APPLICATION_NAME: "app/1" })[0]).toContain("1-128 characters of a-z, A-Z, 0-9, '_', '.', '-'");
+    expect(problemsOf({ LAB_APPLICATION_NAME: "Stream.App" })[0]).toContain("(a Lambda function name)");
+    expect(resolveSettings({ env: { LAB_COMPRESSION: "GZIP", LAB_ANALYTICS_CONCURRENCY: "5" } })).toEqual(expect.objectContaining({ compression: "GZIP", analyticsConcurrency: 5 }));
   });
 
   it("report every bad setting at once", () => {
@@ -119,7 +171,7 @@ describe("lab settings", () => {
     for (const s of SETTINGS) {
       const row = readme.split("\n").find((line) => line.startsWith(`| \`${s.env}\``));
       expect({ setting: s.env, row }).toEqual({ setting: s.env, row: expect.stringContaining(`\`${s.key}\``) });
-      const shown = defaults[s.key] === undefined ? "generated" : `\`${String(defaults[s.key])}\``;
+      const shown = defaults[s.key] === undefined ? (s.unset ?? "(SETTINGS entry has no `unset` text)") : `\`${String(defaults[s.key])}\``;
       expect({ setting: s.env, row }).toEqual({ setting: s.env, row: expect.stringContaining(shown) });
     }
   });

@@ -5,6 +5,8 @@
  * Every value is parsed and checked here, before any construct exists, so a bad value stops synth
  * with a message naming the setting, the value and what is allowed; Terraform never sees it.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import {
   ANALYTICS_APPLICATION_NAME,
   ANALYTICS_APPLICATION_NAME_RULE,
@@ -14,11 +16,20 @@ import {
   FIREHOSE_BUFFER_SIZE_MIB,
   FIREHOSE_STREAM_NAME,
   FIREHOSE_STREAM_NAME_RULE,
+  LAMBDA_FUNCTION_NAME,
+  LAMBDA_FUNCTION_NAME_RULE,
+  LAMBDA_MEMORY_MIB,
+  LAMBDA_RESERVED_CONCURRENCY,
+  LAMBDA_TIMEOUT_SECONDS,
+  isS3BucketName,
+  isS3StateKey,
   LOG_RETENTION_DAYS,
+  S3_BUCKET_NAME_RULE,
   S3_OBJECT_KEY,
   S3_OBJECT_KEY_RULE,
   S3_PREFIX,
   S3_PREFIX_RULE,
+  S3_STATE_KEY_RULE,
 } from "../constructs/aws-limits";
 import { AWS_REGIONS } from "./aws-regions";
 
@@ -32,8 +43,6 @@ export class SettingsError extends Error {
 
 /** EC2 instance types look like `t3.micro`, `m7g.large`, `c6in.2xlarge`. */
 const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
-/** S3 bucket names (general purpose): 3-63 characters, lower case, digits, dots and hyphens. */
-const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 /** Stack names: used in resource names, so short and DNS-safe. */
 const STACK_NAME = /^[a-z][a-z0-9-]{0,39}$/;
 
@@ -56,6 +65,8 @@ export interface LabSettings {
   readonly bucketForceDestroy: boolean;
   readonly sourceStreamName: string;
   readonly destinationStreamName: string;
+  /** What runs the analytics SQL: a Lambda function per delivered object, or the (discontinued) SQL application. */
+  readonly analyticsEngine: AnalyticsEngineName;
   readonly applicationName: string;
   readonly sourcePrefix: string;
   readonly destinationPrefix: string;
@@ -72,7 +83,24 @@ export interface LabSettings {
   readonly instanceType: string;
   /** CIDR block of the generator's own VPC. */
   readonly vpcCidr: string;
+  /** micro-batch engine: seconds one invocation may take. */
+  readonly analyticsTimeoutSeconds: number;
+  /** micro-batch engine: the function's memory in MiB. */
+  readonly analyticsMemoryMiB: number;
+  /** micro-batch engine: reserved concurrency, or "unreserved". */
+  readonly analyticsConcurrency: number | "unreserved";
+  /** S3 bucket holding the Terraform state, or undefined for a local state file. */
+  readonly stateBucket: string | undefined;
+  /** Key of the state object in the state bucket. */
+  readonly stateKey: string;
+  /** Region of the state bucket. */
+  readonly stateRegion: string;
 }
+
+export const ANALYTICS_ENGINES = ["micro-batch", "kinesis-analytics-sql"] as const;
+export type AnalyticsEngineName = (typeof ANALYTICS_ENGINES)[number];
+/** Compression formats the micro-batch engine can read back from S3. */
+const MICRO_BATCH_COMPRESSION = ["UNCOMPRESSED", "GZIP"];
 
 type Raw = string | number | boolean;
 
@@ -85,6 +113,8 @@ interface SettingSpec<K extends keyof LabSettings> {
   default: (earlier: Partial<LabSettings>) => LabSettings[K];
   /** Parses a raw value; returns the value or a string saying what is allowed. */
   parse: (raw: string, earlier: Partial<LabSettings>) => LabSettings[K] | Invalid;
+  /** What leaving the setting unset means, when its default is undefined (shown in the README). */
+  unset?: string;
 }
 
 /** A parse failure: what is allowed. */
@@ -113,6 +143,20 @@ function oneOf<T extends string | number>(values: readonly T[]) {
 }
 
 const prefix = matching(S3_PREFIX, S3_PREFIX_RULE);
+
+function bucketName(raw: string): string | Invalid {
+  return isS3BucketName(raw) ? raw : new Invalid(S3_BUCKET_NAME_RULE);
+}
+
+function knownRegion(raw: string): string | Invalid {
+  return AWS_REGIONS.includes(raw) ? raw : new Invalid(`a known AWS region (${AWS_REGIONS.join(", ")})`);
+}
+
+/** A setting of the S3 state backend means nothing without the state bucket: refuse it rather than ignore it. */
+function withStateBucket<T>(parse: (raw: string) => T | Invalid) {
+  return (raw: string, s: Partial<LabSettings>): T | Invalid =>
+    s.stateBucket === undefined ? new Invalid("left unset unless LAB_STATE_BUCKET is set (without it, state is a local file)") : parse(raw);
+}
 
 function cidr(raw: string): string | Invalid {
   const allowed = "an IPv4 CIDR block from /16 to /28 (AWS's VPC limits), e.g. 10.20.0.0/24";
@@ -153,7 +197,7 @@ export const SETTINGS = [
     env: "LAB_REGION",
     description: "AWS region",
     default: () => "us-east-1",
-    parse: (raw) => (AWS_REGIONS.includes(raw) ? raw : new Invalid(`a known AWS region (${AWS_REGIONS.join(", ")})`)),
+    parse: knownRegion,
   }),
   spec({
     key: "availabilityZone",
@@ -168,10 +212,8 @@ export const SETTINGS = [
     env: "LAB_BUCKET_NAME",
     description: "exact bucket name (default: generated, unique, starting with the stack name)",
     default: () => undefined,
-    parse: (raw) =>
-      BUCKET_NAME.test(raw) && !raw.includes("..") && !/^\d+\.\d+\.\d+\.\d+$/.test(raw)
-        ? raw
-        : new Invalid("an S3 bucket name: 3-63 characters of a-z, 0-9, '.', '-', starting and ending with a letter or digit"),
+    parse: bucketName,
+    unset: "generated",
   }),
   spec({
     key: "objectExpirationDays",
@@ -205,11 +247,21 @@ export const SETTINGS = [
     },
   }),
   spec({
+    key: "analyticsEngine",
+    env: "LAB_ANALYTICS_ENGINE",
+    description: "what runs the analytics SQL",
+    default: () => "micro-batch" as AnalyticsEngineName,
+    parse: oneOf(ANALYTICS_ENGINES),
+  }),
+  spec({
     key: "applicationName",
     env: "LAB_APPLICATION_NAME",
-    description: "name of the SQL analytics application",
+    description: "name of the analytics (the Lambda function, or the SQL application)",
     default: () => "StreamApplication",
-    parse: matching(ANALYTICS_APPLICATION_NAME, ANALYTICS_APPLICATION_NAME_RULE),
+    parse: (raw, s) =>
+      s.analyticsEngine === "kinesis-analytics-sql"
+        ? matching(ANALYTICS_APPLICATION_NAME, ANALYTICS_APPLICATION_NAME_RULE)(raw)
+        : matching(LAMBDA_FUNCTION_NAME, `${LAMBDA_FUNCTION_NAME_RULE} (a Lambda function name)`)(raw),
   }),
   spec({
     key: "sourcePrefix",
@@ -252,7 +304,11 @@ export const SETTINGS = [
     env: "LAB_COMPRESSION",
     description: "compression of delivered S3 objects",
     default: () => "UNCOMPRESSED" as CompressionFormat,
-    parse: oneOf(COMPRESSION_FORMATS),
+    parse: (raw, s) => {
+      const parsed = oneOf(COMPRESSION_FORMATS)(raw);
+      if (parsed instanceof Invalid || s.analyticsEngine !== "micro-batch" || MICRO_BATCH_COMPRESSION.includes(parsed)) return parsed;
+      return new Invalid(`one of ${MICRO_BATCH_COMPRESSION.join(", ")} with the micro-batch engine (it reads the source objects back)`);
+    },
   }),
   spec({
     key: "logRetentionDays",
@@ -306,6 +362,53 @@ export const SETTINGS = [
     default: () => "10.20.0.0/24",
     parse: cidr,
   }),
+  spec({
+    key: "analyticsTimeoutSeconds",
+    env: "LAB_ANALYTICS_TIMEOUT_SECONDS",
+    description: "seconds the micro-batch function may take for one object",
+    default: () => 60,
+    parse: integer(LAMBDA_TIMEOUT_SECONDS),
+  }),
+  spec({
+    key: "analyticsMemoryMiB",
+    env: "LAB_ANALYTICS_MEMORY_MIB",
+    description: "memory of the micro-batch function in MiB",
+    default: () => 512,
+    parse: integer(LAMBDA_MEMORY_MIB),
+  }),
+  spec({
+    key: "analyticsConcurrency",
+    env: "LAB_ANALYTICS_CONCURRENCY",
+    description: "reserved concurrency of the micro-batch function",
+    default: () => "unreserved" as const,
+    parse: (raw) => {
+      if (raw.trim() === "unreserved") return "unreserved" as const;
+      const n = integer(LAMBDA_RESERVED_CONCURRENCY)(raw);
+      return n instanceof Invalid ? new Invalid(`unreserved or ${n.allowed}`) : n;
+    },
+  }),
+  spec({
+    key: "stateBucket",
+    env: "LAB_STATE_BUCKET",
+    description: "S3 bucket holding the Terraform state (encrypted, S3-native locking)",
+    default: () => undefined,
+    parse: bucketName,
+    unset: "none: local state file",
+  }),
+  spec({
+    key: "stateKey",
+    env: "LAB_STATE_KEY",
+    description: "key of the Terraform state object in the state bucket",
+    default: (s) => `${s.stackName}/terraform.tfstate`,
+    parse: withStateBucket((raw) => (isS3StateKey(raw) ? raw : new Invalid(S3_STATE_KEY_RULE))),
+  }),
+  spec({
+    key: "stateRegion",
+    env: "LAB_STATE_REGION",
+    description: "region of the state bucket",
+    default: (s) => s.region as string,
+    parse: withStateBucket(knownRegion),
+  }),
 ] as const;
 
 export interface SettingsSources {
@@ -357,4 +460,16 @@ export function resolveSettings(sources: SettingsSources = {}): LabSettings {
   }
   if (problems.length > 0) throw new SettingsError(problems);
   return resolved as unknown as LabSettings;
+}
+
+/** The project folder: where `cdktf.json` and the local Terraform state are. */
+export const PROJECT_DIR = join(__dirname, "..");
+
+/**
+ * Settings from the project's `cdktf.json` context, overridden by `LAB_*` environment variables:
+ * what synth uses, and the defaults of the tools (the verifier) that work on what it built.
+ */
+export function settingsFromProject(env: NodeJS.ProcessEnv = process.env): LabSettings {
+  const cdktfJson = JSON.parse(readFileSync(join(PROJECT_DIR, "cdktf.json"), "utf8")) as { context?: Record<string, unknown> };
+  return resolveSettings({ env, context: cdktfJson.context });
 }

@@ -30,6 +30,18 @@ export const S3_PREFIX = /^(?!\/)(?!.*\/\/)[a-zA-Z0-9!_.*'()\-/]{1,512}\/$/;
 export const S3_PREFIX_RULE =
   "an S3 key prefix ending with '/', not starting with '/', without '//', of letters, digits and !_.*'()-/";
 
+/** S3 bucket names (general purpose): 3-63 characters of a-z, 0-9, '.', '-', not shaped like an IP address. */
+export function isS3BucketName(name: string): boolean {
+  return /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name) && !name.includes("..") && !/^\d+\.\d+\.\d+\.\d+$/.test(name);
+}
+export const S3_BUCKET_NAME_RULE = "an S3 bucket name: 3-63 characters of a-z, 0-9, '.', '-', starting and ending with a letter or digit";
+
+/** Terraform's S3 backend refuses keys that start or end with '/' or contain '//'; S3 keys are at most 1024 bytes. */
+export function isS3StateKey(key: string): boolean {
+  return key.length > 0 && Buffer.byteLength(key) <= 1024 && !key.startsWith("/") && !key.endsWith("/") && !key.includes("//");
+}
+export const S3_STATE_KEY_RULE = "an S3 object key of at most 1024 bytes, not starting or ending with '/', without '//'";
+
 /** EC2 user data: at most 16 KB after base64 decoding. */
 export const EC2_USER_DATA_MAX_BYTES = 16_384;
 
@@ -51,3 +63,15 @@ export function isIntegerIn(value: number, range: { min: number; max: number }):
 export const S3_OBJECT_KEY = /^(?!\/)(?!.*\/\/)[a-zA-Z0-9!_.'()\-/]{1,1024}(?<!\/)$/;
 export const S3_OBJECT_KEY_RULE =
   "an S3 object key of letters, digits and !_.'()-/, not starting or ending with '/', without '//' (no IAM wildcards)";
+
+/** Lambda function names: 1-64 characters of [a-zA-Z0-9_-]. */
+export const LAMBDA_FUNCTION_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
+export const LAMBDA_FUNCTION_NAME_RULE = "1-64 characters of a-z, A-Z, 0-9, '_', '-'";
+/** Lambda timeout (seconds), memory (MiB), and the retries and event age of asynchronous invocations. */
+export const LAMBDA_TIMEOUT_SECONDS = { min: 1, max: 900 } as const;
+export const LAMBDA_MEMORY_MIB = { min: 128, max: 10_240 } as const;
+export const LAMBDA_RESERVED_CONCURRENCY = { min: 1, max: 1000 } as const;
+export const LAMBDA_ASYNC_RETRY_ATTEMPTS = { min: 0, max: 2 } as const;
+export const LAMBDA_ASYNC_EVENT_AGE_SECONDS = { min: 60, max: 21_600 } as const;
+/** SQS: messages are kept 60 s to 14 days. */
+export const SQS_MESSAGE_RETENTION_SECONDS = { min: 60, max: 1_209_600 } as const;

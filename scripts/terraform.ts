@@ -2,11 +2,11 @@
  * Running real Terraform on a synthesized stack, offline when asked: the provider comes from a
  * local filesystem mirror when `LAB_TF_PROVIDER_MIRROR` names one (otherwise Terraform downloads
  * it as usual), and an override file gives the AWS provider dummy credentials and its skip
- * settings so `plan` needs no account.
+ * settings so `plan` needs no account (in a scratch copy of the stack: see offlineCopy).
  */
-import { spawnSync } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -15,6 +15,9 @@ export const PROVIDER_MIRROR_ENV = "LAB_TF_PROVIDER_MIRROR";
 
 /** The file Terraform merges over the stack to plan without AWS credentials. */
 export const OFFLINE_OVERRIDE_FILE = "offline_override.tf.json";
+
+/** The file that points an offline copy of the stack at a local state file. */
+export const BACKEND_OVERRIDE_FILE = "backend_override.tf.json";
 
 export interface TerraformResult {
   readonly command: string;
@@ -65,6 +68,19 @@ export function terraform(dir: string, args: readonly string[], env: NodeJS.Proc
   };
 }
 
+/** Like terraform(), without blocking, so that independent runs can go side by side. */
+export function terraformAsync(dir: string, args: readonly string[], env: NodeJS.ProcessEnv = terraformEnv()): Promise<TerraformResult> {
+  return new Promise((resolvePromise, reject) => {
+    execFile("terraform", ["-chdir=" + dir, ...args, "-no-color"], { env, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 }, (error, stdout, stderr) => {
+      if (error && typeof error.code !== "number") {
+        reject(new Error(`cannot run terraform (${error.message}); install Terraform 1.11+ and put it on PATH`));
+        return;
+      }
+      resolvePromise({ command: `terraform ${args.join(" ")}`, status: error ? (error.code as number) : 0, stdout, stderr });
+    });
+  });
+}
+
 /** Like terraform(), but throws with Terraform's own diagnostics when the command fails. */
 export function terraformOrThrow(dir: string, args: readonly string[], env?: NodeJS.ProcessEnv): TerraformResult {
   const result = terraform(dir, args, env);
@@ -94,4 +110,29 @@ export function writeOfflineOverride(dir: string): void {
     },
   };
   writeFileSync(join(dir, OFFLINE_OVERRIDE_FILE), `${JSON.stringify(override, null, 2)}\n`);
+}
+
+/**
+ * A scratch copy of a synthesized stack that plans without AWS: the offline override, and a local
+ * backend reading `statePath` (absolute; default: an empty state in the copy). The synthesized
+ * folder itself is never touched, so a later `cdktf deploy` can never run with dummy credentials.
+ * The caller removes the copy.
+ */
+export function offlineCopy(stackDir: string, statePath = "terraform.tfstate"): string {
+  const dir = mkdtempSync(join(tmpdir(), "lab-offline-plan-"));
+  for (const entry of ["cdk.tf.json", "assets", ".terraform.lock.hcl"]) {
+    if (existsSync(join(stackDir, entry))) cpSync(join(stackDir, entry), join(dir, entry), { recursive: true });
+  }
+  writeOfflineOverride(dir);
+  writeFileSync(join(dir, BACKEND_OVERRIDE_FILE), `${JSON.stringify({ terraform: { backend: { local: { path: statePath } } } }, null, 2)}\n`);
+  return dir;
+}
+
+/** Runs `terraform <args>` with its output on this terminal (for apply: progress per resource); returns the exit code. */
+export function terraformStreaming(dir: string, args: readonly string[], env: NodeJS.ProcessEnv = terraformEnv()): number {
+  const result = spawnSync("terraform", ["-chdir=" + dir, ...args], { env, stdio: "inherit" });
+  if (result.error) {
+    throw new Error(`cannot run terraform (${result.error.message}); install Terraform 1.11+ and put it on PATH`);
+  }
+  return result.status ?? 1;
 }

@@ -1,0 +1,354 @@
+/**
+ * The analytics SQL run by a real SQL engine (DuckDB): the lab's SQL on the lab's own data, other
+ * SQL that filters and computes, every refused construct, and the SQL checked against the schemas.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { compileAnalyticsSql, parseAnalyticsSql, SqlDialectError } from "../analytics/dialect";
+import { AnalyticsEngine, RunResult } from "../analytics/engine";
+import { LAB_SQL_FILE, LAB_STREAMS } from "../analytics/lab";
+import { DESTINATION_SCHEMA, SOURCE_SCHEMA } from "../schemas/loss-event";
+import { sqlTypeOf } from "../schemas/sql-columns";
+import { describeErrors, validateDestinationRecord } from "../schemas/validate";
+
+const PROJECT = join(__dirname, "..");
+const LAB_SQL = readFileSync(LAB_SQL_FILE, "utf8");
+/** The lab's replay file, read where the project's shared folder keeps it (never copied into the repository). */
+const LAB_DATA = join(PROJECT, "..", "shared", "data", "banking_loss.csv");
+const tmp = mkdtempSync(join(tmpdir(), "lab-analytics-sql-"));
+
+type Row = Record<string, unknown>;
+const upperCased = (r: Row): Row => Object.fromEntries(Object.entries(r).map(([k, v]) => [k.toUpperCase(), v]));
+
+/** The lab's CSV as the generator sends it: one typed JSON record per row. */
+function labRecords(): Row[] {
+  const [header, ...lines] = readFileSync(LAB_DATA, "utf8").split(/\r?\n/).filter((l) => l.trim() !== "");
+  const split = (line: string) => [...line.matchAll(/(?:^|,)("(?:[^"]|"")*"|[^,]*)/g)].map((m) => m[1].replace(/^"|"$/g, "").replace(/""/g, '"'));
+  const names = split(header);
+  return lines.map((line) => {
+    const values = split(line);
+    return Object.fromEntries(names.map((n, i) => [n, SOURCE_SCHEMA.properties[n].type === "number" ? Number(values[i]) : values[i]]));
+  });
+}
+
+/** Seeded generator records (the generator's --dry-run output). */
+function generatorRecords(count: number, seed = 3): Row[] {
+  const out = spawnSync("python3", [join(PROJECT, "userdata", "generator.py"), "--dry-run", "--rate", "0", "--count", String(count), "--seed", String(seed)], { encoding: "utf8" });
+  if (out.status !== 0) throw new Error(out.stderr);
+  return out.stdout.trim().split("\n").map((l) => JSON.parse(l) as Row);
+}
+
+const lines = (records: Row[]) => records.map((r) => JSON.stringify(r));
+
+async function run(sql: string, input: string[]): Promise<RunResult> {
+  const engine = await AnalyticsEngine.open(compileAnalyticsSql(sql, LAB_STREAMS, "test.sql"));
+  try {
+    return await engine.run(input);
+  } finally {
+    engine.close();
+  }
+}
+
+/** An output stream of the given columns and one pump selecting the given expressions. */
+function pumpSql(columns: string, select: string, where = ""): string {
+  return `CREATE OR REPLACE STREAM "DESTINATION_SQL_BASIC_STREAM" (${columns});
+CREATE OR REPLACE PUMP "P" AS INSERT INTO "DESTINATION_SQL_BASIC_STREAM"
+SELECT STREAM ${select} FROM "SOURCE_SQL_STREAM_001"${where ? ` WHERE ${where}` : ""};`;
+}
+
+function expectAllValid(rows: Row[]): void {
+  const invalid = rows.map((row, i) => ({ i, errors: validateDestinationRecord(row) ? [] : describeErrors(validateDestinationRecord.errors) })).filter((r) => r.errors.length > 0);
+  expect(invalid.slice(0, 3)).toEqual([]);
+}
+
+describe("the lab's SQL on records", () => {
+  const records = generatorRecords(300);
+  let result: RunResult;
+  beforeAll(async () => {
+    result = await run(LAB_SQL, lines(records));
+  });
+
+  it("gives every record back under upper-cased names, in order", () => {
+    expect(result.problems).toEqual([]);
+    expect(result.records).toBe(300);
+    expect(result.rows).toEqual(records.map(upperCased));
+  });
+
+  it("gives rows that validate against the destination schema", () => {
+    expectAllValid(result.rows);
+  });
+});
+
+// The replay file lives beside the project (../shared/data/), not in it: a clone elsewhere has none.
+(existsSync(LAB_DATA) ? describe : describe.skip)(`the lab's SQL on the lab's own data (${existsSync(LAB_DATA) ? "../shared/data/banking_loss.csv" : "skipped: ../shared/data/banking_loss.csv is absent"})`, () => {
+  const records = existsSync(LAB_DATA) ? labRecords() : [];
+  let result: RunResult;
+  beforeAll(async () => {
+    result = await run(LAB_SQL, lines(records));
+  });
+
+  it("passes every one of the file's rows through", () => {
+    expect(records.length).toBeGreaterThan(1400);
+    expect(result.problems).toEqual([]);
+    expect(result.rows).toEqual(records.map(upperCased));
+  });
+
+  it("gives rows that validate against the destination schema", () => {
+    expectAllValid(result.rows);
+  });
+});
+
+describe("other SQL over the same input", () => {
+  const records = generatorRecords(400, 11);
+
+  it("filters rows with WHERE", async () => {
+    const sql = pumpSql("Region VARCHAR(16), Name VARCHAR(16), NetLoss DOUBLE", `"Region", "Name", "NetLoss"`,
+      `"Region" = 'EMEA' AND "NetLoss" > 100000 AND "Status" <> 'Rejected'`);
+    const { rows, problems } = await run(sql, lines(records));
+    const expected = records
+      .filter((r) => r.Region === "EMEA" && (r.NetLoss as number) > 100000 && r.Status !== "Rejected")
+      .map((r) => ({ REGION: r.Region, NAME: r.Name, NETLOSS: r.NetLoss }));
+    expect(problems).toEqual([]);
+    expect(expected.length).toBeGreaterThan(10);
+    expect(rows).toEqual(expected);
+  });
+
+  it("computes columns with expressions and the functions both dialects share", async () => {
+    const sql = pumpSql(
+      `"Event" VARCHAR(16), Recovery DOUBLE, Size VARCHAR(8), Days INTEGER, Unit VARCHAR(40), Late BOOLEAN`,
+      `LOWER("Name") AS "Event",
+       "RecoveryAmount" / "EstimatedGrossLoss" * 100,
+       CASE WHEN "EstimatedGrossLoss" >= 250000 THEN 'large' WHEN "EstimatedGrossLoss" >= 50000 THEN 'medium' ELSE 'small' END,
+       CAST("OccurrenceStartDate" - "DiscoveryDate" AS INTEGER),
+       UPPER(SUBSTRING("Region" FROM 1 FOR 4)) || '/' || TRIM(BOTH FROM "Business"),
+       "OccurrenceStartDate" > "DiscoveryDate"`,
+    );
+    const { rows, problems } = await run(sql, lines(records));
+    const day = (d: unknown) => Date.parse(`${String(d)}T00:00:00Z`) / 86_400_000;
+    expect(problems).toEqual([]);
+    expect(rows).toEqual(
+      records.map((r) => {
+        const gross = r.EstimatedGrossLoss as number;
+        return {
+          Event: String(r.Name).toLowerCase(),
+          RECOVERY: expect.closeTo(((r.RecoveryAmount as number) / gross) * 100, 9),
+          SIZE: gross >= 250000 ? "large" : gross >= 50000 ? "medium" : "small",
+          DAYS: day(r.OccurrenceStartDate) - day(r.DiscoveryDate),
+          UNIT: `${String(r.Region).slice(0, 4).toUpperCase()}/${String(r.Business)}`,
+          LATE: day(r.OccurrenceStartDate) > day(r.DiscoveryDate),
+        };
+      }),
+    );
+  });
+
+  it("runs several pumps into the output stream, each record through every pump in turn", async () => {
+    const sql = `CREATE OR REPLACE STREAM "DESTINATION_SQL_BASIC_STREAM" (Name VARCHAR(16), Kind VARCHAR(8));
+CREATE OR REPLACE PUMP "ALL_EVENTS" AS INSERT INTO "DESTINATION_SQL_BASIC_STREAM" SELECT STREAM "Name", 'all' FROM "SOURCE_SQL_STREAM_001";
+CREATE OR REPLACE PUMP "BIG_EVENTS" AS INSERT INTO "DESTINATION_SQL_BASIC_STREAM" (Name, Kind)
+  SELECT STREAM "Name", 'big' FROM "SOURCE_SQL_STREAM_001" WHERE "EstimatedGrossLoss" > 300000;`;
+    const { rows } = await run(sql, lines(records.slice(0, 50)));
+    expect(rows).toEqual(records.slice(0, 50).flatMap((r) => [{ NAME: r.Name, KIND: "all" }, ...((r.EstimatedGrossLoss as number) > 300000 ? [{ NAME: r.Name, KIND: "big" }] : [])]));
+  });
+
+  it("leaves output columns a pump does not fill as null, and types a bare NULL by its column", async () => {
+    const sql = pumpSql("Name VARCHAR(16), Note VARCHAR(8), Loss DOUBLE", `"Name", NULL`).replace(`INSERT INTO "DESTINATION_SQL_BASIC_STREAM"`, `INSERT INTO "DESTINATION_SQL_BASIC_STREAM" (Name, Note)`);
+    const { rows } = await run(sql, lines(records.slice(0, 2)));
+    expect(rows).toEqual(records.slice(0, 2).map((r) => ({ NAME: r.Name, NOTE: null, LOSS: null })));
+  });
+
+  it("divides integers as SQL does (an INTEGER result, truncated toward zero)", async () => {
+    const { rows } = await run(pumpSql("Q INTEGER, R INTEGER", "-7 / 2, MOD(7, 3)"), lines(records.slice(0, 1)));
+    expect(rows).toEqual([{ Q: -3, R: 1 }]);
+  });
+});
+
+describe("comments and quoted identifiers", () => {
+  const records = generatorRecords(5, 5);
+
+  it("ignores comments (with quotes and semicolons inside) and keeps quotes inside strings and names", async () => {
+    const sql = `-- a comment with a 'quote' and a ; semicolon
+/* a block comment; "with" quotes
+   over two lines */
+CREATE OR REPLACE STREAM "DESTINATION_SQL_BASIC_STREAM" ("Say ""hi""" VARCHAR(40), region VARCHAR(16)); -- trailing
+CREATE OR REPLACE PUMP "P" AS INSERT INTO "DESTINATION_SQL_BASIC_STREAM"
+  SELECT STREAM 'it''s -- not a comment ' || "Name", "Region" /* inline */ FROM "SOURCE_SQL_STREAM_001"`;
+    const { rows } = await run(sql, lines(records));
+    expect(rows).toEqual(records.map((r) => ({ 'Say "hi"': `it's -- not a comment ${String(r.Name)}`, REGION: r.Region })));
+  });
+
+  it("upper-cases unquoted names as the service does, so a source column must be quoted in its case", () => {
+    const unquoted = pumpSql("Region VARCHAR(16)", "Region");
+    expect(() => compileAnalyticsSql(unquoted, LAB_STREAMS, "t.sql")).toThrow('t.sql:3:15: "REGION" is not a column of "SOURCE_SQL_STREAM_001"; did you mean "Region"?');
+    const lowerStream = unquoted.replace('"SOURCE_SQL_STREAM_001"', "source_sql_stream_001").replace("SELECT STREAM Region", 'SELECT STREAM "Region"');
+    expect(compileAnalyticsSql(lowerStream, LAB_STREAMS).pumps).toHaveLength(1);
+  });
+
+  it.each([
+    ["an unclosed string", `CREATE OR REPLACE STREAM "DESTINATION_SQL_BASIC_STREAM" (a VARCHAR(4));\nSELECT 'oops`, "2:8: string literal is not closed"],
+    ["an unclosed quoted name", `CREATE OR REPLACE STREAM "DESTINATION_SQL_BASIC_STREAM (a VARCHAR(4));`, '1:26: quoted name is not closed (missing ")'],
+    ["an unclosed comment", `/* never closed\nCREATE OR REPLACE STREAM "X" (a INT);`, "1:1: comment /* ... */ is not closed"],
+  ])("reports %s with its line", (_, sql, message) => {
+    expect(() => parseAnalyticsSql(sql, "t.sql")).toThrow(`t.sql:${message}`);
+  });
+});
+
+describe("constructs the micro-batch engine refuses, each named with its line", () => {
+  const wrap = (select: string, tail = "") => `CREATE OR REPLACE STREAM "DESTINATION_SQL_BASIC_STREAM" (a DOUBLE);
+CREATE OR REPLACE PUMP "P" AS INSERT INTO "DESTINATION_SQL_BASIC_STREAM"
+SELECT STREAM ${select}
+FROM "SOURCE_SQL_STREAM_001"${tail};`;
+  it.each([
+    ["ROWTIME", wrap("ROWTIME"), 3, "ROWTIME (the time a record entered the stream) is not supported"],
+    ["STEP", wrap(`STEP("SOURCE_SQL_STREAM_001".ROWTIME BY INTERVAL '60' SECOND)`), 3, "STEP (time of processing or of the stream)"],
+    ["a GROUP BY aggregation", wrap(`"NetLoss"`, `\nGROUP BY "Region"`), 5, "GROUP BY (aggregation over the stream) is not supported"],
+    ["an aggregate function", wrap(`SUM("NetLoss")`), 3, "SUM(...) (aggregation over the stream) is not supported"],
+    ["COUNT(*)", wrap(`COUNT(*)`), 3, "COUNT(...) (aggregation over the stream)"],
+    ["a window function", wrap(`AVG("NetLoss") OVER (PARTITION BY "Region" RANGE INTERVAL '1' MINUTE PRECEDING)`), 3, "AVG(...) (aggregation over the stream)"],
+    ["a window clause", wrap(`"NetLoss"`, `\nWINDOW W AS (RANGE INTERVAL '1' MINUTE PRECEDING)`), 5, "WINDOW (a window over the stream) is not supported"],
+    ["a stream window in FROM", wrap(`"NetLoss"`, ` OVER (RANGE INTERVAL '1' MINUTE PRECEDING)`), 4, "a window over the stream (FROM ... OVER)"],
+    ["LAG", wrap(`LAG("NetLoss", 1)`), 3, "LAG(...) (a window function) is not supported"],
+    ["FLOOR(... TO MINUTE)", wrap(`FLOOR("NetLoss" TO MINUTE)`), 3, "FLOOR(... TO ...) (rounding a time to a window)"],
+    ["MONOTONIC", wrap(`MONOTONIC("NetLoss")`), 3, "MONOTONIC (time of processing or of the stream)"],
+    ["CURRENT_TIMESTAMP", wrap(`CURRENT_TIMESTAMP`), 3, "CURRENT_TIMESTAMP (time of processing or of the stream)"],
+    ["INTERVAL", wrap(`INTERVAL '1' DAY`), 3, "INTERVAL (time arithmetic for windows)"],
+    ["a join", wrap(`"NetLoss"`, ` JOIN "OTHER" ON TRUE`), 4, "JOIN (joining streams) is not supported"],
+    ["a second stream in FROM", wrap(`"NetLoss"`, `, "OTHER"`), 4, "a second stream in FROM (a join)"],
+    ["a subquery", wrap(`("NetLoss")`, ` WHERE "NetLoss" IN (SELECT STREAM "NetLoss" FROM "SOURCE_SQL_STREAM_001")`), 4, "a subquery (IN (SELECT ...))"],
+    ["ORDER BY", wrap(`"NetLoss"`, ` ORDER BY "NetLoss"`), 4, "ORDER BY (ordering the stream) is not supported"],
+    ["DISTINCT", wrap(`DISTINCT "NetLoss"`), 3, "SELECT STREAM DISTINCT"],
+    ["SELECT *", wrap(`*`), 3, "SELECT STREAM * (list the columns"],
+    ["SELECT without STREAM", wrap(`"NetLoss"`).replace("SELECT STREAM", "SELECT"), 3, "SELECT without STREAM"],
+    ["a function the dialects do not share", wrap(`REGEXP_REPLACE("Name", 'a', 'b')`), 3, "the function REGEXP_REPLACE (the functions both engines share are"],
+    ["a view", `CREATE OR REPLACE VIEW "V" AS SELECT STREAM "NetLoss" FROM "SOURCE_SQL_STREAM_001";`, 1, "CREATE VIEW (only CREATE OR REPLACE STREAM and CREATE OR REPLACE PUMP are) is not supported"],
+    ["an INSERT outside a pump", `INSERT INTO "DESTINATION_SQL_BASIC_STREAM" SELECT STREAM "NetLoss" FROM "SOURCE_SQL_STREAM_001";`, 1, "INSERT outside a pump"],
+    ["a stream alias", wrap(`"NetLoss"`, ` AS s`), 4, "a stream alias"],
+  ])("refuses %s", (_, sql, line, message) => {
+    let error: unknown;
+    try {
+      compileAnalyticsSql(sql, LAB_STREAMS, "app.sql");
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(SqlDialectError);
+    expect((error as SqlDialectError).position.line).toBe(line);
+    expect((error as Error).message).toMatch(new RegExp(`^app\\.sql:${line}:\\d+: `));
+    expect((error as Error).message).toContain(message);
+  });
+
+  it("refuses a pump reading another in-application stream, and streams other than the output", () => {
+    const chained = `CREATE OR REPLACE STREAM "DESTINATION_SQL_BASIC_STREAM" (a DOUBLE);
+CREATE OR REPLACE PUMP "P1" AS INSERT INTO "DESTINATION_SQL_BASIC_STREAM" SELECT STREAM "NetLoss" FROM "SOURCE_SQL_STREAM_001";
+CREATE OR REPLACE PUMP "P2" AS INSERT INTO "DESTINATION_SQL_BASIC_STREAM" SELECT STREAM "A" FROM "DESTINATION_SQL_BASIC_STREAM";`;
+    expect(() => compileAnalyticsSql(chained, LAB_STREAMS, "app.sql")).toThrow('app.sql:3:98: a pump reading another in-application stream ("DESTINATION_SQL_BASIC_STREAM") is not supported');
+    const intermediate = `CREATE OR REPLACE STREAM "TEMP_STREAM" (a DOUBLE);\n${chained}`;
+    expect(() => compileAnalyticsSql(intermediate, LAB_STREAMS, "app.sql")).toThrow('app.sql:1:26: CREATE STREAM "TEMP_STREAM" is not supported by the micro-batch engine');
+  });
+
+  it.each([
+    ["no output stream", `CREATE OR REPLACE STREAM "OUT" (a DOUBLE);`, 'app.sql:1:26: CREATE STREAM "OUT" is not supported'],
+    ["no pump", `CREATE OR REPLACE STREAM "DESTINATION_SQL_BASIC_STREAM" (a DOUBLE);`, "app.sql:1:1: the SQL has no pump"],
+    ["an unknown input stream", pumpSql("a DOUBLE", `"NetLoss"`).replace('"SOURCE_SQL_STREAM_001"', "SOURCE_SQL_STREAM_002"), 'app.sql:3:30: the pump reads "SOURCE_SQL_STREAM_002", which is not the input stream "SOURCE_SQL_STREAM_001"'],
+    ["too few values for the output columns", pumpSql("a DOUBLE, b DOUBLE", `"NetLoss"`), 'app.sql:2:1: the pump "P" selects 1 value(s) for 2 column(s)'],
+    ["an unknown column in the INSERT list", pumpSql("a DOUBLE", `"NetLoss"`).replace(`"DESTINATION_SQL_BASIC_STREAM"\nSELECT`, `"DESTINATION_SQL_BASIC_STREAM" (b)\nSELECT`), '"B" is not a column of "DESTINATION_SQL_BASIC_STREAM"'],
+    ["a function with the wrong arguments", pumpSql("a DOUBLE", `ABS("NetLoss", 2)`), "app.sql:3:15: ABS takes 1 argument(s), not 2"],
+    ["a type the streams do not have", pumpSql("a VARBINARY(4)", `"NetLoss"`), "app.sql:1:60: expected a SQL type"],
+  ])("reports %s", (_, sql, message) => {
+    expect(() => compileAnalyticsSql(sql, LAB_STREAMS, "app.sql")).toThrow(message);
+  });
+
+  it("reports a type that cannot go into its output column when the engine opens, with the pump's line", async () => {
+    await expect(AnalyticsEngine.open(compileAnalyticsSql(pumpSql("Loss VARCHAR(16)", `"NetLoss"`), LAB_STREAMS, "app.sql"))).rejects.toThrow(
+      'app.sql:2:1: pump "P": select item 1 gives DOUBLE, which cannot go into "LOSS" VARCHAR(16) (CAST it)',
+    );
+  });
+});
+
+describe("values that do not fit are reported with their line, never changed", () => {
+  const [a, b, c] = generatorRecords(3, 9);
+
+  it("reports output values too long or not whole for the output stream's types, and sends the other rows", async () => {
+    const sql = pumpSql("Region VARCHAR(4), Loss INTEGER", `"Region", "NetLoss"`);
+    const fits = { ...a, Region: "EMEA", NetLoss: 1200 };
+    const tooLong = { ...b, Region: "North America", NetLoss: 5 };
+    const fractional = { ...c, Region: "EMEA", NetLoss: 12.5 };
+    const { rows, problems } = await run(sql, lines([fits, tooLong, fractional]));
+    expect(rows).toEqual([{ REGION: "EMEA", LOSS: 1200 }]);
+    expect(problems).toEqual([
+      { line: 2, message: 'pump "P" gives a row that does not fit "DESTINATION_SQL_BASIC_STREAM": REGION: "North America" has 13 characters; VARCHAR(4) holds at most 4' },
+      { line: 3, message: 'pump "P" gives a row that does not fit "DESTINATION_SQL_BASIC_STREAM": LOSS: 12.5 is not a whole number, as INTEGER needs' },
+    ]);
+  });
+
+  it("reports records that do not fit the input stream's types (and keeps the rest)", async () => {
+    const input = [JSON.stringify(a), "{not json", JSON.stringify({ ...b, DiscoveryDate: "2007-02-30", Name: "x".repeat(17) }), "", JSON.stringify(["an array"]), JSON.stringify({ ...c, NetLoss: "12.5" })];
+    const { rows, problems, records } = await run(LAB_SQL, input);
+    expect(records).toBe(5);
+    expect(rows.map((r) => r.NAME)).toEqual([a.Name, c.Name]);
+    expect(rows[1].NETLOSS).toBe(12.5); // numeric text converts, as the service's JSON mapping did for the lab's string values
+    expect(problems.map((p) => p.line)).toEqual([2, 3, 5]);
+    expect(problems[0].message).toMatch(/^not JSON/);
+    expect(problems[1].message).toBe(`does not fit "SOURCE_SQL_STREAM_001": Name: "${"x".repeat(17)}" has 17 characters; VARCHAR(16) holds at most 16; DiscoveryDate: "2007-02-30" is not a calendar date`);
+    expect(problems[2].message).toBe("not a JSON object");
+  });
+});
+
+describe("the lab's SQL against the schemas (one parser for the engine and this check)", () => {
+  const compiled = compileAnalyticsSql(LAB_SQL, LAB_STREAMS, "stream-application.sql");
+  const resolve = (property: Record<string, unknown>): [string, Record<string, unknown>] => {
+    const name = String(property.$ref).split("/").pop()!;
+    return [name, SOURCE_SCHEMA.properties[name]];
+  };
+
+  it("has one pump that selects exactly the source schema's fields, each once, in the schema's order", () => {
+    expect(compiled.pumps).toHaveLength(1);
+    expect(compiled.pumps[0].selectedColumns).toEqual(Object.keys(SOURCE_SCHEMA.properties));
+  });
+
+  it("creates an output stream whose columns and types are the destination schema's", () => {
+    const expected = Object.entries(DESTINATION_SCHEMA.properties).map(([name, property]) => ({ name, sqlType: sqlTypeOf(...resolve(property)) }));
+    expect(compiled.output.columns).toEqual(expected);
+    expect(DESTINATION_SCHEMA.required).toEqual(compiled.output.columns.map((c) => c.name));
+  });
+
+  it("would notice a pump that drops a field", () => {
+    const dropped = LAB_SQL.replace(`"Region", "Business"`, `'EMEA', "Business"`);
+    expect(compileAnalyticsSql(dropped, LAB_STREAMS).pumps[0].selectedColumns).not.toEqual(Object.keys(SOURCE_SCHEMA.properties));
+  });
+});
+
+describe("npm run sql", () => {
+  const sql = (...args: string[]) => spawnSync(process.execPath, ["-r", "./scripts/register-ts.js", "scripts/sql.ts", ...args], { cwd: PROJECT, encoding: "utf8" });
+  const input = join(tmp, "records.ndjson");
+  const records = generatorRecords(20, 4);
+  writeFileSync(input, `${lines(records).join("\n")}\n`);
+
+  it("prints the output stream's rows as newline-delimited JSON and a summary", () => {
+    const result = sql("--input", input);
+    expect(result.status).toBe(0);
+    expect(result.stdout.trim().split("\n").map((l) => JSON.parse(l))).toEqual(records.map(upperCased));
+    expect(result.stderr).toMatch(/^sql: 20 records in, 20 rows to DESTINATION_SQL_BASIC_STREAM, 0 problem\(s\), [\d.]+ s \([\d,]+ records\/s\)\n$/);
+  });
+
+  it("runs another SQL file, and exits 1 naming the line of a refused construct", () => {
+    const file = join(tmp, "windowed.sql");
+    writeFileSync(file, pumpSql("a DOUBLE", `"NetLoss"`, `"Region" = 'EMEA'`).replace(`"NetLoss"`, "\n  ROWTIME"));
+    const result = sql("--input", input, "--sql", file);
+    expect(result.status).toBe(1);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toContain(":4:3: ROWTIME (the time a record entered the stream) is not supported by the micro-batch engine");
+  });
+
+  it("exits 1 listing problems by input line, and 2 on a usage error", () => {
+    const bad = join(tmp, "bad.ndjson");
+    writeFileSync(bad, `${JSON.stringify(records[0])}\n${JSON.stringify({ ...records[1], NetLoss: "lots" })}\n`);
+    const result = sql("--input", bad);
+    expect(result.status).toBe(1);
+    expect(result.stdout.trim().split("\n")).toHaveLength(1);
+    expect(result.stderr).toContain(`${bad}:2: does not fit "SOURCE_SQL_STREAM_001": NetLoss: expected a number for DOUBLE, got "lots"`);
+    const usage = sql();
+    expect(usage.status).toBe(2);
+    expect(usage.stderr).toContain("--input is required");
+  });
+});

@@ -1,0 +1,271 @@
+/**
+ * The verifier against a fake S3: s3rver, an S3-protocol server started on 127.0.0.1 by these
+ * tests (scripts/local-s3.ts), seeded the way Firehose fills the lab bucket. No mocked client.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { S3ServiceException } from "@aws-sdk/client-s3";
+import {
+  asDestinationRecord,
+  createBucket,
+  firehoseKey,
+  LocalS3,
+  localS3Client,
+  lossEvents,
+  putObject,
+  recordBytes,
+  seedLikeFirehose,
+  startLocalS3,
+} from "../scripts/local-s3";
+import { fingerprint } from "../verify/object-check";
+import { describeS3Error, S3Problem } from "../verify/s3";
+import { checkUntilDelivered, Verifier, VerifyOptions } from "../verify/verifier";
+
+const FIXTURES = join(__dirname, "fixtures", "verify");
+const fixture = (name: string) => readFileSync(join(FIXTURES, name));
+const FIXTURE_RECORDS = 40; // records in each fixtures/verify/records.* file
+const HOUR = 3_600_000;
+
+let s3: LocalS3;
+const records = lossEvents(600, 5);
+let bucketCount = 0;
+
+beforeAll(async () => {
+  s3 = await startLocalS3();
+});
+afterAll(async () => {
+  await s3?.stop();
+});
+
+/** A new, empty bucket for one scenario. */
+async function newBucket(): Promise<string> {
+  const bucket = `verify-test-${++bucketCount}`;
+  await createBucket(s3.client, bucket);
+  return bucket;
+}
+
+const options = (bucket: string, more: Partial<VerifyOptions> = {}): VerifyOptions => ({
+  client: s3.client,
+  bucket,
+  sourcePrefix: "source/",
+  destinationPrefix: "destination/",
+  sinceMs: HOUR,
+  ...more,
+});
+
+/** A bucket whose prefixes both hold good data. */
+async function goodBucket(): Promise<string> {
+  const bucket = await newBucket();
+  await seedLikeFirehose(s3.client, bucket, { prefix: "source/", stream: "Source", records: records.slice(0, 100), perObject: 50 });
+  await seedLikeFirehose(s3.client, bucket, { prefix: "destination/", stream: "Destination", records: records.slice(0, 100).map(asDestinationRecord), perObject: 100 });
+  return bucket;
+}
+
+describe("Verifier against a fake S3 (s3rver on 127.0.0.1)", () => {
+  it("passes a bucket of good data in every format Firehose writes, and counts what it read", async () => {
+    const bucket = await newBucket();
+    const at = new Date();
+    const source = records.slice(0, 400);
+    await seedLikeFirehose(s3.client, bucket, { prefix: "source/", stream: "Source", records: source.slice(0, 200), perObject: 100 });
+    await seedLikeFirehose(s3.client, bucket, { prefix: "source/", stream: "Source", records: source.slice(200, 300), perObject: 50, layout: "concatenated" });
+    await seedLikeFirehose(s3.client, bucket, { prefix: "source/", stream: "Source", records: source.slice(300), perObject: 100, gzip: true, layout: "concatenated" });
+    for (const [name, extension] of [["records.zip", ".zip"], ["records.snappy", ".snappy"], ["records.hsnappy", ""]]) {
+      await putObject(s3.client, bucket, firehoseKey("source/", "Source", at, extension), fixture(name));
+    }
+    // The destination: 300 of the source records, 10 of them twice, and 50 records the source never had.
+    const others = lossEvents(50, 99);
+    const destination = [...source.slice(0, 300), ...source.slice(0, 10), ...others].map(asDestinationRecord);
+    await seedLikeFirehose(s3.client, bucket, { prefix: "destination/", stream: "Destination", records: destination, perObject: 120, gzip: true });
+
+    const report = await new Verifier(options(bucket)).check();
+    expect(report.failures).toEqual([]);
+    expect(report.passed).toBe(true);
+    const sourceRecords = 400 + 3 * FIXTURE_RECORDS;
+    expect(report.source).toMatchObject({
+      objects: 2 + 2 + 1 + 3,
+      records: sourceRecords,
+      valid: sourceRecords,
+      invalid: 0,
+      unreadable: 0,
+      encodings: { json: 4, gzip: 1, zip: 1, snappy: 1, "hadoop-snappy": 1 },
+      problems: [],
+    });
+    expect(report.destination).toMatchObject({ objects: 3, records: 360, valid: 360, invalid: 0, encodings: { gzip: 3 } });
+    // Each source record pairs with at most one destination record: 300 match; the duplicates and strangers do not.
+    expect(report.destination.matchingSource).toBe(300);
+    expect(report.source.newestObjectAgeMs).toBeGreaterThanOrEqual(0);
+    expect(report.source.newestObjectAgeMs).toBeLessThan(HOUR);
+    expect(report.source.bytes).toBeGreaterThan(0);
+  });
+
+  it("matches a destination record to a source record by its eleven values, names upper-cased", () => {
+    const [record] = records;
+    expect(fingerprint(asDestinationRecord(record), "destination")).toBe(fingerprint(record, "source"));
+    expect(fingerprint({ ...asDestinationRecord(record), NETLOSS: 0.5 }, "destination")).not.toBe(fingerprint(record, "source"));
+  });
+
+  it("lists every page, newest object first, and leaves out objects older than --since", async () => {
+    const bucket = await newBucket();
+    const keys = (await seedLikeFirehose(s3.client, bucket, { prefix: "source/", stream: "Source", records: records.slice(0, 25), perObject: 1 })).map((o) => o.key);
+    await seedLikeFirehose(s3.client, bucket, { prefix: "destination/", stream: "Destination", records: [asDestinationRecord(records[0])], perObject: 1 });
+    // Five objects delivered two hours ago; one of them, and one recent object, hold an invalid record.
+    const [recent, ...rest] = keys;
+    const old = rest.slice(0, 5);
+    await putObject(s3.client, bucket, recent, Buffer.from('{"Region": "Mars"}\n'));
+    await putObject(s3.client, bucket, old[0], Buffer.from('{"Region": "Venus"}\n'));
+    for (const key of old) s3.setLastModified(bucket, key, new Date(Date.now() - 2 * HOUR));
+    s3.setLastModified(bucket, recent, new Date(Date.now() + 60_000)); // the newest
+
+    const lastHour = await new Verifier(options(bucket, { pageSize: 10, problemsShown: 1 })).check();
+    expect(lastHour.source).toMatchObject({ objects: 20, records: 20, invalid: 1 });
+    expect(lastHour.source.problems).toEqual([expect.objectContaining({ key: recent, record: 1, line: 1, offset: 0 })]);
+
+    const everything = await new Verifier(options(bucket, { pageSize: 10, problemsShown: 1, sinceMs: undefined })).check();
+    expect(everything.source).toMatchObject({ objects: 25, records: 25, invalid: 2 });
+    expect(everything.source.problems.map((p) => p.key)).toEqual([recent]); // the newest object's problem comes first
+    expect(everything.failures).toEqual(["2 invalid records, more than the 0 allowed"]);
+  });
+
+  it("reports broken, truncated and schema-invalid records with object key and position; --max-invalid lets them pass", async () => {
+    const bucket = await goodBucket();
+    const at = new Date();
+    const lines = recordBytes(records.slice(200, 203), "lines").toString().split("\n");
+    const brokenInMiddle = firehoseKey("source/", "Source", at);
+    await putObject(s3.client, bucket, brokenInMiddle, Buffer.from([lines[0], '{"Region": "EMEA", "Business": ', lines[1], lines[2]].join("\n")));
+    const lab = recordBytes(records.slice(203, 206), "concatenated");
+    const truncated = firehoseKey("source/", "Source", at);
+    await putObject(s3.client, bucket, truncated, lab.subarray(0, lab.length - 30));
+    const wrongSubCategory = firehoseKey("destination/", "Destination", at, ".gz");
+    const bad = { ...asDestinationRecord(records[0]), RISKCATEGORY: "Internal Fraud", RISKSUBCATEGORY: "Willful Damage" };
+    await putObject(s3.client, bucket, wrongSubCategory, gzipSync(recordBytes([asDestinationRecord(records[1]), bad], "lines")));
+
+    const report = await new Verifier(options(bucket)).check();
+    expect(report.passed).toBe(false);
+    expect(report.failures).toEqual(["3 invalid records, more than the 0 allowed"]);
+    expect(report.source).toMatchObject({ records: 100 + 4 + 3, valid: 100 + 3 + 2, invalid: 2 });
+    expect(report.source.problems).toEqual(
+      expect.arrayContaining([
+        {
+          key: brokenInMiddle,
+          record: 2,
+          line: 2,
+          offset: lines[0].length + 1,
+          problem: "not closed before the end of the line",
+          excerpt: '{"Region": "EMEA", "Business": ',
+        },
+        expect.objectContaining({ key: truncated, record: 3, line: 1, problem: "the object ends inside this record (truncated)" }),
+      ]),
+    );
+    expect(report.destination.problems).toEqual([
+      { key: wrongSubCategory, record: 2, line: 2, offset: expect.any(Number), problem: expect.stringMatching(/^RISKSUBCATEGORY: must be equal to one of the allowed values/) },
+    ]);
+
+    const tolerant = await new Verifier(options(bucket, { maxInvalid: 3 })).check();
+    expect(tolerant.passed).toBe(true);
+  });
+
+  it("fails on an object it cannot decode, saying which and why, and still counts the records read before the damage", async () => {
+    const bucket = await goodBucket();
+    const at = new Date();
+    const cut = firehoseKey("source/", "Source", at, ".gz");
+    const gzipped = gzipSync(recordBytes(records.slice(0, 300), "lines"));
+    await putObject(s3.client, bucket, cut, gzipped.subarray(0, Math.floor(gzipped.length / 2)));
+    const binary = firehoseKey("destination/", "Destination", at);
+    await putObject(s3.client, bucket, binary, Buffer.from([0x02, 0x00, 0xfe, 0x10]));
+
+    const report = await new Verifier(options(bucket, { maxInvalid: 1000 })).check();
+    expect(report.passed).toBe(false);
+    expect(report.failures).toEqual(["2 objects could not be decoded"]);
+    expect(report.source.unreadableObjects).toEqual([{ key: cut, problem: "gzip data is truncated or corrupt: unexpected end of file" }]);
+    expect(report.destination.unreadableObjects).toEqual([{ key: binary, problem: expect.stringMatching(/^not JSON text, gzip, ZIP, Snappy or Hadoop-Snappy/) }]);
+    expect(report.source.records).toBeGreaterThan(100); // the half that arrived was read
+  });
+
+  it("fails when a prefix is empty", async () => {
+    const bucket = await newBucket();
+    await seedLikeFirehose(s3.client, bucket, { prefix: "source/", stream: "Source", records: records.slice(0, 10), perObject: 10 });
+    const report = await new Verifier(options(bucket)).check();
+    expect(report.failures).toEqual(["destination/ holds no object modified in the last 1h"]);
+    expect(report.destination).toMatchObject({ objects: 0, records: 0, newestObjectAgeMs: null, matchingSource: 0 });
+  });
+
+  it("fails when objects hold no valid record", async () => {
+    const bucket = await goodBucket();
+    const report = await new Verifier(options(bucket, { destinationPrefix: "source/", sourcePrefix: "destination/", maxInvalid: 1000 })).check();
+    expect(report.failures).toEqual(["destination/ holds no valid record in 1 object modified in the last 1h", "source/ holds no valid record in 2 objects modified in the last 1h"]);
+  });
+
+  it.each([
+    ["a missing bucket", () => s3.client, "no-such-bucket", /^cannot list s3:\/\/no-such-bucket\/source\/: the bucket does not exist \(NoSuchBucket\)$/],
+    [
+      "credentials S3 refuses",
+      () => localS3Client(s3.endpoint, { accessKeyId: "NOT-S3RVER", secretAccessKey: "x" }),
+      "verify-test-1",
+      /^cannot list s3:\/\/verify-test-1\/source\/: S3 refused the credentials \(InvalidAccessKeyId\): check AWS_PROFILE/,
+    ],
+    ["no server listening", () => localS3Client("http://127.0.0.1:1"), "verify-test-1", /^cannot list s3:\/\/verify-test-1\/source\/: cannot reach S3 \(ECONNREFUSED\)$/],
+  ])("reports %s as one clear line", async (_name, makeClient, bucket, message) => {
+    const client = makeClient();
+    const failure = await new Verifier(options(bucket, { client })).check().catch((e: unknown) => e);
+    if (client !== s3.client) client.destroy();
+    expect(failure).toBeInstanceOf(S3Problem);
+    expect((failure as Error).message).toMatch(message);
+    expect((failure as Error).message).not.toContain("\n");
+  });
+
+  it.each([
+    ["AccessDenied", 403, "cannot list s3://b/source/: access denied (AccessDenied): the credentials in use may not do this on this bucket"],
+    ["AllAccessDisabled", 403, "cannot list s3://b/source/: access denied (AllAccessDisabled): the credentials in use may not do this on this bucket"],
+    ["SlowDown", 503, "cannot list s3://b/source/: Please reduce your request rate. (SlowDown, HTTP 503)"],
+  ])("words S3's %s answer (which the fake S3 cannot give) as one line", (name, status, line) => {
+    const message = name === "SlowDown" ? "Please reduce your request rate.\nMore detail" : "Access Denied";
+    const error = new S3ServiceException({ name, $fault: status >= 500 ? "server" : "client", $metadata: { httpStatusCode: status }, message });
+    expect(describeS3Error(error, "cannot list s3://b/source/")).toBe(line);
+  });
+
+  it("waits for a destination that arrives mid-wait, reading each object once", async () => {
+    const bucket = await newBucket();
+    await seedLikeFirehose(s3.client, bucket, { prefix: "source/", stream: "Source", records: records.slice(0, 20), perObject: 10 });
+    let gets = 0;
+    s3.client.middlewareStack.add(
+      (next, context) => (args) => {
+        if (context.commandName === "GetObjectCommand") gets++;
+        return next(args);
+      },
+      { step: "initialize", name: "countGets" },
+    );
+    const polls: string[] = [];
+    let delivery: Promise<unknown> = Promise.resolve();
+    try {
+      const result = await checkUntilDelivered(new Verifier(options(bucket)), {
+        waitMs: 30_000,
+        pollMs: 100,
+        onPoll: ({ report, polls: n, final }) => {
+          polls.push(`${n}:${report.source.valid}/${report.destination.valid}:${final}`);
+          // Firehose delivers the destination's first object after the second look.
+          if (n === 2) delivery = seedLikeFirehose(s3.client, bucket, { prefix: "destination/", stream: "Destination", records: records.slice(0, 20).map(asDestinationRecord), perObject: 20 });
+        },
+        // The next look starts once the object is wholly written.
+        sleep: (ms) => delivery.then(() => new Promise((resolve) => setTimeout(resolve, ms))),
+      });
+      expect(result.report.passed).toBe(true);
+      expect(result.report.destination.matchingSource).toBe(20);
+      expect(polls.slice(0, 2)).toEqual(["1:20/0:false", "2:20/0:false"]);
+      expect(polls[polls.length - 1]).toBe(`${result.polls}:20/20:true`);
+      expect(gets).toBe(3); // two source objects and one destination object, each read once
+    } finally {
+      s3.client.middlewareStack.remove("countGets");
+    }
+  });
+
+  it("stops waiting when the time runs out, with the last report", async () => {
+    const bucket = await newBucket();
+    await seedLikeFirehose(s3.client, bucket, { prefix: "source/", stream: "Source", records: records.slice(0, 5), perObject: 5 });
+    const started = Date.now();
+    const result = await checkUntilDelivered(new Verifier(options(bucket)), { waitMs: 600, pollMs: 150 });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(600);
+    expect(result.polls).toBeGreaterThanOrEqual(3);
+    expect(result.report.failures).toEqual(["destination/ holds no object modified in the last 1h"]);
+  });
+});

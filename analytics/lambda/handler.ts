@@ -1,0 +1,107 @@
+/**
+ * The micro-batch engine's Lambda function: each object Firehose delivers under the source prefix
+ * triggers it (S3 event notification); it runs the analytics SQL over that object's records and
+ * sends the output rows to the destination stream, one JSON object per line.
+ *
+ * An object with a record or output value that does not fit is not sent at all: the invocation
+ * fails with the reasons, Lambda retries it, then hands the event to the on-failure queue. Once
+ * the cause is fixed, re-driving it sends every row once. A send that still fails after bounded
+ * retries also fails the invocation; rows already sent are sent again on retry (at least once).
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
+import { FirehoseClient, PutRecordBatchCommand } from "@aws-sdk/client-firehose";
+import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import type { S3Event } from "aws-lambda";
+import { compileAnalyticsSql } from "../dialect";
+import { AnalyticsEngine } from "../engine";
+import { DESTINATION_STREAM_ENV, PACKAGED_ANALYTICS_FILE, PackagedAnalytics } from "./packaged";
+import { putAllRecords, PutRecordBatch, SendOptions } from "./put-records";
+
+/** Problems listed in an error message; the count says how many there were. */
+const PROBLEMS_SHOWN = 10;
+
+export interface ObjectReport {
+  readonly bucket: string;
+  readonly key: string;
+  readonly records: number;
+  readonly rows: number;
+  readonly calls: number;
+  readonly resent: number;
+  readonly ms: number;
+}
+
+export interface HandlerDependencies {
+  readonly s3: S3Client;
+  readonly putRecordBatch: PutRecordBatch;
+  readonly engine: AnalyticsEngine;
+  readonly destinationStream: string;
+  readonly send?: SendOptions;
+  readonly log?: (entry: Record<string, unknown>) => void;
+}
+
+export type AnalyticsHandler = (event: S3Event) => Promise<{ objects: ObjectReport[] }>;
+
+/** S3 event keys are URL-encoded, with '+' for spaces. */
+export function objectKey(encoded: string): string {
+  return decodeURIComponent(encoded.replace(/\+/g, " "));
+}
+
+export function createHandler(deps: HandlerDependencies): AnalyticsHandler {
+  const log = deps.log ?? ((entry) => console.log(JSON.stringify(entry)));
+  return async (event) => {
+    const objects: ObjectReport[] = [];
+    for (const record of event.Records ?? []) {
+      const started = Date.now();
+      const bucket = record.s3.bucket.name;
+      const key = objectKey(record.s3.object.key);
+      const where = `s3://${bucket}/${key}`;
+      const response = await deps.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      let body = Buffer.from(await response.Body!.transformToByteArray());
+      if (body[0] === 0x1f && body[1] === 0x8b) body = gunzipSync(body); // LAB_COMPRESSION=GZIP
+      const result = await deps.engine.run(body.toString("utf8").split("\n"));
+      if (result.problems.length > 0) {
+        const shown = result.problems.slice(0, PROBLEMS_SHOWN).map((p) => `  line ${p.line}: ${p.message}`);
+        const more = result.problems.length > PROBLEMS_SHOWN ? [`  ... and ${result.problems.length - PROBLEMS_SHOWN} more`] : [];
+        throw new Error(
+          `${where}: ${result.problems.length} of ${result.records} records cannot be processed, so none of its rows was sent:\n` +
+            [...shown, ...more].join("\n"),
+        );
+      }
+      const rows = result.rows.map((row) => Buffer.from(`${JSON.stringify(row)}\n`));
+      const sent = await putAllRecords(deps.putRecordBatch, deps.destinationStream, rows, deps.send);
+      const report = { bucket, key, records: result.records, rows: rows.length, calls: sent.calls, resent: sent.resent, ms: Date.now() - started };
+      log({ message: "processed", ...report });
+      objects.push(report);
+    }
+    return { objects };
+  };
+}
+
+let ready: Promise<AnalyticsHandler> | undefined;
+
+/** Builds the handler from the package and the environment, once per execution environment. */
+async function fromPackage(): Promise<AnalyticsHandler> {
+  const destinationStream = process.env[DESTINATION_STREAM_ENV];
+  if (!destinationStream) throw new Error(`${DESTINATION_STREAM_ENV} is not set: the function does not know where to send rows`);
+  const packaged = JSON.parse(readFileSync(join(__dirname, PACKAGED_ANALYTICS_FILE), "utf8")) as PackagedAnalytics;
+  // Leave half of the function's memory to Node.js (records, rows, the SDK).
+  const memoryMiB = Number(process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE);
+  const engine = await AnalyticsEngine.open(compileAnalyticsSql(packaged.sql, packaged.streams, packaged.sqlFile), {
+    memoryLimit: Number.isFinite(memoryMiB) && memoryMiB > 0 ? `${Math.floor(memoryMiB / 2)}MB` : undefined,
+  });
+  // A custom endpoint is an S3-compatible server (a local test), addressed by path.
+  const s3 = new S3Client({ forcePathStyle: process.env.AWS_ENDPOINT_URL_S3 !== undefined });
+  const firehose = new FirehoseClient({});
+  return createHandler({ s3, engine, destinationStream, putRecordBatch: (input) => firehose.send(new PutRecordBatchCommand(input)) });
+}
+
+/** The Lambda entry point (`index.handler` in the deployment package). */
+export async function handler(event: S3Event): Promise<{ objects: ObjectReport[] }> {
+  ready ??= fromPackage().catch((e) => {
+    ready = undefined; // the next invocation tries again
+    throw e;
+  });
+  return (await ready)(event);
+}

@@ -1,0 +1,255 @@
+import { readFileSync } from "node:fs";
+import { basename } from "node:path";
+import { Fn, TerraformAsset, AssetType } from "cdktf";
+import { Construct } from "constructs";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
+import { LambdaFunctionEventInvokeConfig } from "@cdktf/provider-aws/lib/lambda-function-event-invoke-config";
+import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
+import { S3BucketNotification } from "@cdktf/provider-aws/lib/s3-bucket-notification";
+import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
+import { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy";
+import { compileAnalyticsSql, SqlDialectError } from "../analytics/dialect";
+import { deploymentPackage, DeploymentPackage } from "../analytics/lambda/deployment-package";
+import { DESTINATION_STREAM_ENV, PackagedAnalytics } from "../analytics/lambda/packaged";
+import {
+  isIntegerIn,
+  LAMBDA_ASYNC_EVENT_AGE_SECONDS,
+  LAMBDA_ASYNC_RETRY_ATTEMPTS,
+  LAMBDA_FUNCTION_NAME,
+  LAMBDA_FUNCTION_NAME_RULE,
+  LAMBDA_MEMORY_MIB,
+  LAMBDA_RESERVED_CONCURRENCY,
+  LAMBDA_TIMEOUT_SECONDS,
+  LOG_RETENTION_DAYS,
+  requireValid,
+  S3_PREFIX,
+  S3_PREFIX_RULE,
+  SQS_MESSAGE_RETENTION_SECONDS,
+} from "./aws-limits";
+import { LabBucket } from "./lab-bucket";
+import { physicalName } from "./physical-name";
+import { policyDocument } from "./policy-document";
+import { ServiceRole } from "./service-role";
+import { DeliveryStreamRef, RecordColumn } from "./sql-analytics-application";
+
+/** Lambda runtimes the package is built for: Node.js on Amazon Linux 2023 (glibc 2.34), x86_64. */
+export const MICRO_BATCH_RUNTIMES = ["nodejs22.x", "nodejs24.x"] as const;
+
+export interface MicroBatchAnalyticsProps {
+  /** Function name: 1-64 characters of [a-zA-Z0-9_-]. */
+  readonly name: string;
+  /** Path of the file holding the analytics SQL (the same file the SQL application runs). */
+  readonly sqlFile: string;
+  readonly input: {
+    /** The bucket the source stream delivers to. */
+    readonly bucket: LabBucket;
+    /** Key prefix of the delivered source objects (each new object is one micro-batch). */
+    readonly prefix: string;
+    /** Columns of the JSON records, as the in-application input stream has them. */
+    readonly columns: readonly RecordColumn[];
+    /**
+     * Name prefix of the in-application input stream the SQL reads; `_001` is appended.
+     * @default "SOURCE_SQL_STREAM"
+     */
+    readonly namePrefix?: string;
+  };
+  readonly output: {
+    /** The delivery stream the output rows are sent to. */
+    readonly stream: DeliveryStreamRef;
+    /** The in-application stream (created by the SQL) whose rows are sent. */
+    readonly inApplicationStreamName: string;
+  };
+  /**
+   * Lambda runtime (both run on Amazon Linux 2023, which the bundled DuckDB binding supports).
+   * Not Node.js 20: Lambda deprecated nodejs20.x on 2026-04-30 and no longer creates functions on it.
+   * @default "nodejs22.x"
+   */
+  readonly runtime?: (typeof MICRO_BATCH_RUNTIMES)[number];
+  /**
+   * Seconds one invocation (one object) may take.
+   * @default 60
+   */
+  readonly timeoutSeconds?: number;
+  /**
+   * Memory of the function in MiB (CPU grows with it); DuckDB may use half.
+   * @default 512
+   */
+  readonly memoryMiB?: number;
+  /**
+   * Concurrent invocations reserved for (and the most allowed to) the function.
+   * @default - unreserved: new AWS accounts often cannot reserve any concurrency
+   */
+  readonly reservedConcurrency?: number;
+  /**
+   * Times Lambda retries a failed invocation before sending the event to the failure queue.
+   * @default 2
+   */
+  readonly maximumRetryAttempts?: number;
+  /**
+   * Seconds an event may wait (throttled or retrying) before it goes to the failure queue.
+   * @default 21600
+   */
+  readonly maximumEventAgeSeconds?: number;
+  /**
+   * Seconds the failure queue keeps an event.
+   * @default 1209600 (14 days, the most SQS allows)
+   */
+  readonly failureRetentionSeconds?: number;
+  /**
+   * Retention of the function's log group, in days.
+   * @default 14
+   */
+  readonly logRetentionDays?: number;
+  /**
+   * Prefix of the IAM role's name.
+   * @default - the function name
+   */
+  readonly roleNamePrefix?: string;
+}
+
+/**
+ * The analytics SQL as micro-batches, deployable now that Kinesis Data Analytics for SQL is gone:
+ * every object Firehose delivers under the source prefix triggers a Lambda function (Node.js 22,
+ * DuckDB bundled) that runs the SQL over that object's records and sends the output rows to the
+ * destination stream. Failed invocations are retried, then the event goes to an encrypted SQS
+ * queue. The function's role may only read objects under the source prefix, put records to the
+ * destination stream, write its own logs and send to that queue.
+ */
+export class MicroBatchAnalytics extends Construct {
+  readonly function: LambdaFunction;
+  readonly role: ServiceRole;
+  readonly logGroup: CloudwatchLogGroup;
+  readonly failureQueue: SqsQueue;
+  readonly deploymentPackage: DeploymentPackage;
+
+  constructor(scope: Construct, id: string, props: MicroBatchAnalyticsProps) {
+    super(scope, id);
+    const what = `MicroBatchAnalytics ${props.name}`;
+    const timeoutSeconds = props.timeoutSeconds ?? 60;
+    const memoryMiB = props.memoryMiB ?? 512;
+    const retries = props.maximumRetryAttempts ?? 2;
+    const eventAge = props.maximumEventAgeSeconds ?? 21_600;
+    const failureRetention = props.failureRetentionSeconds ?? 1_209_600;
+    const retentionDays = props.logRetentionDays ?? 14;
+    const namePrefix = props.input.namePrefix ?? "SOURCE_SQL_STREAM";
+    const runtime = props.runtime ?? "nodejs22.x";
+    requireValid(what, "name", props.name, LAMBDA_FUNCTION_NAME.test(props.name), LAMBDA_FUNCTION_NAME_RULE);
+    requireValid(what, "runtime", runtime, MICRO_BATCH_RUNTIMES.includes(runtime), `one of ${MICRO_BATCH_RUNTIMES.join(", ")}`);
+    requireValid(what, "input.prefix", props.input.prefix, S3_PREFIX.test(props.input.prefix), S3_PREFIX_RULE);
+    requireValid(what, "timeoutSeconds", timeoutSeconds, isIntegerIn(timeoutSeconds, LAMBDA_TIMEOUT_SECONDS), "an integer from 1 to 900");
+    requireValid(what, "memoryMiB", memoryMiB, isIntegerIn(memoryMiB, LAMBDA_MEMORY_MIB), "an integer from 128 to 10240");
+    if (props.reservedConcurrency !== undefined) {
+      requireValid(what, "reservedConcurrency", props.reservedConcurrency, isIntegerIn(props.reservedConcurrency, LAMBDA_RESERVED_CONCURRENCY), "an integer from 1 to 1000, or undefined for none");
+    }
+    requireValid(what, "maximumRetryAttempts", retries, isIntegerIn(retries, LAMBDA_ASYNC_RETRY_ATTEMPTS), "an integer from 0 to 2");
+    requireValid(what, "maximumEventAgeSeconds", eventAge, isIntegerIn(eventAge, LAMBDA_ASYNC_EVENT_AGE_SECONDS), "an integer from 60 to 21600");
+    requireValid(what, "failureRetentionSeconds", failureRetention, isIntegerIn(failureRetention, SQS_MESSAGE_RETENTION_SECONDS), "an integer from 60 to 1209600");
+    requireValid(what, "logRetentionDays", retentionDays, (LOG_RETENTION_DAYS as readonly number[]).includes(retentionDays), `one of ${LOG_RETENTION_DAYS.join(", ")}`);
+
+    // The same SQL file the SQL application runs, checked now: a refused construct stops synth with its line.
+    let sql: string;
+    try {
+      sql = readFileSync(props.sqlFile, "utf8");
+    } catch (e) {
+      throw new Error(`${what}: sqlFile = ${JSON.stringify(props.sqlFile)} cannot be read (${(e as Error).message})`);
+    }
+    const packaged: PackagedAnalytics = {
+      sql,
+      sqlFile: basename(props.sqlFile),
+      streams: {
+        input: { name: `${namePrefix}_001`, columns: props.input.columns.map(({ name, sqlType }) => ({ name, sqlType })) },
+        outputStream: props.output.inApplicationStreamName,
+      },
+    };
+    try {
+      compileAnalyticsSql(packaged.sql, packaged.streams, props.sqlFile);
+    } catch (e) {
+      if (e instanceof SqlDialectError) throw new Error(`${what}: sqlFile ${e.message}`);
+      throw e;
+    }
+    this.deploymentPackage = deploymentPackage(packaged);
+    const code = new TerraformAsset(this, "package", {
+      path: this.deploymentPackage.path,
+      type: AssetType.FILE,
+      assetHash: this.deploymentPackage.key,
+    });
+
+    // Created here, with a retention, rather than implicitly (and kept forever) by Lambda.
+    this.logGroup = new CloudwatchLogGroup(this, "log", {
+      name: `/aws/lambda/${props.name}`,
+      retentionInDays: retentionDays,
+    });
+    this.failureQueue = new SqsQueue(this, "failures", {
+      name: physicalName([props.name, "failed-objects"], 80),
+      sqsManagedSseEnabled: true,
+      messageRetentionSeconds: failureRetention,
+    });
+    new SqsQueuePolicy(this, "failures-policy", {
+      queueUrl: this.failureQueue.url,
+      policy: policyDocument([
+        {
+          sid: "DenyInsecureTransport",
+          effect: "Deny",
+          principal: "*",
+          actions: ["sqs:*"],
+          resources: [this.failureQueue.arn],
+          condition: { Bool: { "aws:SecureTransport": "false" } },
+        },
+      ]),
+    });
+
+    this.role = new ServiceRole(this, "role", {
+      name: physicalName([props.roleNamePrefix ?? props.name, "analytics"], 64),
+      service: "lambda.amazonaws.com",
+      description: `Lets ${props.name} read ${props.input.prefix} objects, write ${props.output.stream.name}, log and report failures`,
+      statements: [
+        { sid: "ReadSourceObjects", actions: ["s3:GetObject"], resources: [props.input.bucket.objectsArn(props.input.prefix)] },
+        { sid: "WriteOutputStream", actions: ["firehose:PutRecordBatch"], resources: [props.output.stream.arn] },
+        { sid: "WriteLogEvents", actions: ["logs:CreateLogStream", "logs:PutLogEvents"], resources: [`${this.logGroup.arn}:log-stream:*`] },
+        // Lambda sends failed events to the on-failure destination with the function's role.
+        { sid: "ReportFailedObjects", actions: ["sqs:SendMessage"], resources: [this.failureQueue.arn] },
+      ],
+    });
+
+    this.function = new LambdaFunction(this, "function", {
+      functionName: props.name,
+      description: `Runs ${basename(props.sqlFile)} over each object under ${props.input.prefix} and sends the rows to ${props.output.stream.name}`,
+      role: this.role.arn,
+      runtime,
+      architectures: ["x86_64"],
+      handler: "index.handler",
+      filename: code.path,
+      sourceCodeHash: this.deploymentPackage.sha256,
+      timeout: timeoutSeconds,
+      memorySize: memoryMiB,
+      ...(props.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: props.reservedConcurrency } : {}),
+      environment: { variables: { [DESTINATION_STREAM_ENV]: props.output.stream.name } },
+      loggingConfig: { logFormat: "Text", logGroup: this.logGroup.name },
+      // The role must be able to log before the first invocation.
+      dependsOn: [this.logGroup, this.role.policy],
+    });
+
+    new LambdaFunctionEventInvokeConfig(this, "async", {
+      functionName: this.function.functionName,
+      maximumRetryAttempts: retries,
+      maximumEventAgeInSeconds: eventAge,
+      destinationConfig: { onFailure: { destination: this.failureQueue.arn } },
+    });
+    const permission = new LambdaPermission(this, "invoked-by-bucket", {
+      statementId: "InvokedByLabBucket",
+      action: "lambda:InvokeFunction",
+      functionName: this.function.functionName,
+      principal: "s3.amazonaws.com",
+      sourceArn: props.input.bucket.arn,
+      // The account, from the function's ARN (arn:aws:lambda:region:account:function:name): no lookup at plan time.
+      sourceAccount: Fn.element(Fn.split(":", this.function.arn), 4),
+    });
+    new S3BucketNotification(this, "trigger", {
+      bucket: props.input.bucket.bucket.id,
+      lambdaFunction: [{ lambdaFunctionArn: this.function.arn, events: ["s3:ObjectCreated:*"], filterPrefix: props.input.prefix }],
+      // S3 checks that it may invoke the function when the notification is set.
+      dependsOn: [permission],
+    });
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * `npm run deploy` / `npm run destroy`: the same synth, settings and plan as `npm run plan`, then
+ * `terraform apply` of exactly that saved plan once confirmed (or with --auto-approve).
+ *
+ * Refuses before doing anything when there are no AWS credentials, and in CI when the state is a
+ * local file (it would vanish with the runner, and with it the record of what was created).
+ *
+ * Usage: npm run deploy [-- --auto-approve]
+ *        npm run destroy [-- --auto-approve]
+ */
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { createInterface } from "node:readline/promises";
+import { settingsFromProject } from "../config/settings";
+import { awsAccess, PLAN_OFFLINE_ENV } from "./aws-credentials";
+import { PLAN_FILE, runPlan } from "./plan";
+import { countPlan } from "./plan-summary";
+import { StepFailed } from "./progress";
+import { terraformEnv, terraformStreaming } from "./terraform";
+
+export interface DeployArgs {
+  readonly destroy: boolean;
+  readonly autoApprove: boolean;
+}
+
+export const USAGE = "usage: npm run deploy [-- --auto-approve]\n       npm run destroy [-- --auto-approve]";
+
+/** Parses the command line; throws with the usage on anything unknown. */
+export function parseDeployArgs(argv: readonly string[]): DeployArgs {
+  const known = new Set(["--destroy", "--auto-approve"]);
+  const unknown = argv.filter((a) => !known.has(a));
+  if (unknown.length > 0) throw new Error(`unknown argument ${unknown.join(" ")}\n${USAGE}`);
+  return { destroy: argv.includes("--destroy"), autoApprove: argv.includes("--auto-approve") };
+}
+
+/** Why this run must not start, or undefined. Checked before synth, plan or any AWS call. */
+export function refusalReason(env: NodeJS.ProcessEnv, home?: string): string | undefined {
+  const access = awsAccess(env, home);
+  if (access.offline) {
+    return (
+      `needs AWS credentials, and ${access.reason}` +
+      `${access.checked ? ` (${access.checked})` : ""}. Configure credentials the way the AWS CLI accepts them` +
+      `${env[PLAN_OFFLINE_ENV] ? `, and unset ${PLAN_OFFLINE_ENV}` : ""}; \`npm run plan\` works without them.`
+    );
+  }
+  const settings = settingsFromProject(env);
+  if (env.CI === "true" && settings.stateBucket === undefined) {
+    return (
+      "refuses to apply in CI with a local state file: it would be lost with the runner, and with it the record of what was created. " +
+      "Set LAB_STATE_BUCKET (see the README's section on Terraform state)."
+    );
+  }
+  return undefined;
+}
+
+async function confirmed(what: string): Promise<boolean> {
+  if (!process.stdin.isTTY) {
+    throw new Error(`no terminal to confirm on: review the plan above, then run again with --auto-approve to ${what}`);
+  }
+  const prompt = createInterface({ input: process.stdin, output: process.stderr });
+  const answer = await prompt.question(`\nDo you want to ${what}? Only 'yes' is accepted: `);
+  prompt.close();
+  return answer.trim() === "yes";
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const args = parseDeployArgs(argv);
+  const command = args.destroy ? "destroy" : "deploy";
+  const refusal = refusalReason(process.env);
+  if (refusal !== undefined) throw new Error(refusal);
+
+  const result = runPlan({ destroy: args.destroy, keepPlanFile: true });
+  process.stdout.write(`\n${result.summary}`);
+  const planFile = join(result.stackDir, PLAN_FILE);
+  try {
+    const counts = countPlan(result.plan);
+    if (counts.add + counts.change + counts.destroy + counts.import + counts.forget === 0) {
+      console.error(`\n${command}: no changes; nothing to apply.`);
+      return 0;
+    }
+    const what = args.destroy ? "destroy these resources" : "apply this plan";
+    if (!args.autoApprove && !(await confirmed(what))) {
+      console.error(`\n${command}: cancelled; nothing was changed.`);
+      return 1;
+    }
+    console.error(`\n${command}: terraform apply ${PLAN_FILE}`);
+    const status = terraformStreaming(result.stackDir, ["apply", "-input=false", PLAN_FILE], terraformEnv(process.env));
+    if (status !== 0) console.error(`\n${command} failed at step "terraform apply" (exit ${status}); Terraform's diagnostics are above.`);
+    return status;
+  } finally {
+    rmSync(planFile, { force: true }); // applied or not, a saved plan is stale once state may have moved
+  }
+}
+
+if (require.main === module) {
+  const argv = process.argv.slice(2);
+  const command = argv.includes("--destroy") ? "destroy" : "deploy";
+  main(argv).then(
+    (status) => process.exit(status),
+    (error: Error) => {
+      const message = error instanceof StepFailed ? `failed at step "${error.step}":\n${error.details}` : error.message;
+      console.error(`\n${command}: ${message}`);
+      process.exit(error.message.startsWith("unknown argument") ? 2 : 1);
+    },
+  );
+}

@@ -1,0 +1,278 @@
+/**
+ * `npm run verify`: proves a deployed pipeline works from what landed in its bucket. Argument
+ * parsing, defaults and output live here; the checking itself is in verify/.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { basename, join } from "node:path";
+import { parseArgs } from "node:util";
+import { S3Client } from "@aws-sdk/client-s3";
+import { S3_PREFIX, S3_PREFIX_RULE } from "../constructs/aws-limits";
+import { AWS_REGIONS } from "../config/aws-regions";
+import { LabSettings, PROJECT_DIR, SettingsError, settingsFromProject } from "../config/settings";
+import { DURATION_RULE, formatDuration, parseDuration } from "../verify/duration";
+import { renderReport } from "../verify/report";
+import { S3Problem } from "../verify/s3";
+import { checkUntilDelivered, plural, Verifier, VerifyReport } from "../verify/verifier";
+
+/** Objects modified longer ago than this are left out unless --since says otherwise. */
+const DEFAULT_SINCE = "1h";
+/** The stack output that names the bucket (main.ts). */
+const BUCKET_OUTPUT = "bucket_name";
+
+export interface VerifyCommand {
+  readonly bucket: string;
+  readonly region: string;
+  readonly endpoint: string | undefined;
+  readonly sourcePrefix: string;
+  readonly destinationPrefix: string;
+  readonly sinceMs: number | undefined;
+  readonly waitMs: number;
+  readonly pollMs: number;
+  readonly maxInvalid: number;
+  readonly format: "text" | "json";
+  /** Shown when waiting: the delay Firehose adds. */
+  readonly bufferIntervalSeconds: number;
+}
+
+export type ParsedArgs = { readonly command: VerifyCommand } | { readonly usageError: string } | { readonly help: true };
+
+export function usage(settings?: LabSettings): string {
+  const s = settings;
+  const stateFile = `terraform.${s?.stackName ?? "<stack>"}.tfstate`;
+  return `Usage: npm run verify -- [--bucket NAME] [options]
+
+Proves the pipeline works from what landed in S3: lists the objects under the source and
+destination prefixes, downloads and decompresses them, splits them into records and validates
+each record against its JSON Schema (schemas/).
+
+  --bucket NAME             the lab bucket (default: the ${BUCKET_OUTPUT} output in ${stateFile},
+                            else LAB_BUCKET_NAME)
+  --region R                AWS region (default: LAB_REGION${s ? `, ${s.region}` : ""})
+  --endpoint URL            another S3 endpoint, such as a local S3-compatible server (path-style)
+  --source-prefix P         default: LAB_SOURCE_PREFIX${s ? `, ${s.sourcePrefix}` : ""}
+  --destination-prefix P    default: LAB_DESTINATION_PREFIX${s ? `, ${s.destinationPrefix}` : ""}
+  --since DURATION          only objects modified at most this long ago, or "all" (default: ${DEFAULT_SINCE})
+  --wait DURATION           poll until both prefixes hold valid records, up to this long (default: 0, check once)
+  --max-invalid N           invalid records allowed (default: 0)
+  --format text|json        a table for people (default) or JSON for machines
+  -h, --help                this text
+
+DURATION: ${DURATION_RULE}.
+Credentials: the standard AWS chain (environment, AWS_PROFILE, SSO, instance role).
+Exit status: 0 when both prefixes hold a valid record, no object is unreadable and there are at
+most --max-invalid invalid records; 1 when data is missing, invalid or unreadable, or S3 fails;
+2 for bad usage.
+`;
+}
+
+/** Path of the local Terraform state of a stack (main.ts's LocalBackend writes it in the project folder). */
+export function stateFilePath(stackName: string, projectDir = PROJECT_DIR): string {
+  return join(projectDir, `terraform.${stackName}.tfstate`);
+}
+
+/** The bucket name the last deploy recorded in the local state, if there is one. */
+export function bucketFromState(statePath: string): string | undefined {
+  if (!existsSync(statePath)) return undefined;
+  try {
+    const state = JSON.parse(readFileSync(statePath, "utf8")) as { outputs?: Record<string, { value?: unknown }> };
+    const value = state.outputs?.[BUCKET_OUTPUT]?.value;
+    return typeof value === "string" && value !== "" ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const invalid = (option: string, value: string, allowed: string) => `--${option} = ${JSON.stringify(value)} is not allowed: it must be ${allowed}`;
+
+/** Parses the command line; defaults come from the project's settings and local state. */
+export function parseVerifyArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, projectDir = PROJECT_DIR): ParsedArgs {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        bucket: { type: "string" },
+        region: { type: "string" },
+        endpoint: { type: "string" },
+        "source-prefix": { type: "string" },
+        "destination-prefix": { type: "string" },
+        since: { type: "string" },
+        wait: { type: "string" },
+        "max-invalid": { type: "string" },
+        format: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+  } catch (error) {
+    return { usageError: (error as Error).message };
+  }
+  if (values.help) return { help: true };
+
+  let settings: LabSettings;
+  try {
+    settings = settingsFromProject(env);
+  } catch (error) {
+    if (error instanceof SettingsError) return { usageError: error.message };
+    throw error;
+  }
+  const text = (name: string) => values[name] as string | undefined;
+  const problems: string[] = [];
+
+  const endpoint = text("endpoint");
+  if (endpoint !== undefined && !/^https?:\/\/[^/\s]+/.test(endpoint)) problems.push(invalid("endpoint", endpoint, "an http:// or https:// URL"));
+  const region = text("region") ?? settings.region;
+  // A custom endpoint may use any region name; AWS itself only its own.
+  if (endpoint === undefined && !AWS_REGIONS.includes(region)) problems.push(invalid("region", region, `a known AWS region (${AWS_REGIONS.join(", ")})`));
+
+  const prefix = (option: string, fallback: string) => {
+    const value = text(option) ?? fallback;
+    if (!S3_PREFIX.test(value)) problems.push(invalid(option, value, S3_PREFIX_RULE));
+    return value;
+  };
+  const sourcePrefix = prefix("source-prefix", settings.sourcePrefix);
+  const destinationPrefix = prefix("destination-prefix", settings.destinationPrefix);
+
+  const sinceText = text("since") ?? DEFAULT_SINCE;
+  const sinceMs = sinceText === "all" ? undefined : parseDuration(sinceText);
+  if (sinceText !== "all" && !sinceMs) problems.push(invalid("since", sinceText, `${DURATION_RULE}, or all`));
+
+  const waitText = text("wait") ?? "0";
+  const waitMs = waitText === "0" ? 0 : parseDuration(waitText);
+  if (waitMs === undefined) problems.push(invalid("wait", waitText, `${DURATION_RULE}, or 0`));
+
+  const maxInvalidText = text("max-invalid") ?? "0";
+  if (!/^\d+$/.test(maxInvalidText)) problems.push(invalid("max-invalid", maxInvalidText, "a whole number, 0 or more"));
+
+  const format = text("format") ?? "text";
+  if (format !== "text" && format !== "json") problems.push(invalid("format", format, "text or json"));
+
+  const statePath = stateFilePath(settings.stackName, projectDir);
+  const bucket = text("bucket") ?? bucketFromState(statePath) ?? settings.bucketName;
+  if (bucket === undefined) {
+    problems.push(
+      `no bucket: pass --bucket NAME (the project folder has no local state ${basename(statePath)} with a ${BUCKET_OUTPUT} output, and LAB_BUCKET_NAME is not set)`,
+    );
+  } else if (bucket === "") {
+    problems.push(invalid("bucket", bucket, "a bucket name"));
+  }
+  if (problems.length > 0) return { usageError: problems.join("\n") };
+
+  return {
+    command: {
+      bucket: bucket!,
+      region,
+      endpoint,
+      sourcePrefix,
+      destinationPrefix,
+      sinceMs,
+      waitMs: waitMs!,
+      // A quarter of the buffer interval, between 2 and 15 seconds: a delivery shows up soon after it lands.
+      pollMs: Math.min(15_000, Math.max(2_000, (settings.bufferIntervalSeconds * 1000) / 4)),
+      maxInvalid: Number(maxInvalidText),
+      format: format as "text" | "json",
+      bufferIntervalSeconds: settings.bufferIntervalSeconds,
+    },
+  };
+}
+
+/** What a poll found, in one line. */
+function pollLine(report: VerifyReport): string {
+  const side = (p: VerifyReport["source"]) => `${p.prefix} ${plural(p.objects, "object")}, ${plural(p.records, "record")} (${p.valid.toLocaleString("en-US")} valid)`;
+  return `${side(report.source)}; ${side(report.destination)}`;
+}
+
+/** Runs the command; returns the exit status. */
+export async function runVerify(command: VerifyCommand, out: NodeJS.WriteStream = process.stdout, err: NodeJS.WriteStream = process.stderr): Promise<number> {
+  const client = new S3Client({
+    region: command.region,
+    endpoint: command.endpoint,
+    forcePathStyle: command.endpoint !== undefined,
+    followRegionRedirects: true,
+  });
+  const live = err.isTTY === true;
+  let lastDraw = 0;
+  const draw = (line: string, force = false) => {
+    if (!live || (!force && Date.now() - lastDraw < 100)) return;
+    lastDraw = Date.now();
+    err.write(`\r\x1b[K${line.slice(0, (err.columns ?? 120) - 1)}`);
+  };
+  const verifier = new Verifier({
+    client,
+    bucket: command.bucket,
+    sourcePrefix: command.sourcePrefix,
+    destinationPrefix: command.destinationPrefix,
+    sinceMs: command.sinceMs,
+    maxInvalid: command.maxInvalid,
+    onProgress: (p) => draw(`reading objects: ${p.objectsDone}/${p.objectsTotal}, ${plural(p.records, "record")}`),
+  });
+  const waiting = command.waitMs > 0;
+  if (waiting) {
+    err.write(
+      `verify: waiting up to ${formatDuration(command.waitMs)} for valid records under ${command.sourcePrefix} and ${command.destinationPrefix} ` +
+        `of ${command.bucket}; Firehose delivers within about its buffer interval (${command.bufferIntervalSeconds}s)\n`,
+    );
+  }
+  // On a terminal, the waiting line's clock ticks between looks.
+  const started = Date.now();
+  let lastLook = "";
+  const tick = live && waiting ? setInterval(() => lastLook && draw(`${formatDuration(Date.now() - started)} of ${formatDuration(command.waitMs)}: ${lastLook}`, true), 1000) : undefined;
+  try {
+    const { report } = await checkUntilDelivered(verifier, {
+      waitMs: command.waitMs,
+      pollMs: command.pollMs,
+      onPoll: ({ report, elapsedMs, final }) => {
+        if (!waiting) return;
+        lastLook = pollLine(report);
+        const line = `${formatDuration(elapsedMs)} of ${formatDuration(command.waitMs)}: ${lastLook}`;
+        if (live) draw(line, true);
+        else err.write(`verify: ${line}${final ? "" : `; next look in ${formatDuration(Math.min(command.pollMs, command.waitMs - elapsedMs))}`}\n`);
+      },
+    });
+    if (live) err.write("\r\x1b[K");
+    out.write(command.format === "json" ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report));
+    return report.passed ? 0 : 1;
+  } catch (error) {
+    if (live) err.write("\r\x1b[K");
+    if (error instanceof S3Problem) {
+      err.write(`verify: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  } finally {
+    clearInterval(tick);
+    client.destroy();
+  }
+}
+
+async function main(): Promise<number> {
+  const parsed = parseVerifyArgs(process.argv.slice(2));
+  if ("help" in parsed) {
+    process.stdout.write(usage(safeSettings()));
+    return 0;
+  }
+  if ("usageError" in parsed) {
+    process.stderr.write(`verify: ${parsed.usageError.split("\n").join("\nverify: ")}\n\n${usage(safeSettings())}`);
+    return 2;
+  }
+  return runVerify(parsed.command);
+}
+
+function safeSettings(): LabSettings | undefined {
+  try {
+    return settingsFromProject();
+  } catch {
+    return undefined;
+  }
+}
+
+if (require.main === module) {
+  main().then(
+    (status) => (process.exitCode = status),
+    (error: Error) => {
+      console.error(`verify: unexpected error: ${error.stack ?? error.message}`);
+      process.exitCode = 1;
+    },
+  );
+}
