@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { ChildProcess, spawn, spawnSync } from "node:child_process";
 import { AddressInfo, createServer } from "node:net";
 import { parseArgs } from "node:util";
-import { resolveSettings } from "../config/settings";
+import { settingsFromProject } from "../config/settings";
 import { BenchCommand, BenchGroup, Budget, finish, MB, runBenchmark } from "./bench-harness";
 
 const ROOT = join(__dirname, "..");
@@ -327,8 +327,7 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const cdktfJson = JSON.parse(readFileSync(join(ROOT, "cdktf.json"), "utf8")) as { context?: Record<string, unknown> };
-  const { stackName } = resolveSettings({ env: process.env, context: cdktfJson.context });
+  const { stackName } = settingsFromProject();
   const { scripts } = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> };
   const workDir = mkdtempSync(join(tmpdir(), "lab-bench-"));
   try {
