@@ -1,14 +1,41 @@
-# Mocked apply of the synthesized lab stack with the default analytics engine (micro-batch):
+# Mocked apply of the synthesized lab stack (default analytics engine, micro-batch):
 # `terraform test` applies every resource against a mocked AWS provider (no account, no network)
 # and checks the wiring on the applied values. Run by __tests__/mock-apply.test.ts, which copies
-# this folder into the synthesized stack's tests/. (The stream named in the generator's user data
+# this file into the synthesized stack's tests/. (The stream named in the generator's user data
 # is checked in Jest: the user data is gzipped and Terraform has no function to unzip it.)
 #
 # Addresses are cdktf's logical ids (construct path + hash); a refactor that moves a construct
 # changes them, and Terraform then names the missing address.
 
 mock_provider "aws" {
-  source = "./tests/mocks"
+  # The provider validates the ARNs it receives, so mocked ARNs must look like ARNs.
+  mock_resource "aws_iam_role" {
+    defaults = { arn = "arn:aws:iam::123456789012:role/mock-role" }
+  }
+  mock_resource "aws_iam_instance_profile" {
+    defaults = { arn = "arn:aws:iam::123456789012:instance-profile/mock-profile" }
+  }
+  mock_resource "aws_cloudwatch_log_group" {
+    defaults = { arn = "arn:aws:logs:us-east-1:123456789012:log-group:mock" }
+  }
+  mock_resource "aws_cloudwatch_log_stream" {
+    defaults = { arn = "arn:aws:logs:us-east-1:123456789012:log-group:mock:log-stream:mock" }
+  }
+  mock_resource "aws_s3_bucket" {
+    defaults = { arn = "arn:aws:s3:::mock-lab-bucket", bucket = "mock-lab-bucket", id = "mock-lab-bucket" }
+  }
+  mock_resource "aws_launch_template" {
+    defaults = { id = "lt-0123456789abcdef0" }
+  }
+  mock_resource "aws_kinesis_firehose_delivery_stream" {
+    defaults = { arn = "arn:aws:firehose:us-east-1:123456789012:deliverystream/mock" }
+  }
+  mock_resource "aws_lambda_function" {
+    defaults = { arn = "arn:aws:lambda:us-east-1:123456789012:function:StreamApplication" }
+  }
+  mock_resource "aws_sqs_queue" {
+    defaults = { arn = "arn:aws:sqs:us-east-1:123456789012:StreamApplication-failed-objects" }
+  }
 }
 
 # Distinct ARNs for the two streams, so that "wired to the source" cannot pass by coincidence.
