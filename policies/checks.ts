@@ -1,7 +1,7 @@
 /** Small pieces several rules share. */
-import { publicGrants, readPolicy } from "./iam";
-import { Resource, TerraformModel } from "./model";
-import { bucketParts } from "./relations";
+import { publicGrants, readPolicy, Statement } from "./iam";
+import { Resource, TerraformModel, Unknown } from "./model";
+import { bucketParts, PolicySource } from "./relations";
 import { undecided, violation, Violation } from "./rule";
 
 /** A verdict on one part: true when good, a string saying what is wrong, undefined when unknown before apply. */
@@ -56,6 +56,48 @@ export function checkPublicGrants(model: TerraformModel, types: readonly string[
     const { grants, unknown } = publicGrants(model, resource, read.statements);
     for (const grant of grants) out.push(violation(resource, grant));
     for (const what of unknown) out.push(undecided(resource, `${what} is known only after apply`));
+  }
+  return out;
+}
+
+export interface InsecureTransportCheck {
+  /** What the resource is called in messages: "bucket", "queue". */
+  readonly noun: string;
+  /** The resource policies that may apply to `target`, and the ones whose target is unknown. */
+  readonly policiesOf: (model: TerraformModel, target: Resource) => { sources: PolicySource[]; unresolved: Resource[] };
+  /** Whether a statement (in `from`) is the TLS denial covering `target`. */
+  readonly denies: (model: TerraformModel, from: Resource, target: Resource, statement: Statement) => boolean;
+  /** What the denial must do, for the violation message: "denying s3:* to everyone on the bucket". */
+  readonly denial: string;
+}
+
+/**
+ * Checks that each target has a resource policy denying requests made without TLS: a violation
+ * when none does, undecided when a policy (or which resource it names) is known only after apply.
+ */
+export function checkInsecureTransportDenied(model: TerraformModel, targets: readonly Resource[], check: InsecureTransportCheck): Violation[] {
+  const out: Violation[] = [];
+  for (const target of targets) {
+    const { sources, unresolved } = check.policiesOf(model, target);
+    let denied = false;
+    let unknown: string | undefined;
+    for (const source of sources) {
+      const read = readPolicy(model, source.resource, source.value);
+      if ("unknown" in read) unknown ??= `the policy in ${source.resource.address}.${source.attribute}: ${read.unknown}`;
+      else if (read.statements.some((s) => check.denies(model, source.resource, target, s))) denied = true;
+      else if (read.statements.some((s) => [s.effect, ...s.actions, ...s.resources, ...s.principals.map((p) => p.id)].some((v) => v instanceof Unknown))) {
+        unknown ??= `a statement of ${source.resource.address} has values known only after apply`;
+      }
+    }
+    if (denied) continue;
+    if (unknown) out.push(undecided(target, unknown));
+    else if (sources.length === 0 && unresolved.length > 0) {
+      out.push(undecided(target, `${unresolved.map((r) => r.address).join(", ")} may be its policy, but which ${check.noun} they name is known only after apply`));
+    } else if (sources.length === 0) out.push(violation(target, `has no ${check.noun} policy, so requests without TLS are allowed`));
+    else {
+      const names = sources.map((s) => s.resource.address).join(", ");
+      out.push(violation(target, `its policy (${names}) has no statement ${check.denial} when aws:SecureTransport is false`));
+    }
   }
   return out;
 }
