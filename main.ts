@@ -2,11 +2,15 @@
  * The lab's system, as its diagram draws it:
  *
  *   generator (EC2) --PutRecordBatch--> Firehose "Source" --buffer--> S3 source/
- *                                            |                           |
- *                                            |      (micro-batch, default) +--> Lambda "StreamApplication": the SQL per object
- *                                            |                                      --JSON--> Firehose "Destination" --buffer--> S3 destination/
- *                                            +--> (kinesis-analytics-sql) SQL application "StreamApplication"
- *                                                   --JSON--> Firehose "Destination" --buffer--> S3 destination/
+ *                                              |                          |
+ *                        kinesis-analytics-sql |                          | micro-batch (default)
+ *                                              v                          v
+ *                 SQL application "StreamApplication"        Lambda "StreamApplication", per object
+ *                                              \________________________/
+ *                                                    sql/*.sql, one file
+ *                                                          | JSON rows
+ *                                                          v
+ *                              Firehose "Destination" --buffer--> S3 destination/
  */
 import { App, Aspects, TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
