@@ -130,7 +130,8 @@ export class LabStack extends TerraformStack {
   }
 }
 
-if (require.main === module) {
+/** Synthesizes the lab as the settings say: the app of `npm run synth` and `cdktf synth`. */
+export function runApp(): void {
   try {
     const app = new App();
     new LabStack(app, settingsFromProject());
@@ -142,3 +143,5 @@ if (require.main === module) {
     process.exit(1);
   }
 }
+
+if (require.main === module) runApp();

@@ -1,6 +1,6 @@
 /** The two ways to synthesize the lab (npm run synth, the cdktf CLI) agree, and both stop on bad settings. */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, statSync, utimesSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -42,5 +42,23 @@ describe("synth commands", () => {
     expect(result.stderr).toContain('LAB_BUFFER_INTERVAL_SECONDS = "1000" is not allowed');
     expect(result.stderr).not.toMatch(/\n\s+at /); // a message, not a stack trace
     expect(existsSync(join(out, STACK_FILE))).toBe(false);
+  });
+
+  it("reuses its cached bundle of the app, and rebuilds it when one of its source files changes", () => {
+    const inputs = join(root, "node_modules", ".cache", "lab-synth", "inputs.json");
+    const out = mkdtempSync(join(tmpdir(), "lab-synth-cache-"));
+    const synth = () => expect(run("npm", ["run", "-s", "synth"], { CDKTF_OUTDIR: out }).status).toBe(0);
+    synth();
+    const built = statSync(inputs).mtimeMs;
+    synth();
+    expect(statSync(inputs).mtimeMs).toBe(built); // fresh: not rebuilt
+    const source = join(root, "constructs", "physical-name.ts");
+    const later = new Date(statSync(source).mtimeMs + 1000);
+    utimesSync(source, later, later);
+    synth();
+    expect(statSync(inputs).mtimeMs).toBeGreaterThan(built);
+    expect(JSON.parse(readFileSync(inputs, "utf8")).map(([file]: [string]) => file)).toEqual(
+      expect.arrayContaining([join(root, "main.ts"), source, expect.stringMatching(/node_modules\/cdktf\/lib\/index\.js$/)]),
+    );
   });
 });
