@@ -89,8 +89,8 @@ describe("GeneratorInstance", () => {
     const project = (...path: string[]) => readFileSync(join(__dirname, "..", ...path), "utf8");
 
     it("installs the generator from userdata/ unchanged, with the record schema next to it", () => {
-      expect(files["/opt/lab-generator/generator.py"]).toEqual({ path: "/opt/lab-generator/generator.py", content: project("userdata", "generator.py"), permissions: "0755" });
-      expect(files["/opt/lab-generator/loss-event.schema.json"].content).toBe(project("schemas", "loss-event.schema.json"));
+      expect(files["/usr/local/lib/lab-generator/generator.py"]).toEqual({ path: "/usr/local/lib/lab-generator/generator.py", content: project("userdata", "generator.py"), permissions: "0755" });
+      expect(files["/usr/local/lib/lab-generator/loss-event.schema.json"].content).toBe(project("schemas", "loss-event.schema.json"));
     });
 
     it("configures the stream, region and rate the stack gives it, synthesizing records by default", () => {

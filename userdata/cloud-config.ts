@@ -19,7 +19,7 @@ export interface GeneratorConfig {
   readonly replayUrl?: string;
 }
 
-export const GENERATOR_INSTALL_DIR = "/opt/lab-generator";
+export const GENERATOR_INSTALL_DIR = "/usr/local/lib/lab-generator";
 /** The record schema, shipped next to the generator, which reads it from there. */
 export const SCHEMA_FILE = join(__dirname, "..", "schemas", "loss-event.schema.json");
 
