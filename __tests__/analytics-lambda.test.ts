@@ -3,32 +3,22 @@
  * (s3rver on 127.0.0.1) and read with the real AWS SDK S3 client; the Firehose client is the only
  * stand-in (a fake PutRecordBatch that records calls and fails records on purpose).
  */
-import { mkdtempSync, readFileSync } from "node:fs";
-import { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
-import { spawnSync } from "node:child_process";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { PutRecordBatchCommandInput, PutRecordBatchCommandOutput } from "@aws-sdk/client-firehose";
 import type { S3Event } from "aws-lambda";
-import S3rver from "s3rver";
 import { compileAnalyticsSql } from "../analytics/dialect";
 import { AnalyticsEngine } from "../analytics/engine";
 import { LAB_SQL_FILE, LAB_STREAMS } from "../analytics/lab";
 import { createHandler, objectKey } from "../analytics/lambda/handler";
 import { batches, MAX_BATCH_BYTES, putAllRecords, PutRecordBatch } from "../analytics/lambda/put-records";
+import { createBucket, LocalS3, startLocalS3 } from "../scripts/local-s3";
+import { asDestinationRecord, lossEvents } from "../scripts/loss-events";
 
 const BUCKET = "lab-bucket";
 const STREAM = "Destination";
-type Row = Record<string, unknown>;
-const upperCased = (r: Row): Row => Object.fromEntries(Object.entries(r).map(([k, v]) => [k.toUpperCase(), v]));
 
-function generatorRecords(count: number, seed: number): Row[] {
-  const out = spawnSync("python3", [join(__dirname, "..", "userdata", "generator.py"), "--dry-run", "--rate", "0", "--count", String(count), "--seed", String(seed)], { encoding: "utf8" });
-  if (out.status !== 0) throw new Error(out.stderr);
-  return out.stdout.trim().split("\n").map((l) => JSON.parse(l) as Row);
-}
 
 /** An S3 event notification for objects, as S3 sends it (keys URL-encoded, '+' for spaces). */
 function s3Event(...keys: string[]): S3Event {
@@ -65,12 +55,12 @@ function fakeFirehose(options: { fail?: (call: number, index: number) => string 
 }
 
 describe("the micro-batch handler on a real S3-protocol server, with a fake Firehose client", () => {
-  let server: S3rver;
+  let server: LocalS3;
   let s3: S3Client;
   let engine: AnalyticsEngine;
   const sleeps: number[] = [];
   const send = { sleep: async (ms: number) => void sleeps.push(ms), random: () => 1 };
-  const records = generatorRecords(1201, 21);
+  const records = lossEvents(1201, 21);
   const lines = records.map((r) => JSON.stringify(r));
 
   const put = (key: string, body: string | Buffer) => s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
@@ -78,14 +68,9 @@ describe("the micro-batch handler on a real S3-protocol server, with a fake Fire
     createHandler({ s3, engine, destinationStream: STREAM, putRecordBatch: firehose.put, send, log: () => undefined });
 
   beforeAll(async () => {
-    server = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory: mkdtempSync(join(tmpdir(), "lab-s3rver-")), configureBuckets: [{ name: BUCKET, configs: [] }] });
-    const { port } = (await server.run()) as AddressInfo;
-    s3 = new S3Client({
-      endpoint: `http://127.0.0.1:${port}`,
-      forcePathStyle: true,
-      region: "us-east-1",
-      credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
-    });
+    server = await startLocalS3();
+    s3 = server.client;
+    await createBucket(s3, BUCKET);
     engine = await AnalyticsEngine.open(compileAnalyticsSql(readFileSync(LAB_SQL_FILE, "utf8"), LAB_STREAMS, "stream-application.sql"));
     // As Firehose writes them: one JSON record per line, under source/YYYY/MM/dd/HH/.
     await put("source/2024/05/01/10/Source-1-2024-05-01-10-00-00-abc", `${lines.join("\n")}\n`);
@@ -95,8 +80,7 @@ describe("the micro-batch handler on a real S3-protocol server, with a fake Fire
 
   afterAll(async () => {
     engine?.close();
-    s3?.destroy();
-    await server?.close();
+    await server?.stop();
   });
 
   beforeEach(() => {
@@ -107,7 +91,7 @@ describe("the micro-batch handler on a real S3-protocol server, with a fake Fire
     const firehose = fakeFirehose();
     const result = await handlerWith(firehose)(s3Event("source/2024/05/01/10/Source-1-2024-05-01-10-00-00-abc"));
     expect(firehose.calls.map((c) => c.length)).toEqual([500, 500, 201]);
-    expect(firehose.delivered.map((r) => JSON.parse(r))).toEqual(records.map(upperCased));
+    expect(firehose.delivered.map((r) => JSON.parse(r))).toEqual(records.map(asDestinationRecord));
     expect(firehose.delivered.every((r) => r.endsWith("}\n"))).toBe(true); // one JSON object per line, as under source/
     expect(result.objects).toEqual([expect.objectContaining({ records: 1201, rows: 1201, calls: 3, resent: 0 })]);
   });
@@ -115,7 +99,7 @@ describe("the micro-batch handler on a real S3-protocol server, with a fake Fire
   it("reads gzipped objects and URL-encoded keys", async () => {
     const firehose = fakeFirehose();
     await handlerWith(firehose)(s3Event("source/2024/05/01/10/Source-1 gzipped.gz"));
-    expect(firehose.delivered.map((r) => JSON.parse(r))).toEqual(records.slice(0, 7).map(upperCased));
+    expect(firehose.delivered.map((r) => JSON.parse(r))).toEqual(records.slice(0, 7).map(asDestinationRecord));
     expect(objectKey("source/a+b%2Bc.gz")).toBe("source/a b+c.gz");
   });
 
@@ -125,7 +109,7 @@ describe("the micro-batch handler on a real S3-protocol server, with a fake Fire
     const result = await handlerWith(firehose)(s3Event("source/2024/05/01/10/Source-1-2024-05-01-10-00-00-abc"));
     expect(firehose.calls.map((c) => c.length)).toEqual([500, 3, 500, 201]);
     expect(firehose.calls[1]).toEqual([...failing].map((i) => firehose.calls[0][i]));
-    expect([...firehose.delivered].sort()).toEqual(records.map((r) => `${JSON.stringify(upperCased(r))}\n`).sort());
+    expect([...firehose.delivered].sort()).toEqual(records.map((r) => `${JSON.stringify(asDestinationRecord(r))}\n`).sort());
     expect(result.objects[0]).toEqual(expect.objectContaining({ calls: 4, resent: 3 }));
     expect(sleeps).toEqual([100]);
   });

@@ -12,6 +12,7 @@ import { LAB_SQL_FILE, LAB_STREAMS } from "../analytics/lab";
 import { DESTINATION_SCHEMA, SOURCE_SCHEMA } from "../schemas/loss-event";
 import { sqlTypeOf } from "../schemas/sql-columns";
 import { describeErrors, validateDestinationRecord } from "../schemas/validate";
+import { asDestinationRecord, lossEvents } from "../scripts/loss-events";
 
 const PROJECT = join(__dirname, "..");
 const LAB_SQL = readFileSync(LAB_SQL_FILE, "utf8");
@@ -20,7 +21,6 @@ const LAB_DATA = join(PROJECT, "..", "shared", "data", "banking_loss.csv");
 const tmp = mkdtempSync(join(tmpdir(), "lab-analytics-sql-"));
 
 type Row = Record<string, unknown>;
-const upperCased = (r: Row): Row => Object.fromEntries(Object.entries(r).map(([k, v]) => [k.toUpperCase(), v]));
 
 /** The lab's CSV as the generator sends it: one typed JSON record per row. */
 function labRecords(): Row[] {
@@ -31,13 +31,6 @@ function labRecords(): Row[] {
     const values = split(line);
     return Object.fromEntries(names.map((n, i) => [n, SOURCE_SCHEMA.properties[n].type === "number" ? Number(values[i]) : values[i]]));
   });
-}
-
-/** Seeded generator records (the generator's --dry-run output). */
-function generatorRecords(count: number, seed = 3): Row[] {
-  const out = spawnSync("python3", [join(PROJECT, "userdata", "generator.py"), "--dry-run", "--rate", "0", "--count", String(count), "--seed", String(seed)], { encoding: "utf8" });
-  if (out.status !== 0) throw new Error(out.stderr);
-  return out.stdout.trim().split("\n").map((l) => JSON.parse(l) as Row);
 }
 
 const lines = (records: Row[]) => records.map((r) => JSON.stringify(r));
@@ -64,7 +57,7 @@ function expectAllValid(rows: Row[]): void {
 }
 
 describe("the lab's SQL on records", () => {
-  const records = generatorRecords(300);
+  const records = lossEvents(300, 3);
   let result: RunResult;
   beforeAll(async () => {
     result = await run(LAB_SQL, lines(records));
@@ -73,7 +66,7 @@ describe("the lab's SQL on records", () => {
   it("gives every record back under upper-cased names, in order", () => {
     expect(result.problems).toEqual([]);
     expect(result.records).toBe(300);
-    expect(result.rows).toEqual(records.map(upperCased));
+    expect(result.rows).toEqual(records.map(asDestinationRecord));
   });
 
   it("gives rows that validate against the destination schema", () => {
@@ -92,7 +85,7 @@ describe("the lab's SQL on records", () => {
   it("passes every one of the file's rows through", () => {
     expect(records.length).toBeGreaterThan(1400);
     expect(result.problems).toEqual([]);
-    expect(result.rows).toEqual(records.map(upperCased));
+    expect(result.rows).toEqual(records.map(asDestinationRecord));
   });
 
   it("gives rows that validate against the destination schema", () => {
@@ -101,7 +94,7 @@ describe("the lab's SQL on records", () => {
 });
 
 describe("other SQL over the same input", () => {
-  const records = generatorRecords(400, 11);
+  const records = lossEvents(400, 11);
 
   it("filters rows with WHERE", async () => {
     const sql = pumpSql("Region VARCHAR(16), Name VARCHAR(16), NetLoss DOUBLE", `"Region", "Name", "NetLoss"`,
@@ -165,7 +158,7 @@ CREATE OR REPLACE PUMP "BIG_EVENTS" AS INSERT INTO "DESTINATION_SQL_BASIC_STREAM
 });
 
 describe("comments and quoted identifiers", () => {
-  const records = generatorRecords(5, 5);
+  const records = lossEvents(5, 5);
 
   it("ignores comments (with quotes and semicolons inside) and keeps quotes inside strings and names", async () => {
     const sql = `-- a comment with a 'quote' and a ; semicolon
@@ -266,7 +259,7 @@ CREATE OR REPLACE PUMP "P2" AS INSERT INTO "DESTINATION_SQL_BASIC_STREAM" SELECT
 });
 
 describe("values that do not fit are reported with their line, never changed", () => {
-  const [a, b, c] = generatorRecords(3, 9);
+  const [a, b, c] = lossEvents(3, 9);
 
   it("reports output values too long or not whole for the output stream's types, and sends the other rows", async () => {
     const sql = pumpSql("Region VARCHAR(4), Loss INTEGER", `"Region", "NetLoss"`);
@@ -321,13 +314,13 @@ describe("the lab's SQL against the schemas (one parser for the engine and this 
 describe("npm run sql", () => {
   const sql = (...args: string[]) => spawnSync(process.execPath, ["-r", "./scripts/register-ts.js", "scripts/sql.ts", ...args], { cwd: PROJECT, encoding: "utf8" });
   const input = join(tmp, "records.ndjson");
-  const records = generatorRecords(20, 4);
+  const records = lossEvents(20, 4);
   writeFileSync(input, `${lines(records).join("\n")}\n`);
 
   it("prints the output stream's rows as newline-delimited JSON and a summary", () => {
     const result = sql("--input", input);
     expect(result.status).toBe(0);
-    expect(result.stdout.trim().split("\n").map((l) => JSON.parse(l))).toEqual(records.map(upperCased));
+    expect(result.stdout.trim().split("\n").map((l) => JSON.parse(l))).toEqual(records.map(asDestinationRecord));
     expect(result.stderr).toMatch(/^sql: 20 records in, 20 rows to DESTINATION_SQL_BASIC_STREAM, 0 problem\(s\), [\d.]+ s \([\d,]+ records\/s\)\n$/);
   });
 

@@ -5,14 +5,15 @@ import { join } from "node:path";
 import { DESTINATION_SCHEMA, LossEventSchema, SOURCE_SCHEMA } from "../schemas/loss-event";
 import { recordColumnsFromSchema, sqlTypeOf } from "../schemas/sql-columns";
 import { describeErrors, fieldErrors, validateDestinationRecord, validateSourceRecord } from "../schemas/validate";
-import { badRecords, CASES, fieldsNamed, upperCased } from "./helpers/records";
+import { asDestinationRecord } from "../scripts/loss-events";
+import { badRecords, CASES, fieldsNamed } from "./helpers/records";
 
 const RECORD = CASES.valid;
 
 describe("loss-event schemas", () => {
   it("accept a lab record, and the same row as the analytics output names it", () => {
     expect(validateSourceRecord(RECORD)).toBe(true);
-    expect(validateDestinationRecord(upperCased(RECORD))).toBe(true);
+    expect(validateDestinationRecord(asDestinationRecord(RECORD))).toBe(true);
   });
 
   it("name the field of each problem", () => {
@@ -31,7 +32,7 @@ describe("loss-event schemas", () => {
   });
 
   it.each(badRecords())("destination schema rejects the output row with %s, naming %s upper-cased", (_, field, record) => {
-    expect(validateDestinationRecord(upperCased(record))).toBe(false);
+    expect(validateDestinationRecord(asDestinationRecord(record))).toBe(false);
     expect(fieldsNamed(validateDestinationRecord.errors)).toEqual([field.toUpperCase()]);
   });
 

@@ -6,18 +6,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { S3ServiceException } from "@aws-sdk/client-s3";
-import {
-  asDestinationRecord,
-  createBucket,
-  firehoseKey,
-  LocalS3,
-  localS3Client,
-  lossEvents,
-  putObject,
-  recordBytes,
-  seedLikeFirehose,
-  startLocalS3,
-} from "../scripts/local-s3";
+import { createBucket, firehoseKey, LocalS3, localS3Client, putObject, recordBytes, seedLikeFirehose, startLocalS3 } from "../scripts/local-s3";
+import { asDestinationRecord, lossEvents } from "../scripts/loss-events";
 import { fingerprint } from "../verify/object-check";
 import { describeS3Error, S3Problem } from "../verify/s3";
 import { checkUntilDelivered, Verifier, VerifyOptions } from "../verify/verifier";

@@ -52,6 +52,11 @@ export function requireValid(construct: string, prop: string, value: unknown, ok
   }
 }
 
+/** Throws, naming the construct and prop, unless `days` is one of CloudWatch's retention periods. */
+export function requireLogRetention(construct: string, prop: string, days: number): void {
+  requireValid(construct, prop, days, (LOG_RETENTION_DAYS as readonly number[]).includes(days), `one of ${LOG_RETENTION_DAYS.join(", ")}`);
+}
+
 export function isIntegerIn(value: number, range: { min: number; max: number }): boolean {
   return Number.isInteger(value) && value >= range.min && value <= range.max;
 }

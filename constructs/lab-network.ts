@@ -7,7 +7,7 @@ import { RouteTable } from "@cdktf/provider-aws/lib/route-table";
 import { RouteTableAssociation } from "@cdktf/provider-aws/lib/route-table-association";
 import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
-import { LOG_RETENTION_DAYS, requireValid } from "./aws-limits";
+import { requireLogRetention } from "./aws-limits";
 import { physicalName } from "./physical-name";
 import { ServiceRole } from "./service-role";
 
@@ -41,7 +41,7 @@ export class LabNetwork extends Construct {
   constructor(scope: Construct, id: string, props: LabNetworkProps) {
     super(scope, id);
     const retentionDays = props.flowLogRetentionDays ?? 14;
-    requireValid("LabNetwork", "flowLogRetentionDays", retentionDays, (LOG_RETENTION_DAYS as readonly number[]).includes(retentionDays), `one of ${LOG_RETENTION_DAYS.join(", ")}`);
+    requireLogRetention("LabNetwork", "flowLogRetentionDays", retentionDays);
 
     this.vpc = new Vpc(this, "vpc", {
       cidrBlock: props.cidrBlock,

@@ -21,7 +21,7 @@ import {
   LAMBDA_MEMORY_MIB,
   LAMBDA_RESERVED_CONCURRENCY,
   LAMBDA_TIMEOUT_SECONDS,
-  LOG_RETENTION_DAYS,
+  requireLogRetention,
   requireValid,
   S3_PREFIX,
   S3_PREFIX_RULE,
@@ -145,7 +145,7 @@ export class MicroBatchAnalytics extends Construct {
     requireValid(what, "maximumRetryAttempts", retries, isIntegerIn(retries, LAMBDA_ASYNC_RETRY_ATTEMPTS), "an integer from 0 to 2");
     requireValid(what, "maximumEventAgeSeconds", eventAge, isIntegerIn(eventAge, LAMBDA_ASYNC_EVENT_AGE_SECONDS), "an integer from 60 to 21600");
     requireValid(what, "failureRetentionSeconds", failureRetention, isIntegerIn(failureRetention, SQS_MESSAGE_RETENTION_SECONDS), "an integer from 60 to 1209600");
-    requireValid(what, "logRetentionDays", retentionDays, (LOG_RETENTION_DAYS as readonly number[]).includes(retentionDays), `one of ${LOG_RETENTION_DAYS.join(", ")}`);
+    requireLogRetention(what, "logRetentionDays", retentionDays);
 
     // The same SQL file the SQL application runs, checked now: a refused construct stops synth with its line.
     let sql: string;

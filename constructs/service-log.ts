@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { CloudwatchLogStream } from "@cdktf/provider-aws/lib/cloudwatch-log-stream";
-import { LOG_RETENTION_DAYS, requireValid } from "./aws-limits";
+import { requireLogRetention } from "./aws-limits";
 import { PolicyStatement } from "./policy-document";
 
 export interface ServiceLogProps {
@@ -24,7 +24,7 @@ export class ServiceLog extends Construct {
   constructor(scope: Construct, id: string, props: ServiceLogProps) {
     super(scope, id);
     const retentionDays = props.retentionDays ?? 14;
-    requireValid("ServiceLog", "retentionDays", retentionDays, (LOG_RETENTION_DAYS as readonly number[]).includes(retentionDays), `one of ${LOG_RETENTION_DAYS.join(", ")}`);
+    requireLogRetention("ServiceLog", "retentionDays", retentionDays);
     this.group = new CloudwatchLogGroup(this, "group", {
       name: props.groupName,
       retentionInDays: retentionDays,

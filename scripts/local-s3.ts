@@ -6,7 +6,7 @@
  *
  *   npm run local-s3 -- [--records N] [--port P]    serves a seeded bucket until Ctrl-C
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync, utimesSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { asDestinationRecord, lossEvents } from "./loss-events";
 
 /** s3rver accepts only these keys (and checks request signatures with them). */
 export const LOCAL_S3_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } as const;
@@ -113,22 +114,6 @@ export function recordBytes(records: readonly Record<string, unknown>[], layout:
   if (layout === "lines") return Buffer.from(records.map((r) => `${JSON.stringify(r)}\n`).join(""));
   const labStyle = (r: Record<string, unknown>) => `{${Object.entries(r).map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)}`).join(", ")}}`;
   return Buffer.from(records.map(labStyle).join(""));
-}
-
-/** `count` loss events from the lab's generator (userdata/generator.py --dry-run), repeatable by seed. */
-export function lossEvents(count: number, seed = 1): Record<string, unknown>[] {
-  const generator = join(__dirname, "..", "userdata", "generator.py");
-  const result = spawnSync("python3", [generator, "--dry-run", "--count", String(count), "--rate", "0", "--seed", String(seed)], {
-    encoding: "utf8",
-    maxBuffer: 1024 * 1024 * 1024,
-  });
-  if (result.status !== 0) throw new Error(`generator.py failed (${result.error?.message ?? `exit ${result.status}`}): ${result.stderr}`);
-  return result.stdout.trimEnd().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
-}
-
-/** The analytics output of a source record: the same values under upper-case column names. */
-export function asDestinationRecord(record: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(record).map(([name, value]) => [name.toUpperCase(), value]));
 }
 
 export async function createBucket(client: S3Client, bucket: string): Promise<void> {

@@ -8,36 +8,27 @@
  *
  *   npm run measure:analytics -- [--records 100000] [--object-records 3500] [--runs 5]
  */
-import { execFile, execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, IncomingMessage, ServerResponse } from "node:http";
 import { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { parseArgs, promisify } from "node:util";
-import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { unzipSync } from "fflate";
-import S3rver from "s3rver";
 import { compileAnalyticsSql } from "../analytics/dialect";
 import { AnalyticsEngine } from "../analytics/engine";
 import { LAB_SQL_FILE, LAB_STREAMS } from "../analytics/lab";
 import { deploymentPackage } from "../analytics/lambda/deployment-package";
+import { createBucket, LOCAL_S3_CREDENTIALS, putObject, startLocalS3 } from "./local-s3";
+import { lossEventLines } from "./loss-events";
 
-const PROJECT = join(__dirname, "..");
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const progress = (message: string) => process.stderr.write(`measure: ${message}\n`);
 
-function generatorLines(count: number, seed: number): string[] {
-  const out = execFileSync("python3", [join(PROJECT, "userdata", "generator.py"), "--dry-run", "--rate", "0", "--count", String(count), "--seed", String(seed)], {
-    encoding: "utf8",
-    maxBuffer: 1024 * 1024 * 1024,
-  });
-  return out.trimEnd().split("\n");
-}
-
 async function sqlRate(records: number, runs: number): Promise<{ rate: number; runs: number[] }> {
   progress(`generating ${records} records (userdata/generator.py --dry-run --seed 1)`);
-  const lines = generatorLines(records, 1);
+  const lines = lossEventLines(records, 1);
   const engine = await AnalyticsEngine.open(compileAnalyticsSql(readFileSync(LAB_SQL_FILE, "utf8"), LAB_STREAMS));
   const seconds: number[] = [];
   for (let i = 1; i <= runs; i++) {
@@ -94,20 +85,18 @@ async function coldStart(objectRecords: number, runs: number) {
   }
   const bucket = "lab-bucket";
   const key = "source/2024/05/01/10/Source-1-2024-05-01-10-00-00-measure";
-  const s3rver = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory: join(work, "s3"), configureBuckets: [{ name: bucket, configs: [] }] });
-  const { port } = (await s3rver.run()) as AddressInfo;
-  const s3Url = `http://127.0.0.1:${port}`;
-  const body = `${generatorLines(objectRecords, 2).join("\n")}\n`;
-  const s3 = new S3Client({ endpoint: s3Url, forcePathStyle: true, region: "us-east-1", credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } });
-  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
-  s3.destroy();
+  const s3 = await startLocalS3();
+  const s3Url = s3.endpoint;
+  const body = `${lossEventLines(objectRecords, 2).join("\n")}\n`;
+  await createBucket(s3.client, bucket);
+  await putObject(s3.client, bucket, key, Buffer.from(body));
   progress(`one object of ${objectRecords} records (${(Buffer.byteLength(body) / 1024 / 1024).toFixed(2)} MiB) on s3rver at ${s3Url}`);
   const firehose = await fakeFirehose();
   const event = { Records: [{ eventSource: "aws:s3", eventName: "ObjectCreated:Put", s3: { bucket: { name: bucket }, object: { key } } }] };
   const results: { loadMs: number; coldMs: number; warmMs: number; rows: number; maxRssMiB: number }[] = [];
   try {
     for (let i = 1; i <= runs; i++) {
-      // Asynchronously: s3rver and the fake Firehose answer from this process's event loop.
+      // Asynchronously: the fake Firehose answers from this process's event loop.
       let stdout: string;
       try {
         ({ stdout } = await promisify(execFile)(process.execPath, ["-e", INVOKE], {
@@ -119,8 +108,8 @@ async function coldStart(objectRecords: number, runs: number) {
             MEASURE_INDEX: join(taskDir, "index.js"),
             MEASURE_EVENT: JSON.stringify(event),
             AWS_REGION: "us-east-1",
-            AWS_ACCESS_KEY_ID: "S3RVER",
-            AWS_SECRET_ACCESS_KEY: "S3RVER",
+            AWS_ACCESS_KEY_ID: LOCAL_S3_CREDENTIALS.accessKeyId,
+            AWS_SECRET_ACCESS_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey,
             AWS_ENDPOINT_URL_S3: s3Url,
             AWS_ENDPOINT_URL_FIREHOSE: firehose.url,
             AWS_LAMBDA_FUNCTION_MEMORY_SIZE: "512",
@@ -135,7 +124,7 @@ async function coldStart(objectRecords: number, runs: number) {
     }
   } finally {
     firehose.close();
-    await s3rver.close();
+    await s3.stop();
     rmSync(work, { recursive: true, force: true });
   }
   if (results.some((r) => r.rows !== objectRecords) || firehose.received() !== 2 * runs * objectRecords) throw new Error("the handler did not send every row");

@@ -13,7 +13,8 @@ import { cpus } from "node:os";
 import { parseArgs } from "node:util";
 import { checkObject } from "../verify/object-check";
 import { Verifier, VerifyReport } from "../verify/verifier";
-import { asDestinationRecord, createBucket, lossEvents, RecordLayout, seedLikeFirehose, startLocalS3 } from "./local-s3";
+import { createBucket, RecordLayout, seedLikeFirehose, startLocalS3 } from "./local-s3";
+import { asDestinationRecord, lossEvents } from "./loss-events";
 
 interface Run {
   readonly seconds: number;

@@ -23,9 +23,6 @@ export function badRecords(): [string, string, LossRecord][] {
   });
 }
 
-/** The same record as the analytics output names its columns (unquoted SQL names, upper-cased). */
-export const upperCased = (r: LossRecord): LossRecord => Object.fromEntries(Object.entries(r).map(([k, v]) => [k.toUpperCase(), v]));
-
 /** The distinct fields the errors name, sorted. */
 export const fieldsNamed = (errors: readonly ErrorObject[] | null | undefined): string[] =>
   [...new Set(fieldErrors(errors).map((e) => e.field))].sort();
