@@ -2,10 +2,12 @@
 """Sends operational-risk loss events to a Firehose delivery stream, one JSON object per line.
 
 The record format is the JSON Schema shipped next to this file (loss-event.schema.json). Records
-are synthesized from it (its enums, its category -> sub-category rules) or replayed from a CSV
-like the lab's, typed by it; each is validated against it and only valid records are sent, with
-PutRecordBatch, re-sending exactly the records that failed. Python 3.9+, standard library only;
-boto3 is imported only to send or to read a replay file from S3.
+are synthesized from it (its enums, its category -> sub-category rules, its types and bounds) or
+replayed from a CSV like the lab's, typed by it; each is validated against it and only valid
+records are sent, with PutRecordBatch, re-sending exactly the records that failed. A replayed row
+is sent exactly as typed or skipped and named by its line. Python 3.9+, standard library only;
+boto3 is imported only to send or to read a replay file from S3. Exit status: 0 ok, 1 records
+not sent (rows skipped, sends given up), 2 unusable input or usage.
 
   python3 generator.py --dry-run --count 5 --rate 0            # print records instead of sending
   python3 generator.py --dry-run --replay banking_loss.csv     # the lab's CSV, typed by the schema
@@ -14,6 +16,7 @@ boto3 is imported only to send or to read a replay file from S3.
 import argparse
 import csv
 import datetime
+import decimal
 import io
 import itertools
 import json
@@ -31,28 +34,77 @@ MAX_BATCH_RECORDS = 500  # PutRecordBatch limits
 MAX_BATCH_BYTES = 4 * 1024 * 1024
 MAX_RECORD_BYTES = 1000 * 1024
 MAX_ATTEMPTS = 8
-# Errors that no retry can fix: give up on the batch at once (and say so).
+# Errors that no retry can fix: give up on the batch at once (and say so). The last three are
+# botocore's own (no credentials, a request it refuses to make), recognized by class name.
 FATAL_ERRORS = {"ResourceNotFoundException", "InvalidArgumentException", "AccessDeniedException",
-                "InvalidKMSResourceException", "UnrecognizedClientException"}
+                "InvalidKMSResourceException", "UnrecognizedClientException",
+                "NoCredentialsError", "ParamValidationError", "PartialCredentialsError"}
 
 log = logging.getLogger("generator")
 
 
-class SchemaError(Exception):
-    """The schema uses something this generator cannot check or synthesize."""
+class InputError(Exception):
+    """Input the generator cannot use (a file, the schema, the CSV's header): the run stops, exit 2."""
+
+
+class SchemaError(InputError):
+    """The schema uses something this generator cannot check or synthesize; the message starts
+    with the JSON pointer of the place (#/properties/...)."""
+
+
+def shown(value, most=60):
+    """A value for a message: JSON (ASCII, so no byte of it can break the log), cut to `most`."""
+    text = json.dumps(value) if isinstance(value, (str, int, float, bool, list, dict, type(None))) else repr(value)
+    return text if len(text) <= most else text[:most] + "..."
+
+
+def one_line(error):
+    return " ".join(str(error).split())
 
 
 # --- Validation: the JSON Schema keywords the loss-event schema uses, as ajv applies them --------
 
-ANNOTATIONS = {"$schema", "$id", "$comment", "title", "description", "x-sql-type"}
-KEYWORDS = {"type", "enum", "const", "minLength", "maxLength", "pattern", "format", "required",
-            "properties", "additionalProperties", "allOf", "if", "then", "$ref", "$defs"}
+def is_number(v):
+    return isinstance(v, int) and not isinstance(v, bool) or isinstance(v, float) and math.isfinite(v)
+
+
+def is_count(v):
+    return isinstance(v, int) and not isinstance(v, bool) and v >= 0
+
+
 TYPES = {
     "string": lambda v: isinstance(v, str),
-    "number": lambda v: isinstance(v, int) and not isinstance(v, bool) or isinstance(v, float) and math.isfinite(v),
+    "number": is_number,
     "integer": lambda v: isinstance(v, int) and not isinstance(v, bool) or isinstance(v, float) and v.is_integer(),
     "boolean": lambda v: isinstance(v, bool),
     "object": lambda v: isinstance(v, dict),
+}
+SCALAR = (str, int, float, bool, type(None))
+ANNOTATIONS = ("$schema", "$id", "$comment", "title", "description", "x-sql-type")
+NAMES = "a list of distinct property names"
+SCHEMAS = "an object whose values are schemas"
+# Every keyword the generator knows, with the values it takes: a schema with any other keyword or
+# value is refused when the generator starts, naming the place, so the schema cannot outgrow it.
+KEYWORDS = {
+    **{key: (lambda v: isinstance(v, str), "a string") for key in ANNOTATIONS},
+    "type": (lambda v: v in TYPES if isinstance(v, str) else False, "one of " + ", ".join(TYPES)),
+    "enum": (lambda v: isinstance(v, list) and v and all(isinstance(x, SCALAR) for x in v),
+             "a non-empty list of strings, numbers, booleans or null"),
+    "const": (lambda v: isinstance(v, SCALAR), "a string, number, boolean or null"),
+    "minLength": (is_count, "a whole number, 0 or more"),
+    "maxLength": (is_count, "a whole number, 0 or more"),
+    "minimum": (is_number, "a number"),
+    "maximum": (is_number, "a number"),
+    "pattern": (lambda v: isinstance(v, str), "a regular expression"),
+    "format": (lambda v: v == "date", '"date" (the only format the generator checks)'),
+    "required": (lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v) and len(set(v)) == len(v), NAMES),
+    "properties": (lambda v: isinstance(v, dict), SCHEMAS),
+    "$defs": (lambda v: isinstance(v, dict), SCHEMAS),
+    "additionalProperties": (lambda v: v is False, "false (the only form supported)"),
+    "allOf": (lambda v: isinstance(v, list) and v, "a non-empty list of schemas"),
+    "if": (lambda v: isinstance(v, dict), "a schema"),
+    "then": (lambda v: isinstance(v, dict), "a schema"),
+    "$ref": (lambda v: isinstance(v, str) and v.startswith("#/"), 'a local reference, "#/..."'),
 }
 DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 
@@ -99,55 +151,67 @@ def field_of(path, name):
 
 class Validator:
     """Checks records against the schema, compiled once into functions; refuses, when built, a schema
-    with keywords it does not know."""
+    with a keyword or a value it does not know, a `$ref` to nothing or a cycle of them."""
 
     def __init__(self, schema):
         self.schema = schema
         self.patterns = {}
         self.checks = {}  # id(schema node) -> its compiled check
-        self._check(schema, "#")
+        self.checked = set()  # ids of the nodes whose whole subtree is checked
+        self._check(schema, "#", set())
 
-    def _check(self, node, where):
+    def _check(self, node, where, active):
         if not isinstance(node, dict):
-            raise SchemaError("%s: expected a schema object" % where)
-        for key in node:
-            if key not in KEYWORDS and key not in ANNOTATIONS:
-                raise SchemaError("%s: keyword %r is not supported by the generator's validator" % (where, key))
-        if "type" in node and node["type"] not in TYPES:
-            raise SchemaError("%s: type %r is not supported" % (where, node["type"]))
-        if "format" in node and node["format"] != "date":
-            raise SchemaError("%s: format %r is not supported (only date)" % (where, node["format"]))
-        if "additionalProperties" in node and node["additionalProperties"] is not False:
-            raise SchemaError("%s: only additionalProperties: false is supported" % where)
+            raise SchemaError("%s: %s is not a schema (a JSON object)" % (where, shown(node)))
+        if id(node) in self.checked:
+            return
+        active.add(id(node))
+        for key, value in node.items():
+            if key not in KEYWORDS:
+                raise SchemaError("%s/%s: keyword not supported by the generator (it knows %s)" % (where, key, ", ".join(KEYWORDS)))
+            fits, allowed = KEYWORDS[key]
+            if not fits(value):
+                raise SchemaError("%s/%s: %s is not allowed; it must be %s" % (where, key, shown(value), allowed))
+        if ("if" in node) != ("then" in node):
+            raise SchemaError('%s: "if" and "then" go together (the generator supports no "else")' % where)
         if "pattern" in node:
-            self.patterns[node["pattern"]] = ecma_pattern(node["pattern"])
+            try:
+                self.patterns[node["pattern"]] = ecma_pattern(node["pattern"])
+            except re.error as error:
+                raise SchemaError("%s/pattern: %s is not a regular expression the generator can use: %s"
+                                  % (where, shown(node["pattern"]), error)) from None
+        children = [("%s/%s/%s" % (where, group, name), sub)
+                    for group in ("properties", "$defs") for name, sub in node.get(group, {}).items()]
+        children += [("%s/allOf/%d" % (where, i), sub) for i, sub in enumerate(node.get("allOf", []))]
+        children += [("%s/%s" % (where, key), node[key]) for key in ("if", "then") if key in node]
         if "$ref" in node:
-            self.resolve(node["$ref"], where)
-        for group in ("properties", "$defs"):
-            for name, sub in node.get(group, {}).items():
-                self._check(sub, "%s/%s/%s" % (where, group, name))
-        for i, sub in enumerate(node.get("allOf", [])):
-            self._check(sub, "%s/allOf/%d" % (where, i))
-        for key in ("if", "then"):
-            if key in node:
-                self._check(node[key], "%s/%s" % (where, key))
+            target = self.resolve(node["$ref"], where)
+            if id(target) in active:
+                raise SchemaError("%s/$ref: %s leads back to itself; the generator supports no recursive schema" % (where, shown(node["$ref"])))
+            children.append((node["$ref"], target))
+        for place, child in children:
+            self._check(child, place, active)
+        active.discard(id(node))
+        self.checked.add(id(node))
 
     def resolve(self, ref, where="#"):
         """The schema a local `#/...` reference points to."""
         node = self.schema
-        if not ref.startswith("#/"):
-            raise SchemaError("%s: $ref %r is not a local reference" % (where, ref))
         for part in ref[2:].split("/"):
             part = part.replace("~1", "/").replace("~0", "~")
             if not isinstance(node, dict) or part not in node:
-                raise SchemaError("%s: $ref %r points to nothing" % (where, ref))
+                raise SchemaError("%s/$ref: %s points to nothing" % (where, shown(ref)))
             node = node[part]
         return node
 
     def property(self, name):
-        """The schema of one top-level property, its $ref resolved."""
-        prop = self.schema["properties"][name]
-        return self.resolve(prop["$ref"]) if "$ref" in prop else prop
+        """The schema of one top-level property, its $refs resolved."""
+        prop, where = self.schema["properties"][name], "#/properties/" + name
+        while "$ref" in prop:
+            if set(prop) - set(ANNOTATIONS) - {"$ref"}:
+                raise SchemaError("%s: the generator reads a field's $ref only alone, with no keyword beside it" % where)
+            where, prop = prop["$ref"], self.resolve(prop["$ref"], where)
+        return prop
 
     def errors(self, record, node=None):
         """[(field, message)] for every problem with the record (against the schema, or one of its nodes)."""
@@ -163,41 +227,59 @@ class Validator:
 
     def _compile(self, node):
         """One function that appends (field, message) to `out` for each rule of `node` the value breaks;
-        like ajv, string rules apply to strings only and object rules to objects only."""
+        like ajv, string rules apply to strings only, number rules to numbers, object rules to objects."""
         checks = []
+
+        def rule(holds, problem):  # `problem` bound here, once per rule
+            checks.append(lambda v, path, out: holds(v) or out.append((path, problem)))
         if "$ref" in node:
             target = self.resolve(node["$ref"])
             checks.append(lambda v, path, out: self._compiled(target)(v, path, out))
         if "type" in node:
-            is_type, problem = TYPES[node["type"]], "must be %s" % node["type"]
-            checks.append(lambda v, path, out: is_type(v) or out.append((path, problem)))
+            rule(TYPES[node["type"]], "must be %s" % node["type"])
         if "const" in node:
-            const, problem = node["const"], "must be equal to %s" % json.dumps(node["const"])
-            checks.append(lambda v, path, out: same(v, const) or out.append((path, problem)))
+            const = node["const"]
+            rule(lambda v: same(v, const), "must be equal to %s" % json.dumps(const))
         if "enum" in node:
             checks.append(self._enum(node["enum"]))
         if "maxLength" in node:
-            most, problem = node["maxLength"], "must NOT have more than %d characters" % node["maxLength"]
-            checks.append(lambda v, path, out: not isinstance(v, str) or len(v) <= most or out.append((path, problem)))
+            most = node["maxLength"]
+            rule(lambda v: not isinstance(v, str) or len(v) <= most, "must NOT have more than %d characters" % most)
         if "minLength" in node:
-            least, problem = node["minLength"], "must NOT have fewer than %d characters" % node["minLength"]
-            checks.append(lambda v, path, out: not isinstance(v, str) or len(v) >= least or out.append((path, problem)))
+            least = node["minLength"]
+            rule(lambda v: not isinstance(v, str) or len(v) >= least, "must NOT have fewer than %d characters" % least)
+        if "minimum" in node:
+            low = node["minimum"]
+            rule(lambda v: not is_number(v) or v >= low, "must be >= %s" % json.dumps(low))
+        if "maximum" in node:
+            high = node["maximum"]
+            rule(lambda v: not is_number(v) or v <= high, "must be <= %s" % json.dumps(high))
         if "pattern" in node:
-            regex, problem = self.patterns[node["pattern"]], "must match pattern %s" % json.dumps(node["pattern"])
-            checks.append(lambda v, path, out: not isinstance(v, str) or regex.search(v) or out.append((path, problem)))
+            regex = self.patterns[node["pattern"]]
+            rule(lambda v: not isinstance(v, str) or regex.search(v), "must match pattern %s" % json.dumps(node["pattern"]))
         if node.get("format") == "date":
-            problem = 'must match format "date" (YYYY-MM-DD, a real day)'
-            checks.append(lambda v, path, out: not isinstance(v, str) or is_date(v) or out.append((path, problem)))
+            rule(lambda v: not isinstance(v, str) or is_date(v), 'must match format "date" (YYYY-MM-DD, a real day)')
         if "required" in node or "properties" in node or "additionalProperties" in node:
             checks.append(self._object(node))
         checks.extend(self._compiled(sub) for sub in node.get("allOf", []))
-        if "if" in node and "then" in node:
+        if "if" in node:
             checks.append(self._if_then(node["if"], node["then"]))
+        if len(checks) == 1:
+            return checks[0]
 
         def check(value, path, out):
             for one in checks:
                 one(value, path, out)
+        if "enum" in node:  # an enum value that passes every rule of the node passes at once
+            fine = {v for v in node["enum"] if isinstance(v, str) and not self._probe(check, v)}
+            return lambda v, path, out: v.__class__ is str and v in fine or check(v, path, out)
         return check
+
+    @staticmethod
+    def _probe(check, value):
+        out = []
+        check(value, "", out)
+        return out
 
     def _enum(self, values):
         strings = {v for v in values if isinstance(v, str)}  # the usual case, by hash
@@ -231,7 +313,19 @@ class Validator:
         return check
 
     def _if_then(self, condition, consequence):
-        check_if, check_then = self._compiled(condition), self._compiled(consequence)
+        check_then = self._compiled(consequence)
+        tested = condition.get("properties", {})
+        if set(condition) == {"properties", "required"} and len(tested) == 1 and list(tested) == condition["required"] \
+                and set(next(iter(tested.values()))) == {"const"}:
+            # The usual rule, "if <field> is <value>": tested directly (it runs for every record).
+            (name, test), = tested.items()
+            const = test["const"]
+
+            def check(value, path, out):
+                if not isinstance(value, dict) or name in value and same(value[name], const):
+                    check_then(value, path, out)
+            return check
+        check_if = self._compiled(condition)
 
         def check(value, path, out):
             probe = []
@@ -245,68 +339,167 @@ def describe(errors):
     return "; ".join("%s: %s" % (field or "(record)", message) for field, message in errors)
 
 
+def record_fields(schema, validator):
+    """{name: its schema} of the record's fields, each a value a CSV cell can hold and the generator
+    can make: an enum, a const, or a string, number, integer or boolean."""
+    if schema.get("type") != "object" or not schema.get("properties"):
+        raise SchemaError('#: the record schema must have "type": "object" and "properties" naming its fields')
+    for name in schema.get("required", []):
+        if name not in schema["properties"]:
+            raise SchemaError("#/required: %s is not one of the properties, so no record could have it" % shown(name))
+    fields = {}
+    for name in schema["properties"]:
+        prop = validator.property(name)
+        if "enum" not in prop and "const" not in prop and prop.get("type") not in ("string", "number", "integer", "boolean"):
+            raise SchemaError("#/properties/%s: a record field must have an enum, a const, or type string, number, "
+                              "integer or boolean (one CSV cell); it has %s" % (name, shown(prop.get("type", "no type"))))
+        fields[name] = prop
+    return fields
+
+
 # --- Records synthesized from the schema ---------------------------------------------------------
 
 FIRST_DAY = datetime.date(2007, 1, 1)  # the lab's file spans 2007-2014
 DAYS = 8 * 365
+VALUE_KEYWORDS = {"type", "enum", "const", "minLength", "maxLength", "minimum", "maximum", "pattern", "format"}
+RECORD_KEYWORDS = {"type", "properties", "required", "additionalProperties", "allOf", "if", "then", "$defs"}
+# The lab's relations: a share of the gross loss, by field.
+SHARES = {"RecoveryAmount": lambda rng: min(0.75, max(-0.14, rng.gauss(0.28, 0.1))),
+          "NetLoss": lambda rng: rng.gauss(1.0, 0.12)}
+
+
+def only(node, allowed, where, what):
+    for key in node:
+        if key not in allowed and key not in ANNOTATIONS:
+            raise SchemaError("%s/%s: the generator makes records only where %s uses %s"
+                              % (where, key, what, ", ".join(sorted(allowed))))
 
 
 class Synthesizer:
-    """Makes records from the schema: enum values (narrowed by the if/then rules), dates and
-    amounts; where the schema has the lab's fields, their values relate the way the lab's do."""
+    """Makes records from the schema, each valid by construction: enum values and consts (narrowed
+    by the if/then rules), dates, identifiers, booleans and amounts within their bounds (integers as
+    integers); where the schema has the lab's fields, their values relate the way the lab's do. A
+    schema it cannot fill is refused when it is built, naming the place."""
 
     def __init__(self, schema, validator, rng):
         self.validator = validator
         self.rng = rng
-        self.properties = {name: validator.property(name) for name in schema["properties"]}
-        self.rules = [r for r in schema.get("allOf", []) if "if" in r and "then" in r]
-        # Fields that conditions test are chosen first, so the rules can narrow the others.
-        self.tested = sorted({name for r in self.rules for name in r["if"].get("properties", {})})
-        self.order = sorted(self.properties, key=lambda name: name not in self.tested)
-        self.allowed = {}  # (field, values of the tested fields) -> enum values
-        for name, prop in self.properties.items():
-            if "enum" not in prop and prop.get("type") not in ("string", "number", "integer", "boolean"):
-                raise SchemaError("cannot synthesize property %r: give it an enum or a simple type" % name)
+        self.properties = record_fields(schema, validator)
+        only(schema, RECORD_KEYWORDS, "#", "the record")
+        self.rules = self._rules(schema)
+        tested = {name for _, names, _ in self.rules for name in names}
+        self.narrowed = {name for _, _, narrowing in self.rules for name in narrowing}
+        self.allowed = {}  # (field, values of the tested fields) -> its values
+        self.values = {}  # enum field -> the values that fit its own rules
+        self.bounds = {}  # numeric field -> (lowest, highest, whether an integer)
+        makers = {name: self._maker(name, prop) for name, prop in self.properties.items()}
+        plain_date = {name for name, prop in self.properties.items() if prop.get("format") == "date"
+                      and not VALUE_KEYWORDS.intersection(prop).difference({"type", "format"}) and name not in tested}
+        self.occurrence = {"DiscoveryDate", "OccurrenceStartDate"} <= plain_date
+        self.shared = [name for name in SHARES if name in self.bounds and name not in tested
+                       and "EstimatedGrossLoss" in self.properties]
+        derived = set(self.shared) | ({"OccurrenceStartDate"} if self.occurrence else set())
+        # Fields that conditions test are made first, so the rules can narrow the others.
+        self.tested = [name for name in self.properties if name in tested]
+        order = self.tested + [name for name in self.properties if name not in tested]
+        self.steps = [(name, makers[name]) for name in order if name not in derived]
         problems = validator.errors(self.record(0))
         if problems:
-            raise SchemaError("synthesized records do not fit the schema: %s" % describe(problems))
+            raise SchemaError("#: the records the generator makes do not fit the schema: %s" % describe(problems))
+
+    def _rules(self, schema):
+        """[(condition, the fields it tests, {field: the values the consequence allows})] of the if/then rules."""
+        rules = [("#", schema)] if "if" in schema else []
+        for i, rule in enumerate(schema.get("allOf", [])):
+            if "if" not in rule:
+                raise SchemaError("#/allOf/%d: the generator makes records only for if/then rules in allOf" % i)
+            only(rule, {"if", "then"}, "#/allOf/%d" % i, "a rule")
+            rules.append(("#/allOf/%d" % i, rule))
+        out = []
+        for where, rule in rules:
+            condition, consequence = rule["if"], rule["then"]
+            only(condition, {"properties", "required"}, where + "/if", "a condition")
+            only(consequence, {"properties", "required"}, where + "/then", "a consequence")
+            for name in consequence.get("required", []):
+                if name not in self.properties:
+                    raise SchemaError("%s/then/required: %s is not a property, so no record could have it" % (where, shown(name)))
+            narrowing = {}
+            for name, node in consequence.get("properties", {}).items():
+                place = "%s/then/properties/%s" % (where, name)
+                while "$ref" in node:
+                    place, node = node["$ref"], self.validator.resolve(node["$ref"], place)
+                if name not in self.properties or "enum" not in self.properties[name] \
+                        or not {"enum", "const"}.intersection(node):
+                    raise SchemaError("%s: a rule can only narrow an enum field to some of its values (enum or const)" % place)
+                only(node, {"enum", "const"}, place, "a narrowing")
+                narrowing[name] = [v for v in self.properties[name]["enum"] if not self.validator.errors(v, node)]
+            out.append((condition, set(condition.get("properties", {})) | set(condition.get("required", [])), narrowing))
+        for name in {name for _, _, narrowing in out for name in narrowing}:
+            if any(name in tested for _, tested, _ in out):
+                raise SchemaError("#/properties/%s: a field one rule narrows cannot be tested by another" % name)
+        return out
 
     def choices(self, name, chosen):
         """The enum values a field may take, given the fields chosen so far."""
         key = (name, repr([chosen.get(f) for f in self.tested]))
         if key not in self.allowed:
-            self.allowed[key] = self._choices(name, chosen)
+            values = self.values[name]
+            for condition, _, narrowing in self.rules:
+                if name in narrowing and not self.validator.errors(chosen, condition):
+                    values = [v for v in values if any(same(v, a) for a in narrowing[name])]
+            if not values:
+                raise SchemaError("#/properties/%s: no value fits the rules for %s"
+                                  % (name, json.dumps({f: chosen.get(f) for f in self.tested})))
+            self.allowed[key] = values
         return self.allowed[key]
 
-    def _choices(self, name, chosen):
-        values = self.properties[name]["enum"]
-        for rule in self.rules:
-            narrowed = rule["then"].get("properties", {}).get(name)
-            if narrowed is not None and not self.validator.errors(chosen, rule["if"]):
-                if "$ref" in narrowed:
-                    narrowed = self.validator.resolve(narrowed["$ref"])
-                allowed = narrowed.get("enum", values)
-                values = [v for v in values if any(same(v, a) for a in allowed)]
-        if not values:
-            raise SchemaError("no value of %r fits the rules for %s" % (name, json.dumps({f: chosen.get(f) for f in self.tested})))
-        return values
-
-    def value(self, name, chosen, sequence):
-        rng = self.rng
-        prop = self.properties[name]
-        if "enum" in prop:
-            return rng.choice(self.choices(name, chosen))
-        if prop.get("format") == "date":
-            return (FIRST_DAY + datetime.timedelta(days=rng.randrange(DAYS))).isoformat()
-        kind = prop.get("type")
-        if kind == "number":
-            return self.amount()
-        if kind == "integer":
-            return rng.randint(prop.get("minimum", 0), prop.get("maximum", 1000))
+    def _maker(self, name, prop):
+        """A function (fields chosen so far, sequence number) -> a value of the field that fits its schema."""
+        rng, where = self.rng, "#/properties/" + name
+        only(prop, VALUE_KEYWORDS, where, "a field")
+        if "enum" in prop or "const" in prop:
+            values = [v for v in prop.get("enum", [prop.get("const")]) if not self.validator.errors(v, prop)]
+            if not values:
+                raise SchemaError("%s: no value of its enum or const fits its other rules" % where)
+            self.values[name] = values
+            if name in self.narrowed:
+                return lambda chosen, sequence: rng.choice(self.choices(name, chosen))
+            return lambda chosen, sequence: rng.choice(values)
+        kind = prop["type"]
         if kind == "boolean":
-            return rng.random() < 0.5
-        # A free-text string: an event identifier like the lab's LE-06-012.
-        return ("LE-%02d-%04d" % (sequence // 10000 % 100, sequence % 10000))[: prop.get("maxLength", 16)]
+            return lambda chosen, sequence: rng.random() < 0.5
+        if kind in ("number", "integer"):
+            low, high = prop.get("minimum", -math.inf), prop.get("maximum", math.inf)
+            if kind == "integer":  # the whole numbers within the bounds
+                low = low if low == -math.inf else math.ceil(low)
+                high = high if high == math.inf else math.floor(high)
+            if low > high:
+                raise SchemaError("%s: no %s is at least its minimum and at most its maximum" % (where, kind))
+            self.bounds[name] = (low, high, kind == "integer")
+            if low == -math.inf and high == math.inf:
+                return lambda chosen, sequence: self.amount()
+            return lambda chosen, sequence: min(max(self.amount(), low), high)
+        if prop.get("format") == "date":
+            fallback = FIRST_DAY.isoformat()
+
+            def make(chosen, sequence):
+                return (FIRST_DAY + datetime.timedelta(days=rng.randrange(DAYS))).isoformat()
+        else:  # a free-text string: an event identifier like the lab's LE-06-012
+            most = prop.get("maxLength", 16)
+            fallback = "LE-00-0000"[:most]
+
+            def make(chosen, sequence):
+                return ("LE-%02d-%04d" % (sequence // 10000 % 100, sequence % 10000))[:most]
+        if "pattern" not in prop:
+            return make  # every value has the same form and length: one that fits proves them all
+        if self.validator.errors(fallback, prop):
+            raise SchemaError("%s: the generator makes values like %s, which do not fit its rules (%s)"
+                              % (where, shown(fallback), describe(self.validator.errors(fallback, prop))))
+
+        def checked(chosen, sequence):
+            value = make(chosen, sequence)
+            return fallback if self.validator.errors(value, prop) else value
+        return checked
 
     def amount(self):
         """A gross loss like the lab's: log-normal around 180,000, in hundreds, rarely negative."""
@@ -316,80 +509,186 @@ class Synthesizer:
 
     def record(self, sequence):
         chosen = {}
-        for name in self.order:
-            chosen[name] = self.value(name, chosen, sequence)
+        for name, make in self.steps:
+            chosen[name] = make(chosen, sequence)
         self.relate(chosen)
         return {name: chosen[name] for name in self.properties}
 
     def relate(self, r):
         """The lab's relations: occurrence a few days after discovery (sometimes before); recovery
-        about 28% and net loss about 100% of the gross estimate, half of them with cents."""
+        about 28% and net loss about 100% of the gross estimate, half of them with cents (integers
+        never), each kept within its bounds."""
         rng = self.rng
-        if "DiscoveryDate" in r and "OccurrenceStartDate" in r:
+        if self.occurrence:
             discovered = datetime.date.fromisoformat(r["DiscoveryDate"])
             days = int(rng.expovariate(0.25)) if rng.random() < 0.97 else -rng.randrange(1, 400)
             r["OccurrenceStartDate"] = (discovered + datetime.timedelta(days=days)).isoformat()
         gross = r.get("EstimatedGrossLoss")
-        if isinstance(gross, (int, float)):
+        if self.shared and is_number(gross):
             cents = 2 if rng.random() < 0.5 else None
-            if "RecoveryAmount" in r:
-                r["RecoveryAmount"] = round(gross * min(0.75, max(-0.14, rng.gauss(0.28, 0.1))), cents)
-            if "NetLoss" in r:
-                r["NetLoss"] = round(gross * rng.gauss(1.0, 0.12), cents)
+            for name in self.shared:
+                low, high, integer = self.bounds[name]
+                r[name] = min(max(round(gross * SHARES[name](rng), None if integer else cents), low), high)
+        else:
+            for name in self.shared:
+                low, high, _ = self.bounds[name]
+                r[name] = min(max(self.amount(), low), high)
 
 
 # --- Records replayed from a CSV ------------------------------------------------------------------
 
 INTEGER_TEXT = re.compile(r"-?[0-9]+")
 NUMBER_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?")  # JSON's numbers, as text
+NOT_UTF8 = re.compile("[\udc80-\udcff]")  # a byte that is not UTF-8, as surrogateescape decodes it
 
 
-def typed(text, prop):
-    """A CSV field as the schema's type; text that does not convert is kept, for the validator to name."""
-    kind = prop.get("type")
-    if kind in ("number", "integer") and INTEGER_TEXT.fullmatch(text):
+def typed(text, kind):
+    """A CSV field as the schema's type, its value exactly as typed. Text that is not a JSON number
+    (or true/false) is kept, for the validator to name; a number that a 64-bit float, which every
+    reader downstream uses, cannot hold as typed raises ValueError."""
+    if kind in ("number", "integer") and NUMBER_TEXT.fullmatch(text):
+        as_float = float(text)
+        if not math.isfinite(as_float):
+            raise ValueError("%s is out of range for a 64-bit float" % text)
+        number = decimal.Decimal(text)
+        if number != decimal.Decimal(as_float) and number != decimal.Decimal(repr(as_float)):
+            raise ValueError("%s has more digits than a 64-bit float keeps (it would arrive as %r)" % (text, as_float))
+        if not INTEGER_TEXT.fullmatch(text) or text.startswith("-") and number == 0:
+            return as_float  # -0 keeps its sign
         return int(text)
-    if kind == "number" and NUMBER_TEXT.fullmatch(text):
-        return float(text)
     if kind == "boolean" and text.lower() in ("true", "false"):
         return text.lower() == "true"
     return text
 
 
-def read_text(location, region=None):
+def lines(first, last):
+    return "line %d" % first if first == last else "lines %d-%d" % (first, last)
+
+
+def spans(pairs, most=12):
+    """(first, last) pairs of numbers as text, `3, 5-9, 12`, merged where they touch, cut after `most`."""
+    merged = []
+    for first, last in sorted(pairs):
+        if merged and first <= merged[-1][1] + 1:
+            merged[-1][1] = max(merged[-1][1], last)
+        else:
+            merged.append([first, last])
+    text = ", ".join(str(a) if a == b else "%d-%d" % (a, b) for a, b in merged[:most])
+    return text + (" and %d more" % (len(merged) - most) if len(merged) > most else "")
+
+
+class Replay:
+    """A CSV like the lab's, typed by the schema. Its header must name each of the schema's fields
+    once (one that is not required may be left out), else the run stops. Each row is sent exactly
+    as typed, or skipped and named by its line: too few or too many fields, a byte that is not
+    UTF-8, a quote left open, a value that breaks the schema or that a float cannot hold, a record
+    over Firehose's limit."""
+
+    def __init__(self, name, data, schema, validator):
+        self.name = name
+        self.rows = []  # (line, the record as sent)
+        self.skipped = []  # (first line, last line) of each row not replayed
+        fields = record_fields(schema, validator)
+        text = data.decode("utf-8-sig", "surrogateescape")  # a byte that is not UTF-8 stays visible, in its row
+        # A field may be as long as the file: an oversized row is refused by the schema or by
+        # Firehose's limit, naming its line, instead of the whole file failing.
+        csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
+        reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+        self.columns = self._header(reader, text, fields, schema.get("required", []))
+        kinds = [fields[column].get("type") for column in self.columns]
+        while True:
+            first = reader.line_num + 1
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as error:
+                self.skip(first, reader.line_num, self.explain(error))
+                continue
+            if row:  # a blank line holds nothing
+                self._row(first, reader.line_num, row, kinds, validator)
+
+    @staticmethod
+    def explain(error):
+        text = str(error)
+        return "a quoted field is not closed before the end of the file" if text == "unexpected end of data" else text
+
+    def _header(self, reader, text, fields, required):
+        allowed = "the header must name each of the schema's fields once: %s" % ",".join(fields)
+        if not text:
+            raise InputError("%s is empty; %s" % (self.name, allowed))
+        try:
+            header = next(reader)
+        except csv.Error as error:
+            raise InputError("%s line 1 (the header): %s; %s" % (self.name, self.explain(error), allowed)) from None
+        problems, seen = [], {}
+        for number, column in enumerate(header, 1):
+            if column in seen:
+                problems.append("column %d %s repeats column %d" % (number, shown(column), seen[column]))
+            elif column not in fields:
+                problems.append("column %d %s is not a field of the schema" % (number, shown(column)))
+            seen.setdefault(column, number)
+        missing = [name for name in required if name not in seen]
+        if missing:
+            problems.append("no column for %s" % ", ".join(missing))
+        if problems:
+            raise InputError("%s line 1 (the header): %s; %s" % (self.name, "; ".join(problems), allowed))
+        return header
+
+    def _row(self, first, last, row, kinds, validator):
+        if len(row) != len(self.columns):
+            return self.skip(first, last, "it has %d fields, the header %d" % (len(row), len(self.columns)))
+        record, problems = {}, []
+        for name, kind, text in zip(self.columns, kinds, row):
+            byte = NOT_UTF8.search(text)
+            if byte:
+                problems.append((name, "byte 0x%02X is not UTF-8" % (ord(byte.group()) - 0xDC00)))
+            elif "\0" in text:  # what Python 3.9's csv refuses as "line contains NUL"
+                problems.append((name, "holds a NUL character"))
+            else:
+                try:
+                    record[name] = typed(text, kind)
+                except ValueError as error:
+                    problems.append((name, str(error)))
+        if not problems:
+            problems = validator.errors(record)
+        if problems:
+            return self.skip(first, last, describe(problems))
+        data = encode(record)
+        if len(data) > MAX_RECORD_BYTES:
+            return self.skip(first, last, "it is %d bytes as JSON; Firehose takes at most %d" % (len(data), MAX_RECORD_BYTES))
+        self.rows.append((first, data))
+
+    def skip(self, first, last, why):
+        self.skipped.append((first, last))
+        log.warning("%s %s not replayed: %s", self.name, lines(first, last), why)
+
+
+def read_bytes(location, region=None):
     """A local file, or an S3 object named s3://bucket/key."""
     if location.startswith("s3://"):
         bucket, _, key = location[len("s3://"):].partition("/")
+        s3 = aws_client("s3", region)
         try:
-            import boto3  # only for S3
-            body = boto3.client("s3", region_name=region).get_object(Bucket=bucket, Key=key)["Body"].read()
-        except Exception as error:  # no object (AccessDenied without s3:ListBucket), no network, no boto3
-            raise OSError("cannot read %s (upload the CSV there first): %s" % (location, error)) from error
-        return body.decode("utf-8-sig")
-    with open(location, encoding="utf-8-sig", newline="") as f:
-        return f.read()
+            return s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+        except Exception as error:  # no object (AccessDenied without s3:ListBucket), no network
+            raise InputError("cannot read %s (upload the CSV there first): %s" % (location, one_line(error))) from None
+    try:
+        with open(location, "rb") as f:
+            return f.read()
+    except OSError as error:
+        raise InputError("cannot read %s: %s" % (location, error.strerror or error)) from None
 
 
-def replay_records(text, schema, validator):
-    """The CSV's rows as typed records, in order. The header must name exactly the schema's fields;
-    rows that do not validate are logged with their line number and dropped."""
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    columns = reader.fieldnames or []
-    properties = schema["properties"]
-    missing = [name for name in properties if name not in columns]
-    unknown = [name for name in columns if name not in properties]
-    if missing or unknown:
-        raise SchemaError("the CSV header must name the schema's fields: missing %s, unknown %s"
-                          % (missing or "none", unknown or "none"))
-    records = []
-    for row in reader:
-        record = {name: typed(row[name], validator.property(name)) for name in properties}
-        problems = validator.errors(record)
-        if problems:
-            log.warning("line %d not replayed: %s", reader.line_num, describe(problems))
-        else:
-            records.append(record)
-    return records
+def aws_client(service, region):
+    try:
+        import boto3  # only to send, or to read a replay file from S3
+    except ImportError as error:
+        raise InputError("cannot reach AWS without boto3 (dnf install python3-boto3): %s" % error) from None
+    try:
+        return boto3.client(service, region_name=region)
+    except Exception as error:  # no region configured, an invalid one
+        raise InputError("cannot make an AWS %s client (give --region): %s" % (service, one_line(error))) from None
 
 
 # --- Sending ----------------------------------------------------------------------------------------
@@ -402,25 +701,32 @@ def encode(record):
 class FirehoseSender:
     """Batches records for PutRecordBatch (up to 500 records / 4 MiB) and re-sends exactly the
     records that failed, with exponential backoff and jitter, up to MAX_ATTEMPTS times. What still
-    fails is counted in `given_up` and logged: a record is sent once or reported, never dropped."""
+    fails is counted in `given_up` and logged, named by `named` (record numbers, or lines of the
+    replay file) from the numbers given with the records: a record is sent once or reported."""
 
-    def __init__(self, client, stream, sleep=time.sleep, rng=random):
-        self.client, self.stream, self.sleep, self.rng = client, stream, sleep, rng
-        self.pending, self.pending_bytes = [], 0
+    def __init__(self, client, stream, sleep=time.sleep, rng=random, named=lambda numbers: "records " + numbers):
+        self.client, self.stream, self.sleep, self.rng, self.named = client, stream, sleep, rng, named
+        self.pending, self.numbers, self.pending_bytes = [], [], 0
         self.sent = self.given_up = 0
 
-    def add(self, data):
+    def add(self, data, number=None):
         if len(data) > MAX_RECORD_BYTES:
-            self.given_up += 1
-            log.error("a record of %d bytes is not sent: Firehose takes at most %d", len(data), MAX_RECORD_BYTES)
+            self.give_up([number], "of %d bytes (Firehose takes at most %d)" % (len(data), MAX_RECORD_BYTES))
             return
         if len(self.pending) == MAX_BATCH_RECORDS or self.pending_bytes + len(data) > MAX_BATCH_BYTES:
             self.flush()
         self.pending.append(data)
+        self.numbers.append(number)
         self.pending_bytes += len(data)
 
+    def give_up(self, numbers, why):
+        self.given_up += len(numbers)
+        named = " (%s)" % self.named(spans((n, n) for n in numbers)) if None not in numbers else ""
+        log.error("gave up on %d records%s %s", len(numbers), named, why)
+
     def flush(self):
-        batch, self.pending, self.pending_bytes = self.pending, [], 0
+        batch, numbers = self.pending, self.numbers
+        self.pending, self.numbers, self.pending_bytes = [], [], 0
         attempt = 0
         while batch:
             attempt += 1
@@ -429,26 +735,25 @@ class FirehoseSender:
                     DeliveryStreamName=self.stream, Records=[{"Data": d} for d in batch])
             except Exception as error:  # throttled, unreachable, refused: the whole batch failed
                 code = ((getattr(error, "response", None) or {}).get("Error") or {}).get("Code")
-                if code in FATAL_ERRORS:
+                if code in FATAL_ERRORS or type(error).__name__ in FATAL_ERRORS:
                     attempt = MAX_ATTEMPTS
                 log.warning("PutRecordBatch of %d records failed (attempt %d of %d): %s",
-                            len(batch), attempt, MAX_ATTEMPTS, error)
-                failed = batch
+                            len(batch), attempt, MAX_ATTEMPTS, one_line(error))
+                failed = range(len(batch))
             else:
                 results = response.get("RequestResponses", [])
                 if response.get("FailedPutCount") == 0 and len(results) == len(batch):
                     failed = []
                 else:  # a record without a result counts as failed: re-sent rather than lost
-                    failed = [d for i, d in enumerate(batch) if i >= len(results) or "ErrorCode" in results[i]]
+                    failed = [i for i in range(len(batch)) if i >= len(results) or "ErrorCode" in results[i]]
                 self.sent += len(batch) - len(failed)
                 if failed:
                     first = next((r for r in results if "ErrorCode" in r), {})
                     log.warning("%d of %d records failed (attempt %d of %d, %s)", len(failed), len(batch),
                                 attempt, MAX_ATTEMPTS, first.get("ErrorCode", "no result"))
-            batch = failed
+            batch, numbers = [batch[i] for i in failed], [numbers[i] for i in failed]
             if batch and attempt >= MAX_ATTEMPTS:
-                self.given_up += len(batch)
-                log.error("gave up on %d records after %d attempts", len(batch), attempt)
+                self.give_up(numbers, "after %d attempts" % attempt)
                 return
             if batch:
                 self.sleep(min(20.0, 0.1 * 2 ** attempt) * self.rng.uniform(0.5, 1.0))
@@ -465,112 +770,220 @@ def default_schema():
     return os.path.join(here, SCHEMA_FILE)
 
 
+class Parser(argparse.ArgumentParser):
+    def error(self, message):
+        """A usage error: one line that names the option and what it takes; exit status 2."""
+        self.exit(2, "%s: %s (see --help)\n" % (self.prog, message))
+
+
+def option(convert, allowed):
+    """An option's type: its value converted (None when it is not allowed), or one line saying what is allowed."""
+    def parse(text):
+        try:
+            value = convert(text)
+        except (ValueError, OverflowError):
+            value = None
+        if value is None:
+            raise argparse.ArgumentTypeError("%s is not allowed; it must be %s" % (shown(text), allowed))
+        return value
+    return parse
+
+
 def parse_args(argv):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = Parser(description=__doc__.splitlines()[0])
     parser.add_argument("--stream", help="delivery stream name (required unless --dry-run)")
     parser.add_argument("--region", help="AWS region of the stream (and of an s3:// replay file)")
-    parser.add_argument("--rate", type=float, default=1.0, help="records per second; 0 = as fast as possible")
-    parser.add_argument("--count", type=int, help="stop after this many records (default: run until stopped)")
-    parser.add_argument("--replay", metavar="FILE", help="replay this CSV (a path or s3://bucket/key) in a loop")
-    parser.add_argument("--seed", type=int, help="random seed, for repeatable output")
+    parser.add_argument("--rate", default=1.0, help="records per second; 0 = as fast as possible",
+                        type=option(lambda t: float(t) if 0 <= float(t) < math.inf else None,
+                                    "records per second, a number 0 or more (0: as fast as possible)"))
+    parser.add_argument("--count", help="stop after this many records (default: run until stopped)",
+                        type=option(lambda t: int(t) if int(t) >= 0 else None, "a whole number, 0 or more"))
+    parser.add_argument("--replay", metavar="FILE", help="replay this CSV (a path or s3://bucket/key) in a loop",
+                        type=option(lambda t: t if re.fullmatch(r"s3://[^/]+/.+", t) or t and not t.startswith("s3://") else None,
+                                    "a CSV file or s3://BUCKET/KEY"))
+    parser.add_argument("--seed", type=option(int, "a whole number"), help="random seed, for repeatable output")
     parser.add_argument("--schema", default=default_schema(), help="the record's JSON Schema (default: %(default)s)")
     parser.add_argument("--dry-run", action="store_true", help="print records to stdout instead of sending")
     args = parser.parse_args(argv)
-    if not (0 <= args.rate < math.inf):
-        parser.error("--rate must be a number, 0 or more")
-    if args.count is not None and args.count < 0:
-        parser.error("--count must be 0 or more")
     if not args.dry_run and not args.stream:
         parser.error("--stream is required unless --dry-run")
     return args
 
 
+def unique_keys(pairs):
+    """A JSON object whose keys are distinct: a repeated key is an error, not a silent last-one-wins."""
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        repeated = next(k for i, (k, _) in enumerate(pairs) if k in dict(pairs[:i]))
+        raise ValueError("key %s appears twice in one object" % shown(repeated))
+    return out
+
+
+def no_constant(name):
+    raise ValueError("%s is not a JSON value" % name)
+
+
+def load_schema(path):
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as error:
+        raise InputError("cannot read the schema %s: %s" % (path, error.strerror or error)) from None
+    try:
+        return json.loads(data.decode("utf-8"), object_pairs_hook=unique_keys, parse_constant=no_constant)
+    except UnicodeDecodeError as error:
+        raise InputError("the schema %s is not UTF-8: %s" % (path, error)) from None
+    except ValueError as error:
+        raise InputError("the schema %s is not JSON: %s" % (path, error)) from None
+    except RecursionError:
+        raise InputError("the schema %s is nested too deeply" % path) from None
+
+
 def load_records(args):
-    """The schema's validator and an endless iterator of records (synthesized or replayed)."""
-    with open(args.schema, encoding="utf-8") as f:
-        schema = json.load(f)
-    validator = Validator(schema)
-    if not args.replay:
-        synthesizer = Synthesizer(schema, validator, random.Random(args.seed))
-        return validator, (synthesizer.record(n) for n in itertools.count())
-    records = replay_records(read_text(args.replay, args.region), schema, validator)
-    if not records:
-        raise SchemaError("%s holds no valid record to replay" % args.replay)
-    log.info("replaying %d records from %s", len(records), args.replay)
-    return validator, itertools.cycle(records)
+    """The schema's validator, and a synthesizer or the replay file's rows."""
+    schema = load_schema(args.schema)
+    try:
+        validator = Validator(schema)
+        if not args.replay:
+            return validator, Synthesizer(schema, validator, random.Random(args.seed)), None
+        replay = Replay(args.replay, read_bytes(args.replay, args.region), schema, validator)
+    except SchemaError as error:
+        raise SchemaError("%s%s" % (args.schema, error)) from None
+    except RecursionError:
+        raise SchemaError("%s: nested too deeply for the generator" % args.schema) from None
+    if not replay.rows:
+        raise InputError("%s: none of its %d rows can be replayed (each is named above)" % (args.replay, len(replay.skipped))
+                         if replay.skipped else "%s has no row after its header" % args.replay)
+    log.info("%s: %d rows to replay, %s", args.replay, len(replay.rows), skipped(replay))
+    return validator, None, replay
 
 
-def pause_until(deadline, stopping):
-    """Sleeps until the deadline, waking twice a second to notice a stop."""
-    while not stopping:
-        left = deadline - time.monotonic()
-        if left <= 0:
+def skipped(replay):
+    return "%d skipped%s" % (len(replay.skipped), " (%s)" % lines_of(replay.skipped) if replay.skipped else "")
+
+
+def lines_of(pairs):
+    return ("line %s" if len(pairs) == 1 and pairs[0][0] == pairs[0][1] else "lines %s") % spans(pairs)
+
+
+class Run:
+    """One run: counts records, paces them (--rate), stops (--count, SIGTERM) and writes each to
+    stdout (--dry-run) or to the sender."""
+
+    def __init__(self, args, sender):
+        self.count, self.sender = args.count, sender
+        self.interval = 1.0 / args.rate if args.rate > 0 else 0.0
+        # Batch about a second of records, so a slow rate still sends promptly.
+        self.batch_size = max(1, min(MAX_BATCH_RECORDS, int(args.rate))) if args.rate > 0 else MAX_BATCH_RECORDS
+        self.made = self.printed = self.invalid = 0
+        self.stopping = []
+        self.started = self.reported = time.monotonic()
+
+    def more(self):
+        return not self.stopping and (self.count is None or self.made < self.count)
+
+    def sent(self):
+        return self.printed if self.sender is None else self.sender.sent
+
+    def given_up(self):
+        return 0 if self.sender is None else self.sender.given_up
+
+    def send(self, data, number):
+        """One record (None: one made but not sent), paced."""
+        self.made += 1
+        if data is None:
+            self.invalid += 1
+        elif self.sender is None:
+            sys.stdout.buffer.write(data)
+            self.printed += 1
+        else:
+            self.sender.add(data, number)
+            if len(self.sender.pending) >= self.batch_size:
+                self.sender.flush()
+            if time.monotonic() - self.reported >= 60:
+                self.reported = time.monotonic()
+                log.info("sent %d records so far, gave up on %d", self.sender.sent, self.sender.given_up)
+        if self.interval:
+            if self.sender is None:
+                sys.stdout.buffer.flush()  # paced output shows up as it is made
+            deadline = self.started + self.made * self.interval
+            while not self.stopping:  # sleeps, waking twice a second to notice a stop
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                time.sleep(min(left, 0.5))
+
+    def flush(self):
+        if self.sender is not None:
+            self.sender.flush()
+
+
+def synthesize(run, synthesizer, validator):
+    for number in itertools.count(1):
+        if not run.more():
             return
-        time.sleep(min(left, 0.5))
+        record = synthesizer.record(number - 1)
+        problems = validator.errors(record)
+        if problems:  # never expected; said, never sent
+            log.error("record %d is not sent, it does not fit the schema: %s", number, describe(problems))
+            run.send(None, number)
+        else:
+            run.send(encode(record), number)
+
+
+def replay_passes(run, replay):
+    """The file's rows in a loop. After a pass, how many of its rows were sent and how many skipped:
+    after the first and the last, and after others at most once a minute."""
+    said = 0.0
+    for number in itertools.count(1):
+        sent, given_up = run.sent(), run.given_up()
+        for line, data in replay.rows:
+            if not run.more():
+                break
+            run.send(data, line)
+        if number == 1 or not run.more() or time.monotonic() - said >= 60:
+            said = time.monotonic()
+            run.flush()  # so that the counts are final
+            log.info("%s pass %d%s: %d of %d rows sent, %s%s", replay.name, number, "" if run.more() else " (the last)",
+                     run.sent() - sent, len(replay.rows) + len(replay.skipped), skipped(replay),
+                     ", %d given up" % (run.given_up() - given_up) if run.given_up() > given_up else "")
+        if not run.more():
+            return
 
 
 def main(argv=None, firehose=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
     try:
-        validator, records = load_records(args)
-    except (OSError, ValueError, csv.Error, SchemaError) as error:
+        validator, synthesizer, replay = load_records(args)
+        sender = None
+        if not args.dry_run:
+            client = firehose if firehose is not None else aws_client("firehose", args.region)
+            sender = FirehoseSender(client, args.stream)
+            if replay:
+                sender.named = lambda numbers: "lines %s of %s" % (numbers, replay.name)
+    except InputError as error:
         log.error("cannot start: %s", error)
         return 2
-
-    sender = None
-    if not args.dry_run:
-        if firehose is None:
-            try:
-                import boto3  # only when sending
-            except ImportError as error:
-                log.error("cannot send without boto3 (dnf install python3-boto3): %s", error)
-                return 2
-            firehose = boto3.client("firehose", region_name=args.region)
-        sender = FirehoseSender(firehose, args.stream)
-    stopping = []
-    previous = signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
-    interval = 1.0 / args.rate if args.rate > 0 else 0.0
-    # Batch about a second of records, so a slow rate still sends promptly.
-    batch_size = max(1, min(MAX_BATCH_RECORDS, int(args.rate))) if args.rate > 0 else MAX_BATCH_RECORDS
-    started = reported = time.monotonic()
-    made = invalid = 0
+    run = Run(args, sender)
+    previous = signal.signal(signal.SIGTERM, lambda *_: run.stopping.append(True))
     try:
-        while not stopping and (args.count is None or made < args.count):
-            record = next(records)
-            made += 1
-            problems = validator.errors(record)
-            if problems:
-                invalid += 1
-                log.error("record %d is not sent, it does not fit the schema: %s", made, describe(problems))
-            elif sender is None:
-                sys.stdout.buffer.write(encode(record))
-            else:
-                sender.add(encode(record))
-                if len(sender.pending) >= batch_size:
-                    sender.flush()
-                if time.monotonic() - reported >= 60:
-                    reported = time.monotonic()
-                    log.info("sent %d records so far, gave up on %d", sender.sent, sender.given_up)
-            if interval:
-                if sender is None:
-                    sys.stdout.buffer.flush()  # paced output shows up as it is made
-                pause_until(started + made * interval, stopping)
+        if replay:
+            replay_passes(run, replay)
+        else:
+            synthesize(run, synthesizer, validator)
     except KeyboardInterrupt:
         pass
     except BrokenPipeError:  # stdout closed early (| head): stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     finally:
-        if sender is not None:
-            sender.flush()  # what is buffered is sent before stopping
+        run.flush()  # what is buffered is sent before stopping
         signal.signal(signal.SIGTERM, previous)
-    elapsed = max(time.monotonic() - started, 1e-9)
-    log.info("made %d records in %.2f s (%.0f/s); %d did not fit the schema and were not sent",
-             made, elapsed, made / elapsed, invalid)
-    if sender is not None:
-        log.info("sent %d records, gave up on %d", sender.sent, sender.given_up)
-        return 1 if sender.given_up else 0
-    return 0
+    elapsed = max(time.monotonic() - run.started, 1e-9)
+    log.info("made %d records in %.2f s (%.0f/s); %s %d records, gave up on %d; %d did not fit the schema%s",
+             run.made, elapsed, run.made / elapsed, "printed" if sender is None else "sent", run.sent(),
+             run.given_up(), run.invalid, "; rows of %s: %s" % (replay.name, skipped(replay)) if replay else "")
+    return 1 if run.given_up() or run.invalid or replay and replay.skipped else 0
 
 
 if __name__ == "__main__":
