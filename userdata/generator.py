@@ -561,10 +561,6 @@ def typed(text, kind):
     return text
 
 
-def lines(first, last):
-    return "line %d" % first if first == last else "lines %d-%d" % (first, last)
-
-
 def spans(pairs, most=12):
     """(first, last) pairs of numbers as text, `3, 5-9, 12`, merged where they touch, cut after `most`."""
     merged = []
@@ -575,6 +571,11 @@ def spans(pairs, most=12):
             merged.append([first, last])
     text = ", ".join(str(a) if a == b else "%d-%d" % (a, b) for a, b in merged[:most])
     return text + (" and %d more" % (len(merged) - most) if len(merged) > most else "")
+
+
+def lines_of(pairs):
+    """(first, last) line pairs as text: `line 3`, `lines 3-5, 9`."""
+    return ("line %s" if len(pairs) == 1 and pairs[0][0] == pairs[0][1] else "lines %s") % spans(pairs)
 
 
 class Replay:
@@ -661,7 +662,7 @@ class Replay:
 
     def skip(self, first, last, why):
         self.skipped.append((first, last))
-        log.warning("%s %s not replayed: %s", self.name, lines(first, last), why)
+        log.warning("%s %s not replayed: %s", self.name, lines_of([(first, last)]), why)
 
 
 def read_bytes(location, region=None):
@@ -704,7 +705,7 @@ class FirehoseSender:
     fails is counted in `given_up` and logged, named by `named` (record numbers, or lines of the
     replay file) from the numbers given with the records: a record is sent once or reported."""
 
-    def __init__(self, client, stream, sleep=time.sleep, rng=random, named=lambda numbers: "records " + numbers):
+    def __init__(self, client, stream, sleep=time.sleep, rng=random, named=lambda pairs: "records " + spans(pairs)):
         self.client, self.stream, self.sleep, self.rng, self.named = client, stream, sleep, rng, named
         self.pending, self.numbers, self.pending_bytes = [], [], 0
         self.sent = self.given_up = 0
@@ -721,7 +722,7 @@ class FirehoseSender:
 
     def give_up(self, numbers, why):
         self.given_up += len(numbers)
-        named = " (%s)" % self.named(spans((n, n) for n in numbers)) if None not in numbers else ""
+        named = " (%s)" % self.named([(n, n) for n in numbers]) if None not in numbers else ""
         log.error("gave up on %d records%s %s", len(numbers), named, why)
 
     def flush(self):
@@ -790,7 +791,7 @@ def option(convert, allowed):
 
 
 def parse_args(argv):
-    parser = Parser(description=__doc__.splitlines()[0])
+    parser = Parser(prog=os.path.basename(__file__), description=__doc__.splitlines()[0])
     parser.add_argument("--stream", help="delivery stream name (required unless --dry-run)")
     parser.add_argument("--region", help="AWS region of the stream (and of an s3:// replay file)")
     parser.add_argument("--rate", default=1.0, help="records per second; 0 = as fast as possible",
@@ -860,10 +861,6 @@ def load_records(args):
 
 def skipped(replay):
     return "%d skipped%s" % (len(replay.skipped), " (%s)" % lines_of(replay.skipped) if replay.skipped else "")
-
-
-def lines_of(pairs):
-    return ("line %s" if len(pairs) == 1 and pairs[0][0] == pairs[0][1] else "lines %s") % spans(pairs)
 
 
 class Run:
@@ -961,7 +958,7 @@ def main(argv=None, firehose=None):
             client = firehose if firehose is not None else aws_client("firehose", args.region)
             sender = FirehoseSender(client, args.stream)
             if replay:
-                sender.named = lambda numbers: "lines %s of %s" % (numbers, replay.name)
+                sender.named = lambda pairs: "%s of %s" % (lines_of(pairs), replay.name)
     except InputError as error:
         log.error("cannot start: %s", error)
         return 2

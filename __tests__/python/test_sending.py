@@ -108,7 +108,37 @@ class FirehoseSenderTest(unittest.TestCase):
             sender.add(b"x" * (generator.MAX_RECORD_BYTES + 1))
             sender.flush()
         self.assertEqual((client.calls, sender.given_up), ([], 1))
-        self.assertIn("is not sent", logs.output[0])
+        self.assertIn("gave up on 1 records of 1024001 bytes (Firehose takes at most 1024000)", logs.output[0])
+
+    def test_fake_firehose_records_given_up_are_named_by_their_numbers(self):
+        client = FakeFirehose(default=2)  # the first two of every call fail
+        sender, _ = sender_for(client)
+        sender.named = lambda pairs: "%s of data.csv" % generator.lines_of(pairs)
+        with self.assertLogs("generator", logging.WARNING) as logs:
+            for line, d in zip([2, 3, 5, 6], records(4)):
+                sender.add(d, line)
+            sender.add(b"x" * (generator.MAX_RECORD_BYTES + 1), 9)
+            sender.flush()
+        self.assertIn("ERROR:generator:gave up on 1 records (line 9 of data.csv) of 1024001 bytes", logs.output[0])
+        self.assertIn("ERROR:generator:gave up on 2 records (lines 2-3 of data.csv) after 8 attempts", logs.output)
+        self.assertEqual((sender.sent, sender.given_up), (2, 3))
+
+    def test_errors_of_the_client_itself_that_no_retry_fixes_give_up_at_once(self):
+        for name in ["NoCredentialsError", "ParamValidationError"]:
+            error = type(name, (Exception,), {})  # botocore's classes, by name (no botocore needed here)
+
+            class Refusing:
+                calls = 0
+
+                def put_record_batch(self, **_):
+                    self.calls += 1
+                    raise error("refused before sending")
+            client = Refusing()
+            sender, sleeps = sender_for(client)
+            with self.subTest(name), self.assertLogs("generator", logging.WARNING):
+                sender.add(b"{}\n", 1)
+                sender.flush()
+            self.assertEqual((client.calls, sleeps, sender.given_up), (1, [], 1))
 
 
 class MainSendingTest(unittest.TestCase):
