@@ -2,6 +2,7 @@
 Python 3.9 (what Amazon Linux 2023 ships)."""
 import ast
 import contextlib
+import importlib.util
 import io
 import json
 import logging
@@ -75,7 +76,7 @@ class CommandLineTest(unittest.TestCase):
                 (["--replay", write("empty.csv", b"")], "empty.csv is empty; the header must name each of the schema's fields once"),
                 (["--replay", write("header.csv", header)], "header.csv has no row after its header"),
                 (["--replay", write("bad.csv", header + b"EMEA\n\xff\n")], "bad.csv: none of its 2 rows can be replayed (each is named above)"),
-                (["--replay", write("binary.csv", bytes(range(256)) * 4)], "binary.csv line 1 (the header): column 1"),
+                (["--replay", write("binary.csv", bytes(range(256)) * 4)], "binary.csv line 1 (the header): "),
                 (["--replay", write("twice.csv", header.replace(b"\n", b",Name\n"))], 'twice.csv line 1 (the header): column 12 "Name" repeats column 3'),
                 (["--schema", os.path.join(folder, "none.json")], "cannot read the schema %s: No such file or directory" % os.path.join(folder, "none.json")),
                 (["--schema", folder], "cannot read the schema %s: Is a directory" % folder),
@@ -127,7 +128,8 @@ class CommandLineTest(unittest.TestCase):
         result = run("--stream", "Source", "--count", "1", env=env)
         self.assertEqual(result.returncode, 2, result.stderr)
         self.assertEqual(result.stderr.count("\n"), 1, result.stderr)
-        self.assertIn("cannot start: cannot make an AWS firehose client (give --region)", result.stderr)
+        self.assertIn("cannot start: cannot make an AWS firehose client (give --region)" if importlib.util.find_spec("boto3")
+                      else "cannot start: cannot reach AWS without boto3", result.stderr)
 
     def test_sigterm_stops_it_cleanly_after_whole_records(self):
         process = subprocess.Popen([sys.executable, GENERATOR, "--dry-run", "--rate", "20"],
