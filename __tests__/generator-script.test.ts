@@ -6,11 +6,16 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import Ajv2020 from "ajv/dist/2020";
+import addFormats from "ajv-formats";
+import fc from "fast-check";
+import { SOURCE_SCHEMA, SQL_TYPE_KEYWORD } from "../schemas/loss-event";
 import { validateSourceRecord } from "../schemas/validate";
 import { badRecords, CASES, fieldsNamed, LossRecord } from "./helpers/records";
 
 const GENERATOR = join(__dirname, "..", "userdata", "generator.py");
 const VALIDATE_RECORDS = join(__dirname, "python", "validate_records.py");
+const SCHEMA_VARIANTS = join(__dirname, "python", "schema_variants.py");
 /** The lab's replay file, next to the project (never copied into it); absent in a user's own clone. */
 const LAB_DATA = join(__dirname, "..", "..", "shared", "data", "banking_loss.csv");
 const withLabData = existsSync(LAB_DATA) ? it : it.skip;
@@ -127,5 +132,80 @@ describe("the generator's validator and ajv", () => {
     const ajv = all.map(ajvFields);
     const disagreements = pythonFields(all).flatMap((fields, i) => (JSON.stringify(fields) === JSON.stringify(ajv[i]) ? [] : [{ record: all[i], ajv: ajv[i], python: fields }]));
     expect(disagreements).toEqual([]);
+  });
+});
+
+type Schema = { properties: Record<string, Record<string, unknown>>; required: string[] };
+
+/** Random variants of the source schema the generator accepts: enums narrowed, amounts typed number or integer and bounded, fields of other kinds added. */
+const schemaVariant = fc
+  .record({
+    regions: fc.subarray([...(SOURCE_SCHEMA.properties.Region.enum as string[])], { minLength: 1 }),
+    amounts: fc.array(
+      fc.record({ type: fc.constantFrom("number", "integer"), minimum: fc.option(fc.integer({ min: -1e6, max: 1e6 })), width: fc.option(fc.integer({ min: 1, max: 1e6 })) }),
+      { minLength: 3, maxLength: 3 },
+    ),
+    nameLength: fc.integer({ min: 1, max: 16 }),
+    extras: fc.subarray(["Flag", "Kind", "Level", "Count"]),
+  })
+  .map(({ regions, amounts, nameLength, extras }) => {
+    const schema = structuredClone(SOURCE_SCHEMA) as unknown as Schema;
+    schema.properties.Region.enum = regions;
+    ["NetLoss", "RecoveryAmount", "EstimatedGrossLoss"].forEach((name, i) => {
+      const { type, minimum, width } = amounts[i];
+      Object.assign(schema.properties[name], { type }, minimum === null ? {} : { minimum }, minimum === null || width === null ? {} : { maximum: minimum + width });
+    });
+    schema.properties.Name.maxLength = nameLength;
+    const kinds: Record<string, Record<string, unknown>> = {
+      Flag: { type: "boolean" }, Kind: { const: "loss" }, Level: { enum: [1, 2.5, null, true] }, Count: { type: "integer", minimum: 0, maximum: 9 },
+    };
+    for (const name of extras) {
+      schema.properties[name] = kinds[name];
+      schema.required.push(name);
+    }
+    return schema;
+  });
+
+/** ajv as schemas/validate.ts sets it up (strict, all errors, formats, the SQL-type keyword), for one schema. */
+function ajvFor(schema: Schema) {
+  const ajv = new Ajv2020({ strict: true, allErrors: true });
+  addFormats(ajv);
+  ajv.addKeyword({ keyword: SQL_TYPE_KEYWORD, schemaType: "string" });
+  return ajv.compile(schema);
+}
+
+/** The generator's answers to tasks (see __tests__/python/schema_variants.py), in one python3 run. */
+function variantTasks(tasks: object[]): unknown[][] {
+  const result = python(SCHEMA_VARIANTS, [], tasks.map((t) => JSON.stringify(t)).join("\n") + "\n");
+  expect(result.stderr).toBe("");
+  return result.stdout.trimEnd().split("\n").map((line) => JSON.parse(line) as unknown[]);
+}
+
+describe("the generator on random schema variants (fast-check)", () => {
+  // Sampled in one batch, so that one python3 run answers them all; a failure names its variant.
+  const variants = fc.sample(fc.tuple(schemaVariant, fc.integer({ min: 0, max: 2 ** 31 - 1 })), { numRuns: 30 });
+  const made = variantTasks(variants.map(([schema, seed]) => ({ schema, seed, count: 60 }))) as LossRecord[][];
+  const validators = variants.map(([schema]) => ajvFor(schema));
+
+  it("synthesizes records ajv accepts for every variant", () => {
+    const invalid = variants.flatMap(([schema], i) => {
+      const validate = validators[i];
+      return made[i].filter((r) => !validate(r)).map((record) => ({ schema, record, errors: validate.errors }));
+    });
+    expect(invalid).toEqual([]);
+  });
+
+  it("and its validator agrees with ajv on the mutations of those records", () => {
+    const mutations = made.map((records, i) => mutated(records, i));
+    const verdicts = variantTasks(variants.map(([schema], i) => ({ schema, check: mutations[i] })));
+    const disagreements = variants.flatMap(([schema], i) => {
+      const validate = validators[i];
+      return mutations[i].flatMap((record, j) => {
+        const ajv = validate(record) ? [] : fieldsNamed(validate.errors);
+        return JSON.stringify(ajv) === JSON.stringify(verdicts[i][j]) ? [] : [{ schema, record, ajv, python: verdicts[i][j] }];
+      });
+    });
+    expect(disagreements).toEqual([]);
+    expect(verdicts.flat().filter((fields) => (fields as string[]).length > 0).length).toBeGreaterThan(1000); // the mutations do break rules
   });
 });
