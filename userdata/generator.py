@@ -1,13 +1,9 @@
 #!/usr/bin/env python3
 """Sends operational-risk loss events to a Firehose delivery stream, one JSON object per line.
 
-The record format is the JSON Schema shipped next to this file (loss-event.schema.json). Records
-are synthesized from it (its enums, its category -> sub-category rules, its types and bounds) or
-replayed from a CSV like the lab's, typed by it; each is validated against it and only valid
-records are sent, with PutRecordBatch, re-sending exactly the records that failed. A replayed row
-is sent exactly as typed or skipped and named by its line. Python 3.9+, standard library only;
-boto3 is imported only to send or to read a replay file from S3. Exit status: 0 ok, 1 records
-not sent (rows skipped, sends given up), 2 unusable input or usage.
+Records are synthesized from the JSON Schema next to this file or replayed from a CSV typed by it;
+only valid ones are sent. Python 3.9+, standard library only (boto3 to send or read s3://).
+Exit status: 0 ok, 1 records not sent, 2 unusable input or usage.
 
   python3 generator.py --dry-run --count 5 --rate 0            # print records instead of sending
   python3 generator.py --dry-run --replay banking_loss.csv     # the lab's CSV, typed by the schema
@@ -34,8 +30,7 @@ MAX_BATCH_RECORDS = 500  # PutRecordBatch limits
 MAX_BATCH_BYTES = 4 * 1024 * 1024
 MAX_RECORD_BYTES = 1000 * 1024
 MAX_ATTEMPTS = 8
-# Errors that no retry can fix: give up on the batch at once (and say so). The last three are
-# botocore's own (no credentials, a request it refuses to make), recognized by class name.
+# Errors no retry can fix: give up on the batch at once. The last three are botocore's classes.
 FATAL_ERRORS = {"ResourceNotFoundException", "InvalidArgumentException", "AccessDeniedException",
                 "InvalidKMSResourceException", "UnrecognizedClientException",
                 "NoCredentialsError", "ParamValidationError", "PartialCredentialsError"}
@@ -44,25 +39,24 @@ log = logging.getLogger("generator")
 
 
 class InputError(Exception):
-    """Input the generator cannot use (a file, the schema, the CSV's header): the run stops, exit 2."""
+    """Input the generator cannot use: the run stops (exit status 2)."""
 
 
 class SchemaError(InputError):
-    """The schema uses something this generator cannot check or synthesize; the message starts
-    with the JSON pointer of the place (#/properties/...)."""
+    """A schema the generator cannot check or fill; the message starts with the JSON pointer."""
 
 
-def shown(value, most=60):
-    """A value for a message: JSON (ASCII, so no byte of it can break the log), cut to `most`."""
-    text = json.dumps(value) if isinstance(value, (str, int, float, bool, list, dict, type(None))) else repr(value)
-    return text if len(text) <= most else text[:most] + "..."
+def shown(value):
+    """A value for a message: JSON (ASCII, so no byte of it breaks the log), cut short."""
+    text = json.dumps(value)
+    return text if len(text) <= 60 else text[:60] + "..."
 
 
 def one_line(error):
     return " ".join(str(error).split())
 
 
-# --- Validation: the JSON Schema keywords the loss-event schema uses, as ajv applies them --------
+# --- Validation: the JSON Schema keywords the generator supports, as ajv applies them ----------
 
 def is_number(v):
     return isinstance(v, int) and not isinstance(v, bool) or isinstance(v, float) and math.isfinite(v)
@@ -72,6 +66,10 @@ def is_count(v):
     return isinstance(v, int) and not isinstance(v, bool) and v >= 0
 
 
+def is_scalar(v):
+    return isinstance(v, (str, bool, type(None))) or is_number(v)
+
+
 TYPES = {
     "string": lambda v: isinstance(v, str),
     "number": is_number,
@@ -79,33 +77,29 @@ TYPES = {
     "boolean": lambda v: isinstance(v, bool),
     "object": lambda v: isinstance(v, dict),
 }
-SCALAR = (str, int, float, bool, type(None))
 ANNOTATIONS = ("$schema", "$id", "$comment", "title", "description", "x-sql-type")
-NAMES = "a list of distinct property names"
-SCHEMAS = "an object whose values are schemas"
-# Every keyword the generator knows, with the values it takes: a schema with any other keyword or
-# value is refused when the generator starts, naming the place, so the schema cannot outgrow it.
-KEYWORDS = {
-    **{key: (lambda v: isinstance(v, str), "a string") for key in ANNOTATIONS},
-    "type": (lambda v: v in TYPES if isinstance(v, str) else False, "one of " + ", ".join(TYPES)),
-    "enum": (lambda v: isinstance(v, list) and v and all(isinstance(x, SCALAR) for x in v),
+TEXT = (lambda v: isinstance(v, str), "a string")
+COUNT = (is_count, "a whole number, 0 or more")
+SCHEMAS = (lambda v: isinstance(v, dict), "an object whose values are schemas")
+SCHEMA = (lambda v: isinstance(v, dict), "a schema")
+# Every keyword the generator knows, and the values it takes: the schema cannot outgrow it unnoticed.
+KEYWORDS = dict({key: TEXT for key in ANNOTATIONS}, **{
+    "type": (lambda v: isinstance(v, str) and v in TYPES, "one of " + ", ".join(TYPES)),
+    "enum": (lambda v: isinstance(v, list) and v and all(map(is_scalar, v)),
              "a non-empty list of strings, numbers, booleans or null"),
-    "const": (lambda v: isinstance(v, SCALAR), "a string, number, boolean or null"),
-    "minLength": (is_count, "a whole number, 0 or more"),
-    "maxLength": (is_count, "a whole number, 0 or more"),
-    "minimum": (is_number, "a number"),
-    "maximum": (is_number, "a number"),
-    "pattern": (lambda v: isinstance(v, str), "a regular expression"),
+    "const": (is_scalar, "a string, number, boolean or null"),
+    "minLength": COUNT, "maxLength": COUNT,
+    "minimum": (is_number, "a number"), "maximum": (is_number, "a number"),
+    "pattern": (TEXT[0], "a regular expression"),
     "format": (lambda v: v == "date", '"date" (the only format the generator checks)'),
-    "required": (lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v) and len(set(v)) == len(v), NAMES),
-    "properties": (lambda v: isinstance(v, dict), SCHEMAS),
-    "$defs": (lambda v: isinstance(v, dict), SCHEMAS),
+    "required": (lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v) and len(set(v)) == len(v),
+                 "a list of distinct property names"),
+    "properties": SCHEMAS, "$defs": SCHEMAS,
     "additionalProperties": (lambda v: v is False, "false (the only form supported)"),
     "allOf": (lambda v: isinstance(v, list) and v, "a non-empty list of schemas"),
-    "if": (lambda v: isinstance(v, dict), "a schema"),
-    "then": (lambda v: isinstance(v, dict), "a schema"),
+    "if": SCHEMA, "then": SCHEMA,
     "$ref": (lambda v: isinstance(v, str) and v.startswith("#/"), 'a local reference, "#/..."'),
-}
+})
 DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 
 
@@ -150,14 +144,14 @@ def field_of(path, name):
 
 
 class Validator:
-    """Checks records against the schema, compiled once into functions; refuses, when built, a schema
-    with a keyword or a value it does not know, a `$ref` to nothing or a cycle of them."""
+    """Checks records against the schema, compiled once into functions; refuses, when built, a
+    keyword or value it does not know, a `$ref` to nothing or a cycle."""
 
     def __init__(self, schema):
         self.schema = schema
         self.patterns = {}
         self.checks = {}  # id(schema node) -> its compiled check
-        self.checked = set()  # ids of the nodes whose whole subtree is checked
+        self.checked = set()  # ids of the nodes checked with all below them
         self._check(schema, "#", set())
 
     def _check(self, node, where, active):
@@ -173,7 +167,7 @@ class Validator:
             if not fits(value):
                 raise SchemaError("%s/%s: %s is not allowed; it must be %s" % (where, key, shown(value), allowed))
         if ("if" in node) != ("then" in node):
-            raise SchemaError('%s: "if" and "then" go together (the generator supports no "else")' % where)
+            raise SchemaError('%s: "if" and "then" go together' % where)
         if "pattern" in node:
             try:
                 self.patterns[node["pattern"]] = ecma_pattern(node["pattern"])
@@ -187,7 +181,7 @@ class Validator:
         if "$ref" in node:
             target = self.resolve(node["$ref"], where)
             if id(target) in active:
-                raise SchemaError("%s/$ref: %s leads back to itself; the generator supports no recursive schema" % (where, shown(node["$ref"])))
+                raise SchemaError("%s/$ref: %s leads back to itself (no recursive schema)" % (where, shown(node["$ref"])))
             children.append((node["$ref"], target))
         for place, child in children:
             self._check(child, place, active)
@@ -209,12 +203,12 @@ class Validator:
         prop, where = self.schema["properties"][name], "#/properties/" + name
         while "$ref" in prop:
             if set(prop) - set(ANNOTATIONS) - {"$ref"}:
-                raise SchemaError("%s: the generator reads a field's $ref only alone, with no keyword beside it" % where)
+                raise SchemaError("%s: a field's $ref must stand alone" % where)
             where, prop = prop["$ref"], self.resolve(prop["$ref"], where)
         return prop
 
     def errors(self, record, node=None):
-        """[(field, message)] for every problem with the record (against the schema, or one of its nodes)."""
+        """[(field, message)] for each problem of the record (against the schema, or one of its nodes)."""
         out = []
         self._compiled(self.schema if node is None else node)(record, "", out)
         return out
@@ -226,11 +220,11 @@ class Validator:
         return self.checks[key]
 
     def _compile(self, node):
-        """One function that appends (field, message) to `out` for each rule of `node` the value breaks;
-        like ajv, string rules apply to strings only, number rules to numbers, object rules to objects."""
+        """A function appending (field, message) to `out` for each rule of `node` a value breaks; like
+        ajv's, string rules apply to strings only, number rules to numbers, object rules to objects."""
         checks = []
 
-        def rule(holds, problem):  # `problem` bound here, once per rule
+        def rule(holds, problem):  # binds `problem` once per rule
             checks.append(lambda v, path, out: holds(v) or out.append((path, problem)))
         if "$ref" in node:
             target = self.resolve(node["$ref"])
@@ -270,16 +264,7 @@ class Validator:
         def check(value, path, out):
             for one in checks:
                 one(value, path, out)
-        if "enum" in node:  # an enum value that passes every rule of the node passes at once
-            fine = {v for v in node["enum"] if isinstance(v, str) and not self._probe(check, v)}
-            return lambda v, path, out: v.__class__ is str and v in fine or check(v, path, out)
         return check
-
-    @staticmethod
-    def _probe(check, value):
-        out = []
-        check(value, "", out)
-        return out
 
     def _enum(self, values):
         strings = {v for v in values if isinstance(v, str)}  # the usual case, by hash
@@ -313,26 +298,15 @@ class Validator:
         return check
 
     def _if_then(self, condition, consequence):
-        check_then = self._compiled(consequence)
-        tested = condition.get("properties", {})
-        if set(condition) == {"properties", "required"} and len(tested) == 1 and list(tested) == condition["required"] \
-                and set(next(iter(tested.values()))) == {"const"}:
-            # The usual rule, "if <field> is <value>": tested directly (it runs for every record).
-            (name, test), = tested.items()
-            const = test["const"]
+        check_if, check_then = self._compiled(condition), self._compiled(consequence)
+        return lambda value, path, out: fails(check_if, value) or check_then(value, path, out)
 
-            def check(value, path, out):
-                if not isinstance(value, dict) or name in value and same(value[name], const):
-                    check_then(value, path, out)
-            return check
-        check_if = self._compiled(condition)
 
-        def check(value, path, out):
-            probe = []
-            check_if(value, path, probe)
-            if not probe:
-                check_then(value, path, out)
-        return check
+def fails(check, value):
+    """The problems a compiled check finds with a value."""
+    out = []
+    check(value, "", out)
+    return out
 
 
 def describe(errors):
@@ -340,20 +314,14 @@ def describe(errors):
 
 
 def record_fields(schema, validator):
-    """{name: its schema} of the record's fields, each a value a CSV cell can hold and the generator
-    can make: an enum, a const, or a string, number, integer or boolean."""
+    """{name: schema} of the record's fields, each one value (a CSV cell)."""
     if schema.get("type") != "object" or not schema.get("properties"):
         raise SchemaError('#: the record schema must have "type": "object" and "properties" naming its fields')
-    for name in schema.get("required", []):
-        if name not in schema["properties"]:
-            raise SchemaError("#/required: %s is not one of the properties, so no record could have it" % shown(name))
-    fields = {}
-    for name in schema["properties"]:
-        prop = validator.property(name)
+    fields = {name: validator.property(name) for name in schema["properties"]}
+    for name, prop in fields.items():
         if "enum" not in prop and "const" not in prop and prop.get("type") not in ("string", "number", "integer", "boolean"):
             raise SchemaError("#/properties/%s: a record field must have an enum, a const, or type string, number, "
                               "integer or boolean (one CSV cell); it has %s" % (name, shown(prop.get("type", "no type"))))
-        fields[name] = prop
     return fields
 
 
@@ -363,7 +331,7 @@ FIRST_DAY = datetime.date(2007, 1, 1)  # the lab's file spans 2007-2014
 DAYS = 8 * 365
 VALUE_KEYWORDS = {"type", "enum", "const", "minLength", "maxLength", "minimum", "maximum", "pattern", "format"}
 RECORD_KEYWORDS = {"type", "properties", "required", "additionalProperties", "allOf", "if", "then", "$defs"}
-# The lab's relations: a share of the gross loss, by field.
+# The lab's shares of the gross loss.
 SHARES = {"RecoveryAmount": lambda rng: min(0.75, max(-0.14, rng.gauss(0.28, 0.1))),
           "NetLoss": lambda rng: rng.gauss(1.0, 0.12)}
 
@@ -376,14 +344,12 @@ def only(node, allowed, where, what):
 
 
 class Synthesizer:
-    """Makes records from the schema, each valid by construction: enum values and consts (narrowed
-    by the if/then rules), dates, identifiers, booleans and amounts within their bounds (integers as
-    integers); where the schema has the lab's fields, their values relate the way the lab's do. A
-    schema it cannot fill is refused when it is built, naming the place."""
+    """Makes records valid by construction: enum values (narrowed by the if/then rules), dates,
+    identifiers, booleans, amounts within bounds (integers as integers), related like the lab's.
+    A schema it cannot fill is refused when it is built."""
 
     def __init__(self, schema, validator, rng):
-        self.validator = validator
-        self.rng = rng
+        self.validator, self.rng = validator, rng
         self.properties = record_fields(schema, validator)
         only(schema, RECORD_KEYWORDS, "#", "the record")
         self.rules = self._rules(schema)
@@ -392,15 +358,19 @@ class Synthesizer:
         self.allowed = {}  # (field, values of the tested fields) -> its values
         self.values = {}  # enum field -> the values that fit its own rules
         self.bounds = {}  # numeric field -> (lowest, highest, whether an integer)
+        self.dates = set()  # date fields with no pattern
         makers = {name: self._maker(name, prop) for name, prop in self.properties.items()}
-        plain_date = {name for name, prop in self.properties.items() if prop.get("format") == "date"
-                      and not VALUE_KEYWORDS.intersection(prop).difference({"type", "format"}) and name not in tested}
-        self.occurrence = {"DiscoveryDate", "OccurrenceStartDate"} <= plain_date
-        self.shared = [name for name in SHARES if name in self.bounds and name not in tested
-                       and "EstimatedGrossLoss" in self.properties]
-        derived = set(self.shared) | ({"OccurrenceStartDate"} if self.occurrence else set())
+        for name in tested:
+            if name not in self.values or name in self.narrowed:
+                raise SchemaError("#/properties/%s: a rule may test only an enum field that no rule narrows" % name)
         # Fields that conditions test are made first, so the rules can narrow the others.
         self.tested = [name for name in self.properties if name in tested]
+        for values in itertools.product(*(self.values[name] for name in self.tested)):
+            for name in self.narrowed:
+                self.choices(name, dict(zip(self.tested, values)))
+        self.occurrence = {"DiscoveryDate", "OccurrenceStartDate"} <= self.dates
+        self.shared = [name for name in SHARES if name in self.bounds and "EstimatedGrossLoss" in self.bounds]
+        derived = set(self.shared) | ({"OccurrenceStartDate"} if self.occurrence else set())
         order = self.tested + [name for name in self.properties if name not in tested]
         self.steps = [(name, makers[name]) for name in order if name not in derived]
         problems = validator.errors(self.record(0))
@@ -408,39 +378,30 @@ class Synthesizer:
             raise SchemaError("#: the records the generator makes do not fit the schema: %s" % describe(problems))
 
     def _rules(self, schema):
-        """[(condition, the fields it tests, {field: the values the consequence allows})] of the if/then rules."""
-        rules = [("#", schema)] if "if" in schema else []
-        for i, rule in enumerate(schema.get("allOf", [])):
-            if "if" not in rule:
-                raise SchemaError("#/allOf/%d: the generator makes records only for if/then rules in allOf" % i)
-            only(rule, {"if", "then"}, "#/allOf/%d" % i, "a rule")
-            rules.append(("#/allOf/%d" % i, rule))
+        """[(condition, the fields it tests, {field: the values allowed then})] of the if/then rules."""
         out = []
-        for where, rule in rules:
-            condition, consequence = rule["if"], rule["then"]
-            only(condition, {"properties", "required"}, where + "/if", "a condition")
-            only(consequence, {"properties", "required"}, where + "/then", "a consequence")
-            for name in consequence.get("required", []):
-                if name not in self.properties:
-                    raise SchemaError("%s/then/required: %s is not a property, so no record could have it" % (where, shown(name)))
+        for i, rule in [("", schema)] + list(enumerate(schema.get("allOf", []))):
+            where = "#/allOf/%d" % i if i != "" else "#"
+            if i != "":
+                only(rule, {"if", "then"}, where, "a rule in allOf")
+            if "if" not in rule:
+                continue
+            only(rule["if"], {"properties", "required"}, where + "/if", "a condition")
+            only(rule["then"], {"properties"}, where + "/then", "a consequence")
             narrowing = {}
-            for name, node in consequence.get("properties", {}).items():
+            for name, node in rule["then"].get("properties", {}).items():
                 place = "%s/then/properties/%s" % (where, name)
                 while "$ref" in node:
                     place, node = node["$ref"], self.validator.resolve(node["$ref"], place)
-                if name not in self.properties or "enum" not in self.properties[name] \
-                        or not {"enum", "const"}.intersection(node):
-                    raise SchemaError("%s: a rule can only narrow an enum field to some of its values (enum or const)" % place)
-                only(node, {"enum", "const"}, place, "a narrowing")
+                only(node, {"enum", "const"}, place, "a rule narrowing an enum field")
+                if "enum" not in self.properties.get(name, {}) or not {"enum", "const"} & set(node):
+                    raise SchemaError("%s: a rule may narrow only an enum field, to some of its values" % place)
                 narrowing[name] = [v for v in self.properties[name]["enum"] if not self.validator.errors(v, node)]
-            out.append((condition, set(condition.get("properties", {})) | set(condition.get("required", [])), narrowing))
-        for name in {name for _, _, narrowing in out for name in narrowing}:
-            if any(name in tested for _, tested, _ in out):
-                raise SchemaError("#/properties/%s: a field one rule narrows cannot be tested by another" % name)
+            out.append((rule["if"], set(rule["if"].get("properties", {})) | set(rule["if"].get("required", [])), narrowing))
         return out
 
     def choices(self, name, chosen):
-        """The enum values a field may take, given the fields chosen so far."""
+        """The enum values a field may take, given the tested fields."""
         key = (name, repr([chosen.get(f) for f in self.tested]))
         if key not in self.allowed:
             values = self.values[name]
@@ -454,7 +415,7 @@ class Synthesizer:
         return self.allowed[key]
 
     def _maker(self, name, prop):
-        """A function (fields chosen so far, sequence number) -> a value of the field that fits its schema."""
+        """A function (fields chosen so far, sequence number) -> a value that fits the field."""
         rng, where = self.rng, "#/properties/" + name
         only(prop, VALUE_KEYWORDS, where, "a field")
         if "enum" in prop or "const" in prop:
@@ -481,6 +442,8 @@ class Synthesizer:
             return lambda chosen, sequence: min(max(self.amount(), low), high)
         if prop.get("format") == "date":
             fallback = FIRST_DAY.isoformat()
+            if "pattern" not in prop:
+                self.dates.add(name)
 
             def make(chosen, sequence):
                 return (FIRST_DAY + datetime.timedelta(days=rng.randrange(DAYS))).isoformat()
@@ -515,24 +478,17 @@ class Synthesizer:
         return {name: chosen[name] for name in self.properties}
 
     def relate(self, r):
-        """The lab's relations: occurrence a few days after discovery (sometimes before); recovery
-        about 28% and net loss about 100% of the gross estimate, half of them with cents (integers
-        never), each kept within its bounds."""
+        """Occurrence a few days after discovery (sometimes before); recovery about 28% and net loss
+        about 100% of the gross estimate, half with cents (integers never), within bounds."""
         rng = self.rng
         if self.occurrence:
             discovered = datetime.date.fromisoformat(r["DiscoveryDate"])
             days = int(rng.expovariate(0.25)) if rng.random() < 0.97 else -rng.randrange(1, 400)
             r["OccurrenceStartDate"] = (discovered + datetime.timedelta(days=days)).isoformat()
-        gross = r.get("EstimatedGrossLoss")
-        if self.shared and is_number(gross):
-            cents = 2 if rng.random() < 0.5 else None
-            for name in self.shared:
-                low, high, integer = self.bounds[name]
-                r[name] = min(max(round(gross * SHARES[name](rng), None if integer else cents), low), high)
-        else:
-            for name in self.shared:
-                low, high, _ = self.bounds[name]
-                r[name] = min(max(self.amount(), low), high)
+        cents = 2 if rng.random() < 0.5 else None
+        for name in self.shared:
+            low, high, integer = self.bounds[name]
+            r[name] = min(max(round(r["EstimatedGrossLoss"] * SHARES[name](rng), None if integer else cents), low), high)
 
 
 # --- Records replayed from a CSV ------------------------------------------------------------------
@@ -543,9 +499,8 @@ NOT_UTF8 = re.compile("[\udc80-\udcff]")  # a byte that is not UTF-8, as surroga
 
 
 def typed(text, kind):
-    """A CSV field as the schema's type, its value exactly as typed. Text that is not a JSON number
-    (or true/false) is kept, for the validator to name; a number that a 64-bit float, which every
-    reader downstream uses, cannot hold as typed raises ValueError."""
+    """A CSV field as the schema's type, its value as typed: other text is kept for the validator to
+    refuse; a number a 64-bit float (every reader downstream's) cannot hold raises ValueError."""
     if kind in ("number", "integer") and NUMBER_TEXT.fullmatch(text):
         as_float = float(text)
         if not math.isfinite(as_float):
@@ -562,7 +517,7 @@ def typed(text, kind):
 
 
 def spans(pairs, most=12):
-    """(first, last) pairs of numbers as text, `3, 5-9, 12`, merged where they touch, cut after `most`."""
+    """(first, last) pairs as text: `3, 5-9, 12`."""
     merged = []
     for first, last in sorted(pairs):
         if merged and first <= merged[-1][1] + 1:
@@ -578,21 +533,22 @@ def lines_of(pairs):
     return ("line %s" if len(pairs) == 1 and pairs[0][0] == pairs[0][1] else "lines %s") % spans(pairs)
 
 
+def explain(error):
+    text = str(error)
+    return "a quoted field is not closed before the end of the file" if text == "unexpected end of data" else text
+
+
 class Replay:
-    """A CSV like the lab's, typed by the schema. Its header must name each of the schema's fields
-    once (one that is not required may be left out), else the run stops. Each row is sent exactly
-    as typed, or skipped and named by its line: too few or too many fields, a byte that is not
-    UTF-8, a quote left open, a value that breaks the schema or that a float cannot hold, a record
-    over Firehose's limit."""
+    """A CSV typed by the schema: its header names each field once (else InputError), and each row
+    is kept as typed, or skipped and named by its line."""
 
     def __init__(self, name, data, schema, validator):
         self.name = name
         self.rows = []  # (line, the record as sent)
         self.skipped = []  # (first line, last line) of each row not replayed
         fields = record_fields(schema, validator)
-        text = data.decode("utf-8-sig", "surrogateescape")  # a byte that is not UTF-8 stays visible, in its row
-        # A field may be as long as the file: an oversized row is refused by the schema or by
-        # Firehose's limit, naming its line, instead of the whole file failing.
+        text = data.decode("utf-8-sig", "surrogateescape")  # a byte that is not UTF-8 stays visible
+        # An oversized row is refused by the schema or Firehose's limit, by its line, not the file.
         csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
         reader = csv.reader(io.StringIO(text, newline=""), strict=True)
         self.columns = self._header(reader, text, fields, schema.get("required", []))
@@ -604,15 +560,10 @@ class Replay:
             except StopIteration:
                 break
             except csv.Error as error:
-                self.skip(first, reader.line_num, self.explain(error))
+                self.skip(first, reader.line_num, explain(error))
                 continue
             if row:  # a blank line holds nothing
                 self._row(first, reader.line_num, row, kinds, validator)
-
-    @staticmethod
-    def explain(error):
-        text = str(error)
-        return "a quoted field is not closed before the end of the file" if text == "unexpected end of data" else text
 
     def _header(self, reader, text, fields, required):
         allowed = "the header must name each of the schema's fields once: %s" % ",".join(fields)
@@ -621,7 +572,7 @@ class Replay:
         try:
             header = next(reader)
         except csv.Error as error:
-            raise InputError("%s line 1 (the header): %s; %s" % (self.name, self.explain(error), allowed)) from None
+            raise InputError("%s line 1 (the header): %s; %s" % (self.name, explain(error), allowed)) from None
         problems, seen = [], {}
         for number, column in enumerate(header, 1):
             if column in seen:
@@ -695,15 +646,14 @@ def aws_client(service, region):
 # --- Sending ----------------------------------------------------------------------------------------
 
 def encode(record):
-    """One record as Firehose receives it: a JSON object and a newline, so S3 objects split by line."""
+    """A record as Firehose receives it: JSON and a newline, so S3 objects split by line."""
     return (json.dumps(record, separators=(",", ":"), allow_nan=False) + "\n").encode("utf-8")
 
 
 class FirehoseSender:
-    """Batches records for PutRecordBatch (up to 500 records / 4 MiB) and re-sends exactly the
-    records that failed, with exponential backoff and jitter, up to MAX_ATTEMPTS times. What still
-    fails is counted in `given_up` and logged, named by `named` (record numbers, or lines of the
-    replay file) from the numbers given with the records: a record is sent once or reported."""
+    """Batches records for PutRecordBatch (500 records / 4 MiB) and re-sends exactly those that
+    failed, with backoff and jitter, MAX_ATTEMPTS times. What still fails is counted in `given_up`
+    and logged, named by `named` from the numbers added with the records."""
 
     def __init__(self, client, stream, sleep=time.sleep, rng=random, named=lambda pairs: "records " + spans(pairs)):
         self.client, self.stream, self.sleep, self.rng, self.named = client, stream, sleep, rng, named
@@ -773,12 +723,12 @@ def default_schema():
 
 class Parser(argparse.ArgumentParser):
     def error(self, message):
-        """A usage error: one line that names the option and what it takes; exit status 2."""
+        """A usage error: one line, exit status 2."""
         self.exit(2, "%s: %s (see --help)\n" % (self.prog, message))
 
 
 def option(convert, allowed):
-    """An option's type: its value converted (None when it is not allowed), or one line saying what is allowed."""
+    """An option's type: `convert` gives its value, or None when it is not allowed."""
     def parse(text):
         try:
             value = convert(text)
@@ -812,16 +762,12 @@ def parse_args(argv):
 
 
 def unique_keys(pairs):
-    """A JSON object whose keys are distinct: a repeated key is an error, not a silent last-one-wins."""
-    out = dict(pairs)
-    if len(out) != len(pairs):
-        repeated = next(k for i, (k, _) in enumerate(pairs) if k in dict(pairs[:i]))
-        raise ValueError("key %s appears twice in one object" % shown(repeated))
-    return out
-
-
-def no_constant(name):
-    raise ValueError("%s is not a JSON value" % name)
+    """A JSON object: a key given twice is an error, not the last one silently winning."""
+    keys = [key for key, _ in pairs]
+    for key in keys:
+        if keys.count(key) > 1:
+            raise ValueError("key %s appears twice in one object" % shown(key))
+    return dict(pairs)
 
 
 def load_schema(path):
@@ -831,7 +777,7 @@ def load_schema(path):
     except OSError as error:
         raise InputError("cannot read the schema %s: %s" % (path, error.strerror or error)) from None
     try:
-        return json.loads(data.decode("utf-8"), object_pairs_hook=unique_keys, parse_constant=no_constant)
+        return json.loads(data.decode("utf-8"), object_pairs_hook=unique_keys)
     except UnicodeDecodeError as error:
         raise InputError("the schema %s is not UTF-8: %s" % (path, error)) from None
     except ValueError as error:
@@ -863,56 +809,56 @@ def skipped(replay):
     return "%d skipped%s" % (len(replay.skipped), " (%s)" % lines_of(replay.skipped) if replay.skipped else "")
 
 
+class Printer:
+    """--dry-run: records to stdout, at once when paced."""
+    pending, given_up = (), 0
+
+    def __init__(self, paced):
+        self.paced, self.sent = paced, 0
+
+    def add(self, data, number):
+        sys.stdout.buffer.write(data)
+        self.sent += 1
+        if self.paced:
+            sys.stdout.buffer.flush()
+
+    def flush(self):
+        pass
+
+
 class Run:
-    """One run: counts records, paces them (--rate), stops (--count, SIGTERM) and writes each to
-    stdout (--dry-run) or to the sender."""
+    """Counts records, paces them (--rate), stops them (--count, SIGTERM) and hands them on."""
 
     def __init__(self, args, sender):
         self.count, self.sender = args.count, sender
         self.interval = 1.0 / args.rate if args.rate > 0 else 0.0
         # Batch about a second of records, so a slow rate still sends promptly.
         self.batch_size = max(1, min(MAX_BATCH_RECORDS, int(args.rate))) if args.rate > 0 else MAX_BATCH_RECORDS
-        self.made = self.printed = self.invalid = 0
+        self.made = self.invalid = 0
         self.stopping = []
         self.started = self.reported = time.monotonic()
 
     def more(self):
         return not self.stopping and (self.count is None or self.made < self.count)
 
-    def sent(self):
-        return self.printed if self.sender is None else self.sender.sent
-
-    def given_up(self):
-        return 0 if self.sender is None else self.sender.given_up
-
     def send(self, data, number):
         """One record (None: one made but not sent), paced."""
         self.made += 1
         if data is None:
             self.invalid += 1
-        elif self.sender is None:
-            sys.stdout.buffer.write(data)
-            self.printed += 1
         else:
             self.sender.add(data, number)
             if len(self.sender.pending) >= self.batch_size:
                 self.sender.flush()
-            if time.monotonic() - self.reported >= 60:
-                self.reported = time.monotonic()
-                log.info("sent %d records so far, gave up on %d", self.sender.sent, self.sender.given_up)
-        if self.interval:
-            if self.sender is None:
-                sys.stdout.buffer.flush()  # paced output shows up as it is made
-            deadline = self.started + self.made * self.interval
-            while not self.stopping:  # sleeps, waking twice a second to notice a stop
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    break
-                time.sleep(min(left, 0.5))
-
-    def flush(self):
-        if self.sender is not None:
-            self.sender.flush()
+        if time.monotonic() - self.reported >= 60:
+            self.reported = time.monotonic()
+            log.info("sent %d records so far, gave up on %d", self.sender.sent, self.sender.given_up)
+        deadline = self.started + self.made * self.interval
+        while self.interval and not self.stopping:  # sleeps, waking twice a second to notice a stop
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            time.sleep(min(left, 0.5))
 
 
 def synthesize(run, synthesizer, validator):
@@ -929,21 +875,21 @@ def synthesize(run, synthesizer, validator):
 
 
 def replay_passes(run, replay):
-    """The file's rows in a loop. After a pass, how many of its rows were sent and how many skipped:
-    after the first and the last, and after others at most once a minute."""
+    """The rows in a loop; after a pass (the first, the last, others once a minute), the counts."""
     said = 0.0
     for number in itertools.count(1):
-        sent, given_up = run.sent(), run.given_up()
+        sender = run.sender
+        sent, given_up = sender.sent, sender.given_up
         for line, data in replay.rows:
             if not run.more():
                 break
             run.send(data, line)
         if number == 1 or not run.more() or time.monotonic() - said >= 60:
             said = time.monotonic()
-            run.flush()  # so that the counts are final
+            sender.flush()  # so that the counts are final
             log.info("%s pass %d%s: %d of %d rows sent, %s%s", replay.name, number, "" if run.more() else " (the last)",
-                     run.sent() - sent, len(replay.rows) + len(replay.skipped), skipped(replay),
-                     ", %d given up" % (run.given_up() - given_up) if run.given_up() > given_up else "")
+                     sender.sent - sent, len(replay.rows) + len(replay.skipped), skipped(replay),
+                     ", %d given up" % (sender.given_up - given_up) if sender.given_up > given_up else "")
         if not run.more():
             return
 
@@ -953,10 +899,10 @@ def main(argv=None, firehose=None):
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
     try:
         validator, synthesizer, replay = load_records(args)
-        sender = None
-        if not args.dry_run:
-            client = firehose if firehose is not None else aws_client("firehose", args.region)
-            sender = FirehoseSender(client, args.stream)
+        if args.dry_run:
+            sender = Printer(args.rate > 0)
+        else:
+            sender = FirehoseSender(firehose if firehose is not None else aws_client("firehose", args.region), args.stream)
             if replay:
                 sender.named = lambda pairs: "%s of %s" % (lines_of(pairs), replay.name)
     except InputError as error:
@@ -974,13 +920,13 @@ def main(argv=None, firehose=None):
     except BrokenPipeError:  # stdout closed early (| head): stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     finally:
-        run.flush()  # what is buffered is sent before stopping
+        sender.flush()  # what is buffered is sent before stopping
         signal.signal(signal.SIGTERM, previous)
     elapsed = max(time.monotonic() - run.started, 1e-9)
     log.info("made %d records in %.2f s (%.0f/s); %s %d records, gave up on %d; %d did not fit the schema%s",
-             run.made, elapsed, run.made / elapsed, "printed" if sender is None else "sent", run.sent(),
-             run.given_up(), run.invalid, "; rows of %s: %s" % (replay.name, skipped(replay)) if replay else "")
-    return 1 if run.given_up() or run.invalid or replay and replay.skipped else 0
+             run.made, elapsed, run.made / elapsed, "printed" if args.dry_run else "sent", sender.sent,
+             sender.given_up, run.invalid, "; rows of %s: %s" % (replay.name, skipped(replay)) if replay else "")
+    return 1 if sender.given_up or run.invalid or replay and replay.skipped else 0
 
 
 if __name__ == "__main__":

@@ -138,26 +138,30 @@ class SynthesizedRecordsTest(unittest.TestCase):
             (lambda s: s["properties"]["NetLoss"].update(minimum=5, maximum=4),
              "#/properties/NetLoss: no number is at least its minimum and at most its maximum"),
             (lambda s: s["properties"]["NetLoss"].update(type="integer", minimum=0.2, maximum=0.8), "#/properties/NetLoss: no integer is"),
-            (lambda s: s["required"].append("Nope"), '#/required: "Nope" is not one of the properties'),
+            (lambda s: s["required"].append("Nope"), "#: the records the generator makes do not fit the schema: Nope: is required"),
             (lambda s: s.update(type="string"), '#: the record schema must have "type": "object" and "properties"'),
             (lambda s: s.pop("properties"), '#: the record schema must have "type": "object" and "properties"'),
-            (lambda s: s["allOf"].append({"required": ["Region"]}), "#/allOf/7: the generator makes records only for if/then rules"),
+            (lambda s: s["allOf"].append({"required": ["Region"]}), "#/allOf/7/required: the generator makes records only where a rule in allOf uses if, then"),
             (lambda s: s["allOf"][0]["then"]["properties"].update(NetLoss={"maximum": 5}),
-             "#/allOf/0/then/properties/NetLoss: a rule can only narrow an enum field"),
-            (lambda s: s["allOf"][0]["then"].update(required=["Nope"]), '#/allOf/0/then/required: "Nope" is not a property'),
+             "#/allOf/0/then/properties/NetLoss/maximum: the generator makes records only where a rule narrowing an enum field uses const, enum"),
+            (lambda s: s["allOf"][0]["then"]["properties"].update(NetLoss={"enum": [1]}),
+             "#/allOf/0/then/properties/NetLoss: a rule may narrow only an enum field, to some of its values"),
+            (lambda s: s["allOf"][0]["then"].update(required=["Nope"]), "#/allOf/0/then/required: the generator makes records only where a consequence uses properties"),
             (lambda s: s["allOf"][0]["if"].update(allOf=[{"type": "object"}]), "#/allOf/0/if/allOf: the generator makes records only where a condition uses"),
             (lambda s: s["allOf"].append({"if": {"properties": {"RiskSubCategory": {"const": "Product Flaws"}}},
                                           "then": {"properties": {"Region": {"const": "EMEA"}}}}),
-             "#/properties/RiskSubCategory: a field one rule narrows cannot be tested by another"),
+             "#/properties/RiskSubCategory: a rule may test only an enum field that no rule narrows"),
+            (lambda s: s["allOf"].append({"if": {"properties": {"NetLoss": {"const": 1}}}, "then": {"properties": {"Region": {"const": "EMEA"}}}}),
+             "#/properties/NetLoss: a rule may test only an enum field"),
             (lambda s: s["properties"].update(Region={"$ref": "#/$defs/SubCategoriesOfExternalFraud", "maxLength": 3}),
-             "#/properties/Region: the generator reads a field's $ref only alone"),
+             "#/properties/Region: a field's $ref must stand alone"),
             (lambda s: s["properties"]["NetLoss"].update(allOf=[{"type": "number"}]),
              "#/properties/NetLoss/allOf: the generator makes records only where a field uses"),
             (lambda s: s.update(minLength=1), "#/minLength: the generator makes records only where the record uses"),
         ]:
             with self.subTest(message):
-                with self.assertRaises(generator.SchemaError) as refused:
-                    synthesize(changed(self.schema, change), 1000)
+                with self.assertRaises(generator.SchemaError) as refused:  # when it is built, never mid-run
+                    generator.Synthesizer(changed(self.schema, change), generator.Validator(changed(self.schema, change)), random.Random(1))
                 self.assertTrue(str(refused.exception).startswith(message), str(refused.exception))
 
 
