@@ -52,6 +52,11 @@ def shown(value):
     return text if len(text) <= 60 else text[:60] + "..."
 
 
+def step(where, key):
+    """A JSON pointer one key further, as one line of ASCII."""
+    return "%s/%s" % (where, json.dumps(key.replace("~", "~0").replace("/", "~1"))[1:-1])
+
+
 def one_line(error):
     return " ".join(str(error).split())
 
@@ -162,10 +167,10 @@ class Validator:
         active.add(id(node))
         for key, value in node.items():
             if key not in KEYWORDS:
-                raise SchemaError("%s/%s: keyword not supported by the generator (it knows %s)" % (where, key, ", ".join(KEYWORDS)))
+                raise SchemaError("%s: keyword not supported by the generator (it knows %s)" % (step(where, key), ", ".join(KEYWORDS)))
             fits, allowed = KEYWORDS[key]
             if not fits(value):
-                raise SchemaError("%s/%s: %s is not allowed; it must be %s" % (where, key, shown(value), allowed))
+                raise SchemaError("%s: %s is not allowed; it must be %s" % (step(where, key), shown(value), allowed))
         if ("if" in node) != ("then" in node):
             raise SchemaError('%s: "if" and "then" go together' % where)
         if "pattern" in node:
@@ -174,7 +179,7 @@ class Validator:
             except re.error as error:
                 raise SchemaError("%s/pattern: %s is not a regular expression the generator can use: %s"
                                   % (where, shown(node["pattern"]), error)) from None
-        children = [("%s/%s/%s" % (where, group, name), sub)
+        children = [(step(step(where, group), name), sub)
                     for group in ("properties", "$defs") for name, sub in node.get(group, {}).items()]
         children += [("%s/allOf/%d" % (where, i), sub) for i, sub in enumerate(node.get("allOf", []))]
         children += [("%s/%s" % (where, key), node[key]) for key in ("if", "then") if key in node]
@@ -200,7 +205,7 @@ class Validator:
 
     def property(self, name):
         """The schema of one top-level property, its $refs resolved."""
-        prop, where = self.schema["properties"][name], "#/properties/" + name
+        prop, where = self.schema["properties"][name], step("#/properties", name)
         while "$ref" in prop:
             if set(prop) - set(ANNOTATIONS) - {"$ref"}:
                 raise SchemaError("%s: a field's $ref must stand alone" % where)
@@ -310,7 +315,7 @@ def fails(check, value):
 
 
 def describe(errors):
-    return "; ".join("%s: %s" % (field or "(record)", message) for field, message in errors)
+    return "; ".join("%s: %s" % (json.dumps(field)[1:-1] or "(record)", message) for field, message in errors)
 
 
 def record_fields(schema, validator):
@@ -320,8 +325,8 @@ def record_fields(schema, validator):
     fields = {name: validator.property(name) for name in schema["properties"]}
     for name, prop in fields.items():
         if "enum" not in prop and "const" not in prop and prop.get("type") not in ("string", "number", "integer", "boolean"):
-            raise SchemaError("#/properties/%s: a record field must have an enum, a const, or type string, number, "
-                              "integer or boolean (one CSV cell); it has %s" % (name, shown(prop.get("type", "no type"))))
+            raise SchemaError("%s: a record field must have an enum, a const, or type string, number, integer or "
+                              "boolean (one CSV cell); it has %s" % (step("#/properties", name), shown(prop.get("type", "no type"))))
     return fields
 
 
@@ -339,8 +344,8 @@ SHARES = {"RecoveryAmount": lambda rng: min(0.75, max(-0.14, rng.gauss(0.28, 0.1
 def only(node, allowed, where, what):
     for key in node:
         if key not in allowed and key not in ANNOTATIONS:
-            raise SchemaError("%s/%s: the generator makes records only where %s uses %s"
-                              % (where, key, what, ", ".join(sorted(allowed))))
+            raise SchemaError("%s: the generator makes records only where %s uses %s"
+                              % (step(where, key), what, ", ".join(sorted(allowed))))
 
 
 class Synthesizer:
@@ -362,7 +367,7 @@ class Synthesizer:
         makers = {name: self._maker(name, prop) for name, prop in self.properties.items()}
         for name in tested:
             if name not in self.values or name in self.narrowed:
-                raise SchemaError("#/properties/%s: a rule may test only an enum field that no rule narrows" % name)
+                raise SchemaError("%s: a rule may test only an enum field that no rule narrows" % step("#/properties", name))
         # Fields that conditions test are made first, so the rules can narrow the others.
         self.tested = [name for name in self.properties if name in tested]
         for values in itertools.product(*(self.values[name] for name in self.tested)):
@@ -390,7 +395,7 @@ class Synthesizer:
             only(rule["then"], {"properties"}, where + "/then", "a consequence")
             narrowing = {}
             for name, node in rule["then"].get("properties", {}).items():
-                place = "%s/then/properties/%s" % (where, name)
+                place = step(where + "/then/properties", name)
                 while "$ref" in node:
                     place, node = node["$ref"], self.validator.resolve(node["$ref"], place)
                 only(node, {"enum", "const"}, place, "a rule narrowing an enum field")
@@ -409,14 +414,14 @@ class Synthesizer:
                 if name in narrowing and not self.validator.errors(chosen, condition):
                     values = [v for v in values if any(same(v, a) for a in narrowing[name])]
             if not values:
-                raise SchemaError("#/properties/%s: no value fits the rules for %s"
-                                  % (name, json.dumps({f: chosen.get(f) for f in self.tested})))
+                raise SchemaError("%s: no value fits the rules for %s"
+                                  % (step("#/properties", name), json.dumps({f: chosen.get(f) for f in self.tested})))
             self.allowed[key] = values
         return self.allowed[key]
 
     def _maker(self, name, prop):
         """A function (fields chosen so far, sequence number) -> a value that fits the field."""
-        rng, where = self.rng, "#/properties/" + name
+        rng, where = self.rng, step("#/properties", name)
         only(prop, VALUE_KEYWORDS, where, "a field")
         if "enum" in prop or "const" in prop:
             values = [v for v in prop.get("enum", [prop.get("const")]) if not self.validator.errors(v, prop)]

@@ -124,6 +124,55 @@ else:
     CELLS.update({"Name": st.from_regex(r"\A[A-Za-z0-9_-]{1,16}\Z"), "DiscoveryDate": st.dates().map(str),
                   "OccurrenceStartDate": st.dates().map(str), **{name: NUMBER for name in AMOUNTS}})
 
+    KEYWORD = st.sampled_from(sorted(generator.KEYWORDS) + ["oneOf", "items", "Region", "NetLoss", "RiskCategory", "a b", "a/b\n"])
+    JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=5),
+                        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(KEYWORD | st.text(max_size=3), inner, max_size=4),
+                        max_leaves=12)
+
+    @st.composite
+    def mangled_schemas(draw):
+        """The lab's schema with one of its nodes replaced by, or given, random JSON."""
+        schema = copy.deepcopy(SCHEMA)
+        nodes = [schema] + list(schema["properties"].values()) + list(schema["$defs"].values()) + \
+            [part for rule in schema["allOf"] for part in (rule, rule["if"], rule["then"])]
+        node = draw(st.sampled_from(nodes))
+        node[draw(KEYWORD)] = draw(JSON)
+        return schema
+
+    class BadInputProperties(unittest.TestCase):
+        """Whatever the schema or the CSV, the generator answers with its own error, never a crash."""
+
+        @settings(max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+        @given(mangled_schemas(), st.binary(max_size=200))
+        def test_a_schema_is_used_or_refused_with_one_line_naming_the_place(self, schema, data):
+            header = ",".join(FIELDS).encode() + b"\n"
+            for make in (lambda v: generator.Synthesizer(schema, v, random.Random(1)),
+                         lambda v: generator.Replay("data.csv", header + data, schema, v)):
+                try:
+                    with self.assertLogs("generator", logging.INFO):
+                        logging.getLogger("generator").info("replaying")
+                        make(generator.Validator(schema))
+                except generator.SchemaError as error:
+                    self.assertRegex(str(error), r"^#(/[ -~]*)?: [ -~]*$")  # a JSON pointer, and all of it one line of ASCII
+                    self.assertNotIn("\n", str(error))
+                except generator.InputError as error:  # the CSV's header, for this schema
+                    self.assertRegex(str(error), r"^data\.csv line 1 \(the header\): ")
+
+        @settings(max_examples=150, deadline=None, database=None)
+        @given(st.binary(max_size=300), st.booleans())
+        def test_any_bytes_are_replayed_or_refused_with_one_line(self, data, with_header):
+            header = ",".join(FIELDS).encode() + b"\r\n" if with_header else b""
+            try:
+                with self.assertLogs("generator", logging.INFO) as logs:
+                    logging.getLogger("generator").info("replaying")
+                    replay = generator.Replay("data.csv", header + data, SCHEMA, VALIDATOR)
+            except generator.InputError as error:
+                self.assertRegex(str(error), r"^data\.csv (is empty; |line 1 \(the header\): )")
+                self.assertNotIn("\n", str(error))
+            else:
+                self.assertEqual(len(logs.output) - 1, len(replay.skipped))
+                self.assertTrue(all("\n" not in line for line in logs.output))
+
     @st.composite
     def valid_texts(draw):
         """The cells of a row that fits the schema, as a CSV would type them."""
