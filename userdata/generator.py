@@ -3,11 +3,7 @@
 
 Records are synthesized from the JSON Schema next to this file or replayed from a CSV typed by it;
 only valid ones are sent. Python 3.9+, standard library only (boto3 to send or read s3://).
-Exit status: 0 ok, 1 records not sent, 2 unusable input or usage.
-
-  python3 generator.py --dry-run --count 5 --rate 0            # print records instead of sending
-  python3 generator.py --dry-run --replay banking_loss.csv     # the lab's CSV, typed by the schema
-  python3 generator.py --stream Source --region us-east-1 --rate 1 [--replay s3://bucket/key]
+Exit status: 0 ok, 1 records not sent, 2 unusable input or usage. Examples: the README.
 """
 import argparse
 import csv
@@ -156,7 +152,7 @@ class Validator:
         self.schema = schema
         self.patterns = {}
         self.checks = {}  # id(schema node) -> its compiled check
-        self.checked = set()  # ids of the nodes checked with all below them
+        self.checked = set()
         self._check(schema, "#", set())
 
     def _check(self, node, where, active):
