@@ -93,7 +93,7 @@ else:
         return schema
 
     class SynthesizedRecordsProperties(unittest.TestCase):
-        @settings(max_examples=30, deadline=None, database=None)
+        @settings(max_examples=20, deadline=None, database=None)
         @given(st.integers(0, 2 ** 64))
         def test_records_from_any_seed_fit_the_schema(self, seed):
             synthesizer = generator.Synthesizer(SCHEMA, VALIDATOR, random.Random(seed))
@@ -101,7 +101,7 @@ else:
                 record = synthesizer.record(n)
                 self.assertEqual(VALIDATOR.errors(record), [], record)
 
-        @settings(max_examples=80, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+        @settings(max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
         @given(schema_variants(), st.integers(0, 2 ** 64))
         def test_records_fit_any_schema_the_generator_accepts_integers_as_integers(self, schema, seed):
             validator = generator.Validator(schema)
@@ -142,7 +142,7 @@ else:
     class BadInputProperties(unittest.TestCase):
         """Whatever the schema or the CSV, the generator answers with its own error, never a crash."""
 
-        @settings(max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+        @settings(max_examples=100, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
         @given(mangled_schemas(), st.binary(max_size=200))
         def test_a_schema_is_used_or_refused_with_one_line_naming_the_place(self, schema, data):
             header = ",".join(FIELDS).encode() + b"\n"
@@ -158,7 +158,7 @@ else:
                 except generator.InputError as error:  # the CSV's header, for this schema
                     self.assertRegex(str(error), r"^data\.csv line 1 \(the header\): ")
 
-        @settings(max_examples=150, deadline=None, database=None)
+        @settings(max_examples=100, deadline=None, database=None)
         @given(st.binary(max_size=300), st.booleans())
         def test_any_bytes_are_replayed_or_refused_with_one_line(self, data, with_header):
             header = ",".join(FIELDS).encode() + b"\r\n" if with_header else b""
@@ -226,7 +226,7 @@ else:
         return record
 
     class ReplayedRowsProperties(unittest.TestCase):
-        @settings(max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+        @settings(max_examples=100, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
         @given(st.lists(rows(), min_size=1, max_size=8))
         def test_each_row_is_sent_exactly_as_typed_or_skipped_and_named_by_its_line(self, table):
             text = ",".join(FIELDS) + "\r\n"
