@@ -183,7 +183,7 @@ class Validator:
             target = self.resolve(node["$ref"], where)
             if id(target) in active:
                 raise SchemaError("%s/$ref: %s leads back to itself (no recursive schema)" % (where, shown(node["$ref"])))
-            children.append((node["$ref"], target))
+            children.append((json.dumps(node["$ref"])[1:-1], target))
         for place, child in children:
             self._check(child, place, active)
         active.discard(id(node))
@@ -205,7 +205,7 @@ class Validator:
         while "$ref" in prop:
             if set(prop) - set(ANNOTATIONS) - {"$ref"}:
                 raise SchemaError("%s: a field's $ref must stand alone" % where)
-            where, prop = prop["$ref"], self.resolve(prop["$ref"], where)
+            where, prop = json.dumps(prop["$ref"])[1:-1], self.resolve(prop["$ref"], where)
         return prop
 
     def errors(self, record, node=None):
@@ -393,7 +393,7 @@ class Synthesizer:
             for name, node in rule["then"].get("properties", {}).items():
                 place = step(where + "/then/properties", name)
                 while "$ref" in node:
-                    place, node = node["$ref"], self.validator.resolve(node["$ref"], place)
+                    place, node = json.dumps(node["$ref"])[1:-1], self.validator.resolve(node["$ref"], place)
                 only(node, {"enum", "const"}, place, "a rule narrowing an enum field")
                 if "enum" not in self.properties.get(name, {}) or not {"enum", "const"} & set(node):
                     raise SchemaError("%s: a rule may narrow only an enum field, to some of its values" % place)
