@@ -469,7 +469,8 @@ export const PROJECT_DIR = join(__dirname, "..");
  * Settings from the project's `cdktf.json` context, overridden by `LAB_*` environment variables:
  * what synth uses, and the defaults of the tools (the verifier) that work on what it built.
  */
-export function settingsFromProject(env: NodeJS.ProcessEnv = process.env): LabSettings {
+export function settingsFromProject(env: NodeJS.ProcessEnv = process.env, defaults: Record<string, unknown> = {}): LabSettings {
   const cdktfJson = JSON.parse(readFileSync(join(PROJECT_DIR, "cdktf.json"), "utf8")) as { context?: Record<string, unknown> };
-  return resolveSettings({ env, context: cdktfJson.context });
+  // `defaults` (context keys) stand in for the built-in defaults where neither cdktf.json nor the environment sets a value.
+  return resolveSettings({ env, context: { ...defaults, ...cdktfJson.context } });
 }
