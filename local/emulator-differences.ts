@@ -51,7 +51,7 @@ export const EMULATOR_DIFFERENCES: readonly EmulatorDifference[] = [
     what: "S3 notifications to a Lambda function are never delivered",
     cause: "moto runs functions only in Docker and drops the event silently when it cannot",
     handling:
-      "the launcher keeps each event (with the fields AWS adds that moto leaves out: versionId, sequencer, identities, a UTC eventTime) and local/lambda-service.ts delivers it as Lambda would",
+      "the launcher keeps each event (with the fields AWS adds that moto leaves out: versionId, sequencer, identities, a UTC eventTime; and the key encoded as S3 does, keeping '/', which moto encodes as %2F) and local/lambda-service.ts delivers it as Lambda would",
   },
   {
     id: "lambda-runs-locally",

@@ -17,7 +17,7 @@ import { GeneratorRun, installFromUserData, InstalledGenerator, startGenerator }
 import { PrefixCounter, PrefixCount } from "./hop-counts";
 import { EventOutcome, LambdaServiceOptions, LocalLambdaService } from "./lambda-service";
 import { LocalAws, localAwsEnv, localClientConfig } from "./local-aws";
-import { applyWithProgress, initLocalStack, LocalStack, readLocalState, resourceCount, synthLocalStack } from "./local-stack";
+import { applyWithProgress, initLocalStack, LocalStack, pointAtLocalAws, readLocalState, resourceCount, synthLocalStack } from "./local-stack";
 import { StatusLine } from "./status-line";
 
 /**
@@ -81,7 +81,6 @@ export class LocalLab {
     readonly aws: LocalAws,
     readonly stack: LocalStack,
     readonly settings: LabSettings,
-    readonly bucket: string,
     readonly s3: S3Client,
     private readonly options: LocalLabOptions,
     readonly status: StatusLine,
@@ -89,32 +88,47 @@ export class LocalLab {
 
   /** Starts the local AWS and deploys the stack into it. On failure, nothing is left running. */
   static async up(options: LocalLabOptions): Promise<LocalLab> {
+    const lab = await LocalLab.start(options);
+    try {
+      await lab.deploy();
+      return lab;
+    } catch (error) {
+      await lab.aws.stop();
+      throw error;
+    }
+  }
+
+  /** Starts the local AWS and synthesizes the stack for it (nothing deployed yet). */
+  static async start(options: LocalLabOptions): Promise<LocalLab> {
     const env = options.env ?? process.env;
     const stream = options.stream ?? process.stderr;
     const status = new StatusLine(stream);
     const settings = settingsFromProject(env, LOCAL_RUN_DEFAULTS);
     mkdirSync(options.outdir, { recursive: true });
+    const stack = synthLocalStack(settings, join(options.outdir, "cdktf.out"), env);
+    stream.write(`synth: ${settings.stackName}, ${resourceCount(stack)} resources, for the local AWS (${relativeToCwd(stack.stackDir)})\n`);
     const logFile = openSync(join(options.outdir, "local-aws.log"), "a");
     const started = Date.now();
     status.update("local AWS: starting moto's server ...");
     const aws = await LocalAws.start({ tlsDir: join(options.outdir, "tls"), port: options.port, plainHttp: options.plainHttp, logFile, detached: options.keep });
     status.finish(`local AWS: moto's server at ${aws.endpoint} (TLS, CA made for this run), up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     writeFileSync(join(options.outdir, "run.json"), `${JSON.stringify({ endpoint: aws.endpoint, ca: aws.ca, pid: aws.pid }, null, 2)}\n`);
-    try {
-      const stack = synthLocalStack(settings, join(options.outdir, "cdktf.out"), aws, env);
-      stream.write(`synth: ${settings.stackName}, ${resourceCount(stack)} resources, for the local AWS (${relativeToCwd(stack.stackDir)})\n`);
-      status.update("terraform init ...");
-      initLocalStack(stack);
-      status.finish("terraform init: done");
-      const applied = await applyWithProgress(stack, "apply", resourceCount(stack), status);
-      if (applied.status !== 0) throw new Error(`terraform apply into the local AWS failed:\n${tail(applied.output)}`);
-      const bucket = String(readLocalState(stack).outputs.bucket_name ?? "");
-      const s3 = new S3Client(localClientConfig(aws, settings.region));
-      return new LocalLab(aws, stack, settings, bucket, s3, options, status);
-    } catch (error) {
-      await aws.stop();
-      throw error;
-    }
+    pointAtLocalAws(stack, aws);
+    return new LocalLab(aws, stack, settings, new S3Client(localClientConfig(aws, settings.region)), options, status);
+  }
+
+  /** terraform init and apply into the local AWS. */
+  async deploy(): Promise<void> {
+    this.status.update("terraform init ...");
+    initLocalStack(this.stack);
+    this.status.finish("terraform init: done");
+    const applied = await applyWithProgress(this.stack, "apply", resourceCount(this.stack), this.status);
+    if (applied.status !== 0) throw new Error(`terraform apply into the local AWS failed:\n${tail(applied.output)}`);
+  }
+
+  /** The lab bucket's name, from the state's outputs. */
+  get bucket(): string {
+    return String(readLocalState(this.stack).outputs.bucket_name ?? "");
   }
 
   /** The generator as the deployed launch template installs it. */

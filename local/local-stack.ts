@@ -11,7 +11,7 @@ import { App } from "cdktf";
 import { LabSettings } from "../config/settings";
 import { LabStack } from "../main";
 import { terraformEnv, terraformOrThrow } from "../scripts/terraform";
-import { LOCAL_PROVIDER_OVERRIDE_FILE, localProviderOverride } from "./endpoints";
+import { LOCAL_PROVIDER_OVERRIDE_FILE, localProviderOverride, servicesOfStack } from "./endpoints";
 import { LocalAwsEndpoint } from "./local-aws";
 import { StatusLine } from "./status-line";
 
@@ -29,20 +29,25 @@ export interface LocalStack {
 }
 
 /**
- * Synthesizes the stack into `outdir` and points it at the local AWS. Throws NoLocalEndpoint
- * (naming the resource types) before anything runs when a service of the stack has no local endpoint.
+ * Synthesizes the stack into `outdir` for a local run. Throws NoLocalEndpoint (naming the resource
+ * types) when a service of the stack has no local endpoint, before anything is started.
  */
-export function synthLocalStack(settings: LabSettings, outdir: string, aws: LocalAwsEndpoint, env: NodeJS.ProcessEnv): LocalStack {
+export function synthLocalStack(settings: LabSettings, outdir: string, env: NodeJS.ProcessEnv): LocalStack {
   mkdirSync(outdir, { recursive: true });
   const app = new App({ outdir });
   new LabStack(app, settings);
   app.synth();
   const stackDir = join(outdir, "stacks", settings.stackName);
   const json = JSON.parse(readFileSync(join(stackDir, "cdk.tf.json"), "utf8")) as LocalStack["json"];
-  writeJson(join(stackDir, LOCAL_PROVIDER_OVERRIDE_FILE), localProviderOverride(json, aws.endpoint, aws.ca));
-  writeJson(join(stackDir, BACKEND_OVERRIDE_FILE), { terraform: { backend: { local: { path: LOCAL_STATE_FILE } } } });
+  servicesOfStack(json);
   const tfEnv = terraformEnv(Object.fromEntries(Object.entries(env).filter(([key]) => !key.startsWith("AWS_"))));
   return { stackDir, settings, json, env: tfEnv };
+}
+
+/** Points the synthesized stack at the local AWS: the provider override and the run's own state file, next to cdk.tf.json. */
+export function pointAtLocalAws(stack: LocalStack, aws: LocalAwsEndpoint): void {
+  writeJson(join(stack.stackDir, LOCAL_PROVIDER_OVERRIDE_FILE), localProviderOverride(stack.json, aws.endpoint, aws.ca));
+  writeJson(join(stack.stackDir, BACKEND_OVERRIDE_FILE), { terraform: { backend: { local: { path: LOCAL_STATE_FILE } } } });
 }
 
 function writeJson(file: string, value: unknown): void {

@@ -28,6 +28,7 @@ import secrets
 import signal
 import sys
 import threading
+from urllib.parse import quote_plus
 
 PINNED_MOTO = "5.2.1"
 INSTALL = "pip install 'moto[server]==%s'" % PINNED_MOTO
@@ -152,6 +153,7 @@ def complete_s3_event(original):
             record["responseElements"] = {"x-amz-request-id": secrets.token_hex(8).upper(), "x-amz-id-2": secrets.token_urlsafe(48)}
             record["s3"]["bucket"]["ownerIdentity"] = {"principalId": principal}
             obj = record["s3"]["object"]
+            obj["key"] = quote_plus(key.name, safe="/")  # as S3 encodes it: "/" kept, " " as "+"
             if getattr(key, "version_id", None) not in (None, "null"):
                 obj["versionId"] = key.version_id
             obj["sequencer"] = "%016X" % int(now.timestamp() * 1_000_000)
