@@ -64,6 +64,19 @@ describe("npm start when the machine cannot run the local AWS", () => {
     expect(run.stderr).toBe(`start: --port ${busyPort} cannot be used on 127.0.0.1 (already in use); choose another, or 0 for any free port\n`);
   });
 
+  it("says how to install the pinned moto when another version is installed, exit status 2", () => {
+    const bin = join(scratch, "other-moto");
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(join(bin, "python3"), "#!/bin/sh\necho 5.0.0\n");
+    chmodSync(join(bin, "python3"), 0o755);
+    const run = npmStart(["--records", "10"], { ...process.env, PATH: `${bin}:${process.env.PATH}` });
+    expect(run).toEqual({
+      status: 2,
+      stdout: "",
+      stderr: "start: moto 5.0.0 is installed, but the local AWS is written for moto 5.2.1: install it with python3 -m pip install 'moto[server]==5.2.1'\n",
+    });
+  });
+
   it("says how to install moto when it is missing, exit status 2", () => {
     // A python3 without moto, first on PATH.
     const bin = join(scratch, "bin");
@@ -71,6 +84,6 @@ describe("npm start when the machine cannot run the local AWS", () => {
     writeFileSync(join(bin, "python3"), '#!/bin/sh\necho "ModuleNotFoundError: No module named \'moto\'" >&2\nexit 1\n');
     chmodSync(join(bin, "python3"), 0o755);
     const run = npmStart(["--records", "10"], { ...process.env, PATH: `${bin}:${process.env.PATH}` });
-    expect(run).toEqual({ status: 2, stdout: "", stderr: "start: moto is not installed for python3: install it with pip install 'moto[server]==5.2.1'\n" });
+    expect(run).toEqual({ status: 2, stdout: "", stderr: "start: moto is not installed for python3: install it with python3 -m pip install 'moto[server]==5.2.1'\n" });
   });
 });

@@ -10,8 +10,9 @@ import { Agent } from "node:https";
 import { join } from "node:path";
 
 const LAUNCHER = join(__dirname, "moto_launcher.py");
-/** What the launcher is written for, and how to get it. */
-export const MOTO_INSTALL = "pip install 'moto[server]==5.2.1'";
+/** The moto version requirements.txt pins: the one the launcher's corrections are written for. */
+export const PINNED_MOTO = /^moto\[server\]==(\S+)$/m.exec(readFileSync(join(__dirname, "..", "requirements.txt"), "utf8"))![1];
+export const MOTO_INSTALL = `python3 -m pip install 'moto[server]==${PINNED_MOTO}'`;
 const READY_TIMEOUT_MS = 60_000;
 
 /** The local AWS could not start: one line for people (moto missing, the port in use, ...). */
@@ -56,7 +57,9 @@ export function motoVersion(python = "python3"): string {
   const probe = spawnSync(python, ["-c", "import moto; print(moto.__version__)"], { encoding: "utf8" });
   if (probe.error) throw new LocalAwsUnavailable(`${python} is not on PATH: the local AWS (moto's server) needs Python 3 with ${MOTO_INSTALL}`);
   if (probe.status !== 0) throw new LocalAwsUnavailable(`moto is not installed for ${python}: install it with ${MOTO_INSTALL}`);
-  return probe.stdout.trim();
+  const version = probe.stdout.trim();
+  if (version !== PINNED_MOTO) throw new LocalAwsUnavailable(`moto ${version} is installed, but the local AWS is written for moto ${PINNED_MOTO}: install it with ${MOTO_INSTALL}`);
+  return version;
 }
 
 export class LocalAws implements LocalAwsEndpoint {

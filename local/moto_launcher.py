@@ -30,8 +30,20 @@ import sys
 import threading
 from urllib.parse import quote_plus
 
-PINNED_MOTO = "5.2.1"
-INSTALL = "pip install 'moto[server]==%s'" % PINNED_MOTO
+REQUIREMENTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "requirements.txt")
+
+
+def pinned_moto():
+    """The moto version requirements.txt pins (the one this launcher's corrections are written for)."""
+    with open(REQUIREMENTS, encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("moto[server]=="):
+                return line.strip().split("==", 1)[1]
+    raise SystemExit("local AWS: %s pins no moto[server] version" % REQUIREMENTS)
+
+
+PINNED_MOTO = pinned_moto()
+INSTALL = "python3 -m pip install 'moto[server]==%s'" % PINNED_MOTO
 LAB_API = "/_lab/"
 
 request_context = threading.local()
