@@ -16,6 +16,7 @@ import { App, Aspects, TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { LabSettings, settingsFromProject } from "./config/settings";
+import { exitCodeOf } from "./config/unusable-input";
 import { PolicyAspect } from "./policies/aspect";
 import { printAnnotations } from "./scripts/annotations";
 import { BufferedDeliveryStream } from "./constructs/buffered-delivery-stream";
@@ -138,9 +139,9 @@ export function runApp(): void {
     app.synth();
     printAnnotations(app);
   } catch (error) {
-    // Bad settings or props: one clear message, no stack trace, nothing written for Terraform.
+    // One clear message, no stack trace, nothing written for Terraform; 2 when the settings are unusable.
     console.error(`synth failed: ${(error as Error).message}`);
-    process.exit(1);
+    process.exit(exitCodeOf(error));
   }
 }
 
