@@ -33,8 +33,8 @@ export const LOG_RETENTION_DAYS = [
  */
 export const S3_PREFIX = /^(?=.{2,512}$)(?!\/)(?!.*\/\/)(?!(?:.*\/)?\.\.?\/)[a-zA-Z0-9!_.'()\-/]+\/$/;
 export const S3_PREFIX_RULE =
-  "a literal S3 key prefix ending with '/', not starting with '/', of at most 512 letters, digits and !_.'()-/ " +
-  "(no IAM wildcard * or ?, no ${...}), without '//' or a '.' or '..' folder";
+  "an S3 key prefix ending with '/', literal (no IAM wildcard * or ?, no ${...}), not starting with '/', " +
+  "of at most 512 letters, digits and !_.'()-/, without '//' or a '.' or '..' folder";
 
 /** Starts and ends of bucket names S3 reserves for its own names (AWS, "General purpose bucket naming rules"). */
 export const S3_RESERVED_BUCKET_PREFIXES = ["xn--", "sthree-", "amzn-s3-demo-"] as const;
