@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { availabilityZonesOf, AWS_REGIONS } from "../config/aws-regions";
@@ -127,6 +128,8 @@ describe("lab settings", () => {
     ["LAB_SOURCE_PREFIX", "./", "without '//' or a '.' or '..' folder"],
     ["LAB_SOURCE_PREFIX", "sou rce/", "letters, digits and !_.'()-/"],
     ["LAB_SOURCE_PREFIX", `${"s".repeat(512)}/`, "at most 512"],
+    ["LAB_SOURCE_PREFIX", `${"s".repeat(505)}/`, "at most 505 characters, so that its error prefix (errors/ + the prefix) is at most 512 too"],
+    ["LAB_DESTINATION_PREFIX", `${"d".repeat(505)}/`, "at most 505 characters"],
     ["LAB_DESTINATION_PREFIX", "errors/source/x/", "neither contains nor is contained in the source stream's error prefix errors/source/"],
     ["LAB_DESTINATION_PREFIX", "source/processed/", "neither contains nor is contained in the source prefix source/ (LAB_SOURCE_PREFIX's default)"],
     ["LAB_DESTINATION_PREFIX", "sour*/", "no IAM wildcard * or ?"],
@@ -454,6 +457,17 @@ describe("cdktf.json", () => {
   it("reads keys that name JavaScript's own properties as plain keys", () => {
     expect(cdktfJsonContext('{"constructor": 1, "__proto__": {"context": 5}, "toString": []}', "cdktf.json")).toEqual({ context: {} });
     expect(problemsOf({}, JSON.parse('{"__proto__": 1}'))[0]).toContain('cdktf.json context key "__proto__" is not a setting');
+  });
+
+  it("stops settingsFromProject with one line naming the file", () => {
+    const dir = mkdtempSync(join(tmpdir(), "lab-cdktf-json-"));
+    const file = join(dir, "cdktf.json");
+    writeFileSync(file, '{"app": "node x.js", "context": {"region": "eu-west-1"');
+    // The end of the text: V8's words vary between Node versions, the place does not.
+    expect(() => settingsFromProject({}, file)).toThrow(/^Invalid lab settings: \/\S+\/cdktf\.json is not valid JSON: [^\n]* \(line 1, column 55\)$/);
+    expect(() => settingsFromProject({}, join(dir, "missing.json"))).toThrow(`Invalid lab settings: ${join(dir, "missing.json")} cannot be read: ENOENT`);
+    writeFileSync(file, '{"context": {"region": "eu-west-1", "bufferSizeMiB": 500}}');
+    expect(() => settingsFromProject({}, file)).toThrow('Invalid lab settings: cdktf.json context "bufferSizeMiB" = "500" is not allowed');
   });
 
   it("finds keys given twice at any depth, and no others", () => {

@@ -6,7 +6,7 @@
  * with a message naming the setting, the value and what is allowed; Terraform never sees it.
  */
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { isAbsolute, join, relative } from "node:path";
 import {
   ANALYTICS_APPLICATION_NAME,
   ANALYTICS_APPLICATION_NAME_RULE,
@@ -29,6 +29,7 @@ import {
   S3_OBJECT_KEY_RULE,
   S3_BUCKET_NAME_PREFIX_MAX,
   S3_PREFIX,
+  S3_PREFIX_MAX_LENGTH,
   S3_PREFIX_RULE,
   S3_RESERVED_BUCKET_PREFIXES,
   S3_STATE_KEY_RULE,
@@ -154,7 +155,14 @@ function oneOf<T extends string | number>(values: readonly T[]) {
   };
 }
 
-const prefix = matching(S3_PREFIX, S3_PREFIX_RULE);
+/** A data prefix: literal, and short enough that Firehose's error prefix for it (errors/ + it) is one too. */
+function prefix(raw: string): string | Invalid {
+  if (!S3_PREFIX.test(raw)) return new Invalid(S3_PREFIX_RULE);
+  const errors = staticPrefix(firehoseErrorOutputPrefix(raw));
+  return S3_PREFIX.test(errors)
+    ? raw
+    : new Invalid(`at most ${S3_PREFIX_MAX_LENGTH - (errors.length - raw.length)} characters, so that its error prefix (${errors.slice(0, errors.length - raw.length)} + the prefix) is at most ${S3_PREFIX_MAX_LENGTH} too`);
+}
 
 function bucketName(raw: string): string | Invalid {
   return isS3BucketName(raw) ? raw : new Invalid(S3_BUCKET_NAME_RULE);
@@ -533,14 +541,16 @@ export const PROJECT_DIR = join(__dirname, "..");
  * what synth uses, and the defaults of the tools (the verifier) that work on what it built.
  * An unreadable or malformed `cdktf.json` is a SettingsError naming the file.
  */
-export function settingsFromProject(env: NodeJS.ProcessEnv = process.env): LabSettings {
+export function settingsFromProject(env: NodeJS.ProcessEnv = process.env, file = join(PROJECT_DIR, "cdktf.json")): LabSettings {
+  const inProject = relative(PROJECT_DIR, file);
+  const shown = inProject.startsWith("..") || isAbsolute(inProject) ? file : inProject;
   let text: string;
   try {
-    text = readFileSync(join(PROJECT_DIR, "cdktf.json"), "utf8");
+    text = readFileSync(file, "utf8");
   } catch (error) {
-    throw new SettingsError([`cdktf.json cannot be read: ${(error as Error).message}`]);
+    throw new SettingsError([`${shown} cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`]);
   }
-  const parsed = cdktfJsonContext(text, "cdktf.json");
+  const parsed = cdktfJsonContext(text, shown);
   if ("problem" in parsed) throw new SettingsError([parsed.problem]);
   return resolveSettings({ env, context: parsed.context });
 }

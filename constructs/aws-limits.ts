@@ -31,10 +31,12 @@ export const LOG_RETENTION_DAYS = [
  * wildcard in the policies built from the prefix (`?` and `${...}` are outside the set too); no
  * empty, `.` or `..` folder, which consoles and SDKs treat as paths.
  */
-export const S3_PREFIX = /^(?=.{2,512}$)(?!\/)(?!.*\/\/)(?!(?:.*\/)?\.\.?\/)[a-zA-Z0-9!_.'()\-/]+\/$/;
+/** At most 512 characters: S3 keys are at most 1,024 bytes, and Firehose adds a date path and an object name. */
+export const S3_PREFIX_MAX_LENGTH = 512;
+export const S3_PREFIX = new RegExp(`^(?=.{2,${S3_PREFIX_MAX_LENGTH}}$)(?!/)(?!.*//)(?!(?:.*/)?\\.\\.?/)[a-zA-Z0-9!_.'()\\-/]+/$`);
 export const S3_PREFIX_RULE =
   "an S3 key prefix ending with '/', literal (no IAM wildcard * or ?, no ${...}), not starting with '/', " +
-  "of at most 512 letters, digits and !_.'()-/, without '//' or a '.' or '..' folder";
+  `of at most ${S3_PREFIX_MAX_LENGTH} letters, digits and !_.'()-/, without '//' or a '.' or '..' folder`;
 
 /** Starts and ends of bucket names S3 reserves for its own names (AWS, "General purpose bucket naming rules"). */
 export const S3_RESERVED_BUCKET_PREFIXES = ["xn--", "sthree-", "amzn-s3-demo-"] as const;
