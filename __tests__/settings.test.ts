@@ -73,6 +73,7 @@ describe("lab settings", () => {
     ["LAB_STATE_KEY", "/labs/one.tfstate"],
     ["LAB_STATE_KEY", "labs/"],
     ["LAB_STATE_KEY", "labs//one.tfstate"],
+    ["LAB_STATE_KEY", "labs/one\n.tfstate"],
     ["LAB_STATE_REGION", "moon-1"],
   ])("refuse %s=%j with the state bucket set", (name, value) => {
     const problems = problemsOf({ LAB_STATE_BUCKET: "team-tf-state", [name]: value });

@@ -58,11 +58,14 @@ export const S3_BUCKET_NAME_RULE =
 /** A bucket name prefix Terraform completes with 26 characters (`bucket_prefix`): at most 37, by the same rules. */
 export const S3_BUCKET_NAME_PREFIX_MAX = 37;
 
-/** Terraform's S3 backend refuses keys that start or end with '/' or contain '//'; S3 keys are at most 1024 bytes. */
+/**
+ * Terraform's S3 backend refuses keys that start or end with '/' or contain '//'; S3 keys are at
+ * most 1024 bytes, and control characters (ASCII 0-31, 127) in them need special handling (AWS).
+ */
 export function isS3StateKey(key: string): boolean {
-  return key.length > 0 && Buffer.byteLength(key) <= 1024 && !key.startsWith("/") && !key.endsWith("/") && !key.includes("//");
+  return key.length > 0 && Buffer.byteLength(key) <= 1024 && !key.startsWith("/") && !key.endsWith("/") && !key.includes("//") && !/[\u0000-\u001f\u007f]/.test(key);
 }
-export const S3_STATE_KEY_RULE = "an S3 object key of at most 1024 bytes, not starting or ending with '/', without '//'";
+export const S3_STATE_KEY_RULE = "an S3 object key of at most 1024 bytes, not starting or ending with '/', without '//' or control characters";
 
 /** EC2 user data: at most 16 KB after base64 decoding. */
 export const EC2_USER_DATA_MAX_BYTES = 16_384;
