@@ -35,7 +35,7 @@ const ownValue = <T>(table: Readonly<Record<string, T>>, key: string): T | undef
   Object.prototype.hasOwnProperty.call(table, key) ? table[key] : undefined;
 const isCount = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
 /** JSON equality, as ajv and the generator compare enum values (true is not 1). */
-const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+const sameJson = (a: unknown, b: unknown) => a === b || (typeof a === "object" && typeof b === "object" && JSON.stringify(a) === JSON.stringify(b));
 const distinct = (values: readonly unknown[]) => values.every((v, i) => values.findIndex((w) => sameJson(v, w)) === i);
 const characters = (text: string) => [...text].length; // code points, as ajv and Python count
 
@@ -59,15 +59,19 @@ export function isFullDate(value: string): boolean {
 const PATTERN_RULE =
   "a regular expression both ajv (ECMA-262, u flag) and the generator (Python re) read alike: " +
   "no named groups, lookbehind, \\k<...>, \\p{...} or \\u{...}";
-/** A pattern both readers compile to the same language, or the reason it is not. */
-function patternProblem(pattern: string): string | undefined {
+/** A pattern compiled as ajv compiles it, or the reason both readers would not read it alike. */
+function compiledPattern(pattern: string): RegExp | string {
   if (/\(\?<|\\[kpP][<{]|\\u\{/.test(pattern)) return PATTERN_RULE;
   try {
-    new RegExp(pattern, "u");
+    return new RegExp(pattern, "u");
   } catch (e) {
     return `${PATTERN_RULE} (${(e as Error).message})`;
   }
-  return undefined;
+}
+
+function patternProblem(pattern: string): string | undefined {
+  const compiled = compiledPattern(pattern);
+  return typeof compiled === "string" ? compiled : undefined;
 }
 
 /** What a value of a property must be, for its type and its string keywords; undefined when it is one. */
@@ -84,7 +88,8 @@ function valueProblem(value: unknown, property: Node): string | undefined {
   // Lengths that are themselves refused are not applied (their own problem says so).
   if (isCount(maxLength) && characters(value) > maxLength) return `a string of at most maxLength (${maxLength}) characters`;
   if (isCount(minLength) && characters(value) < minLength) return `a string of at least minLength (${minLength}) characters`;
-  if (typeof pattern === "string" && patternProblem(pattern) === undefined && !new RegExp(pattern, "u").test(value)) return `a string matching the pattern ${pattern}`;
+  const regex = typeof pattern === "string" ? compiledPattern(pattern) : undefined;
+  if (regex instanceof RegExp && !regex.test(value)) return `a string matching the pattern ${String(pattern)}`;
   if (format === "date" && !isFullDate(value)) return "a date YYYY-MM-DD that exists";
   return undefined;
 }
