@@ -17,6 +17,7 @@ import { App, Aspects, TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { LabSettings, settingsFromProject } from "./config/settings";
+import { exitCodeOf } from "./config/unusable-input";
 import { PolicyAspect } from "./policies/aspect";
 import { printAnnotations } from "./scripts/annotations";
 import { linkMirrorInto } from "./scripts/provider-mirror";
@@ -144,9 +145,9 @@ export function runApp(): void {
     // `npx cdktf deploy` runs Terraform in the stack folder: there, terraform.d/plugins is an implied mirror.
     linkMirrorInto(join(app.outdir, "stacks", settings.stackName), providerSource());
   } catch (error) {
-    // Bad settings or props: one clear message, no stack trace, nothing written for Terraform.
+    // One clear message, no stack trace, nothing written for Terraform; 2 when the settings are unusable.
     console.error(`synth failed: ${(error as Error).message}`);
-    process.exit(1);
+    process.exit(exitCodeOf(error));
   }
 }
 

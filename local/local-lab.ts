@@ -103,7 +103,7 @@ export class LocalLab {
     const env = options.env ?? process.env;
     const stream = options.stream ?? process.stderr;
     const status = new StatusLine(stream);
-    const settings = settingsFromProject(env, LOCAL_RUN_DEFAULTS);
+    const settings = settingsFromProject(env, { defaults: LOCAL_RUN_DEFAULTS });
     mkdirSync(options.outdir, { recursive: true });
     const stack = synthLocalStack(settings, join(options.outdir, "cdktf.out"), env);
     stream.write(`synth: ${settings.stackName}, ${resourceCount(stack)} resources, for the local AWS (${relativeToCwd(stack.stackDir)})\n`);
