@@ -64,6 +64,14 @@ describe("npm start when the machine cannot run the local AWS", () => {
     expect(run.stderr).toBe(`start: --port ${busyPort} cannot be used on 127.0.0.1 (already in use); choose another, or 0 for any free port\n`);
   });
 
+  it("refuses a stack with a service the local AWS does not emulate before starting anything, exit status 2", () => {
+    const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("LAB_")));
+    const run = npmStart(["--records", "10"], { ...env, LAB_ANALYTICS_ENGINE: "kinesis-analytics-sql" });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/\nstart: aws_kinesis_analytics_application: Kinesis Data Analytics for SQL is discontinued and moto has no such service; the local run needs LAB_ANALYTICS_ENGINE=micro-batch \(the default\)\n$/);
+    expect(run.stderr).not.toContain("local AWS: moto's server at");
+  });
+
   it("says how to install the pinned moto when another version is installed, exit status 2", () => {
     const bin = join(scratch, "other-moto");
     mkdirSync(bin, { recursive: true });

@@ -4,6 +4,7 @@
  * not in this table is refused before Terraform runs: a local run never sends a request to AWS
  * because an endpoint was forgotten.
  */
+import { UNUSABLE_INPUT_EXIT_CODE } from "../config/unusable-input";
 
 /**
  * The AWS provider's `endpoints` key of each service, by resource-type family: a type belongs to a
@@ -45,8 +46,10 @@ const NOT_EMULATED: Readonly<Record<string, string>> = {
 /** The provider asks STS who it is (GetCallerIdentity) whatever the stack holds. */
 const ALWAYS = ["sts"];
 
-/** Thrown when a stack cannot run locally; the message is one line per type. */
+/** Thrown when a stack cannot run locally; the message is one line per type. Unusable input: exit status 2. */
 export class NoLocalEndpoint extends Error {
+  readonly exitCode = UNUSABLE_INPUT_EXIT_CODE;
+
   constructor(readonly problems: string[]) {
     super(problems.join("\n"));
     this.name = "NoLocalEndpoint";

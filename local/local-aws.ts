@@ -8,6 +8,7 @@ import { ChildProcess, spawn, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { Agent } from "node:https";
 import { join } from "node:path";
+import { UNUSABLE_INPUT_EXIT_CODE } from "../config/unusable-input";
 
 const LAUNCHER = join(__dirname, "moto_launcher.py");
 /** The moto version requirements.txt pins: the one the launcher's corrections are written for. */
@@ -15,8 +16,10 @@ export const PINNED_MOTO = /^moto\[server\]==(\S+)$/m.exec(readFileSync(join(__d
 export const MOTO_INSTALL = `python3 -m pip install 'moto[server]==${PINNED_MOTO}'`;
 const READY_TIMEOUT_MS = 60_000;
 
-/** The local AWS could not start: one line for people (moto missing, the port in use, ...). */
+/** The local AWS could not start: one line for people (moto missing, the port in use, ...). Exit status 2. */
 export class LocalAwsUnavailable extends Error {
+  readonly exitCode = UNUSABLE_INPUT_EXIT_CODE;
+
   constructor(message: string) {
     super(message);
     this.name = "LocalAwsUnavailable";

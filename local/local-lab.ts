@@ -77,6 +77,9 @@ export interface FlowOptions {
 }
 
 export class LocalLab {
+  /** How long each part of the deploy took, in ms. */
+  timings = { synth: 0, localAws: 0, init: 0, apply: 0 };
+
   private constructor(
     readonly aws: LocalAws,
     readonly stack: LocalStack,
@@ -91,6 +94,12 @@ export class LocalLab {
     const lab = await LocalLab.start(options);
     try {
       await lab.deploy();
+      const t = lab.timings;
+      const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+      (options.stream ?? process.stderr).write(
+        `deployed: ${resourceCount(lab.stack)} resources in ${seconds(t.synth + t.localAws + t.init + t.apply)} ` +
+          `(synth ${seconds(t.synth)}, local AWS ${seconds(t.localAws)}, terraform init ${seconds(t.init)}, apply ${seconds(t.apply)})\n`,
+      );
       return lab;
     } catch (error) {
       await lab.aws.stop();
@@ -105,7 +114,9 @@ export class LocalLab {
     const status = new StatusLine(stream);
     const settings = settingsFromProject(env, { defaults: LOCAL_RUN_DEFAULTS });
     mkdirSync(options.outdir, { recursive: true });
+    const synthStarted = Date.now();
     const stack = synthLocalStack(settings, join(options.outdir, "cdktf.out"), env);
+    const synth = Date.now() - synthStarted;
     stream.write(`synth: ${settings.stackName}, ${resourceCount(stack)} resources, for the local AWS (${relativeToCwd(stack.stackDir)})\n`);
     const logFile = openSync(join(options.outdir, "local-aws.log"), "a");
     const started = Date.now();
@@ -114,15 +125,20 @@ export class LocalLab {
     status.finish(`local AWS: moto's server at ${aws.endpoint} (TLS, CA made for this run), up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     writeFileSync(join(options.outdir, "run.json"), `${JSON.stringify({ endpoint: aws.endpoint, ca: aws.ca, pid: aws.pid }, null, 2)}\n`);
     pointAtLocalAws(stack, aws);
-    return new LocalLab(aws, stack, settings, new S3Client(localClientConfig(aws, settings.region)), options, status);
+    const lab = new LocalLab(aws, stack, settings, new S3Client(localClientConfig(aws, settings.region)), options, status);
+    lab.timings = { synth, localAws: Date.now() - started, init: 0, apply: 0 };
+    return lab;
   }
 
   /** terraform init and apply into the local AWS. */
   async deploy(): Promise<void> {
+    const started = Date.now();
     this.status.update("terraform init ...");
     initLocalStack(this.stack);
-    this.status.finish("terraform init: done");
+    this.timings.init = Date.now() - started;
+    this.status.finish(`terraform init: done in ${(this.timings.init / 1000).toFixed(1)} s`);
     const applied = await applyWithProgress(this.stack, "apply", resourceCount(this.stack), this.status);
+    this.timings.apply = applied.seconds * 1000;
     if (applied.status !== 0) throw new Error(`terraform apply into the local AWS failed:\n${tail(applied.output)}`);
   }
 

@@ -9,9 +9,9 @@
  */
 import { createServer } from "node:net";
 import { join, relative } from "node:path";
-import { PROJECT_DIR, SettingsError } from "../config/settings";
-import { NoLocalEndpoint } from "../local/endpoints";
-import { LOCAL_CREDENTIALS, LocalAwsUnavailable, motoVersion } from "../local/local-aws";
+import { PROJECT_DIR } from "../config/settings";
+import { exitCodeOf, UNUSABLE_INPUT_EXIT_CODE } from "../config/unusable-input";
+import { LOCAL_CREDENTIALS, motoVersion } from "../local/local-aws";
 import { hopTable, LocalLab, runningLocalAws } from "../local/local-lab";
 
 export const USAGE = "usage: npm start [-- --records N] [--keep] [--port P]";
@@ -28,7 +28,9 @@ export interface StartArgs {
 }
 
 /** Thrown for bad usage: one line, exit status 2. */
-export class UsageError extends Error {}
+export class UsageError extends Error {
+  readonly exitCode = UNUSABLE_INPUT_EXIT_CODE;
+}
 
 export function parseStartArgs(argv: readonly string[]): StartArgs {
   let records: number | undefined;
@@ -143,9 +145,8 @@ if (require.main === module) {
   main(process.argv.slice(2)).then(
     (status) => process.exit(status),
     (error: Error) => {
-      const usage = error instanceof UsageError || error instanceof LocalAwsUnavailable || error instanceof SettingsError || error instanceof NoLocalEndpoint;
       console.error(error instanceof UsageError ? error.message : `start: ${error.message}`);
-      process.exit(usage ? 2 : 1);
+      process.exit(exitCodeOf(error));
     },
   );
 }
