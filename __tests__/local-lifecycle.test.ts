@@ -64,6 +64,16 @@ describe("the lab, deployed into the local AWS", () => {
     expect(verify.stdout).toMatch(/^PASS: /m);
   }, 180_000);
 
+  it("runs until it is stopped (Ctrl-C in npm start), then drains: every record generated reaches every hop", async () => {
+    let stop: () => void = () => undefined;
+    const stopped = new Promise<void>((resolve) => (stop = resolve));
+    const flow = await lab.flow({ stop: stopped, onProgress: (counts) => counts.source.records > 0 && stop() });
+    const c = flow.counts;
+    expect({ complete: flow.complete, stalled: flow.stalled }).toEqual({ complete: true, stalled: undefined });
+    expect(c.generated).toBeGreaterThan(0);
+    expect([c.source.records, c.processedRecords, c.rowsSent, c.destination.records]).toEqual([c.generated, c.generated, c.generated, c.generated]);
+  }, 180_000);
+
   it("plans again with changes only where the emulator answers differently from AWS, each listed with its cause", () => {
     const expected = EMULATOR_DIFFERENCES.flatMap((d) => (d.planChange ? [d.planChange] : []));
     expect(sortDifferences(planChanges(lab.stack).map(differenceOf))).toEqual(sortDifferences(expected));

@@ -12,6 +12,8 @@ export interface PrefixCount {
 
 export class PrefixCounter {
   private readonly counted = new Map<string, number>();
+  /** Objects that were there before: not counted. */
+  private readonly earlier = new Set<string>();
 
   constructor(
     private readonly s3: S3Client,
@@ -19,18 +21,27 @@ export class PrefixCounter {
     readonly prefix: string,
   ) {}
 
-  /** Lists the prefix and reads the objects not read before. */
-  async refresh(): Promise<PrefixCount> {
+  /** From now on, counts only objects that are not under the prefix yet. */
+  async skipExisting(): Promise<void> {
+    for await (const key of this.keysUnderPrefix()) this.earlier.add(key);
+  }
+
+  private async *keysUnderPrefix(): AsyncGenerator<string> {
     let token: string | undefined;
     do {
       const page = await this.s3.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix, ContinuationToken: token }));
-      for (const object of page.Contents ?? []) {
-        if (object.Key === undefined || this.counted.has(object.Key)) continue;
-        const response = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: object.Key }));
-        this.counted.set(object.Key, recordsIn(Buffer.from(await response.Body!.transformToByteArray())));
-      }
+      for (const object of page.Contents ?? []) if (object.Key !== undefined) yield object.Key;
       token = page.NextContinuationToken;
     } while (token !== undefined);
+  }
+
+  /** Lists the prefix and reads the objects not read before. */
+  async refresh(): Promise<PrefixCount> {
+    for await (const key of this.keysUnderPrefix()) {
+      if (this.counted.has(key) || this.earlier.has(key)) continue;
+      const response = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      this.counted.set(key, recordsIn(Buffer.from(await response.Body!.transformToByteArray())));
+    }
     return this.count;
   }
 
@@ -38,11 +49,6 @@ export class PrefixCounter {
     let records = 0;
     for (const n of this.counted.values()) records += n;
     return { objects: this.counted.size, records };
-  }
-
-  /** The keys read so far. */
-  get keys(): string[] {
-    return [...this.counted.keys()];
   }
 }
 

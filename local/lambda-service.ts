@@ -152,6 +152,8 @@ export class LocalLambdaService {
       const fn = await deployed.catch(() => undefined);
       fn?.sandbox?.kill();
     }
+    this.lambda.destroy();
+    this.sqs.destroy();
   }
 
   private nextDue(): PendingEvent | undefined {

@@ -74,6 +74,8 @@ export interface FlowOptions {
   readonly records?: number;
   /** Resolves when a run without a record count should stop (Ctrl-C). */
   readonly stop?: Promise<void>;
+  /** Called with the counts at every look (about four times a second). */
+  readonly onProgress?: (counts: HopCounts) => void;
 }
 
 export class LocalLab {
@@ -174,6 +176,8 @@ export class LocalLab {
     lambda.start();
     const source = new PrefixCounter(this.s3, this.bucket, this.settings.sourcePrefix);
     const destination = new PrefixCounter(this.s3, this.bucket, this.settings.destinationPrefix);
+    // Only this flow's records count: what an earlier flow left in the bucket is not its own.
+    await Promise.all([source.skipExisting(), destination.skipExisting()]);
     const generator = startGenerator(this.installedGenerator(), options.records !== undefined ? ["--count", String(options.records)] : [], this.childEnv());
     let generatorStatus: number | undefined;
     void generator.exited.then((status) => (generatorStatus = status));
@@ -187,6 +191,7 @@ export class LocalLab {
       for (;;) {
         await new Promise((resolve) => setTimeout(resolve, 250));
         counts = await this.countHops(generator, lambda, source, destination);
+        options.onProgress?.(counts);
         this.status.update(`${progressLine(counts)} | ${((Date.now() - started) / 1000).toFixed(1)} s`);
         const now = JSON.stringify(counts);
         if (now !== previous) [previous, lastChange] = [now, Date.now()];
@@ -256,6 +261,7 @@ export class LocalLab {
    * removes the run's folder with its state file. With `keep`, leaves both.
    */
   async stop(): Promise<void> {
+    this.s3.destroy();
     if (this.options.keep) return;
     await this.aws.stop();
     rmSync(this.options.outdir, { recursive: true, force: true });
