@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { resolveSettings } from "../config/settings";
+import { EMULATOR_DIFFERENCES } from "../local/emulator-differences";
 import { localProviderOverride, NoLocalEndpoint, serviceOf, servicesOfStack } from "../local/endpoints";
 import { synthLocalStack } from "../local/local-stack";
 import { synthLab } from "./helpers/synth";
@@ -67,5 +68,18 @@ describe("the provider override of a local run", () => {
     const stack = synthLocalStack(resolveSettings({}), join(scratch, "run", "cdktf.out"), {});
     expect(stack.stackDir).toBe(join(scratch, "run", "cdktf.out", "stacks", "streaming-lab"));
     expect(JSON.parse(readFileSync(join(stack.stackDir, "cdk.tf.json"), "utf8")).resource.aws_s3_bucket).toBeDefined();
+  });
+});
+
+describe("the list of emulator differences", () => {
+  it("is in the README, one row per difference with its words, and nothing else is", () => {
+    const readme = readFileSync(join(__dirname, "..", "README.md"), "utf8");
+    const rows = readme.split("\n").filter((line) => /^\| `[a-z0-9-]+` \| /.test(line) && line.split(" | ").length === 4);
+    const cell = (text: string) => text.replace(/\|/g, "\\|");
+    expect(rows).toEqual(EMULATOR_DIFFERENCES.map((d) => `| \`${d.id}\` | ${cell(d.what)} | ${cell(d.cause)} | ${cell(d.handling)} |`));
+  });
+
+  it("names each difference once", () => {
+    expect(new Set(EMULATOR_DIFFERENCES.map((d) => d.id)).size).toBe(EMULATOR_DIFFERENCES.length);
   });
 });
