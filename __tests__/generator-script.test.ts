@@ -9,7 +9,8 @@ import { join } from "node:path";
 import Ajv2020 from "ajv/dist/2020";
 import addFormats from "ajv-formats";
 import fc from "fast-check";
-import { SOURCE_SCHEMA, SQL_TYPE_KEYWORD } from "../schemas/loss-event";
+import { SOURCE_SCHEMA } from "../schemas/loss-event";
+import { SQL_TYPE_KEYWORD } from "../schemas/sql-columns";
 import { validateSourceRecord } from "../schemas/validate";
 import { badRecords, CASES, fieldsNamed, LossRecord } from "./helpers/records";
 

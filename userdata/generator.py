@@ -756,6 +756,8 @@ def parse_args(argv):
     parser.add_argument("--seed", type=option(int, "a whole number"), help="random seed, for repeatable output")
     parser.add_argument("--schema", default=default_schema(), help="the record's JSON Schema (default: %(default)s)")
     parser.add_argument("--dry-run", action="store_true", help="print records to stdout instead of sending")
+    parser.add_argument("--progress-every", default=60.0, metavar="SECONDS", help="log progress this often (default: %(default)s)",
+                        type=option(lambda t: float(t) if 0 < float(t) < math.inf else None, "a number of seconds above 0"))
     args = parser.parse_args(argv)
     if not args.dry_run and not args.stream:
         parser.error("--stream is required unless --dry-run")
@@ -831,7 +833,7 @@ class Run:
     """Counts records, paces them (--rate), stops them (--count, SIGTERM) and hands them on."""
 
     def __init__(self, args, sender):
-        self.count, self.sender = args.count, sender
+        self.count, self.sender, self.progress_every = args.count, sender, args.progress_every
         self.interval = 1.0 / args.rate if args.rate > 0 else 0.0
         # Batch about a second of records, so a slow rate still sends promptly.
         self.batch_size = max(1, min(MAX_BATCH_RECORDS, int(args.rate))) if args.rate > 0 else MAX_BATCH_RECORDS
@@ -851,7 +853,7 @@ class Run:
             self.sender.add(data, number)
             if len(self.sender.pending) >= self.batch_size:
                 self.sender.flush()
-        if time.monotonic() - self.reported >= 60:
+        if time.monotonic() - self.reported >= self.progress_every:
             self.reported = time.monotonic()
             log.info("sent %d records so far, gave up on %d", self.sender.sent, self.sender.given_up)
         deadline = self.started + self.made * self.interval

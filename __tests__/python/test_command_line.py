@@ -7,6 +7,7 @@ import io
 import json
 import logging
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -46,6 +47,8 @@ class CommandLineTest(unittest.TestCase):
             (["--dry-run", "--replay", "s3://bucket"], 'argument --replay: "s3://bucket" is not allowed'),
             (["--dry-run", "--replay", "s3://bucket/"], 'argument --replay: "s3://bucket/" is not allowed'),
             (["--dry-run", "--replay", "s3:///key"], 'argument --replay: "s3:///key" is not allowed'),
+            (["--dry-run", "--progress-every", "0"], 'argument --progress-every: "0" is not allowed; it must be a number of seconds above 0'),
+            (["--dry-run", "--progress-every", "inf"], 'argument --progress-every: "inf" is not allowed'),
             (["--dry-run", "--bogus"], "unrecognized arguments: --bogus"),
         ]:
             with self.subTest(args):
@@ -122,6 +125,11 @@ class CommandLineTest(unittest.TestCase):
         self.assertIn("rows.csv pass 1: 2 of 4 rows sent, 2 skipped (lines 3, 5)", log)
         self.assertIn("rows.csv pass 3 (the last): 1 of 4 rows sent, 2 skipped (lines 3, 5)", log)
         self.assertIn("made 5 records", log)
+
+    def test_logs_its_progress_as_often_as_asked(self):
+        result = run("--dry-run", "--rate", "40", "--count", "8", "--progress-every", "0.05")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertGreaterEqual(len(re.findall(r"sent \d+ records so far, gave up on 0", result.stderr)), 2, result.stderr)
 
     def test_without_a_region_it_stops_with_one_line(self):
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
