@@ -123,7 +123,7 @@ export class LocalLab {
     const logFile = openSync(join(options.outdir, "local-aws.log"), "a");
     const started = Date.now();
     status.update("local AWS: starting moto's server ...");
-    const aws = await LocalAws.start({ tlsDir: join(options.outdir, "tls"), port: options.port, plainHttp: options.plainHttp, logFile, detached: options.keep });
+    const aws = await LocalAws.start({ tlsDir: join(options.outdir, "tls"), port: options.port, plainHttp: options.plainHttp, logFile, outlive: options.keep });
     status.finish(`local AWS: moto's server at ${aws.endpoint} (TLS, CA made for this run), up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     writeFileSync(join(options.outdir, "run.json"), `${JSON.stringify({ endpoint: aws.endpoint, ca: aws.ca, pid: aws.pid }, null, 2)}\n`);
     pointAtLocalAws(stack, aws);
