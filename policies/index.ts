@@ -3,7 +3,8 @@
  * (policies/model.ts), whichever entry point asks: the synth-time Aspect (policies/aspect.ts),
  * the Jest helper, or the CLI (`npm run policy -- FILE`) on a synthesized stack or a plan.
  */
-import { loadTerraformJson, InputKind, TerraformModel } from "./model";
+import { loadTerraformJson } from "./load";
+import { InputKind, TerraformModel } from "./model";
 import { Rule, RuleInfo, Severity } from "./rule";
 import { RULES } from "./rules";
 import { readSuppressions, Suppression } from "./suppressions";
