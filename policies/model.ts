@@ -172,7 +172,8 @@ class Model implements TerraformModel {
   }
 }
 
-function append<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+/** Adds `value` to the list under `key` (in place: building an index this way is linear). */
+export function append<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const values = map.get(key);
   if (values) values.push(value);
   else map.set(key, [value]);

@@ -1,6 +1,6 @@
 import { blocks } from "../model";
 import { attachedTo } from "../relations";
-import { defineRule, undecided, violation, Violation } from "../rule";
+import { addressList, defineRule, undecided, violation, Violation } from "../rule";
 
 export default defineRule({
   id: "LAB-NET-4",
@@ -15,7 +15,7 @@ export default defineRule({
     for (const vpc of model.ofType("aws_vpc")) {
       const { attached, unresolved } = attachedTo(model, vpc, "aws_default_security_group", "vpc_id", [vpc.values.id]);
       if (attached.length === 0) {
-        if (unresolved.length > 0) out.push(undecided(vpc, `${unresolved.map((r) => r.address).join(", ")} may manage its default group, but which VPC they name is known only after apply`));
+        if (unresolved.length > 0) out.push(undecided(vpc, `${addressList(unresolved)} may manage its default group, but which VPC they name is known only after apply`));
         else out.push(violation(vpc, "leaves its default security group open: no aws_default_security_group manages it"));
         continue;
       }
