@@ -1,4 +1,4 @@
-import { blocks } from "../model";
+import { readBlocks } from "../model";
 import { attachedTo } from "../relations";
 import { addressList, defineRule, undecided, violation, Violation } from "../rule";
 
@@ -20,8 +20,11 @@ export default defineRule({
         continue;
       }
       for (const group of attached) {
-        const rules = blocks(group.values.ingress).length + blocks(group.values.egress).length;
-        if (rules > 0) out.push(violation(group, `the default security group of ${vpc.address} keeps ${rules} rule(s)`));
+        const ingress = readBlocks(group.values.ingress);
+        const egress = readBlocks(group.values.egress);
+        const rules = ingress.blocks.length + egress.blocks.length;
+        if (ingress.unknown || egress.unknown) out.push(undecided(group, `the rules of the default security group of ${vpc.address} are known only after apply`));
+        else if (rules > 0) out.push(violation(group, `the default security group of ${vpc.address} keeps ${rules} rule(s)`));
       }
     }
     return out;
