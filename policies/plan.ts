@@ -123,7 +123,8 @@ export function readPlan(plan: Record<string, unknown>): PlanRead {
     if (!isObject(rc)) throw new PolicyInputError(`the plan's ${where} is ${describeValue(rc)}, not an object`);
     const address = stringAt(rc, "address", where);
     const at = `${where} (${address})`;
-    const change = objectAt(rc.change, `${at}.change`);
+    if (!isObject(rc.change)) throw new PolicyInputError(`the plan's ${at} has no change (it is ${describeValue(rc.change)})`);
+    const change = rc.change;
     const actions = arrayAt(change.actions, `${at}.change.actions`);
     if (actions.length === 0 || !actions.every((a) => typeof a === "string")) throw new PolicyInputError(`the plan's ${at}.change.actions is not a list of actions`);
     // A deposed object is an old instance waiting to be destroyed; what is deleted or forgotten will not exist.
