@@ -81,7 +81,7 @@ describe("parseTerraformJson", () => {
       ['"a\nb"', "a control character inside a string"],
       ['"\\x"', "an invalid escape in a string"],
       ["01", "after the JSON value"],
-      ["[".repeat(600), "nesting deeper than 512 levels"],
+      ["[".repeat(600), "it nests values deeper than 512 levels"],
     ];
     for (const [text, message] of cases) expect(() => parseTerraformJson(text)).toThrow(message);
   });

@@ -60,7 +60,7 @@ export function parseTerraformJson(text: string): unknown {
   };
 
   const parseValue = (depth: number): unknown => {
-    if (depth > MAX_JSON_DEPTH) fail(`nesting deeper than ${MAX_JSON_DEPTH} levels`);
+    if (depth > MAX_JSON_DEPTH) throw new PolicyInputError(`it nests values deeper than ${MAX_JSON_DEPTH} levels, which no Terraform file or plan does; the pack reads at most ${MAX_JSON_DEPTH}`);
     skipWhitespace();
     const c = text.charCodeAt(at);
     if (c === 0x7b) return parseObject(depth);
