@@ -9,12 +9,15 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { TerraformIterator } from "cdktf";
 import fc from "fast-check";
+import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { checkTerraformJson, CheckResult, PolicyInputError } from "../policies";
 import { parseTerraformJson } from "../policies/json";
 import { main as policyCli } from "../scripts/policy";
 import { terraformOrThrow, writeOfflineOverride } from "../scripts/terraform";
 import { Flag, JSON_FORMS, UNREADABLE_CONFIGURATIONS } from "./helpers/policy-forms";
+import { synthScope } from "./helpers/synth";
 
 const flags = (result: CheckResult): Flag[] => result.findings.map((f) => [f.rule, f.address] as const).sort();
 const suppressedFlags = (result: CheckResult): Flag[] => result.suppressed.map((f) => [f.rule, f.address] as const).sort();
@@ -50,6 +53,19 @@ describe("every JSON form of a synthesized configuration", () => {
         ["LAB-IAM-1", "aws_iam_role_policy.by_variable", true],
       ]),
     );
+  });
+
+  it("reports ingress rules made by a cdktf iterator (a for expression over the list) as undecided, never as none", () => {
+    const json = synthScope((scope) => {
+      const cidrs = TerraformIterator.fromList(["10.0.0.0/8", "0.0.0.0/0"]);
+      new SecurityGroup(scope, "iterated", {
+        name: "iterated",
+        description: "rules from an iterator",
+        ingress: cidrs.dynamic({ description: "ssh", fromPort: 22, toPort: 22, protocol: "tcp", cidrBlocks: [cidrs.value] }),
+      });
+    });
+    expect(json.resource.aws_security_group.iterated.ingress).toMatch(/^\$\{\[ for key, val in /);
+    expect(checkTerraformJson(json).findings.map((f) => [f.rule, f.address, f.undecided])).toEqual([["LAB-NET-1", "aws_security_group.iterated", true]]);
   });
 
   it.each(UNREADABLE_CONFIGURATIONS.map((c) => [c.what, c]))("refuses %s, saying where", (_, c) => {
