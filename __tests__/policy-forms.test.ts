@@ -11,6 +11,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TerraformIterator } from "cdktf";
 import fc from "fast-check";
+import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { checkTerraformJson, CheckResult, PolicyInputError } from "../policies";
 import { parseTerraformJson } from "../policies/json";
@@ -66,6 +68,18 @@ describe("every JSON form of a synthesized configuration", () => {
     });
     expect(json.resource.aws_security_group.iterated.ingress).toMatch(/^\$\{\[ for key, val in /);
     expect(checkTerraformJson(json).findings.map((f) => [f.rule, f.address, f.undecided])).toEqual([["LAB-NET-1", "aws_security_group.iterated", true]]);
+  });
+
+  it("reads the dynamic statement blocks a cdktf iterator writes (they were invisible: the policy passed)", () => {
+    const json = synthScope((scope) => {
+      const actions = TerraformIterator.fromList(["s3:GetObject", "iam:*"]);
+      const document = new DataAwsIamPolicyDocument(scope, "iterated", { statement: actions.dynamic({ actions: [actions.value], resources: ["arn:aws:s3:::b/*"] }) });
+      new IamRolePolicy(scope, "iterated-policy", { role: "r", policy: document.json });
+    });
+    expect(Object.keys(json.data!.aws_iam_policy_document.iterated)).toEqual(["dynamic"]);
+    expect(checkTerraformJson(json).findings.map((f) => [f.rule, f.address, f.message])).toEqual([
+      ["LAB-IAM-1", "aws_iam_role_policy.iterated-policy", "cannot be decided before apply: the actions of statement 1 (from data.aws_iam_policy_document.iterated) are known only after apply"],
+    ]);
   });
 
   it.each(UNREADABLE_CONFIGURATIONS.map((c) => [c.what, c]))("refuses %s, saying where", (_, c) => {
