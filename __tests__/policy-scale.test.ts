@@ -52,7 +52,9 @@ describe.each([
 });
 
 describe("npm run policy at scale", () => {
-  const dir = mkdtempSync(join(tmpdir(), "lab-policy-scale-"));
+  // Made in beforeAll, which a filtered run skips together with afterAll.
+  let dir: string;
+  beforeAll(() => (dir = mkdtempSync(join(tmpdir(), "lab-policy-scale-"))));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it(`reports 30,000 buckets with six findings each and exits 1 (it died with a RangeError)`, () => {
