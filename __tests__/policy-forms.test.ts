@@ -45,6 +45,13 @@ describe("every JSON form of a synthesized configuration", () => {
       resource: {
         aws_security_group: { by_variable: { name: "v", description: "rules from a variable", ingress: "${var.rules}" } },
         aws_iam_role_policy: { by_variable: { role: "r", policy: "${data.aws_iam_policy_document.by_variable.json}" } },
+        aws_launch_template: { by_variable: { name: "t", metadata_options: { http_tokens: "required" }, block_device_mappings: "${var.disks}", network_interfaces: ["${var.nic}"] } },
+        aws_kinesis_firehose_delivery_stream: {
+          by_variable: { name: "s", destination: "extended_s3", server_side_encryption: { enabled: true }, extended_s3_configuration: "${var.destination}" },
+        },
+        aws_lambda_function: { by_variable: { function_name: "f", role: "arn:aws:iam::111122223333:role/f", logging_config: { log_group: "${aws_cloudwatch_log_group.by_variable.name}" } } },
+        aws_cloudwatch_log_group: { by_variable: { name: "/aws/lambda/f", retention_in_days: 7 } },
+        aws_s3_bucket_notification: { by_variable: { bucket: "b", lambda_function: "${var.triggers}" } },
       },
       data: { aws_iam_policy_document: { by_variable: { statement: "${var.statements}" } } },
     };
@@ -52,7 +59,12 @@ describe("every JSON form of a synthesized configuration", () => {
     expect(findings).toEqual(
       expect.arrayContaining([
         ["LAB-NET-1", "aws_security_group.by_variable", true],
+        ["LAB-NET-2", "aws_security_group.by_variable", true],
         ["LAB-IAM-1", "aws_iam_role_policy.by_variable", true],
+        ["LAB-EC2-2", "aws_launch_template.by_variable", true],
+        ["LAB-EC2-5", "aws_launch_template.by_variable", true],
+        ["LAB-KDF-3", "aws_kinesis_firehose_delivery_stream.by_variable", true],
+        ["LAB-LAMBDA-3", "aws_lambda_function.by_variable", true],
       ]),
     );
   });
@@ -67,7 +79,10 @@ describe("every JSON form of a synthesized configuration", () => {
       });
     });
     expect(json.resource.aws_security_group.iterated.ingress).toMatch(/^\$\{\[ for key, val in /);
-    expect(checkTerraformJson(json).findings.map((f) => [f.rule, f.address, f.undecided])).toEqual([["LAB-NET-1", "aws_security_group.iterated", true]]);
+    expect(checkTerraformJson(json).findings.map((f) => [f.rule, f.address, f.undecided])).toEqual([
+      ["LAB-NET-1", "aws_security_group.iterated", true],
+      ["LAB-NET-2", "aws_security_group.iterated", true],
+    ]);
   });
 
   it("reads the dynamic statement blocks a cdktf iterator writes (they were invisible: the policy passed)", () => {

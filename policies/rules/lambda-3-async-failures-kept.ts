@@ -1,5 +1,5 @@
 import { isSet } from "../checks";
-import { append, blocks, isUnresolved, Resource, TerraformModel } from "../model";
+import { append, blocks, isUnresolved, readBlocks, Resource, TerraformModel } from "../model";
 import { functionsNamed } from "../relations";
 import { ADDRESSES_SHOWN, addressList, defineRule, undecided, violation, Violation } from "../rule";
 
@@ -8,7 +8,11 @@ import { ADDRESSES_SHOWN, addressList, defineRule, undecided, violation, Violati
  * event is only retried by Lambda, then dropped), and the attributes naming the function.
  */
 const ASYNC_SOURCES: Record<string, (source: Resource) => unknown[]> = {
-  aws_s3_bucket_notification: (n) => blocks(n.values.lambda_function).map((b) => b.lambda_function_arn),
+  // Notification blocks written as an expression may name any function: the expression is the target.
+  aws_s3_bucket_notification: (n) => {
+    const written = readBlocks(n.values.lambda_function);
+    return [...written.blocks.map((b) => b.lambda_function_arn), ...(written.unknown ? [n.values.lambda_function] : [])];
+  },
   aws_sns_topic_subscription: (s) => (s.values.protocol === "lambda" || isUnresolved(s.values.protocol) ? [s.values.endpoint] : []),
   aws_cloudwatch_event_target: (t) => [t.values.arn],
 };
