@@ -250,7 +250,7 @@ describe("the plan of every form, from real Terraform", () => {
     terraformOrThrow(dir, ["init", "-input=false"]);
     terraformOrThrow(dir, ["plan", "-input=false", "-out=forms.tfplan"]);
     plan = JSON.parse(terraformOrThrow(dir, ["show", "-json", "forms.tfplan"]).stdout);
-  });
+  }, 300_000); // init and plan: minutes on a loaded machine
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it("accepts every form, and the pack reports on the plan what it reports on each file", () => {
