@@ -6,11 +6,14 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { S3ServiceException } from "@aws-sdk/client-s3";
+import fc from "fast-check";
 import { createBucket, firehoseKey, LocalS3, localS3Client, putObject, recordBytes, seedLikeFirehose, startLocalS3 } from "../scripts/local-s3";
 import { asDestinationRecord, lossEvents } from "../scripts/loss-events";
 import { fingerprint } from "../verify/object-check";
 import { describeS3Error, S3Problem } from "../verify/s3";
-import { checkUntilSettled, Verifier, VerifyOptions } from "../verify/verifier";
+import { prefixesOverlap } from "../verify/prefixes";
+import { renderReport } from "../verify/report";
+import { checkUntilSettled, processingAllowanceMs, Verifier, VerifyOptions } from "../verify/verifier";
 
 const FIXTURES = join(__dirname, "fixtures", "verify");
 const fixture = (name: string) => readFileSync(join(FIXTURES, name));
@@ -280,5 +283,182 @@ describe("Verifier against a fake S3 (s3rver on 127.0.0.1)", () => {
       "no valid source record is older than the processing allowance (30m) yet, so none can be judged",
     ]);
     expect(result.report.pending).toBe(true);
+  });
+});
+
+describe("What PASS means (issue 12)", () => {
+  /** Seeds `objects` source objects of `perObject` records delivered `ageMs` ago; returns their keys and records. */
+  async function sourceObjects(bucket: string, from: number, count: number, perObject: number, ageMs: number) {
+    const at = new Date(Date.now() - ageMs);
+    const seeded = await seedLikeFirehose(s3.client, bucket, { prefix: "source/", stream: "Source", records: records.slice(from, from + count), perObject, at });
+    for (const { key } of seeded) s3.setLastModified(bucket, key, at);
+    return seeded.map((o) => o.key);
+  }
+  async function destinationObject(bucket: string, rows: readonly Record<string, unknown>[], ageMs: number) {
+    const at = new Date(Date.now() - ageMs);
+    const [{ key }] = await seedLikeFirehose(s3.client, bucket, { prefix: "destination/", stream: "Destination", records: rows, perObject: rows.length, gzip: true, at });
+    s3.setLastModified(bucket, key, at);
+    return key;
+  }
+  const TWO_MINUTES = processingAllowanceMs({ bufferIntervalSeconds: 60, analyticsTimeoutSeconds: 60 });
+
+  it("derives the default allowance from the settings: the analytics' timeout plus the buffer interval", () => {
+    expect(TWO_MINUTES).toBe(2 * MINUTE);
+    expect(processingAllowanceMs({ bufferIntervalSeconds: 900, analyticsTimeoutSeconds: 900 })).toBe(30 * MINUTE);
+  });
+
+  it("fails a bucket where 505 of 510 source records never reached destination/, with the counts and the first records", async () => {
+    const bucket = await newBucket();
+    const keys = await sourceObjects(bucket, 0, 510, 102, 10 * MINUTE);
+    await destinationObject(bucket, records.slice(0, 5).map(asDestinationRecord), 9 * MINUTE);
+    // Younger than the allowance: not judged yet, though none of their rows is there either.
+    await sourceObjects(bucket, 510, 20, 20, 30_000);
+
+    const report = await new Verifier(options(bucket, { processingAllowanceMs: TWO_MINUTES })).check();
+    expect(report.passed).toBe(false);
+    expect(report.failures).toEqual(["505 of 510 source records older than the processing allowance (2m) have no destination row, more than the 0 allowed"]);
+    expect(report.source).toMatchObject({ records: 530, valid: 530, expectedAtDestination: 510, foundAtDestination: 5, missingAtDestination: 505 });
+    expect(report.destination).toMatchObject({ valid: 5, matchingSource: 5, matchingNoSource: 0 });
+    // The newest old object first, in its order; the first object's first five records did arrive.
+    const newestOld = keys[keys.length - 1];
+    expect(report.source.missing).toHaveLength(5);
+    expect(report.source.missing[0]).toEqual({
+      key: newestOld,
+      record: 1,
+      line: 1,
+      offset: 0,
+      problem: "no destination row holds this record's values",
+      values: expect.stringMatching(new RegExp(`^\\["${records[408].Region}","${records[408].Business}","${records[408].Name}",`)),
+    });
+    expect(renderReport(report)).toMatch(
+      /\nexpected at destination \(older than 2m\) +510 +-\nfound at destination +5 +-\nmissing at destination +505 +-\n/,
+    );
+    expect(renderReport(report)).toContain(`\nSource records older than 2m with no row under destination/ (first 5 of 505):\n  ${newestOld}\n    record 1 (line 1, byte 0): no destination row holds this record's values\n    values: ["`);
+
+    // A tolerance only when asked for.
+    expect((await new Verifier(options(bucket, { processingAllowanceMs: TWO_MINUTES, maxMissing: 504 })).check()).passed).toBe(false);
+    const tolerant = await new Verifier(options(bucket, { processingAllowanceMs: TWO_MINUTES, maxMissing: 505 })).check();
+    expect(tolerant.passed).toBe(true);
+    expect(renderReport(tolerant)).toContain("\nPASS: 5 of 510 source records older than 2m reached destination/ (505 missing, 505 allowed); 0 invalid records (0 allowed)\n");
+  });
+
+  it("does not pass before any source record is old enough to judge, and says so", async () => {
+    const bucket = await newBucket();
+    await sourceObjects(bucket, 0, 10, 10, 30_000);
+    await destinationObject(bucket, records.slice(0, 3).map(asDestinationRecord), 10_000);
+    const report = await new Verifier(options(bucket, { processingAllowanceMs: TWO_MINUTES })).check();
+    expect(report.failures).toEqual(["no valid source record is older than the processing allowance (2m) yet, so none can be judged"]);
+    expect(report.pending).toBe(true);
+    expect(report.source).toMatchObject({ expectedAtDestination: 0, missingAtDestination: 0 });
+  });
+
+  it("reports a destination row no source record accounts for, and a row sent twice, without failing", async () => {
+    const bucket = await newBucket();
+    await sourceObjects(bucket, 0, 10, 10, 10 * MINUTE);
+    const stranger = asDestinationRecord(lossEvents(1, 77)[0]);
+    const key = await destinationObject(bucket, [...records.slice(0, 10).map(asDestinationRecord), stranger, asDestinationRecord(records[3])], 9 * MINUTE);
+    const report = await new Verifier(options(bucket, { processingAllowanceMs: TWO_MINUTES })).check();
+    expect(report.passed).toBe(true);
+    expect(report.destination).toMatchObject({ valid: 12, matchingSource: 10, matchingNoSource: 2 });
+    expect(report.destination.unmatched).toEqual([
+      { key, record: 4, line: 4, offset: expect.any(Number), problem: "2 rows hold these values and 1 source record: a row sent again? (delivery is at least once)", values: expect.any(String) },
+      { key, record: 11, line: 11, offset: expect.any(Number), problem: "no source record holds these values", values: expect.stringContaining(`"${stranger.NAME}"`) },
+    ]);
+    expect(renderReport(report)).toMatch(/\nmatch no source record +- +2\n/);
+  });
+
+  it("explains rows near the window's start by source records delivered just before it, without judging those", async () => {
+    const bucket = await newBucket();
+    // Delivered 61 minutes ago: outside --since 1h, inside it plus the allowance; its rows landed 59 minutes ago.
+    await sourceObjects(bucket, 0, 10, 10, 61 * MINUTE);
+    await sourceObjects(bucket, 10, 10, 10, 30 * MINUTE);
+    await destinationObject(bucket, records.slice(0, 20).map(asDestinationRecord), 29 * MINUTE);
+    const report = await new Verifier(options(bucket, { processingAllowanceMs: TWO_MINUTES })).check();
+    expect(report.failures).toEqual([]);
+    expect(report.source).toMatchObject({ objects: 1, records: 10, expectedAtDestination: 10, foundAtDestination: 10 });
+    expect(report.destination).toMatchObject({ matchingSource: 20, matchingNoSource: 0 });
+  });
+
+  it("says when a missing record's object holds an invalid record: the analytics sends no row of such an object", async () => {
+    const bucket = await newBucket();
+    const at = new Date(Date.now() - 10 * MINUTE);
+    const key = firehoseKey("source/", "Source", at);
+    await putObject(s3.client, bucket, key, Buffer.concat([recordBytes(records.slice(0, 2), "lines"), Buffer.from('{"Region": "Mars"}\n')]));
+    s3.setLastModified(bucket, key, at);
+    await destinationObject(bucket, [asDestinationRecord(records[50])], 9 * MINUTE);
+    const report = await new Verifier(options(bucket, { processingAllowanceMs: TWO_MINUTES, maxInvalid: 1 })).check();
+    expect(report.failures).toEqual(["2 of 2 source records older than the processing allowance (2m) have no destination row, more than the 0 allowed"]);
+    expect(report.source.missing.map((m) => m.problem)).toEqual([
+      "no destination row holds this record's values; its object holds 1 invalid record, and the analytics sends no row of such an object",
+      "no destination row holds this record's values; its object holds 1 invalid record, and the analytics sends no row of such an object",
+    ]);
+  });
+
+  it("judges source objects as the analytics reads them: the lab's {...}{...} records are invalid, each with its position", async () => {
+    const bucket = await newBucket();
+    const [lab] = await seedLikeFirehose(s3.client, bucket, { prefix: "source/", stream: "Source", records: records.slice(0, 3), perObject: 3, layout: "concatenated" });
+    await seedLikeFirehose(s3.client, bucket, { prefix: "destination/", stream: "Destination", records: records.slice(0, 3).map(asDestinationRecord), perObject: 3 });
+    const report = await new Verifier(options(bucket)).check();
+    expect(report.passed).toBe(false);
+    expect(report.failures).toEqual(["source/ holds no valid record in 1 object modified in the last 1h", "3 invalid records, more than the 0 allowed"]);
+    expect(report.source).toMatchObject({ records: 3, valid: 0, invalid: 3 });
+    const offsets = [0, recordBytes(records.slice(0, 1), "concatenated").length, recordBytes(records.slice(0, 2), "concatenated").length];
+    expect(report.source.problems).toEqual(
+      offsets.map((offset, i) => ({
+        key: lab.key,
+        record: i + 1,
+        line: 1,
+        offset,
+        problem: "one of several JSON objects on this line with no newline between them (the lab's {...}{...} format): the analytics reads exactly one JSON object per line",
+        excerpt: expect.stringMatching(/^\{"Region": "/),
+      })),
+    );
+  });
+
+  it("reports a record holding bytes that are not UTF-8 by key and line, never decoding them to U+FFFD", async () => {
+    const bucket = await goodBucket();
+    const latin1 = Buffer.from(`${JSON.stringify(records[100])}\n${JSON.stringify({ ...records[101], Name: "Z\u00fcrich" })}\n`, "latin1"); // ü as the single byte 0xfc
+    const key = firehoseKey("source/", "Source", new Date());
+    await putObject(s3.client, bucket, key, latin1);
+    await seedLikeFirehose(s3.client, bucket, { prefix: "destination/", stream: "Destination", records: [asDestinationRecord(records[100])], perObject: 1 });
+    const report = await new Verifier(options(bucket)).check();
+    expect(report.failures).toEqual(["1 invalid record, more than the 0 allowed"]);
+    const line2 = JSON.stringify(records[100]).length + 1;
+    expect(report.source.problems).toEqual([
+      {
+        key,
+        record: 2,
+        line: 2,
+        offset: line2,
+        problem: `not valid UTF-8: byte 0xfc at byte ${line2 + JSON.stringify({ ...records[101], Name: "Z" }).indexOf('"Z"') + 2} of the object begins no UTF-8 character`,
+        excerpt: expect.not.stringContaining("\uFFFD"),
+      },
+    ]);
+  });
+
+  it.each([
+    ["the same prefix", "data/", "data/"],
+    ["a destination inside the source", "data/", "data/out/"],
+    ["a source inside the destination", "out/raw/", "out/"],
+    ["a prefix of a name, not of a folder", "data", "data-out/"],
+  ])("refuses %s: the objects would be judged against the wrong schema", (_name, sourcePrefix, destinationPrefix) => {
+    expect(() => new Verifier(options("any", { sourcePrefix, destinationPrefix }))).toThrow(
+      new RangeError(
+        `sourcePrefix = ${JSON.stringify(sourcePrefix)} and destinationPrefix = ${JSON.stringify(destinationPrefix)} ${sourcePrefix === destinationPrefix ? "are the same prefix" : "overlap (one is a prefix of the other)"}: ` +
+          "the source and destination objects would be mixed and judged against the wrong schema; give two prefixes neither of which starts with the other",
+      ),
+    );
+  });
+
+  it("calls two prefixes overlapping exactly when a listing of one could return a key under the other (property)", () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 8 }), fc.string({ maxLength: 8 }), fc.string({ maxLength: 8 }), (a, b, rest) => {
+        expect(prefixesOverlap(a, b)).toBe(prefixesOverlap(b, a));
+        expect(prefixesOverlap(a, a + rest)).toBe(true);
+        // Some key starts with both exactly when one starts with the other.
+        const longer = a.length >= b.length ? a : b;
+        expect(prefixesOverlap(a, b)).toBe(longer.startsWith(a) && longer.startsWith(b));
+      }),
+    );
   });
 });

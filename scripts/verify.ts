@@ -139,7 +139,7 @@ export function parseVerifyArgs(argv: readonly string[], env: NodeJS.ProcessEnv 
   try {
     settings = settingsFromProject(env);
   } catch (error) {
-    if (error instanceof SettingsError) return { usageError: error.message };
+    if (error instanceof SettingsError) return { usageError: error.problems.join("\n") };
     throw error;
   }
   const text = (name: string) => values[name] as string | undefined;
@@ -194,20 +194,22 @@ export function parseVerifyArgs(argv: readonly string[], env: NodeJS.ProcessEnv 
   if (format !== "text" && format !== "json") problems.push(invalid("format", format, "text or json"));
 
   const statePath = stateFilePath(settings.stackName, projectDir);
-  let fromState: string | undefined;
-  try {
-    fromState = text("bucket") === undefined ? bucketFromState(statePath) : undefined;
-  } catch (error) {
-    if (!(error instanceof StateFileError)) throw error;
-    problems.push(error.message);
-  }
-  const bucket = text("bucket") ?? fromState ?? settings.bucketName;
+  let bucket = text("bucket");
+  if (bucket === "") problems.push(invalid("bucket", bucket, "a bucket name"));
   if (bucket === undefined) {
-    problems.push(
-      `no bucket: pass --bucket NAME (the project folder has no local state ${basename(statePath)} with a ${BUCKET_OUTPUT} output, and LAB_BUCKET_NAME is not set)`,
-    );
-  } else if (bucket === "") {
-    problems.push(invalid("bucket", bucket, "a bucket name"));
+    let unreadableState: string | undefined;
+    try {
+      bucket = bucketFromState(statePath) ?? settings.bucketName;
+    } catch (error) {
+      if (!(error instanceof StateFileError)) throw error;
+      unreadableState = error.message; // and not LAB_BUCKET_NAME instead: the state may name another bucket
+    }
+    if (unreadableState !== undefined) problems.push(unreadableState);
+    else if (bucket === undefined) {
+      problems.push(
+        `no bucket: pass --bucket NAME (the project folder has no local state ${basename(statePath)} with a ${BUCKET_OUTPUT} output, and LAB_BUCKET_NAME is not set)`,
+      );
+    }
   }
   if (problems.length > 0) return { usageError: problems.join("\n") };
 
