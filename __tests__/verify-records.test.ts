@@ -240,8 +240,8 @@ describe("RecordSplitter and bytes that are not UTF-8", () => {
       expect(broken.length).toBeGreaterThan(20);
       expect(items[1]).toEqual({
         kind: "broken",
-        reason: `not valid UTF-8: byte 0xff at byte ${LINES[0].length + 1 + 20} of the object begins no UTF-8 character`,
-        excerpt: `${`${LINES[1].slice(0, 20)}\\xff${LINES[1].slice(20)}`.slice(0, 60)}…`,
+        reason: `not valid UTF-8: byte 0xff at byte ${(LINES[0].length + 1 + 20).toLocaleString("en-US")} of the object begins no UTF-8 character`,
+        excerpt: `${LINES[1].slice(0, 20)}\\xff${LINES[1].slice(20, 59)}…`, // 60 characters, the byte one of them
         position: { index: 2, line: 2, offset: LINES[0].length + 1 },
       });
     }

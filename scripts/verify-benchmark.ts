@@ -107,13 +107,14 @@ async function main(): Promise<void> {
     // in memory, in 64 KiB chunks as a download delivers them: no S3 server competing for the cores.
     const inMemory: number[] = [];
     for (let i = 1; i <= runs; i++) {
-      const { value: validated, seconds, cpuSeconds } = await timed(async () => {
-        let valid = 0;
-        for (const object of seeded) valid += (await checkObject(chunksOf(object.body), object.role, object.key)).valid;
-        return valid;
+      // Every record checked counts, valid or not, as in the runs through S3.
+      const { value: checked, seconds, cpuSeconds } = await timed(async () => {
+        let records = 0;
+        for (const object of seeded) records += (await checkObject(chunksOf(object.body), object.role, object.key)).records;
+        return records;
       });
-      inMemory.push(validated / seconds);
-      progress(`in memory ${i}/${runs}: ${number(validated)} records in ${number(seconds, 2)} s (${number(cpuSeconds, 2)} s of CPU)`);
+      inMemory.push(checked / seconds);
+      progress(`in memory ${i}/${runs}: ${number(checked)} records in ${number(seconds, 2)} s (${number(cpuSeconds, 2)} s of CPU)`);
     }
 
     const results: Run[] = [];

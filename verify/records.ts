@@ -169,7 +169,8 @@ export class RecordSplitter {
     const badByte = isUtf8(record) ? -1 : firstInvalidUtf8(record);
     if (badByte >= 0) {
       const position = this.recordPosition();
-      const reason = `not valid UTF-8: byte 0x${record[badByte].toString(16).padStart(2, "0")} at byte ${position.offset + badByte} of the object begins no UTF-8 character`;
+      const at = (position.offset + badByte).toLocaleString("en-US");
+      const reason = `not valid UTF-8: byte 0x${record[badByte].toString(16).padStart(2, "0")} at byte ${at} of the object begins no UTF-8 character`;
       this.report({ kind: "broken", reason, excerpt: excerptOf(record), position }, record.length);
       return true;
     }
@@ -255,13 +256,13 @@ export class RecordSplitter {
       else this.emit(item);
       return;
     }
-    const several = this.lineRecords > 1;
+    const reason = this.lineRecords > 1 ? CONCATENATED : SHARED_LINE;
     if (this.held !== undefined) {
       const { item: first, raw: firstRaw } = this.held;
       this.held = undefined;
-      this.emit({ kind: "broken", reason: several ? CONCATENATED : SHARED_LINE, excerpt: excerptOf(firstRaw), position: first.position });
+      this.emit(refused(reason, firstRaw, first.position));
     }
-    this.emit(item.kind === "record" ? { kind: "broken", reason: several ? CONCATENATED : SHARED_LINE, excerpt: excerptOf(raw!), position: item.position } : item);
+    this.emit(item.kind === "record" ? refused(reason, raw!, item.position) : item);
   }
 
   /** The held record was alone on its line: it is a record. */
@@ -286,18 +287,34 @@ export class RecordSplitter {
   }
 }
 
+/**
+ * A record refused for sharing its line. Its excerpt is made only when read: a `{...}{...}`
+ * object refuses every record, and a report shows a few.
+ */
+function refused(reason: string, raw: Buffer, position: RecordPosition): SplitItem {
+  return {
+    kind: "broken",
+    reason,
+    get excerpt() {
+      return excerptOf(raw);
+    },
+    position,
+  };
+}
+
 /** The first characters of `bytes`, for a person; a byte that is not UTF-8 shows as \xNN, never as U+FFFD. */
 function excerptOf(bytes: Buffer): string {
   let end = Math.min(bytes.length, EXCERPT_CHARS * 4);
   while (end < bytes.length && end > 0 && (bytes[end] & 0xc0) === 0x80) end--; // not inside a character
-  let rest = bytes.subarray(0, end);
-  let text = "";
-  for (let bad = firstInvalidUtf8(rest); bad >= 0 && text.length < EXCERPT_CHARS; bad = firstInvalidUtf8(rest)) {
-    text += `${rest.subarray(0, bad).toString("utf8")}\\x${rest[bad].toString(16).padStart(2, "0")}`;
+  const units: string[] = []; // characters, and \xNN for a byte that begins none
+  for (let rest = bytes.subarray(0, end); rest.length > 0 && units.length <= EXCERPT_CHARS; ) {
+    const bad = firstInvalidUtf8(rest);
+    units.push(...(bad < 0 ? rest : rest.subarray(0, bad)).toString("utf8"));
+    if (bad < 0) break;
+    units.push(`\\x${rest[bad].toString(16).padStart(2, "0")}`);
     rest = rest.subarray(bad + 1);
   }
-  text += rest.toString("utf8");
-  return text.length > EXCERPT_CHARS ? `${text.slice(0, EXCERPT_CHARS)}…` : text;
+  return units.length > EXCERPT_CHARS ? `${units.slice(0, EXCERPT_CHARS).join("")}…` : units.join("");
 }
 
 /**
