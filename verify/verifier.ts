@@ -252,7 +252,7 @@ function summarise(prefix: string, objects: readonly ObjectSummary[], checks: Ma
   };
 }
 
-interface Match {
+export interface Match {
   readonly expected: number;
   readonly found: number;
   readonly missing: RecordProblem[];
@@ -270,7 +270,7 @@ const valuesOf = (print: string) => (print.length > VALUES_SHOWN ? `${print.slic
  * old-enough source records first (those must have one); the rest may belong to younger source
  * records, or to records delivered just before the window.
  */
-function matchRecords(
+export function matchRecords(
   sources: { readonly old: readonly ObjectSummary[]; readonly young: readonly ObjectSummary[]; readonly earlier: readonly ObjectSummary[] },
   destinations: readonly ObjectSummary[],
   checks: Map<string, ObjectCheck>,
@@ -305,6 +305,7 @@ function matchRecords(
   const missing: RecordProblem[] = [];
   const listed = new Set<string>();
   for (const object of sources.old) {
+    if (missing.length >= shown) break;
     const check = checks.get(object.key)!;
     for (const [print, { first }] of check.fingerprints) {
       if (missing.length >= shown) break;
@@ -321,6 +322,7 @@ function matchRecords(
   const unmatched: RecordProblem[] = [];
   listed.clear();
   for (const object of destinations) {
+    if (unmatched.length >= shown) break;
     for (const [print, { first }] of checks.get(object.key)!.fingerprints) {
       if (unmatched.length >= shown) break;
       const n = rows.get(print)!;
