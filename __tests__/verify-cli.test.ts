@@ -315,8 +315,8 @@ describe("verify's arguments", () => {
   };
 
   it("take their defaults from the stack's settings", () => {
-    expect(command(["--bucket", "b"])).toEqual({
-      bucket: "b",
+    expect(command(["--bucket", "lab-b"])).toEqual({
+      bucket: "lab-b",
       region: "us-east-1",
       endpoint: undefined,
       sourcePrefix: "source/",
@@ -330,23 +330,23 @@ describe("verify's arguments", () => {
       format: "text",
       bufferIntervalSeconds: 60,
     });
-    expect(command(["--bucket", "b"], { LAB_REGION: "eu-west-1", LAB_SOURCE_PREFIX: "raw/", LAB_DESTINATION_PREFIX: "out/", LAB_BUFFER_INTERVAL_SECONDS: "20" })).toMatchObject({
+    expect(command(["--bucket", "lab-b"], { LAB_REGION: "eu-west-1", LAB_SOURCE_PREFIX: "raw/", LAB_DESTINATION_PREFIX: "out/", LAB_BUFFER_INTERVAL_SECONDS: "20" })).toMatchObject({
       region: "eu-west-1",
       sourcePrefix: "raw/",
       destinationPrefix: "out/",
       pollMs: 5_000,
     });
-    expect(command(["--bucket", "b", "--source-prefix", "a/", "--since", "1h30m", "--wait", "2m", "--max-invalid", "3", "--format", "json"])).toMatchObject({
+    expect(command(["--bucket", "lab-b", "--source-prefix", "a/", "--since", "1h30m", "--wait", "2m", "--max-invalid", "3", "--format", "json"])).toMatchObject({
       sourcePrefix: "a/",
       sinceMs: 5_400_000,
       waitMs: 120_000,
       maxInvalid: 3,
       format: "json",
     });
-    expect(command(["--bucket", "b", "--allowance", "5m", "--max-missing", "7"])).toMatchObject({ processingAllowanceMs: 300_000, maxMissing: 7 });
-    expect(command(["--bucket", "b", "--allowance", "0", "--since", "1m"])).toMatchObject({ processingAllowanceMs: 0, sinceMs: 60_000 });
+    expect(command(["--bucket", "lab-b", "--allowance", "5m", "--max-missing", "7"])).toMatchObject({ processingAllowanceMs: 300_000, maxMissing: 7 });
+    expect(command(["--bucket", "lab-b", "--allowance", "0", "--since", "1m"])).toMatchObject({ processingAllowanceMs: 0, sinceMs: 60_000 });
     // The allowance follows the settings: the function's timeout plus the buffer interval.
-    expect(command(["--bucket", "b"], { LAB_ANALYTICS_TIMEOUT_SECONDS: "300", LAB_BUFFER_INTERVAL_SECONDS: "900" }).processingAllowanceMs).toBe(1_200_000);
+    expect(command(["--bucket", "lab-b"], { LAB_ANALYTICS_TIMEOUT_SECONDS: "300", LAB_BUFFER_INTERVAL_SECONDS: "900" }).processingAllowanceMs).toBe(1_200_000);
   });
 
   it("name the bucket from --bucket, else the local state's bucket_name output, else LAB_BUCKET_NAME", () => {
@@ -377,11 +377,14 @@ describe("verify's arguments", () => {
     [["--max-invalid", "1.5"], '--max-invalid = "1.5" is not allowed: it must be a whole number, 0 or more'],
     [["--format", "yaml"], '--format = "yaml" is not allowed: it must be text or json'],
     [["--endpoint", "127.0.0.1:9000"], '--endpoint = "127.0.0.1:9000" is not allowed: it must be an http:// or https:// URL'],
+    [["--endpoint", "http://[::1"], '--endpoint = "http://[::1" is not allowed: it must be an http:// or https:// URL'],
+    [["--endpoint", "http://127.0.0.1:9000", "--region", ""], `--region = "" is not allowed: it must be a region name: 1-64 letters, digits and '-'`],
+    [["--bucket", "Lab Bucket"], '--bucket = "Lab Bucket" is not allowed: it must be an S3 bucket name: 3-63 characters'],
     [["--bucket"], "Option '--bucket <value>' argument missing"],
     [["--bukket", "x"], "Unknown option '--bukket' (npm run verify -- --help lists the options)"],
     [["extra"], "Unexpected argument 'extra'"],
   ])("refuse %j, naming the option, the value and what is allowed", (argv, message) => {
-    expect(usageError(["--bucket", "b", ...argv].slice(argv[0] === "--bucket" ? 2 : 0))).toContain(message);
+    expect(usageError(["--bucket", "lab-b", ...argv].slice(argv[0] === "--bucket" ? 2 : 0))).toContain(message);
   });
 
   it("answer --help with the usage, showing the defaults in force", () => {
@@ -390,8 +393,8 @@ describe("verify's arguments", () => {
   });
 
   it("accept any region name with a custom endpoint, and refuse bad project settings", () => {
-    expect(command(["--bucket", "b", "--endpoint", "http://127.0.0.1:9000", "--region", "local"]).region).toBe("local");
-    expect(usageError(["--bucket", "b"], { LAB_SOURCE_PREFIX: "raw" })).toContain('LAB_SOURCE_PREFIX = "raw" is not allowed');
+    expect(command(["--bucket", "lab-b", "--endpoint", "http://127.0.0.1:9000", "--region", "local"]).region).toBe("local");
+    expect(usageError(["--bucket", "lab-b"], { LAB_SOURCE_PREFIX: "raw" })).toContain('LAB_SOURCE_PREFIX = "raw" is not allowed');
   });
 });
 

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { parseArgs } from "node:util";
 import { S3Client } from "@aws-sdk/client-s3";
-import { S3_PREFIX, S3_PREFIX_RULE } from "../constructs/aws-limits";
+import { isS3BucketName, S3_BUCKET_NAME_RULE, S3_PREFIX, S3_PREFIX_RULE } from "../constructs/aws-limits";
 import { AWS_REGIONS } from "../config/aws-regions";
 import { LabSettings, PROJECT_DIR, SettingsError, settingsFromProject } from "../config/settings";
 import { DURATION_RULE, formatDuration, parseDuration } from "../verify/duration";
@@ -105,6 +105,18 @@ export function bucketFromState(statePath: string): string | undefined {
   return typeof value === "string" && value !== "" ? value : undefined;
 }
 
+/** What a request can be signed for: an S3-compatible server may name its region as it likes, within this. */
+const REGION_NAME = /^[A-Za-z0-9-]{1,64}$/;
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== "";
+  } catch {
+    return false;
+  }
+}
+
 const invalid = (option: string, value: string, allowed: string) => `--${option} = ${JSON.stringify(value)} is not allowed: it must be ${allowed}`;
 
 /** Parses the command line; defaults come from the project's settings and local state. */
@@ -146,10 +158,11 @@ export function parseVerifyArgs(argv: readonly string[], env: NodeJS.ProcessEnv 
   const problems: string[] = [];
 
   const endpoint = text("endpoint");
-  if (endpoint !== undefined && !/^https?:\/\/[^/\s]+/.test(endpoint)) problems.push(invalid("endpoint", endpoint, "an http:// or https:// URL"));
+  if (endpoint !== undefined && !isHttpUrl(endpoint)) problems.push(invalid("endpoint", endpoint, "an http:// or https:// URL"));
   const region = text("region") ?? settings.region;
   // A custom endpoint may use any region name; AWS itself only its own.
   if (endpoint === undefined && !AWS_REGIONS.includes(region)) problems.push(invalid("region", region, `a known AWS region (${AWS_REGIONS.join(", ")})`));
+  else if (!REGION_NAME.test(region)) problems.push(invalid("region", region, "a region name: 1-64 letters, digits and '-'"));
 
   const prefix = (option: string, fallback: string) => {
     const value = text(option) ?? fallback;
@@ -195,7 +208,7 @@ export function parseVerifyArgs(argv: readonly string[], env: NodeJS.ProcessEnv 
 
   const statePath = stateFilePath(settings.stackName, projectDir);
   let bucket = text("bucket");
-  if (bucket === "") problems.push(invalid("bucket", bucket, "a bucket name"));
+  if (bucket !== undefined && !isS3BucketName(bucket)) problems.push(invalid("bucket", bucket, S3_BUCKET_NAME_RULE));
   if (bucket === undefined) {
     let unreadableState: string | undefined;
     try {
@@ -337,7 +350,9 @@ if (require.main === module) {
   main().then(
     (status) => (process.exitCode = status),
     (error: Error) => {
-      console.error(`verify: unexpected error: ${error.stack ?? error.message}`);
+      // One line still: the message and where it was raised.
+      const where = error.stack?.split("\n").find((line) => line.trim().startsWith("at "))?.trim();
+      console.error(`verify: unexpected error: ${String(error.message).split("\n")[0]}${where ? ` (${where})` : ""}`);
       process.exitCode = 1;
     },
   );
