@@ -287,11 +287,11 @@ describe("Verifier against a fake S3 (s3rver on 127.0.0.1)", () => {
 });
 
 describe("What PASS means (issue 12)", () => {
-  /** Seeds `objects` source objects of `perObject` records delivered `ageMs` ago; returns their keys and records. */
+  /** Seeds source objects of `perObject` records delivered about `ageMs` ago, a second apart in order; returns their keys. */
   async function sourceObjects(bucket: string, from: number, count: number, perObject: number, ageMs: number) {
     const at = new Date(Date.now() - ageMs);
     const seeded = await seedLikeFirehose(s3.client, bucket, { prefix: "source/", stream: "Source", records: records.slice(from, from + count), perObject, at });
-    for (const { key } of seeded) s3.setLastModified(bucket, key, at);
+    seeded.forEach(({ key }, i) => s3.setLastModified(bucket, key, new Date(at.getTime() + i * 1000)));
     return seeded.map((o) => o.key);
   }
   async function destinationObject(bucket: string, rows: readonly Record<string, unknown>[], ageMs: number) {
