@@ -11,7 +11,7 @@ import { createBucket, firehoseKey, LocalS3, localS3Client, putObject, recordByt
 import { asDestinationRecord, lossEvents } from "../scripts/loss-events";
 import { fingerprint } from "../verify/object-check";
 import { describeS3Error, S3Problem } from "../verify/s3";
-import { prefixesOverlap } from "../verify/prefixes";
+import { prefixesOverlap } from "../config/key-prefixes";
 import { renderReport } from "../verify/report";
 import { checkUntilSettled, processingAllowanceMs, Verifier, VerifyOptions } from "../verify/verifier";
 

@@ -230,9 +230,13 @@ export class LocalLab {
     };
   }
 
-  /** `npm run verify` against the local bucket, every object (the run's own bucket holds nothing older). */
+  /**
+   * `npm run verify` against the local bucket: every object (the run's own bucket holds nothing
+   * older), and every record judged (`--allowance 0`): the hops agreed before, so nothing is still
+   * being processed.
+   */
   verify(extraArgs: readonly string[] = []): Promise<{ status: number; stdout: string; stderr: string }> {
-    const args = ["-r", "./scripts/register-ts.js", "scripts/verify.ts", "--bucket", this.bucket, "--endpoint", this.aws.endpoint, "--region", this.settings.region, "--since", "all", ...extraArgs];
+    const args = ["-r", "./scripts/register-ts.js", "scripts/verify.ts", "--bucket", this.bucket, "--endpoint", this.aws.endpoint, "--region", this.settings.region, "--since", "all", "--allowance", "0", ...extraArgs];
     return new Promise((resolve) => {
       const child = spawn(process.execPath, args, { cwd: join(__dirname, ".."), env: this.childEnv() });
       let stdout = "";

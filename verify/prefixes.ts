@@ -1,13 +1,8 @@
 /**
- * Two S3 key prefixes overlap when one is a prefix of the other (equal included): a listing of the
- * shorter one returns the other's objects too. Prefixes are literal key prefixes (S3 has no
- * wildcards in a listing's Prefix), so this is a comparison of text, character for character.
+ * The verifier's refusal of a source and destination prefix that overlap, by the same rule synth
+ * applies to the stack's prefixes (config/key-prefixes.ts).
  */
-
-/** True when `a` and `b` overlap: one is a prefix of the other, or they are equal. */
-export function prefixesOverlap(a: string, b: string): boolean {
-  return a.startsWith(b) || b.startsWith(a);
-}
+import { prefixesOverlap } from "../config/key-prefixes";
 
 /**
  * The one-line refusal of overlapping source and destination prefixes, or undefined when they
