@@ -12,6 +12,7 @@ import { compileAnalyticsSql } from "../analytics/dialect";
 import { AnalyticsEngine } from "../analytics/engine";
 import { LAB_SQL_FILE, LAB_STREAMS } from "../analytics/lab";
 import { createHandler, objectKey } from "../analytics/lambda/handler";
+import { LAB_RECORD_CHECKS } from "../analytics/schema-checks";
 import { batches, MAX_BATCH_BYTES, putAllRecords, PutRecordBatch } from "../analytics/lambda/put-records";
 import { createBucket, LocalS3, startLocalS3 } from "../scripts/local-s3";
 import { asDestinationRecord, lossEvents } from "../scripts/loss-events";
@@ -71,7 +72,7 @@ describe("the micro-batch handler on a real S3-protocol server, with a fake Fire
     server = await startLocalS3();
     s3 = server.client;
     await createBucket(s3, BUCKET);
-    engine = await AnalyticsEngine.open(compileAnalyticsSql(readFileSync(LAB_SQL_FILE, "utf8"), LAB_STREAMS, "stream-application.sql"));
+    engine = await AnalyticsEngine.open(compileAnalyticsSql(readFileSync(LAB_SQL_FILE, "utf8"), LAB_STREAMS, "stream-application.sql"), { checks: LAB_RECORD_CHECKS });
     // As Firehose writes them: one JSON record per line, under source/YYYY/MM/dd/HH/.
     await put("source/2024/05/01/10/Source-1-2024-05-01-10-00-00-abc", `${lines.join("\n")}\n`);
     await put("source/2024/05/01/10/Source-1 gzipped.gz", gzipSync(`${lines.slice(0, 7).join("\n")}\n`));
@@ -146,13 +147,13 @@ describe("the micro-batch handler on a real S3-protocol server, with a fake Fire
   it("sends nothing from an object with a record that does not fit, and fails naming its line", async () => {
     const firehose = fakeFirehose();
     await expect(handlerWith(firehose)(s3Event("source/2024/05/01/11/bad"))).rejects.toThrow(
-      's3://lab-bucket/source/2024/05/01/11/bad: 1 of 3 records cannot be processed, so none of its rows was sent:\n  line 2: does not fit "SOURCE_SQL_STREAM_001": DiscoveryDate: expected a date YYYY-MM-DD, got "yesterday"',
+      's3://lab-bucket/source/2024/05/01/11/bad: 1 of 3 records cannot be processed, so none of its rows was sent:\n  line 2: does not match the source schema (schemas/loss-event.schema.json): DiscoveryDate: must match format "date" (got "yesterday")',
     );
     expect(firehose.calls).toHaveLength(0);
   });
 
   it("fails when the object does not exist (S3's own error), so Lambda retries", async () => {
-    await expect(handlerWith(fakeFirehose())(s3Event("source/missing"))).rejects.toThrow(/key does not exist/i);
+    await expect(handlerWith(fakeFirehose())(s3Event("source/missing"))).rejects.toThrow(/^s3:\/\/lab-bucket\/source\/missing: cannot be read: .*key does not exist/i);
   });
 });
 

@@ -251,10 +251,10 @@ CREATE OR REPLACE PUMP "P2" AS INSERT INTO "DESTINATION_SQL_BASIC_STREAM" SELECT
     expect(() => compileAnalyticsSql(sql, LAB_STREAMS, "app.sql")).toThrow(message);
   });
 
-  it("reports a type that cannot go into its output column when the engine opens, with the pump's line", async () => {
-    await expect(AnalyticsEngine.open(compileAnalyticsSql(pumpSql("Loss VARCHAR(16)", `"NetLoss"`), LAB_STREAMS, "app.sql"))).rejects.toThrow(
-      'app.sql:2:1: pump "P": select item 1 gives DOUBLE, which cannot go into "LOSS" VARCHAR(16) (CAST it)',
-    );
+  it("checks DuckDB's types of each pump again when the engine opens (a pump compiled elsewhere cannot slip through)", async () => {
+    const compiled = compileAnalyticsSql(pumpSql("Loss DOUBLE", `"NetLoss"`), LAB_STREAMS, "app.sql");
+    const mistyped = { ...compiled, output: { ...compiled.output, columns: [{ name: "LOSS", sqlType: "VARCHAR(16)" }] } };
+    await expect(AnalyticsEngine.open(mistyped)).rejects.toThrow('app.sql:2:1: pump "P": select item 1 gives DOUBLE, which cannot go into "LOSS" VARCHAR(16) (CAST it)');
   });
 });
 
@@ -275,15 +275,16 @@ describe("values that do not fit are reported with their line, never changed", (
   });
 
   it("reports records that do not fit the input stream's types (and keeps the rest)", async () => {
-    const input = [JSON.stringify(a), "{not json", JSON.stringify({ ...b, DiscoveryDate: "2007-02-30", Name: "x".repeat(17) }), "", JSON.stringify(["an array"]), JSON.stringify({ ...c, NetLoss: "12.5" })];
+    const input = [JSON.stringify(a), "{not json", JSON.stringify({ ...b, DiscoveryDate: "2007-02-30", Name: "x".repeat(17) }), "", JSON.stringify(["an array"]), JSON.stringify({ ...c, NetLoss: "12.5" }), JSON.stringify(c)];
     const { rows, problems, records } = await run(LAB_SQL, input);
-    expect(records).toBe(5);
+    expect(records).toBe(6);
     expect(rows.map((r) => r.NAME)).toEqual([a.Name, c.Name]);
-    expect(rows[1].NETLOSS).toBe(12.5); // numeric text converts, as the service's JSON mapping did for the lab's string values
-    expect(problems.map((p) => p.line)).toEqual([2, 3, 5]);
-    expect(problems[0].message).toMatch(/^not JSON/);
-    expect(problems[1].message).toBe(`does not fit "SOURCE_SQL_STREAM_001": Name: "${"x".repeat(17)}" has 17 characters; VARCHAR(16) holds at most 16; DiscoveryDate: "2007-02-30" is not a calendar date`);
-    expect(problems[2].message).toBe("not a JSON object");
+    expect(problems.map((p) => p.line)).toEqual([2, 3, 5, 6]);
+    expect(problems[0].message).toMatch(/^not JSON \(.*\): "\{not json"$/);
+    expect(problems[1].message).toBe(`does not fit "SOURCE_SQL_STREAM_001": Name: "${"x".repeat(17)}" has 17 characters; VARCHAR(16) holds at most 16; DiscoveryDate: expected a date on the calendar written YYYY-MM-DD, got "2007-02-30"`);
+    expect(problems[2].message).toBe('not a JSON object: ["an array"]');
+    // Numeric text is text: the record's own type is kept, never converted (the source schema says number).
+    expect(problems[3].message).toBe('does not fit "SOURCE_SQL_STREAM_001": NetLoss: expected a number for DOUBLE, got "12.5"');
   });
 });
 
@@ -324,13 +325,13 @@ describe("npm run sql", () => {
     expect(result.stderr).toMatch(/^sql: 20 records in, 20 rows to DESTINATION_SQL_BASIC_STREAM, 0 problem\(s\), [\d.]+ s \([\d,]+ records\/s\)\n$/);
   });
 
-  it("runs another SQL file, and exits 1 naming the line of a refused construct", () => {
+  it("runs another SQL file, and exits 2 naming the line of a refused construct in one line", () => {
     const file = join(tmp, "windowed.sql");
     writeFileSync(file, pumpSql("a DOUBLE", `"NetLoss"`, `"Region" = 'EMEA'`).replace(`"NetLoss"`, "\n  ROWTIME"));
     const result = sql("--input", input, "--sql", file);
-    expect(result.status).toBe(1);
+    expect(result.status).toBe(2);
     expect(result.stdout).toBe("");
-    expect(result.stderr).toContain(":4:3: ROWTIME (the time a record entered the stream) is not supported by the micro-batch engine");
+    expect(result.stderr).toMatch(/^sql: .*windowed\.sql:4:3: ROWTIME \(the time a record entered the stream\) is not supported by the micro-batch engine.*\n$/);
   });
 
   it("exits 1 listing problems by input line, and 2 on a usage error", () => {
@@ -339,7 +340,7 @@ describe("npm run sql", () => {
     const result = sql("--input", bad);
     expect(result.status).toBe(1);
     expect(result.stdout.trim().split("\n")).toHaveLength(1);
-    expect(result.stderr).toContain(`${bad}:2: does not fit "SOURCE_SQL_STREAM_001": NetLoss: expected a number for DOUBLE, got "lots"`);
+    expect(result.stderr).toContain(`${bad}:2: does not match the source schema (schemas/loss-event.schema.json): NetLoss: must be number (got "lots")`);
     const usage = sql();
     expect(usage.status).toBe(2);
     expect(usage.stderr).toContain("--input is required");

@@ -5,8 +5,9 @@
  * entries, fixed times and modes), so the same inputs give the same bytes and a stable plan.
  *
  * Built packages are cached by a hash of everything that goes into them (the packaged SQL and
- * streams, every source file under analytics/, the lock file's dependency versions): a warm synth
- * reads a small JSON file and never loads esbuild, fflate or DuckDB.
+ * streams, every source file under analytics/ and schemas/ (the record checks bundle the schemas),
+ * the lock file's dependency versions): a warm synth reads a small JSON file and never loads
+ * esbuild, fflate, ajv or DuckDB.
  */
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -22,6 +23,8 @@ const NATIVE_BINDING_FILES = ["package.json", "LICENSE", "duckdb.node", "libduck
 const LAYOUT_VERSION = "1";
 const ANALYTICS_DIR = join(__dirname, "..");
 const PROJECT_DIR = join(ANALYTICS_DIR, "..");
+/** The project folders the bundle may take files from: all their files are in the cache key. */
+const BUNDLED_DIRS = ["analytics", "schemas"];
 /** Entries' modification time: local midnight of 2000-01-01, the same bytes in every time zone. */
 const ZIP_TIME = new Date(2000, 0, 1);
 /** Cached packages kept besides the newest (other SQL files, e.g. in tests). */
@@ -45,14 +48,16 @@ export interface DeploymentPackageOptions {
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true })
-    .flatMap((entry) => (entry.isDirectory() ? sourceFiles(join(dir, entry.name)) : entry.name.endsWith(".ts") ? [join(dir, entry.name)] : []))
+    .flatMap((entry) => (entry.isDirectory() ? sourceFiles(join(dir, entry.name)) : /\.(ts|json)$/.test(entry.name) ? [join(dir, entry.name)] : []))
     .sort();
 }
 
 /** A hash of everything the package is built from, without building it. */
 export function packageKey(packaged: PackagedAnalytics): string {
   const hash = createHash("sha256").update(LAYOUT_VERSION).update("\0").update(JSON.stringify(packaged));
-  for (const file of sourceFiles(ANALYTICS_DIR)) hash.update("\0").update(relative(PROJECT_DIR, file)).update("\0").update(readFileSync(file));
+  for (const file of BUNDLED_DIRS.flatMap((dir) => sourceFiles(join(PROJECT_DIR, dir)))) {
+    hash.update("\0").update(relative(PROJECT_DIR, file)).update("\0").update(readFileSync(file));
+  }
   hash.update("\0").update(readFileSync(join(PROJECT_DIR, "package-lock.json")));
   return hash.digest("hex").slice(0, 32);
 }
@@ -96,10 +101,10 @@ function buildZip(packaged: PackagedAnalytics): { zip: Uint8Array; unzippedBytes
     metafile: true,
     logLevel: "silent",
   });
-  // The cache key hashes analytics/ only: a project file elsewhere in the bundle would go stale unnoticed.
-  const outside = Object.keys(bundle.metafile!.inputs).filter((input) => !input.startsWith("node_modules/") && !input.startsWith(`analytics/`));
+  // The cache key hashes BUNDLED_DIRS only: a project file elsewhere in the bundle would go stale unnoticed.
+  const outside = Object.keys(bundle.metafile!.inputs).filter((input) => !["node_modules", ...BUNDLED_DIRS].some((dir) => input.startsWith(`${dir}/`)));
   if (outside.length > 0) {
-    throw new Error(`the Lambda bundle includes project files outside analytics/ (${outside.join(", ")}); move them there or add them to packageKey()`);
+    throw new Error(`the Lambda bundle includes project files outside ${BUNDLED_DIRS.join("/, ")}/ (${outside.join(", ")}); move them there or add their folder to BUNDLED_DIRS`);
   }
 
   let bindingDir: string;
