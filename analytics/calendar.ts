@@ -49,10 +49,16 @@ export function parseDate(text: string): number | undefined {
 
 const pad = (n: number | bigint, width: number) => String(n).padStart(width, "0");
 
+/** ISO 8601 text of any day count: `YYYY-MM-DD`, the year signed when it is before 0000 (2 BC is -0001). */
+export function dateText(days: number): string {
+  const { year, month, day } = civilFromDays(days);
+  return `${year < 0 ? "-" : ""}${pad(Math.abs(year), 4)}-${pad(month, 2)}-${pad(day, 2)}`;
+}
+
 /** `YYYY-MM-DD` of a day count, or undefined outside the years 0000-9999. */
 export function formatDate(days: number): string | undefined {
-  const { year, month, day } = civilFromDays(days);
-  return year < FIRST_YEAR || year > LAST_YEAR ? undefined : `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}`;
+  const { year } = civilFromDays(days);
+  return year < FIRST_YEAR || year > LAST_YEAR ? undefined : dateText(days);
 }
 
 /** Microseconds since midnight of `HH:MM:SS[.ffffff]`, else undefined. */
@@ -82,7 +88,12 @@ export function parseTimestamp(text: string): bigint | undefined {
 
 /** `YYYY-MM-DD HH:MM:SS[.ffffff]` of microseconds since 1970-01-01, or undefined outside the years 0000-9999. */
 export function formatTimestamp(micros: bigint): string | undefined {
-  const days = micros >= 0n ? micros / MICROS_PER_DAY : -((-micros + MICROS_PER_DAY - 1n) / MICROS_PER_DAY); // floor
-  const date = formatDate(Number(days));
-  return date === undefined ? undefined : `${date} ${formatTime(micros - days * MICROS_PER_DAY)}`;
+  const days = timestampDays(micros);
+  const date = formatDate(days);
+  return date === undefined ? undefined : `${date} ${formatTime(micros - BigInt(days) * MICROS_PER_DAY)}`;
+}
+
+/** Whole days since 1970-01-01 of a timestamp (rounded down). */
+export function timestampDays(micros: bigint): number {
+  return Number(micros >= 0n ? micros / MICROS_PER_DAY : -((-micros + MICROS_PER_DAY - 1n) / MICROS_PER_DAY));
 }

@@ -16,7 +16,7 @@ import {
   DuckDBTypeId,
   DuckDBValue,
 } from "@duckdb/node-api";
-import { formatDate, formatTime, formatTimestamp, parseDate } from "./calendar";
+import { dateText, formatDate, formatTime, formatTimestamp, parseDate, timestampDays } from "./calendar";
 import { CompiledAnalytics, CompiledPump, duckdbType, LINE_COLUMN, quoteName, SqlDialectError, StreamColumn } from "./dialect";
 import { shortened, shownValue, SHOWN_PROBLEM_CHARS } from "./shown";
 import { canHold, ValueKind } from "./sql-types";
@@ -171,7 +171,7 @@ function outputConverter(column: StreamColumn): (value: DuckDBValue) => Converte
   const size = /\((\d+)(?:,(\d+))?\)$/.exec(sqlType);
   const numeric = (value: DuckDBValue): number | bigint =>
     typeof value === "number" || typeof value === "bigint" ? value : (value as DuckDBDecimalValue).toDouble();
-  const outsideYears = (value: DuckDBValue): Converted => ({ why: `${String(value)} is outside the years 0000-9999 that ${base} values are written in` });
+  const outsideYears = (days: number): Converted => ({ why: `${dateText(days)} is outside the years 0000-9999 that ${base} values are written in` });
   const convert = ((): ((value: Exclude<DuckDBValue, null>) => Converted) => {
     switch (base) {
       case "VARCHAR":
@@ -185,8 +185,9 @@ function outputConverter(column: StreamColumn): (value: DuckDBValue) => Converte
       }
       case "DATE":
         return (value) => {
-          const text = formatDate((value as DuckDBDateValue).days);
-          return text === undefined ? outsideYears(value) : { value: text };
+          const { days } = value as DuckDBDateValue;
+          const text = formatDate(days);
+          return text === undefined ? outsideYears(days) : { value: text };
         };
       case "TIME":
         return (value) => {
@@ -198,7 +199,7 @@ function outputConverter(column: StreamColumn): (value: DuckDBValue) => Converte
           // A DATE goes into a TIMESTAMP column as its midnight.
           const micros = value instanceof DuckDBDateValue ? BigInt(value.days) * MICROS_PER_DAY : (value as DuckDBTimestampValue).micros;
           const text = formatTimestamp(micros);
-          return text === undefined ? outsideYears(value) : { value: text };
+          return text === undefined ? outsideYears(timestampDays(micros)) : { value: text };
         };
       case "BOOLEAN":
         return (value) => ({ value });
