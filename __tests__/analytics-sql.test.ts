@@ -400,7 +400,7 @@ describe("types checked at compile (synth), before anything runs", () => {
       sqlFile: file,
       input: { bucket: new LabBucket(scope, "bucket"), prefix: "source/", columns: LAB_INPUT_COLUMNS },
       output: { stream: destination, inApplicationStreamName: LAB_OUTPUT_STREAM },
-    }))).toThrow(`MicroBatchAnalytics StreamApplication: sqlFile ${file}:25:33: "Region" is VARCHAR(16), which the output column "NETLOSS" DOUBLE cannot hold`);
+    }))).toThrow(`MicroBatchAnalytics StreamApplication: sqlFile ${file}:25:49: "Region" is VARCHAR(16), which the output column "NETLOSS" DOUBLE cannot hold`);
   });
 
   it("refuses a WHERE that is not a condition, and sizes no column can have", () => {
