@@ -384,7 +384,7 @@ describe("types checked at compile (synth), before anything runs", () => {
     ["SUBSTRING from a fraction", "Name VARCHAR(16)", `SUBSTRING("Name" FROM 1.5)`, `3:15: SUBSTRING("Name" FROM 1.5): SUBSTRING's FROM is a whole number, but 1.5 is DECIMAL`],
     ["LIKE with a number", "Flag BOOLEAN", `"Name" LIKE 1`, `3:15: "Name" LIKE 1: LIKE's pattern is a string, but 1 is INTEGER`],
     ["COALESCE of a string and a number", "Name VARCHAR(16)", `COALESCE("Name", 0)`, `3:15: COALESCE("Name", 0): COALESCE mixes "Name" (VARCHAR(16)) with 0 (INTEGER)`],
-    ["a date plus a fraction of a day", "Day DATE", `"DiscoveryDate" + 0.5`, `3:15: "DiscoveryDate" + 0.5: + on a DATE takes a whole number of days`],
+    ["a date plus a fraction of a day", "Day DATE", `"DiscoveryDate" + 0.5`, `3:15: "DiscoveryDate" + 0.5: + on a DATE takes a number of days as an INTEGER (DATE + n; CAST a BIGINT), but "DiscoveryDate" is DATE and 0.5 is DECIMAL`],
     ["|| of a number", "Name VARCHAR(16)", `"Name" || "NetLoss"`, `3:15: "Name" || "NetLoss": || joins strings, but "NetLoss" is DOUBLE`],
     ["a nested mistake, quoted as written (parentheses and spacing kept)", "Loss DOUBLE", `ABS( ("NetLoss"  -  "Region") )`, `3:20: ("NetLoss"  -  "Region"): - needs numbers, but "Region" is VARCHAR(16)`],
   ])("refuses %s", (_, columns, select, message) => {

@@ -812,7 +812,8 @@ function compile(sql: string, streams: AnalyticsStreams, file: string): Compiled
         case "unary":
           return e.op === "NOT" ? `(NOT ${r(e.operand)})` : `(${e.op}${r(e.operand)})`;
         case "binary":
-          return `(${r(e.left)} ${e.op} ${r(e.right)})`;
+          // DuckDB types a || with a NULL constant as INTEGER (all NULL): the CAST keeps it VARCHAR, as the dialect types it.
+          return e.op === "||" ? `CAST((${r(e.left)} || ${r(e.right)}) AS VARCHAR)` : `(${r(e.left)} ${e.op} ${r(e.right)})`;
         case "isNull":
           return `(${r(e.operand)} IS ${e.not ? "NOT " : ""}NULL)`;
         case "between":

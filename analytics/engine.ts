@@ -69,8 +69,8 @@ const INTEGER_RANGES: Record<string, [bigint, bigint]> = {
   INTEGER: [-2147483648n, 2147483647n],
   BIGINT: [-9223372036854775808n, 9223372036854775807n],
 };
-/** What each DuckDB result type is, for the check that a pump's results fit its output columns. */
-const RESULT_KINDS: Partial<Record<DuckDBTypeId, ValueKind>> = {
+/** What each DuckDB result type is, for the check that a pump's results fit its output columns (others fit none). */
+export const RESULT_KINDS: Partial<Record<DuckDBTypeId, ValueKind>> = {
   [DuckDBTypeId.VARCHAR]: "string",
   [DuckDBTypeId.DATE]: "date",
   [DuckDBTypeId.TIME]: "time",

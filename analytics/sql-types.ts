@@ -23,8 +23,11 @@ export interface ValueType {
 }
 
 const INTEGER_TYPES = ["TINYINT", "SMALLINT", "INTEGER", "BIGINT"];
+/** The whole numbers a DATE can be moved by. */
+const DAY_COUNT_TYPES = ["TINYINT", "SMALLINT", "INTEGER"];
 const NULL_TYPE: ValueType = { kind: "null", sqlType: "NULL" };
 const BOOLEAN: ValueType = { kind: "boolean", sqlType: "BOOLEAN" };
+const INTEGER: ValueType = { kind: "number", sqlType: "INTEGER", whole: true };
 const BIGINT: ValueType = { kind: "number", sqlType: "BIGINT", whole: true };
 const DOUBLE: ValueType = { kind: "number", sqlType: "DOUBLE" };
 const VARCHAR: ValueType = { kind: "string", sqlType: "VARCHAR" };
@@ -75,9 +78,9 @@ function describe(type: ValueType): string {
   return type.literal !== undefined ? "a string literal (VARCHAR)" : type.sqlType;
 }
 
-/** The wider of two numeric types: DOUBLE over DECIMAL over the integers, the larger integer. */
+/** The wider of two numeric types: DOUBLE over DECIMAL over the integers, the larger integer (NULL and NULL: a number). */
 function widerNumber(a: ValueType, b: ValueType): ValueType {
-  if (a.kind === "null") return b;
+  if (a.kind === "null") return b.kind === "null" ? INTEGER : b;
   if (b.kind === "null") return a;
   const approximate = (t: ValueType) => t.sqlType === "DOUBLE" || t.sqlType === "REAL";
   if (approximate(a) || approximate(b)) return DOUBLE;
@@ -98,7 +101,7 @@ function typeOfLiteral(e: Extract<Expression, { kind: "literal" }>, fail: (probl
       if (/[eE]/.test(e.value)) return DOUBLE;
       if (e.value.includes(".")) return { kind: "number", sqlType: "DECIMAL" };
       const n = BigInt(e.value);
-      if (n <= 2147483647n) return { kind: "number", sqlType: "INTEGER", whole: true };
+      if (n <= 2147483647n) return INTEGER;
       if (n <= 9223372036854775807n) return BIGINT;
       return fail(`the number ${e.value} is beyond BIGINT; write it with a decimal point or an exponent (a DOUBLE)`);
     }
@@ -171,7 +174,10 @@ export function typeOfExpression(root: Expression, columnType: (name: string) =>
       if (b.literal !== undefined && DATE_LIKE.has(a.kind) && literalReadsAs(b.literal, a)) return;
       problem(`${what} cannot compare ${quote(x)} (${describe(a)}) with ${quote(y)} (${describe(b)}); CAST one of them`);
     };
-    /** The one type of several results (CASE, COALESCE): all of one kind, NULLs aside. */
+    /**
+     * The one type of several results (CASE, COALESCE): all of one kind, NULLs aside. Only a NULL
+     * literal is of no type; computed from NULLs alone, a value is a number, as DuckDB types it.
+     */
     const common = (xs: Expression[], what: string): ValueType => {
       let result = NULL_TYPE;
       let first: Expression | undefined;
@@ -190,7 +196,12 @@ export function typeOfExpression(root: Expression, columnType: (name: string) =>
           result = VARCHAR;
         }
       }
-      return result;
+      return result.kind === "null" ? INTEGER : result;
+    };
+    /** A number from a numeric function or operator (a NULL operand makes a number, as in DuckDB). */
+    const numeric = (x: Expression, what: string): ValueType => {
+      const t = operand(x, what, "number");
+      return t.kind === "null" ? INTEGER : t;
     };
 
     switch (e.kind) {
@@ -203,7 +214,7 @@ export function typeOfExpression(root: Expression, columnType: (name: string) =>
           operand(e.operand, "NOT needs a condition (BOOLEAN)", "boolean");
           return BOOLEAN;
         }
-        return operand(e.operand, `${e.op} needs a number`, "number");
+        return numeric(e.operand, `${e.op} needs a number`);
       case "binary": {
         const { op, left, right } = e;
         if (op === "AND" || op === "OR") {
@@ -221,17 +232,18 @@ export function typeOfExpression(root: Expression, columnType: (name: string) =>
           return VARCHAR;
         }
         const [a, b] = [typeOf(left), typeOf(right)];
-        // Days: DATE ± whole number → DATE, DATE - DATE → BIGINT (both engines' date arithmetic without INTERVAL).
-        const wholeOrNull = (t: ValueType) => t.kind === "null" || (t.kind === "number" && t.whole === true);
-        if (a.kind === "date" && (op === "+" || op === "-") && wholeOrNull(b) && b.kind !== "null") return DATE;
-        if (b.kind === "date" && op === "+" && wholeOrNull(a) && a.kind !== "null") return DATE;
+        // Days: DATE ± INTEGER → DATE, DATE - DATE → BIGINT (date arithmetic without INTERVAL; DuckDB has no DATE + BIGINT).
+        const days = (t: ValueType) => t.kind === "number" && DAY_COUNT_TYPES.includes(t.sqlType);
+        if (a.kind === "date" && (op === "+" || op === "-") && days(b)) return DATE;
+        if (b.kind === "date" && op === "+" && days(a)) return DATE;
         if (a.kind === "date" && b.kind === "date" && op === "-") return BIGINT;
         if (a.kind === "date" || b.kind === "date") {
-          problem(`${op} on a DATE takes a whole number of days (${op === "-" ? "or another DATE" : "DATE + n"}), but ${quote(left)} is ${describe(a)} and ${quote(right)} is ${describe(b)}`);
+          problem(`${op} on a DATE takes a number of days as an INTEGER (${op === "-" ? "or another DATE" : "DATE + n"}; CAST a BIGINT), ` +
+            `but ${quote(left)} is ${describe(a)} and ${quote(right)} is ${describe(b)}`);
         }
         operand(left, `${op} needs numbers`, "number");
         operand(right, `${op} needs numbers`, "number");
-        return a.kind === "null" && b.kind === "null" ? { kind: "number", sqlType: "INTEGER", whole: true } : widerNumber(a, b);
+        return widerNumber(a, b);
       }
       case "isNull":
         typeOf(e.operand);
@@ -282,7 +294,7 @@ export function typeOfExpression(root: Expression, columnType: (name: string) =>
           case "CEIL":
           case "CEILING":
           case "FLOOR":
-            return operand(first, `${e.name} takes a number`, "number");
+            return numeric(first, `${e.name} takes a number`);
           case "EXP":
           case "LN":
           case "SQRT":
@@ -306,8 +318,7 @@ export function typeOfExpression(root: Expression, columnType: (name: string) =>
             return common(e.args, "COALESCE");
           case "NULLIF": {
             comparable(first, second, "NULLIF");
-            const t = typeOf(first);
-            return t.kind === "null" ? typeOf(second) : { ...t, literal: undefined };
+            return common([first], "NULLIF");
           }
         }
         return problem(`the function ${e.name} has no type rule`); // every shared function has one above
