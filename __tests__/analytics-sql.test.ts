@@ -3,7 +3,7 @@
  * SQL that filters and computes, every refused construct, and the SQL checked against the schemas.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { compileAnalyticsSql, parseAnalyticsSql, SqlDialectError } from "../analytics/dialect";
@@ -480,5 +480,75 @@ describe("dates, times and timestamps arrive exactly as written (no Date.UTC on 
     expect(problems).toEqual([{ line: 2, message: expect.stringContaining("BEFORE: -0001-12-31 is outside the years 0000-9999 that DATE values are written in") }]);
     const after = await run(pumpSql("D DATE", `"DiscoveryDate" + 1`), [dated("9999-12-31")]);
     expect(after.problems).toEqual([{ line: 1, message: expect.stringContaining("D: 10000-01-01 is outside the years 0000-9999") }]);
+  });
+});
+
+describe("npm run sql on input it cannot use: one line naming the file, exit 2; records that do not fit: exit 1", () => {
+  // A copy of what `npm run sql` loads, so that its schemas can be broken without touching the project's;
+  // always at the same place, so that its TypeScript stays transpiled (scripts/register-ts.js caches by path).
+  const copy = join(PROJECT, "node_modules", ".cache", "lab-sql-test-project");
+  rmSync(copy, { recursive: true, force: true });
+  mkdirSync(join(copy, "scripts"), { recursive: true });
+  for (const dir of ["analytics", "schemas", "sql"]) cpSync(join(PROJECT, dir), join(copy, dir), { recursive: true });
+  for (const file of ["sql.ts", "register-ts.js"]) cpSync(join(PROJECT, "scripts", file), join(copy, "scripts", file));
+  symlinkSync(join(PROJECT, "node_modules"), join(copy, "node_modules"));
+  afterAll(() => rmSync(copy, { recursive: true, force: true }));
+  const sourceSchema = join(copy, "schemas", "loss-event.schema.json");
+  const destinationSchema = join(copy, "schemas", "loss-event.destination.schema.json");
+  const originals = [sourceSchema, destinationSchema].map((f) => [f, readFileSync(f, "utf8")] as const);
+  afterEach(() => originals.forEach(([f, text]) => writeFileSync(f, text)));
+  const records = lossEvents(4, 8);
+  const input = join(copy, "records.ndjson");
+  writeFileSync(input, `${lines(records).join("\n")}\n`);
+  const sql = (...args: string[]) => spawnSync(process.execPath, ["-r", "./scripts/register-ts.js", "scripts/sql.ts", ...args], { cwd: copy, encoding: "utf8" });
+  const edit = (file: string, change: (schema: any) => void) => {
+    const schema = JSON.parse(readFileSync(file, "utf8"));
+    change(schema);
+    writeFileSync(file, JSON.stringify(schema, null, 2));
+  };
+  const expectOneLine = (result: ReturnType<typeof sql>, status: number, pattern: RegExp) => {
+    expect({ status: result.status, stdout: result.stdout }).toEqual({ status, stdout: "" });
+    expect(result.stderr).toMatch(/^sql: [^\n]+\n$/); // one line, no stack trace
+    expect(result.stderr).toMatch(pattern);
+  };
+
+  it.each<[string, () => void, RegExp]>([
+    ["a source schema that is not JSON", () => writeFileSync(sourceSchema, "{"), /^sql: \S*schemas\/loss-event\.schema\.json: .*JSON/],
+    ["a maxLength of 1.5", () => edit(sourceSchema, (s) => (s.properties.Name.maxLength = 1.5)), /^sql: schemas\/loss-event\.schema\.json: .*maxLength must be integer/],
+    ["a property the SQL columns cannot express", () => edit(sourceSchema, (s) => (s.properties.Name = { type: "object" })), /^sql: schemas\/loss-event\.schema\.json: schema property "Name" .* has no SQL column type/],
+    ["an input type the engine cannot read", () => edit(sourceSchema, (s) => (s.properties.Name["x-sql-type"] = "BLOB")), /^sql: schemas\/loss-event\.schema\.json: the input column "Name" .* has the type BLOB/],
+    ["a broken destination schema", () => edit(destinationSchema, (s) => (s.properties.NAME.maxLength = -1)), /^sql: schemas\/loss-event\.destination\.schema\.json: .*maxLength must be >= 0/],
+  ])("refuses %s with exit 2", (_, breakIt, pattern) => {
+    breakIt();
+    expectOneLine(sql("--input", input), 2, pattern);
+  });
+
+  it("exits 2 in one line for an unknown option, an input it cannot read, and SQL that is not UTF-8", () => {
+    expect(sql("--input", input, "--bogus").status).toBe(2);
+    expectOneLine(sql("--input", join(copy, "missing.ndjson")), 2, /^sql: .*missing\.ndjson cannot be read: ENOENT/);
+    const latin1 = join(copy, "latin1.sql");
+    writeFileSync(latin1, Buffer.concat([Buffer.from(LAB_SQL), Buffer.from("-- caf\xe9\n", "latin1")]));
+    expectOneLine(sql("--input", input, "--sql", latin1), 2, /^sql: latin1\.sql is not valid UTF-8 text$/m);
+  });
+
+  it("exits 1 naming the line of bytes that are not UTF-8, never printing U+FFFD in their place", () => {
+    const broken = join(copy, "broken.ndjson");
+    const [first, second] = lines(records);
+    writeFileSync(broken, Buffer.concat([Buffer.from(`${first}\n`), Buffer.from(second.replace(String(records[1].Name), "LE-\xff"), "latin1"), Buffer.from("\n")]));
+    const result = sql("--input", broken);
+    expect(result.status).toBe(1);
+    expect(result.stdout.trim().split("\n").map((l) => JSON.parse(l))).toEqual([asDestinationRecord(records[0])]);
+    expect(result.stderr).toContain(`${broken}:2: is not valid UTF-8 text`);
+    expect(result.stdout + result.stderr).not.toContain("\uFFFD");
+  });
+
+  it("exits 1 naming the input line a DuckDB runtime error comes from", () => {
+    const ln = join(copy, "ln.sql");
+    writeFileSync(ln, LAB_SQL.replace(`"NetLoss", "RecoveryAmount"`, `LN(ABS("NetLoss")), "RecoveryAmount"`));
+    const zero = join(copy, "zero.ndjson");
+    writeFileSync(zero, `${lines([records[0], records[1], { ...records[2], NetLoss: 0 }, records[3]]).join("\n")}\n`);
+    const result = sql("--input", zero, "--sql", ln);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`${zero}:3: pump "STREAM_PUMP_1" failed: Out of Range Error: cannot take logarithm of zero (the first record it fails on; later ones were not run)`);
   });
 });

@@ -12,8 +12,9 @@
  * (a file that cannot be read, SQL the engine refuses, a schema synth refuses), said in one line.
  */
 import { readFileSync } from "node:fs";
-import { relative } from "node:path";
+import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
+import Ajv2020 from "ajv/dist/2020";
 import { CompiledAnalytics, compileAnalyticsSql, SqlDialectError } from "../analytics/dialect";
 import { AnalyticsEngine, AnalyticsRunError, RunResult } from "../analytics/engine";
 import { DESTINATION_SCHEMA_FILE, SOURCE_SCHEMA_FILE } from "../analytics/schema-files";
@@ -37,19 +38,27 @@ const firstLine = (e: unknown) => String((e as Error)?.message ?? e).split("\n")
  * fails here, at load, and is said in one line naming its file, exit 2.
  */
 function loadSchemas() {
-  const load = <T>(module: () => T, files: string): T => {
+  const load = <T>(module: () => T, files: () => string): T => {
     try {
       return module();
     } catch (e) {
       if ((e as { code?: string }).code === "MODULE_NOT_FOUND") throw e; // not the schema's fault
       const message = firstLine(e);
-      throw new Stop(2, /\.schema\.json\b/.test(message) ? message : `${files}: ${message}`);
+      throw new Stop(2, /\.schema\.json\b/.test(message) ? message : `${files()}: ${message}`);
     }
   };
   // The input columns come from the source schema; the validators compile both.
-  const lab = load(() => require("../analytics/lab") as typeof import("../analytics/lab"), SOURCE_SCHEMA_FILE);
-  const checks = load(() => require("../analytics/schema-checks") as typeof import("../analytics/schema-checks"), `${SOURCE_SCHEMA_FILE} or ${DESTINATION_SCHEMA_FILE}`);
+  const lab = load(() => require("../analytics/lab") as typeof import("../analytics/lab"), () => SOURCE_SCHEMA_FILE);
+  const checks = load(() => require("../analytics/schema-checks") as typeof import("../analytics/schema-checks"), refusedSchemaFiles);
   return { ...lab, LAB_RECORD_CHECKS: checks.LAB_RECORD_CHECKS };
+}
+
+/** Which schema file JSON Schema's own meta-schema refuses, to name it when compiling both failed (else both). */
+function refusedSchemaFiles(): string {
+  const ajv = new Ajv2020({ strict: false });
+  const files = [SOURCE_SCHEMA_FILE, DESTINATION_SCHEMA_FILE];
+  const refused = files.filter((file) => !ajv.validateSchema(JSON.parse(readFileSync(join(__dirname, "..", file), "utf8"))));
+  return refused.length === 1 ? refused[0] : files.join(" or ");
 }
 
 async function main(argv: string[]): Promise<number> {
