@@ -53,7 +53,7 @@ export function sqlTypeKind(sqlType: string): ValueKind {
   }
 }
 
-export function typeOfColumn(sqlType: string): ValueType {
+function typeOfColumn(sqlType: string): ValueType {
   return { kind: sqlTypeKind(sqlType), sqlType, whole: INTEGER_TYPES.includes(sqlType) || undefined };
 }
 
