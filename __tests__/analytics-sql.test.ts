@@ -387,6 +387,7 @@ describe("types checked at compile (synth), before anything runs", () => {
     ["a date plus a fraction of a day", "Day DATE", `"DiscoveryDate" + 0.5`, `3:15: "DiscoveryDate" + 0.5: + on a DATE takes a number of days as an INTEGER (DATE + n; CAST a BIGINT), but "DiscoveryDate" is DATE and 0.5 is DECIMAL`],
     ["|| of a number", "Name VARCHAR(16)", `"Name" || "NetLoss"`, `3:15: "Name" || "NetLoss": || joins strings, but "NetLoss" is DOUBLE`],
     ["a nested mistake, quoted as written (parentheses and spacing kept)", "Loss DOUBLE", `ABS( ("NetLoss"  -  "Region") )`, `3:20: ("NetLoss"  -  "Region"): - needs numbers, but "Region" is VARCHAR(16)`],
+    ["an expression over several lines, quoted on one", "Loss DOUBLE", `CASE\n  WHEN "NetLoss" > 0\n  THEN "Region"\n  ELSE "NetLoss" END`, `3:15: CASE WHEN "NetLoss" > 0 THEN "Region" ELSE "NetLoss" END: CASE mixes "Region" (VARCHAR(16)) with "NetLoss" (DOUBLE)`],
   ])("refuses %s", (_, columns, select, message) => {
     expect(compileError(pumpSql(columns, select))).toContain(`app.sql:${message}`);
   });

@@ -13,7 +13,7 @@
  *
  * Pure TypeScript (no DuckDB), so synth can check the SQL without loading the engine.
  */
-import { canHold, sqlTypeKind, typeOfExpression } from "./sql-types";
+import { canHold, shownSql, sqlTypeKind, typeOfExpression } from "./sql-types";
 
 /** A column of a stream: its name as the service names it, and its SQL type. */
 export interface StreamColumn {
@@ -844,7 +844,7 @@ function compile(sql: string, streams: AnalyticsStreams, file: string): Compiled
       const rendered = render(expression, true);
       const type = typeOfExpression(expression, columnType, fail);
       if (!canHold(column.sqlType, type)) {
-        fail(expression.source, `${expression.source.text} is ${type.literal !== undefined ? "a string literal (VARCHAR)" : type.sqlType}, ` +
+        fail(expression.source, `${shownSql(expression)} is ${type.literal !== undefined ? "a string literal (VARCHAR)" : type.sqlType}, ` +
           `which the output column ${quoteName(column.name)} ${column.sqlType} cannot hold; CAST it (CAST(... AS ${column.sqlType})) or select a ${sqlTypeKind(column.sqlType)}`);
       }
       return rendered;
@@ -853,7 +853,7 @@ function compile(sql: string, streams: AnalyticsStreams, file: string): Compiled
     if (pump.where) {
       where = ` WHERE ${render(pump.where, false)}`;
       const type = typeOfExpression(pump.where, columnType, fail);
-      if (type.kind !== "boolean" && type.kind !== "null") fail(pump.where.source, `WHERE needs a condition (BOOLEAN), but ${pump.where.source.text} is ${type.sqlType}`);
+      if (type.kind !== "boolean" && type.kind !== "null") fail(pump.where.source, `WHERE needs a condition (BOOLEAN), but ${shownSql(pump.where)} is ${type.sqlType}`);
     }
     return {
       name: pump.name.name,

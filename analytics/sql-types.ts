@@ -8,6 +8,7 @@
  */
 import { parseDate, parseTime, parseTimestamp } from "./calendar";
 import type { Expression, Position } from "./dialect";
+import { shortened, SHOWN_VALUE_CHARS } from "./shown";
 
 /** What a value is, whatever its size: what decides where it may go. */
 export type ValueKind = "string" | "number" | "date" | "time" | "timestamp" | "boolean" | "null";
@@ -32,6 +33,11 @@ const BIGINT: ValueType = { kind: "number", sqlType: "BIGINT", whole: true };
 const DOUBLE: ValueType = { kind: "number", sqlType: "DOUBLE" };
 const VARCHAR: ValueType = { kind: "string", sqlType: "VARCHAR" };
 const DATE: ValueType = { kind: "date", sqlType: "DATE" };
+
+/** An expression as written, for a message: on one line (an error is one line), cut short. */
+export function shownSql(e: Expression): string {
+  return shortened(e.source.text.replace(/\s*\n\s*/g, " "), SHOWN_VALUE_CHARS);
+}
 
 /** The kind of value a column of a SQL type holds (VARCHAR(16) → string, DECIMAL(9,2) → number, ...). */
 export function sqlTypeKind(sqlType: string): ValueKind {
@@ -142,7 +148,7 @@ const DATE_LIKE = new Set<ValueKind>(["date", "time", "timestamp"]);
  * `fail` with the expression as written, its type and what was needed.
  */
 export function typeOfExpression(root: Expression, columnType: (name: string) => string, fail: (at: Position, problem: string) => never): ValueType {
-  const quote = (e: Expression) => e.source.text;
+  const quote = shownSql;
   const failAt = (e: Expression) => (problem: string): never => fail(e.source, `${quote(e)}: ${problem}`);
 
   const known = new Map<Expression, ValueType>();
