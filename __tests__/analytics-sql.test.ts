@@ -525,7 +525,8 @@ describe("npm run sql on input it cannot use: one line naming the file, exit 2; 
   });
 
   it("exits 2 in one line for an unknown option, an input it cannot read, and SQL that is not UTF-8", () => {
-    expect(sql("--input", input, "--bogus").status).toBe(2);
+    expectOneLine(sql("--input", input, "--bogus"), 2, /^sql: Unknown option '--bogus'.*; usage: npm run sql -- --input FILE\|- \[--sql FILE\]$/m);
+    expectOneLine(sql(), 2, /^sql: --input is required .*; usage: /);
     expectOneLine(sql("--input", join(copy, "missing.ndjson")), 2, /^sql: .*missing\.ndjson cannot be read: ENOENT/);
     const latin1 = join(copy, "latin1.sql");
     writeFileSync(latin1, Buffer.concat([Buffer.from(LAB_SQL), Buffer.from("-- caf\xe9\n", "latin1")]));

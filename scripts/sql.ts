@@ -66,13 +66,13 @@ async function main(argv: string[]): Promise<number> {
   try {
     options = parseArgs({ args: argv, options: { input: { type: "string" }, sql: { type: "string" }, help: { type: "boolean" } } }).values;
   } catch (e) {
-    throw new Stop(2, `${firstLine(e)}\n${USAGE}`);
+    throw new Stop(2, `${firstLine(e)}; ${USAGE}`);
   }
   if (options.help) {
     console.log(USAGE);
     return 0;
   }
-  if (options.input === undefined) throw new Stop(2, `--input is required (a file of newline-delimited JSON records, or - for stdin)\n${USAGE}`);
+  if (options.input === undefined) throw new Stop(2, `--input is required (a file of newline-delimited JSON records, or - for stdin); ${USAGE}`);
   const inputName = options.input === "-" ? "stdin" : options.input;
 
   const { LAB_SQL_FILE, LAB_STREAMS, LAB_RECORD_CHECKS } = loadSchemas();
