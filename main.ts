@@ -12,12 +12,16 @@
  *                                                          v
  *                              Firehose "Destination" --buffer--> S3 destination/
  */
+import { join } from "node:path";
 import { App, Aspects, TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { LabSettings, settingsFromProject } from "./config/settings";
+import { exitCodeOf } from "./config/unusable-input";
 import { PolicyAspect } from "./policies/aspect";
 import { printAnnotations } from "./scripts/annotations";
+import { linkMirrorInto } from "./scripts/provider-mirror";
+import { providerSource } from "./scripts/terraform";
 import { BufferedDeliveryStream } from "./constructs/buffered-delivery-stream";
 import { GeneratorInstance } from "./constructs/generator-instance";
 import { LabBucket } from "./constructs/lab-bucket";
@@ -134,13 +138,16 @@ export class LabStack extends TerraformStack {
 export function runApp(): void {
   try {
     const app = new App();
-    new LabStack(app, settingsFromProject());
+    const settings = settingsFromProject();
+    new LabStack(app, settings);
     app.synth();
     printAnnotations(app);
+    // `npx cdktf deploy` runs Terraform in the stack folder: there, terraform.d/plugins is an implied mirror.
+    linkMirrorInto(join(app.outdir, "stacks", settings.stackName), providerSource());
   } catch (error) {
-    // Bad settings or props: one clear message, no stack trace, nothing written for Terraform.
+    // One clear message, no stack trace, nothing written for Terraform; 2 when the settings are unusable.
     console.error(`synth failed: ${(error as Error).message}`);
-    process.exit(1);
+    process.exit(exitCodeOf(error));
   }
 }
 

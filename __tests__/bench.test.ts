@@ -50,6 +50,33 @@ describe("measuring one process tree", () => {
   });
 });
 
+describe("phases a command times itself", () => {
+  const phases = { deploy: /^deployed in ([\d.]+) s$/ };
+
+  it("are read from the command's output, and checked against their budget", async () => {
+    const run = await measureOnce(node("console.log('warming up'); console.error('deployed in 1.25 s'); console.log('done')"), undefined, phases);
+    expect(run).toEqual(expect.objectContaining({ failure: undefined, phaseMs: { deploy: 1250 } }));
+    const report = await runBenchmark(
+      [{ title: "timed", commands: [{ id: "timed", label: "timed", warmup: 0, runs: 1, phases, invocation: () => node("console.log('deployed in 2.5 s')") }] }],
+      [
+        { name: "deploy ≤ 3 s", command: "timed", metric: "medianPhaseMs", phase: "deploy", limit: 3000 },
+        { name: "deploy ≤ 2 s", command: "timed", metric: "medianPhaseMs", phase: "deploy", limit: 2000 },
+      ],
+      { progress: new Progress({ write: () => undefined, isTTY: false }) },
+    );
+    expect(report.budgets.map((b) => [b.name, b.status, b.detail])).toEqual([
+      ["deploy ≤ 3 s", "met", "2.50 s (at most 3.00 s)"],
+      ["deploy ≤ 2 s", "missed", "2.50 s (at most 2.00 s)"],
+    ]);
+    expect(formatReport(report)).toContain("- timed: its deploy took 2.50 s median (2.50 s – 2.50 s)");
+  });
+
+  it("fail a run that does not print them", async () => {
+    const run = await measureOnce(node("console.log('deployed, somehow')"), undefined, phases);
+    expect(run.failure).toBe("it printed no time for deploy");
+  });
+});
+
 describe("a benchmark run on trivial commands", () => {
   const lines: string[] = [];
   const progress = new Progress({ write: (s: string) => lines.push(s), isTTY: false });
@@ -210,6 +237,7 @@ describe("the lab's benchmark plan", () => {
       "synth-template": "present",
       "synth-cdktf": "present",
       test: "present",
+      start: 'no npm script "start" in package.json yet (issue 11)',
       plan: 'no npm script "plan" in package.json yet (issue 5)',
       policy: 'no npm script "policy" in package.json yet (issue 4)',
       generator: "present",
@@ -239,9 +267,18 @@ describe("the lab's benchmark plan", () => {
       ["synth", "medianWallMs", 1000],
       ["synth", "maxProcessBytes", 200 * MB],
       ["synth", "speedupVsBaseline", 5],
-      ["test", "medianWallMs", 90_000],
+      ["test", "medianWallMs", 180_000],
       ["test", "maxProcessBytes", 1000 * MB],
+      ["start", "medianWallMs", 120_000],
+      ["start", "medianPhaseMs", 80_000],
     ]);
+    expect(BUDGETS.find((b) => b.metric === "medianPhaseMs")!.phase).toBe("deploy");
+  });
+
+  it("times npm start's deploy from the line it prints", () => {
+    const start = labBench({ ...base, scripts: { start: "x" } }).flatMap((g) => g.commands).find((c) => c.id === "start")!;
+    expect(start.invocation!().argv).toEqual(["npm", "start", "--", "--records", "5000"]);
+    expect(start.phases!.deploy.exec("deployed: 43 resources in 71.4 s (local AWS 2.0 s, synth 1.1 s, init 0.9 s, apply 67.4 s)")![1]).toBe("71.4");
   });
 
   it("parses its options, refusing bad values with the option, the value and what is allowed", () => {
@@ -255,7 +292,7 @@ describe("the lab's benchmark plan", () => {
   it("refuses --only ids that match no command, naming them and the ids allowed", () => {
     const groups = labBench({ ...base, scripts: {} });
     expect(unknownIds(groups, ["synth", "test"])).toBeUndefined();
-    expect(unknownIds(groups, ["synth", "synht"])).toBe('--only = "synht" is not allowed: use ids from synth, synth-template, synth-cdktf, test, plan, policy, generator, sql, verify');
+    expect(unknownIds(groups, ["synth", "synht"])).toBe('--only = "synht" is not allowed: use ids from synth, synth-template, synth-cdktf, test, start, plan, policy, generator, sql, verify');
   });
 
   it("exits 2 with the usage on a bad option, before measuring anything", () => {

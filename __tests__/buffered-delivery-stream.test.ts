@@ -1,4 +1,5 @@
 import { BufferedDeliveryStream, BufferedDeliveryStreamProps } from "../constructs/buffered-delivery-stream";
+import { firehoseErrorOutputPrefix } from "../config/key-prefixes";
 import { LabBucket } from "../constructs/lab-bucket";
 import { asList, ref, resource, statements, synthScope } from "./helpers/synth";
 
@@ -84,6 +85,15 @@ describe("BufferedDeliveryStream", () => {
     expect(stream.body.depends_on).toEqual([`aws_iam_role_policy.${resource(json, "aws_iam_role_policy").key}`]);
   });
 
+  it("takes its default error prefix from config/key-prefixes.ts, and scopes a custom one to its literal part", () => {
+    expect(stream.body.extended_s3_configuration.error_output_prefix).toBe(firehoseErrorOutputPrefix("source/"));
+    const custom = "errors/late/!{timestamp:yyyy}/!{firehose:error-output-type}/";
+    const customJson = synthStream({ errorOutputPrefix: custom });
+    expect(resource(customJson, "aws_kinesis_firehose_delivery_stream").body.extended_s3_configuration.error_output_prefix).toBe(custom);
+    const writes = statements(resource(customJson, "aws_iam_role_policy").body.policy).find((s) => s.Sid === "WriteObjectsUnderPrefixes")!;
+    expect(asList(writes.Resource)).toEqual([`${bucketArn}/source/*`, `${bucketArn}/errors/late/*`]);
+  });
+
   it("uses Firehose's defaults when buffering is not given", () => {
     const defaults = resource(synthStream(), "aws_kinesis_firehose_delivery_stream").body.extended_s3_configuration;
     expect([defaults.buffering_size, defaults.buffering_interval]).toEqual([5, 300]);
@@ -94,6 +104,14 @@ describe("BufferedDeliveryStream", () => {
     [{ prefix: "source" }, 'prefix = "source" is not allowed'],
     [{ errorOutputPrefix: "source/errors/" }, 'errorOutputPrefix = "source/errors/" is not allowed'],
     [{ errorOutputPrefix: "errors" }, 'errorOutputPrefix = "errors" is not allowed'],
+    [{ prefix: "source*/" }, "prefix = \"source*/\" is not allowed; it must be an S3 key prefix ending with '/', literal"],
+    [{ prefix: "so?rce/" }, "no IAM wildcard * or ?"],
+    [{ errorOutputPrefix: "errors/*/" }, 'errorOutputPrefix = "errors/*/" is not allowed; it must be a literal key prefix ending with \'/\''],
+    // No literal part: the role could write anywhere in the bucket.
+    [{ errorOutputPrefix: "!{firehose:error-output-type}/" }, 'errorOutputPrefix = "!{firehose:error-output-type}/" is not allowed'],
+    [{ errorOutputPrefix: "errors/!{partitionKeyFromQuery:x}/" }, 'errorOutputPrefix = "errors/!{partitionKeyFromQuery:x}/" is not allowed'],
+    [{ errorOutputPrefix: "source/" }, "a prefix that neither contains nor is contained in the data prefix source/"],
+    [{ errorOutputPrefix: "sou!{firehose:error-output-type}/" }, 'errorOutputPrefix = "sou!{firehose:error-output-type}/" is not allowed'],
     [{ bufferSizeMiB: 129 }, "bufferSizeMiB = 129 is not allowed; it must be an integer from 1 to 128"],
     [{ bufferIntervalSeconds: 901 }, "bufferIntervalSeconds = 901 is not allowed; it must be an integer from 0 to 900"],
     [{ compression: "BZIP2" as never }, 'compression = "BZIP2" is not allowed'],

@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseDeployArgs, refusalReason } from "../scripts/deploy";
+import { bucketsDeletedBy, parseDeployArgs, refusalReason } from "../scripts/deploy";
 
 const ROOT = join(__dirname, "..");
 const scratch = mkdtempSync(join(tmpdir(), "lab-deploy-"));
@@ -29,16 +29,32 @@ function deploy(args: string[], env: Record<string, string> = {}) {
 const FAKE_KEYS = { AWS_ACCESS_KEY_ID: "AKIAFAKEFORTESTS", AWS_SECRET_ACCESS_KEY: "not-a-real-secret" };
 
 describe("npm run deploy / destroy", () => {
-  it("parse --auto-approve and --destroy, and nothing else", () => {
-    expect(parseDeployArgs([])).toEqual({ destroy: false, autoApprove: false });
-    expect(parseDeployArgs(["--destroy", "--auto-approve"])).toEqual({ destroy: true, autoApprove: true });
+  it("parse --auto-approve, --destroy and --empty-bucket (with --destroy only), and nothing else", () => {
+    expect(parseDeployArgs([])).toEqual({ destroy: false, autoApprove: false, emptyBucket: false });
+    expect(parseDeployArgs(["--destroy", "--auto-approve"])).toEqual({ destroy: true, autoApprove: true, emptyBucket: false });
+    expect(parseDeployArgs(["--destroy", "--empty-bucket"])).toEqual({ destroy: true, autoApprove: false, emptyBucket: true });
     expect(() => parseDeployArgs(["--yes"])).toThrow("unknown argument --yes\nusage: npm run deploy [-- --auto-approve]");
+    expect(() => parseDeployArgs(["--empty-bucket"])).toThrow("unknown argument --empty-bucket: it empties the bucket before a destroy (npm run destroy)");
+  });
+
+  it("find the buckets a destroy plan deletes, by their name before the change", () => {
+    const change = (type: string, actions: string[], before: unknown) => ({ address: `${type}.x`, type, change: { actions, before } });
+    expect(
+      bucketsDeletedBy({
+        resource_changes: [
+          change("aws_s3_bucket", ["delete"], { bucket: "lab-data-1" }),
+          change("aws_s3_bucket", ["update"], { bucket: "kept" }),
+          change("aws_s3_bucket", ["delete", "create"], { bucket: "replaced" }),
+          change("aws_sqs_queue", ["delete"], { name: "q" }),
+        ],
+      }),
+    ).toEqual(["lab-data-1", "replaced"]);
   });
 
   it("exit 2 with the usage on an unknown argument", () => {
     const run = deploy(["--force"]);
     expect(run.status).toBe(2);
-    expect(run.stderr).toContain("deploy: unknown argument --force\nusage: npm run deploy [-- --auto-approve]\n       npm run destroy [-- --auto-approve]");
+    expect(run.stderr).toContain("deploy: unknown argument --force\nusage: npm run deploy [-- --auto-approve]\n       npm run destroy [-- --auto-approve] [--empty-bucket]");
   });
 
   it("refuse without AWS credentials, before synth or Terraform, saying what was checked", () => {

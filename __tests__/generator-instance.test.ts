@@ -143,6 +143,8 @@ describe("GeneratorInstance", () => {
     [{ replay: { ...replay, key: "replay/*" } }, 'replay.key = "replay/*" is not allowed; it must be an S3 object key'],
     [{ replay: { ...replay, key: "replay/" } }, 'replay.key = "replay/" is not allowed'],
     [{ replay: { ...replay, bucketName: "" } }, 'replay.bucketName = "" is not allowed'],
+    [{ instanceType: "t4g.micro" }, 'instanceType = "t4g.micro" is not allowed; it must be an x86_64 instance type (the generator\'s image is Amazon Linux 2023 for x86_64); t4g is arm64 (AWS Graviton)'],
+    [{ instanceType: "t3.gigantic" }, 'instanceType = "t3.gigantic" is not allowed; it must be a size of t3 that EC2 has'],
   ])("refuses bad props %j", (props, message) => {
     expect(() => synthGenerator(props)).toThrow(message);
   });
@@ -194,5 +196,12 @@ describe("GeneratorInstance whose user data would not fit", () => {
   it("refuses it at synth, naming the size and EC2's limit", () => {
     const stream = { ...STREAM, name: randomBytes(30_000).toString("hex") }; // incompressible enough
     expect(() => synthGenerator({ stream })).toThrow(/user data = "\d+ bytes" is not allowed; it must be at most 16384 bytes \(EC2's limit\)/);
+  });
+});
+
+describe("GeneratorInstance with another image", () => {
+  it("leaves the instance type to whoever chose the image (its architecture is theirs)", () => {
+    const json = synthGenerator({ imageId: "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64", instanceType: "t4g.micro" });
+    expect(resource(json, "aws_launch_template").body.instance_type).toBe("t4g.micro");
   });
 });

@@ -197,7 +197,7 @@ describe("the lab topology with settings changed", () => {
     LAB_BUFFER_INTERVAL_SECONDS: "900",
     LAB_REGION: "eu-west-1",
     LAB_GENERATOR_RATE: "25",
-    LAB_INSTANCE_TYPE: "t4g.nano",
+    LAB_INSTANCE_TYPE: "t3a.nano",
   });
   const streams = Object.values(resources(json, "aws_kinesis_firehose_delivery_stream")) as any[];
 
@@ -216,7 +216,7 @@ describe("the lab topology with settings changed", () => {
     const template = resource(json, "aws_launch_template").body;
     const { config } = cloudConfigOf(template.user_data);
     expect(config.write_files.find((f: any) => f.path === "/etc/lab-generator.env").content).toBe("LAB_STREAM=Events\nLAB_REGION=eu-west-1\nLAB_RATE=25\nLAB_REPLAY_ARGS=\n");
-    expect(template.instance_type).toBe("t4g.nano");
+    expect(template.instance_type).toBe("t3a.nano");
     expect(json.provider!.aws).toEqual([expect.objectContaining({ region: "eu-west-1" })]);
     expect(resource(json, "aws_subnet").body.availability_zone).toBe("eu-west-1a");
   });

@@ -139,6 +139,18 @@ describe("MicroBatchAnalytics", () => {
     expect(() => synth(overrides)).toThrow(`MicroBatchAnalytics ${overrides.name ?? "StreamApplication"}: `);
     expect(() => synth(overrides)).toThrow(message);
   });
+
+  it("reads only under a literal input prefix, and keeps its description within Lambda's 256 characters", () => {
+    const withPrefix = (prefix: string) => synthScope((scope) => {
+      const bucket = new LabBucket(scope, "bucket");
+      new MicroBatchAnalytics(scope, "analytics", props(bucket, { input: { bucket, prefix, columns: LAB_INPUT_COLUMNS } }));
+    });
+    expect(() => withPrefix("source*/")).toThrow('MicroBatchAnalytics StreamApplication: input.prefix = "source*/" is not allowed; it must be an S3 key prefix ending with \'/\', literal');
+    const long = `${"p".repeat(500)}/`;
+    const description = resource(withPrefix(long), "aws_lambda_function").body.description as string;
+    expect(description.length).toBeLessThanOrEqual(256);
+    expect(description).toMatch(/^Runs stream-application\.sql over each object under p+\.\.\.$/);
+  });
 });
 
 describe("the micro-batch deployment package", () => {

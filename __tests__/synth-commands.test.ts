@@ -35,10 +35,10 @@ describe("synth commands", () => {
     expect(readFileSync(join(viaCli, STACK_FILE), "utf8")).toBe(readFileSync(join(direct, STACK_FILE), "utf8"));
   });
 
-  it("npm run synth stops on a bad setting with its message and writes nothing", () => {
+  it("npm run synth stops on a bad setting with its message, exit code 2 (unusable input), and writes nothing", () => {
     const out = mkdtempSync(join(tmpdir(), "lab-synth-bad-"));
     const result = run("npm", ["run", "-s", "synth"], { CDKTF_OUTDIR: out, LAB_BUFFER_INTERVAL_SECONDS: "1000" });
-    expect(result.status).toBe(1);
+    expect(result.status).toBe(2);
     expect(result.stderr).toContain('LAB_BUFFER_INTERVAL_SECONDS = "1000" is not allowed');
     expect(result.stderr).not.toMatch(/\n\s+at /); // a message, not a stack trace
     expect(existsSync(join(out, STACK_FILE))).toBe(false);

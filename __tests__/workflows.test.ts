@@ -142,6 +142,12 @@ describe("the GitHub workflows", () => {
       expect([...order].sort((a, b) => a - b)).toEqual(order);
     });
 
+    it("install the Python tools requirements.txt pins (moto, the lifecycle test's local AWS) before the tests", () => {
+      expect(index(/pip install -r requirements\.txt/)).toBeGreaterThanOrEqual(0);
+      expect(index(/pip install -r requirements\.txt/)).toBeLessThan(index(/npm test/));
+      expect(index(/actions\/setup-python@/)).toBeLessThan(index(/pip install/));
+    });
+
     it("plan against AWS only when a role is configured, offline otherwise", () => {
       const aws = steps[index(/configure-aws-credentials/)];
       expect(aws.if).toContain("vars.AWS_ROLE_ARN != ''");

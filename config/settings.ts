@@ -6,7 +6,7 @@
  * with a message naming the setting, the value and what is allowed; Terraform never sees it.
  */
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { isAbsolute, join, relative } from "node:path";
 import {
   ANALYTICS_APPLICATION_NAME,
   ANALYTICS_APPLICATION_NAME_RULE,
@@ -27,24 +27,37 @@ import {
   S3_BUCKET_NAME_RULE,
   S3_OBJECT_KEY,
   S3_OBJECT_KEY_RULE,
+  S3_BUCKET_NAME_PREFIX_MAX,
   S3_PREFIX,
+  S3_PREFIX_MAX_LENGTH,
   S3_PREFIX_RULE,
+  S3_RESERVED_BUCKET_PREFIXES,
   S3_STATE_KEY_RULE,
 } from "../constructs/aws-limits";
-import { AWS_REGIONS } from "./aws-regions";
+import { availabilityZonesOf, AWS_REGIONS } from "./aws-regions";
+import { cdktfJsonContext } from "./cdktf-json";
+import { x86InstanceTypeProblem } from "./instance-types";
+import { firehoseErrorOutputPrefix, NamedPrefix, overlappingPrefixes, staticPrefix } from "./key-prefixes";
+import { UnusableInputError } from "./unusable-input";
+import { vpcCidrProblem } from "./vpc-cidr";
 
-/** Thrown when one or more settings are invalid; `problems` holds one line per bad setting. */
-export class SettingsError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`Invalid lab settings:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+/** Thrown when one or more settings (or cdktf.json) are unusable; `problems` holds one line per bad setting. */
+export class SettingsError extends UnusableInputError {
+  constructor(problems: string[]) {
+    super(problems, "Invalid lab settings");
     this.name = "SettingsError";
   }
 }
 
-/** EC2 instance types look like `t3.micro`, `m7g.large`, `c6in.2xlarge`. */
-const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
-/** Stack names: used in resource names, so short and DNS-safe. */
-const STACK_NAME = /^[a-z][a-z0-9-]{0,39}$/;
+/**
+ * Stack names: the start of resource names, and of the generated bucket name (`<stack>-` plus 26
+ * characters from Terraform), so short, DNS-safe, and not a start S3 reserves.
+ */
+const STACK_NAME_MAX = S3_BUCKET_NAME_PREFIX_MAX - 1;
+const STACK_NAME = new RegExp(`^(?!${S3_RESERVED_BUCKET_PREFIXES.join("|")})[a-z][a-z0-9-]{0,${STACK_NAME_MAX - 1}}$`);
+const STACK_NAME_RULE =
+  `1-${STACK_NAME_MAX} characters: a lower-case letter, then lower-case letters, digits, '-' ` +
+  `(it starts the generated bucket name), not starting with ${S3_RESERVED_BUCKET_PREFIXES.join(", ")} (reserved by S3)`;
 
 /** Where the generator's records come from: synthesized from the schema, or replayed from a CSV in S3. */
 export const GENERATOR_MODES = ["synthetic", "replay"] as const;
@@ -142,7 +155,14 @@ function oneOf<T extends string | number>(values: readonly T[]) {
   };
 }
 
-const prefix = matching(S3_PREFIX, S3_PREFIX_RULE);
+/** A data prefix: literal, and short enough that Firehose's error prefix for it (errors/ + it) is one too. */
+function prefix(raw: string): string | Invalid {
+  if (!S3_PREFIX.test(raw)) return new Invalid(S3_PREFIX_RULE);
+  const errors = staticPrefix(firehoseErrorOutputPrefix(raw));
+  return S3_PREFIX.test(errors)
+    ? raw
+    : new Invalid(`at most ${S3_PREFIX_MAX_LENGTH - (errors.length - raw.length)} characters, so that its error prefix (${errors.slice(0, errors.length - raw.length)} + the prefix) is at most ${S3_PREFIX_MAX_LENGTH} too`);
+}
 
 function bucketName(raw: string): string | Invalid {
   return isS3BucketName(raw) ? raw : new Invalid(S3_BUCKET_NAME_RULE);
@@ -158,18 +178,12 @@ function withStateBucket<T>(parse: (raw: string) => T | Invalid) {
     s.stateBucket === undefined ? new Invalid("left unset unless LAB_STATE_BUCKET is set (without it, state is a local file)") : parse(raw);
 }
 
-function cidr(raw: string): string | Invalid {
-  const allowed = "an IPv4 CIDR block from /16 to /28 (AWS's VPC limits), e.g. 10.20.0.0/24";
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(raw);
-  if (!m) return new Invalid(allowed);
-  const octets = m.slice(1, 5).map(Number);
-  const bits = Number(m[5]);
-  if (octets.some((o) => o > 255) || bits < 16 || bits > 28) return new Invalid(allowed);
-  const address = octets.reduce((acc, o) => acc * 256 + o, 0);
-  if (address % 2 ** (32 - bits) !== 0) {
-    return new Invalid(`${allowed}; the address must be the network address (host bits zero)`);
-  }
-  return raw;
+/** A check that returns what is allowed when the value is not: as a parse. */
+function checkedBy(problem: (raw: string) => string | undefined) {
+  return (raw: string): string | Invalid => {
+    const allowed = problem(raw);
+    return allowed === undefined ? raw : new Invalid(allowed);
+  };
 }
 
 function rate(raw: string): number | Invalid {
@@ -190,7 +204,7 @@ export const SETTINGS = [
     env: "LAB_STACK_NAME",
     description: "Terraform stack name; also the prefix of resource names",
     default: () => "streaming-lab",
-    parse: matching(STACK_NAME, "1-40 characters: a lower-case letter, then lower-case letters, digits, '-'"),
+    parse: matching(STACK_NAME, STACK_NAME_RULE),
   }),
   spec({
     key: "region",
@@ -204,8 +218,10 @@ export const SETTINGS = [
     env: "LAB_AVAILABILITY_ZONE",
     description: "availability zone of the generator's subnet",
     default: (s) => `${s.region}a`,
-    parse: (raw, s) =>
-      new RegExp(`^${s.region}[a-z]$`).test(raw) ? raw : new Invalid(`a zone of ${s.region}: ${s.region}a, ${s.region}b, ...`),
+    parse: (raw, s) => {
+      const zones = availabilityZonesOf(s.region ?? "");
+      return zones.includes(raw) ? raw : new Invalid(`a zone of ${s.region}: ${zones.join(", ")}`);
+    },
   }),
   spec({
     key: "bucketName",
@@ -275,15 +291,8 @@ export const SETTINGS = [
     env: "LAB_DESTINATION_PREFIX",
     description: "S3 key prefix of the analytics output",
     default: () => "destination/",
-    parse: (raw, s) => {
-      const parsed = prefix(raw);
-      if (parsed instanceof Invalid) return parsed;
-      const other = s.sourcePrefix ?? "";
-      // Overlapping prefixes would mix raw and processed objects (and loop a trigger on source/).
-      return raw.startsWith(other) || other.startsWith(raw)
-        ? new Invalid(`a prefix that neither contains nor is contained in the source prefix (${other})`)
-        : raw;
-    },
+    // Its overlap with the other key prefixes is checked once all are known (keyPrefixProblems).
+    parse: prefix,
   }),
   spec({
     key: "bufferSizeMiB",
@@ -342,25 +351,21 @@ export const SETTINGS = [
     env: "LAB_REPLAY_KEY",
     description: "S3 key of the CSV the generator replays (replay mode)",
     default: () => "replay/banking_loss.csv",
-    parse: (raw, s) => {
-      if (!S3_OBJECT_KEY.test(raw)) return new Invalid(S3_OBJECT_KEY_RULE);
-      const taken = [s.sourcePrefix, s.destinationPrefix, "errors/"].find((p) => p !== undefined && raw.startsWith(p));
-      return taken !== undefined ? new Invalid(`a key outside the prefixes Firehose writes to (${taken})`) : raw;
-    },
+    parse: matching(S3_OBJECT_KEY, S3_OBJECT_KEY_RULE),
   }),
   spec({
     key: "instanceType",
     env: "LAB_INSTANCE_TYPE",
     description: "EC2 instance type of the generator",
     default: () => "t3.micro",
-    parse: matching(INSTANCE_TYPE, "an EC2 instance type such as t3.micro"),
+    parse: checkedBy(x86InstanceTypeProblem),
   }),
   spec({
     key: "vpcCidr",
     env: "LAB_VPC_CIDR",
     description: "CIDR block of the generator's VPC",
     default: () => "10.20.0.0/24",
-    parse: cidr,
+    parse: checkedBy(vpcCidrProblem),
   }),
   spec({
     key: "analyticsTimeoutSeconds",
@@ -418,9 +423,16 @@ export interface SettingsSources {
   context?: Record<string, unknown>;
 }
 
+/** Where a setting's value came from: the name a message gives it, and the text as given. */
+interface Given {
+  readonly origin: string;
+  readonly raw: string;
+}
+
 /**
  * Resolves every setting from the environment, then the context, then its default, and checks
- * each. Throws a SettingsError listing every bad value (not only the first).
+ * each, then the key prefixes together (defaults included). Throws a SettingsError listing every
+ * bad value (not only the first).
  */
 export function resolveSettings(sources: SettingsSources = {}): LabSettings {
   const env = sources.env ?? {};
@@ -431,6 +443,8 @@ export function resolveSettings(sources: SettingsSources = {}): LabSettings {
     .map((k) => `cdktf.json context key "${k}" is not a setting; known keys: ${[...known].join(", ")}`);
 
   const resolved: Partial<Record<keyof LabSettings, unknown>> = {};
+  const given: Partial<Record<keyof LabSettings, Given>> = {};
+  const refused = new Set<keyof LabSettings>();
   for (const s of SETTINGS as readonly SettingSpec<keyof LabSettings>[]) {
     const fromEnv = env[s.env];
     const fromContext = context[s.key];
@@ -446,20 +460,77 @@ export function resolveSettings(sources: SettingsSources = {}): LabSettings {
       resolved[s.key] = s.default(resolved as Partial<LabSettings>);
       continue;
     }
+    // Later checks read earlier values: a refused value is replaced by its default for them.
     if (!["string", "number", "boolean"].includes(typeof raw)) {
-      problems.push(`${origin} = ${JSON.stringify(raw)}: expected a string or number (${s.description})`);
+      problems.push(`${origin} = ${JSON.stringify(raw)} is not allowed: ${s.description} must be a string, number or boolean, not ${Array.isArray(raw) ? "an array" : typeof raw}`);
+      refused.add(s.key);
+      resolved[s.key] = s.default(resolved as Partial<LabSettings>);
       continue;
     }
+    given[s.key] = { origin, raw: String(raw) };
     const value = s.parse(String(raw), resolved as Partial<LabSettings>);
     if (value instanceof Invalid) {
       problems.push(`${origin} = ${JSON.stringify(String(raw))} is not allowed: ${s.description} must be ${value.allowed}`);
+      refused.add(s.key);
       resolved[s.key] = s.default(resolved as Partial<LabSettings>);
     } else {
       resolved[s.key] = value;
     }
   }
+  problems.push(...keyPrefixProblems(resolved as unknown as LabSettings, given, refused));
   if (problems.length > 0) throw new SettingsError(problems);
   return resolved as unknown as LabSettings;
+}
+
+/** One of the stack's key prefixes, and the setting it comes from. */
+export interface StackPrefix extends NamedPrefix {
+  readonly setting: keyof LabSettings;
+  /** Firehose's error prefix for the setting's data prefix, not the setting's value itself. */
+  readonly derived: boolean;
+}
+
+/**
+ * Every key prefix the stack gives the bucket, from the settings: the data prefixes, the error
+ * prefixes Firehose derives from them, and the replay key when it is used (replay mode) or set.
+ */
+export function stackKeyPrefixes(settings: LabSettings, replayKeySet = false): StackPrefix[] {
+  const errors = (dataPrefix: string) => staticPrefix(firehoseErrorOutputPrefix(dataPrefix));
+  const prefixes: StackPrefix[] = [
+    { name: "the source prefix", prefix: settings.sourcePrefix, setting: "sourcePrefix", derived: false },
+    { name: "the destination prefix", prefix: settings.destinationPrefix, setting: "destinationPrefix", derived: false },
+    { name: "the source stream's error prefix", prefix: errors(settings.sourcePrefix), setting: "sourcePrefix", derived: true },
+    { name: "the destination stream's error prefix", prefix: errors(settings.destinationPrefix), setting: "destinationPrefix", derived: true },
+  ];
+  if (settings.generatorMode === "replay" || replayKeySet) {
+    prefixes.push({ name: "the replay key", prefix: settings.replayKey, setting: "replayKey", derived: false });
+  }
+  return prefixes;
+}
+
+/**
+ * Overlapping key prefixes would mix raw, processed and failed objects (and loop the trigger on
+ * the source prefix): every pair is checked, values left at their default included. The problem
+ * is reported on a setting the user gave (the later one when both were), naming the other prefix
+ * and where it comes from.
+ */
+function keyPrefixProblems(settings: LabSettings, given: Partial<Record<keyof LabSettings, Given>>, refused: ReadonlySet<keyof LabSettings>): string[] {
+  const specOf = (key: keyof LabSettings) => SETTINGS.find((s) => s.key === key)!;
+  const order = (p: StackPrefix) => SETTINGS.findIndex((s) => s.key === p.setting) * 2 + (p.derived ? 0 : 1);
+  const blame = (p: StackPrefix) => (given[p.setting] !== undefined ? 2 : 0) + (p.derived ? 0 : 1);
+  const prefixes = stackKeyPrefixes(settings, given.replayKey !== undefined).filter((p) => !refused.has(p.setting));
+  const problems = new Map<keyof LabSettings, string>(); // one per setting: the first overlap found
+  for (const pair of overlappingPrefixes(prefixes)) {
+    // Blame a given value over a default, the value itself over a prefix derived from it, the later over the earlier.
+    const [other, blamed] = [...pair].sort((x, y) => blame(x) - blame(y) || order(x) - order(y));
+    if (problems.has(blamed.setting)) continue;
+    const spec = specOf(blamed.setting);
+    const from = given[blamed.setting] ?? { origin: spec.env, raw: blamed.prefix };
+    const source = `${other.derived ? "errors/ + " : ""}${specOf(other.setting).env}${given[other.setting] === undefined ? "'s default" : ""}`;
+    // (An error prefix is never the one blamed: errors/<a> and errors/<b> overlap only when a and b do.)
+    const what = blamed.setting === "replayKey" ? "a key outside" : "a key prefix that neither contains nor is contained in";
+    problems.set(blamed.setting, `${from.origin} = ${JSON.stringify(from.raw)} is not allowed: ${spec.description} must be ${what} ${other.name} ${other.prefix} (${source})`);
+  }
+  return [...problems.values()];
 }
 
 /** The project folder: where `cdktf.json` and the local Terraform state are. */
@@ -468,8 +539,20 @@ export const PROJECT_DIR = join(__dirname, "..");
 /**
  * Settings from the project's `cdktf.json` context, overridden by `LAB_*` environment variables:
  * what synth uses, and the defaults of the tools (the verifier) that work on what it built.
+ * An unreadable or malformed `cdktf.json` is a SettingsError naming the file.
  */
-export function settingsFromProject(env: NodeJS.ProcessEnv = process.env): LabSettings {
-  const cdktfJson = JSON.parse(readFileSync(join(PROJECT_DIR, "cdktf.json"), "utf8")) as { context?: Record<string, unknown> };
-  return resolveSettings({ env, context: cdktfJson.context });
+export function settingsFromProject(env: NodeJS.ProcessEnv = process.env, options: { file?: string; defaults?: Record<string, unknown> } = {}): LabSettings {
+  const file = options.file ?? join(PROJECT_DIR, "cdktf.json");
+  const inProject = relative(PROJECT_DIR, file);
+  const shown = inProject.startsWith("..") || isAbsolute(inProject) ? file : inProject;
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    throw new SettingsError([`${shown} cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`]);
+  }
+  const parsed = cdktfJsonContext(text, shown);
+  if ("problem" in parsed) throw new SettingsError([parsed.problem]);
+  // `defaults` (context keys) stand in for the built-in defaults where neither cdktf.json nor the environment sets a value.
+  return resolveSettings({ env, context: { ...options.defaults, ...parsed.context } });
 }

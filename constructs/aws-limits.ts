@@ -25,22 +25,47 @@ export const LOG_RETENTION_DAYS = [
   3653,
 ] as const;
 
-/** S3 key prefixes as this project uses them: a folder, ending with '/'. */
-export const S3_PREFIX = /^(?!\/)(?!.*\/\/)[a-zA-Z0-9!_.*'()\-/]{1,512}\/$/;
+/**
+ * S3 key prefixes as this project uses them: a folder, ending with '/', and LITERAL: only S3's
+ * safe characters (AWS, "Object key naming guidelines") without `*`, which IAM would read as a
+ * wildcard in the policies built from the prefix (`?` and `${...}` are outside the set too); no
+ * empty, `.` or `..` folder, which consoles and SDKs treat as paths.
+ */
+/** At most 512 characters: S3 keys are at most 1,024 bytes, and Firehose adds a date path and an object name. */
+export const S3_PREFIX_MAX_LENGTH = 512;
+export const S3_PREFIX = new RegExp(`^(?=.{2,${S3_PREFIX_MAX_LENGTH}}$)(?!/)(?!.*//)(?!(?:.*/)?\\.\\.?/)[a-zA-Z0-9!_.'()\\-/]+/$`);
 export const S3_PREFIX_RULE =
-  "an S3 key prefix ending with '/', not starting with '/', without '//', of letters, digits and !_.*'()-/";
+  "an S3 key prefix ending with '/', literal (no IAM wildcard * or ?, no ${...}), not starting with '/', " +
+  `of at most ${S3_PREFIX_MAX_LENGTH} letters, digits and !_.'()-/, without '//' or a '.' or '..' folder`;
 
-/** S3 bucket names (general purpose): 3-63 characters of a-z, 0-9, '.', '-', not shaped like an IP address. */
+/** Starts and ends of bucket names S3 reserves for its own names (AWS, "General purpose bucket naming rules"). */
+export const S3_RESERVED_BUCKET_PREFIXES = ["xn--", "sthree-", "amzn-s3-demo-"] as const;
+export const S3_RESERVED_BUCKET_SUFFIXES = ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"] as const;
+
+/** S3 bucket names (general purpose): 3-63 characters of a-z, 0-9, '.', '-', not shaped like an IP address, no reserved start or end. */
 export function isS3BucketName(name: string): boolean {
-  return /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name) && !name.includes("..") && !/^\d+\.\d+\.\d+\.\d+$/.test(name);
+  return (
+    /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name) &&
+    !name.includes("..") &&
+    !/^\d+\.\d+\.\d+\.\d+$/.test(name) &&
+    !S3_RESERVED_BUCKET_PREFIXES.some((p) => name.startsWith(p)) &&
+    !S3_RESERVED_BUCKET_SUFFIXES.some((p) => name.endsWith(p))
+  );
 }
-export const S3_BUCKET_NAME_RULE = "an S3 bucket name: 3-63 characters of a-z, 0-9, '.', '-', starting and ending with a letter or digit";
+export const S3_BUCKET_NAME_RULE =
+  "an S3 bucket name: 3-63 characters of a-z, 0-9, '.', '-', starting and ending with a letter or digit, " +
+  `not starting with ${S3_RESERVED_BUCKET_PREFIXES.join(", ")} nor ending with ${S3_RESERVED_BUCKET_SUFFIXES.join(", ")} (reserved by S3)`;
+/** A bucket name prefix Terraform completes with 26 characters (`bucket_prefix`): at most 37, by the same rules. */
+export const S3_BUCKET_NAME_PREFIX_MAX = 37;
 
-/** Terraform's S3 backend refuses keys that start or end with '/' or contain '//'; S3 keys are at most 1024 bytes. */
+/**
+ * Terraform's S3 backend refuses keys that start or end with '/' or contain '//'; S3 keys are at
+ * most 1024 bytes, and control characters (ASCII 0-31, 127) in them need special handling (AWS).
+ */
 export function isS3StateKey(key: string): boolean {
-  return key.length > 0 && Buffer.byteLength(key) <= 1024 && !key.startsWith("/") && !key.endsWith("/") && !key.includes("//");
+  return key.length > 0 && Buffer.byteLength(key) <= 1024 && !key.startsWith("/") && !key.endsWith("/") && !key.includes("//") && !/[\u0000-\u001f\u007f]/.test(key);
 }
-export const S3_STATE_KEY_RULE = "an S3 object key of at most 1024 bytes, not starting or ending with '/', without '//'";
+export const S3_STATE_KEY_RULE = "an S3 object key of at most 1024 bytes, not starting or ending with '/', without '//' or control characters";
 
 /** EC2 user data: at most 16 KB after base64 decoding. */
 export const EC2_USER_DATA_MAX_BYTES = 16_384;
@@ -62,16 +87,18 @@ export function isIntegerIn(value: number, range: { min: number; max: number }):
 }
 
 /**
- * S3 object keys this project names in IAM resources: no IAM wildcards (`*`, `?`) or policy
- * variables (`$`), so an ARN built from one grants exactly one object.
+ * S3 object keys this project names in IAM resources: S3's safe characters without IAM wildcards
+ * (`*`, `?`) or policy variables (`${...}`), so an ARN built from one grants exactly one object;
+ * no empty, `.` or `..` folder.
  */
-export const S3_OBJECT_KEY = /^(?!\/)(?!.*\/\/)[a-zA-Z0-9!_.'()\-/]{1,1024}(?<!\/)$/;
+export const S3_OBJECT_KEY = /^(?!\/)(?!.*\/\/)(?!(?:.*\/)?\.\.?(?:\/|$))[a-zA-Z0-9!_.'()\-/]{1,1024}(?<!\/)$/;
 export const S3_OBJECT_KEY_RULE =
-  "an S3 object key of letters, digits and !_.'()-/, not starting or ending with '/', without '//' (no IAM wildcards)";
+  "an S3 object key of letters, digits and !_.'()-/, not starting or ending with '/', without '//' or a '.' or '..' folder (no IAM wildcards)";
 
-/** Lambda function names: 1-64 characters of [a-zA-Z0-9_-]. */
+/** Lambda function names: 1-64 characters of [a-zA-Z0-9_-]; descriptions at most 256 characters. */
 export const LAMBDA_FUNCTION_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 export const LAMBDA_FUNCTION_NAME_RULE = "1-64 characters of a-z, A-Z, 0-9, '_', '-'";
+export const LAMBDA_DESCRIPTION_MAX_LENGTH = 256;
 /** Lambda timeout (seconds), memory (MiB), and the retries and event age of asynchronous invocations. */
 export const LAMBDA_TIMEOUT_SECONDS = { min: 1, max: 900 } as const;
 export const LAMBDA_MEMORY_MIB = { min: 128, max: 10_240 } as const;

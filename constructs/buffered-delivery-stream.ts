@@ -12,9 +12,10 @@ import {
   S3_PREFIX,
   S3_PREFIX_RULE,
 } from "./aws-limits";
+import { FIREHOSE_ERROR_OUTPUT_TYPE, firehoseErrorOutputPrefix, prefixesOverlap, staticPrefix } from "../config/key-prefixes";
 import { LabBucket } from "./lab-bucket";
 import { physicalName } from "./physical-name";
-import { PolicyStatement, staticPrefix } from "./policy-document";
+import { PolicyStatement } from "./policy-document";
 import { ServiceLog } from "./service-log";
 import { ServiceRole } from "./service-role";
 
@@ -26,8 +27,9 @@ export interface BufferedDeliveryStreamProps {
   /** Key prefix of delivered objects, ending with '/'; Firehose appends `YYYY/MM/dd/HH/`. */
   readonly prefix: string;
   /**
-   * Key prefix of records Firehose could not deliver or process.
-   * @default `errors/<prefix>!{firehose:error-output-type}/`
+   * Key prefix of records Firehose could not deliver or process: a literal prefix (what the role
+   * may write to), optionally followed by Firehose expressions, e.g. `!{firehose:error-output-type}/`.
+   * @default `errors/<prefix>!{firehose:error-output-type}/` (config/key-prefixes.ts)
    */
   readonly errorOutputPrefix?: string;
   /**
@@ -77,12 +79,13 @@ export class BufferedDeliveryStream extends Construct {
     const bufferSizeMiB = props.bufferSizeMiB ?? 5;
     const bufferIntervalSeconds = props.bufferIntervalSeconds ?? 300;
     const compression = props.compression ?? "UNCOMPRESSED";
-    const errorOutputPrefix = props.errorOutputPrefix ?? `errors/${props.prefix}!{firehose:error-output-type}/`;
+    const errorOutputPrefix = props.errorOutputPrefix ?? firehoseErrorOutputPrefix(props.prefix);
     requireValid(what, "name", props.name, FIREHOSE_STREAM_NAME.test(props.name), FIREHOSE_STREAM_NAME_RULE);
     requireValid(what, "prefix", props.prefix, S3_PREFIX.test(props.prefix), S3_PREFIX_RULE);
-    requireValid(what, "errorOutputPrefix", errorOutputPrefix,
-      errorOutputPrefix.endsWith("/") && !errorOutputPrefix.startsWith(props.prefix) && !props.prefix.startsWith(staticPrefix(errorOutputPrefix)),
-      `a prefix ending with '/' that does not overlap the data prefix ${props.prefix}`);
+    requireValid(what, "errorOutputPrefix", errorOutputPrefix, isErrorOutputPrefix(errorOutputPrefix),
+      `a literal key prefix ending with '/' (${S3_PREFIX_RULE}), then optionally Firehose expressions such as ${FIREHOSE_ERROR_OUTPUT_TYPE}/`);
+    requireValid(what, "errorOutputPrefix", errorOutputPrefix, !prefixesOverlap(staticPrefix(errorOutputPrefix), props.prefix),
+      `a prefix that neither contains nor is contained in the data prefix ${props.prefix}`);
     requireValid(what, "bufferSizeMiB", bufferSizeMiB, isIntegerIn(bufferSizeMiB, FIREHOSE_BUFFER_SIZE_MIB), "an integer from 1 to 128");
     requireValid(what, "bufferIntervalSeconds", bufferIntervalSeconds, isIntegerIn(bufferIntervalSeconds, FIREHOSE_BUFFER_INTERVAL_SECONDS), "an integer from 0 to 900");
     requireValid(what, "compression", compression, COMPRESSION_FORMATS.includes(compression), `one of ${COMPRESSION_FORMATS.join(", ")}`);
@@ -143,4 +146,17 @@ export class BufferedDeliveryStream extends Construct {
   allowPutRecords(): PolicyStatement {
     return { sid: "PutRecords", actions: ["firehose:PutRecord", "firehose:PutRecordBatch"], resources: [this.arn] };
   }
+}
+
+/** Firehose expressions a prefix may hold after its literal part: `!{firehose:...}` and `!{timestamp:...}`. */
+const EXPRESSIONS_AFTER_LITERAL = /^(?:!\{(?:firehose:(?:error-output-type|random-string)|timestamp:[^{}!]+)\}|[a-zA-Z0-9_.'()\-/])*\/$/;
+
+/**
+ * An error prefix whose literal part is an S3_PREFIX (the role may write under exactly it) and
+ * whose rest is Firehose expressions and safe characters, ending with '/'.
+ */
+function isErrorOutputPrefix(prefix: string): boolean {
+  const literal = staticPrefix(prefix);
+  const rest = prefix.slice(literal.length);
+  return S3_PREFIX.test(literal) && (rest === "" || EXPRESSIONS_AFTER_LITERAL.test(rest));
 }

@@ -7,6 +7,7 @@ import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { suppressPolicy } from "../policies/suppress";
 import { compressUserData, renderCloudConfig } from "../userdata/cloud-config";
+import { x86InstanceTypeProblem } from "../config/instance-types";
 import { EC2_USER_DATA_MAX_BYTES, requireValid, S3_OBJECT_KEY, S3_OBJECT_KEY_RULE } from "./aws-limits";
 import { LabNetwork } from "./lab-network";
 import { physicalName } from "./physical-name";
@@ -51,7 +52,7 @@ export interface GeneratorInstanceProps {
    */
   readonly replay?: ReplayObject;
   /**
-   * Instance type.
+   * Instance type: x86_64, which the default image is built for (config/ec2-instance-types.json).
    * @default "t3.micro"
    */
   readonly instanceType?: string;
@@ -99,6 +100,10 @@ export class GeneratorInstance extends Construct {
     const rootVolumeGiB = props.rootVolumeGiB ?? 8;
     requireValid(what, "rate", rate, Number.isFinite(rate) && rate > 0, "a number of records per second greater than 0");
     requireValid(what, "rootVolumeGiB", rootVolumeGiB, Number.isInteger(rootVolumeGiB) && rootVolumeGiB >= 8, "a whole number of GiB, at least 8 (the image's size)");
+    const instanceType = props.instanceType ?? "t3.micro";
+    // Another image may be built for another architecture: then its type is the caller's to choose.
+    const typeProblem = props.imageId === undefined ? x86InstanceTypeProblem(instanceType) : undefined;
+    requireValid(what, "instanceType", instanceType, typeProblem === undefined, typeProblem ?? "");
 
     requireValid(what, "stream.name", props.stream.name, !Token.isUnresolved(props.stream.name), "the stream's literal name, not a Terraform reference (user data is rendered at synth)");
     const replay = props.replay;
@@ -152,7 +157,7 @@ export class GeneratorInstance extends Construct {
       name: physicalName([props.name, "generator"], 128),
       description: `Record generator sending to ${props.stream.name}`,
       imageId: props.imageId ?? "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64",
-      instanceType: props.instanceType ?? "t3.micro",
+      instanceType,
       userData: this.userDataBytes.toString("base64"),
       iamInstanceProfile: { arn: profile.arn },
       metadataOptions,

@@ -6,7 +6,7 @@ import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
-import { requireValid } from "./aws-limits";
+import { requireValid, S3_BUCKET_NAME_PREFIX_MAX, S3_PREFIX, S3_PREFIX_RULE, S3_RESERVED_BUCKET_PREFIXES } from "./aws-limits";
 import { policyDocument } from "./policy-document";
 
 export interface LabBucketProps {
@@ -16,7 +16,7 @@ export interface LabBucketProps {
    */
   readonly bucketName?: string;
   /**
-   * Start of the generated name when `bucketName` is not given (at most 37 characters).
+   * Start of the generated name when `bucketName` is not given (at most 37 characters: Terraform adds 26).
    * @default "lab-"
    */
   readonly namePrefix?: string;
@@ -61,7 +61,8 @@ export class LabBucket extends Construct {
     const expirationDays = props.objectExpirationDays ?? 0;
     const noncurrentDays = props.noncurrentVersionExpirationDays ?? 7;
     const abortDays = props.abortIncompleteMultipartUploadDays ?? 7;
-    requireValid("LabBucket", "namePrefix", namePrefix, /^[a-z0-9][a-z0-9.-]{0,36}$/.test(namePrefix), "1-37 characters of a-z, 0-9, '.', '-'");
+    requireValid("LabBucket", "namePrefix", namePrefix, isBucketNamePrefix(namePrefix),
+      `1-${S3_BUCKET_NAME_PREFIX_MAX} characters of a-z, 0-9, '.', '-', starting with a letter or digit, that start a valid bucket name`);
     requireValid("LabBucket", "objectExpirationDays", expirationDays, Number.isInteger(expirationDays) && expirationDays >= 0, "a whole number of days, 0 for never");
     requireValid("LabBucket", "noncurrentVersionExpirationDays", noncurrentDays, Number.isInteger(noncurrentDays) && noncurrentDays >= 1, "a whole number of days, at least 1");
     requireValid("LabBucket", "abortIncompleteMultipartUploadDays", abortDays, Number.isInteger(abortDays) && abortDays >= 1, "a whole number of days, at least 1");
@@ -131,8 +132,21 @@ export class LabBucket extends Construct {
     });
   }
 
-  /** ARN pattern of the objects under a key prefix, for IAM resources. */
+  /**
+   * ARN pattern of the objects under a key prefix, for IAM resources. The prefix must be literal
+   * (S3_PREFIX): a `*` or `?` in it would widen the grant, up to the whole bucket.
+   */
   objectsArn(prefix: string): string {
+    requireValid("LabBucket", "objectsArn(prefix)", prefix, S3_PREFIX.test(prefix), S3_PREFIX_RULE);
     return `${this.arn}/${prefix}*`;
   }
+}
+
+/** A prefix Terraform can complete into a bucket name: the bucket rules, and none of S3's reserved starts. */
+function isBucketNamePrefix(prefix: string): boolean {
+  return (
+    new RegExp(`^[a-z0-9][a-z0-9.-]{0,${S3_BUCKET_NAME_PREFIX_MAX - 1}}$`).test(prefix) &&
+    !prefix.includes("..") &&
+    !S3_RESERVED_BUCKET_PREFIXES.some((reserved) => prefix.startsWith(reserved))
+  );
 }

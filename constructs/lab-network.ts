@@ -7,7 +7,9 @@ import { RouteTable } from "@cdktf/provider-aws/lib/route-table";
 import { RouteTableAssociation } from "@cdktf/provider-aws/lib/route-table-association";
 import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
-import { requireLogRetention } from "./aws-limits";
+import { AWS_REGIONS, availabilityZonesOf } from "../config/aws-regions";
+import { vpcCidrProblem } from "../config/vpc-cidr";
+import { requireLogRetention, requireValid } from "./aws-limits";
 import { physicalName } from "./physical-name";
 import { ServiceRole } from "./service-role";
 
@@ -42,6 +44,11 @@ export class LabNetwork extends Construct {
     super(scope, id);
     const retentionDays = props.flowLogRetentionDays ?? 14;
     requireLogRetention("LabNetwork", "flowLogRetentionDays", retentionDays);
+    const cidrProblem = vpcCidrProblem(props.cidrBlock);
+    requireValid("LabNetwork", "cidrBlock", props.cidrBlock, cidrProblem === undefined, cidrProblem ?? "");
+    const region = props.availabilityZone.slice(0, -1);
+    requireValid("LabNetwork", "availabilityZone", props.availabilityZone, availabilityZonesOf(region).includes(props.availabilityZone),
+      AWS_REGIONS.includes(region) ? `one of the zones of ${region}: ${availabilityZonesOf(region).join(", ")}` : "a zone of a known AWS region, e.g. us-east-1a");
 
     this.vpc = new Vpc(this, "vpc", {
       cidrBlock: props.cidrBlock,

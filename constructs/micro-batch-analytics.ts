@@ -16,6 +16,7 @@ import {
   isIntegerIn,
   LAMBDA_ASYNC_EVENT_AGE_SECONDS,
   LAMBDA_ASYNC_RETRY_ATTEMPTS,
+  LAMBDA_DESCRIPTION_MAX_LENGTH,
   LAMBDA_FUNCTION_NAME,
   LAMBDA_FUNCTION_NAME_RULE,
   LAMBDA_MEMORY_MIB,
@@ -214,7 +215,9 @@ export class MicroBatchAnalytics extends Construct {
 
     this.function = new LambdaFunction(this, "function", {
       functionName: props.name,
-      description: `Runs ${basename(props.sqlFile)} over each object under ${props.input.prefix} and sends the rows to ${props.output.stream.name}`,
+      // A long prefix would push it past Lambda's limit, which only deploy would report.
+      description: atMost(LAMBDA_DESCRIPTION_MAX_LENGTH,
+        `Runs ${basename(props.sqlFile)} over each object under ${props.input.prefix} and sends the rows to ${props.output.stream.name}`),
       role: this.role.arn,
       runtime,
       architectures: ["x86_64"],
@@ -252,4 +255,9 @@ export class MicroBatchAnalytics extends Construct {
       dependsOn: [permission],
     });
   }
+}
+
+/** The text, cut to `max` characters with "..." when longer. */
+function atMost(max: number, text: string): string {
+  return text.length <= max ? text : `${text.slice(0, max - 3)}...`;
 }

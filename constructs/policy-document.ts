@@ -45,11 +45,3 @@ export function assumeRolePolicy(service: string): string {
   });
 }
 
-/**
- * The part of an S3 key prefix before the first Firehose expression (`!{...}`), for object ARNs:
- * `errors/!{firehose:error-output-type}/` is scoped as `errors/*`.
- */
-export function staticPrefix(prefix: string): string {
-  const expression = prefix.indexOf("!{");
-  return expression === -1 ? prefix : prefix.slice(0, expression);
-}

@@ -8,6 +8,7 @@ import {
   ANALYTICS_CODE_MAX_BYTES,
   requireValid,
 } from "./aws-limits";
+import { MAX_SQL_COLUMNS, SQL_COLUMN_NAME, SQL_COLUMN_NAME_RULE } from "../schemas/sql-columns";
 import { physicalName } from "./physical-name";
 import { ServiceLog } from "./service-log";
 import { ServiceRole } from "./service-role";
@@ -180,11 +181,10 @@ function readSql(what: string, file: string): string {
 }
 
 function validateColumns(what: string, columns: readonly RecordColumn[]): void {
-  requireValid(what, "input.columns", columns.length, columns.length > 0 && columns.length <= 1000, "1 to 1000 columns");
+  requireValid(what, "input.columns", columns.length, columns.length > 0 && columns.length <= MAX_SQL_COLUMNS, `1 to ${MAX_SQL_COLUMNS} columns`);
   const seen = new Set<string>();
   for (const c of columns) {
-    requireValid(what, `input.columns[${c.name}].name`, c.name, /^[A-Za-z_][A-Za-z0-9_]*$/.test(c.name) && !seen.has(c.name.toUpperCase()),
-      "a unique column name of letters, digits and '_' (names are compared case-insensitively)");
+    requireValid(what, `input.columns[${c.name}].name`, c.name, SQL_COLUMN_NAME.test(c.name) && !seen.has(c.name.toUpperCase()), SQL_COLUMN_NAME_RULE);
     requireValid(what, `input.columns[${c.name}].sqlType`, c.sqlType, SQL_TYPE.test(c.sqlType), `a SQL type matching ${SQL_TYPE.source}`);
     requireValid(what, `input.columns[${c.name}].mapping`, c.mapping, /^\$\.[^\s]+$/.test(c.mapping), "a JSON path such as $.Field");
     seen.add(c.name.toUpperCase());

@@ -4,7 +4,8 @@
  */
 import Ajv2020, { ErrorObject, ValidateFunction } from "ajv/dist/2020";
 import addFormats from "ajv-formats";
-import { DESTINATION_SCHEMA, SOURCE_SCHEMA, SQL_TYPE_KEYWORD } from "./loss-event";
+import { DESTINATION_SCHEMA, SOURCE_SCHEMA } from "./loss-event";
+import { SQL_TYPE_KEYWORD } from "./sql-columns";
 
 function compile(): { source: ValidateFunction; destination: ValidateFunction } {
   const ajv = new Ajv2020({ strict: true, allErrors: true });

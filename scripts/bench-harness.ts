@@ -38,6 +38,8 @@ export interface BenchCommand {
   readonly records?: number;
   /** Id of the command this one is compared with (its ratios are baseline / this). */
   readonly baseline?: string;
+  /** Parts of a run the command times itself, by name: a pattern of its output whose first group is seconds. */
+  readonly phases?: Readonly<Record<string, RegExp>>;
 }
 
 /** Commands whose runs alternate: run 1 of each, then run 2 of each, ... */
@@ -50,13 +52,15 @@ export interface BenchGroup {
   readonly tearDown?: () => Promise<void>;
 }
 
-export type Metric = "medianWallMs" | "maxProcessBytes" | "speedupVsBaseline";
+export type Metric = "medianWallMs" | "maxProcessBytes" | "speedupVsBaseline" | "medianPhaseMs";
 
 export interface Budget {
   /** Says the rule in words, e.g. "npm run synth: median wall ≤ 1.0 s". */
   readonly name: string;
   readonly command: string;
   readonly metric: Metric;
+  /** For medianPhaseMs: which of the command's phases. */
+  readonly phase?: string;
   /** At most this (wall, memory) or at least this (speedup). */
   readonly limit: number;
 }
@@ -68,6 +72,8 @@ export interface RunResult {
   readonly peakProcessBytes: number;
   readonly largestProcess: string;
   readonly treePeakBytes: number;
+  /** The command's own timings of its phases, in ms. */
+  readonly phaseMs?: Readonly<Record<string, number>>;
   /** Why the run failed (exit status or a failed output check); undefined when it succeeded. */
   readonly failure?: string;
 }
@@ -86,6 +92,7 @@ export interface CommandSummary {
   /** The command line of the largest process in the run with the largest one. */
   readonly largestProcess: string;
   readonly treePeakBytes: Spread;
+  readonly phaseMs?: Readonly<Record<string, Spread>>;
   readonly recordsPerSecond?: number;
   /** Baseline median wall / this median wall, and the same for the per-process peak. */
   readonly speedupVsBaseline?: number;
@@ -154,12 +161,23 @@ export function spread(values: readonly number[]): Spread {
 }
 
 /** Runs one invocation as a separate process, sampling its process tree until it exits. */
-export function measureOnce(invocation: Invocation, onTick?: (elapsedMs: number) => void): Promise<RunResult> {
+export function measureOnce(invocation: Invocation, onTick?: (elapsedMs: number) => void, phases: Readonly<Record<string, RegExp>> = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const stdoutFd = invocation.stdoutFile ? openSync(invocation.stdoutFile, "w") : undefined;
     let output = "";
+    let unread = "";
+    const phaseMs: Record<string, number> = {};
     const keep = (chunk: Buffer) => {
       output = (output + chunk.toString("utf8")).slice(-4000); // the tail explains a failure
+      unread += chunk.toString("utf8");
+      const lines = unread.split("\n");
+      unread = lines.pop() ?? "";
+      for (const line of lines) {
+        for (const [phase, pattern] of Object.entries(phases)) {
+          const match = pattern.exec(line);
+          if (match) phaseMs[phase] = Number(match[1]) * 1000;
+        }
+      }
     };
     const [program, ...args] = invocation.argv;
     const started = process.hrtime.bigint();
@@ -184,8 +202,11 @@ export function measureOnce(invocation: Invocation, onTick?: (elapsedMs: number)
       if (ticker) clearInterval(ticker);
       child.on("close", () => {
         let failure: string | undefined;
+        const untimed = Object.keys(phases).filter((phase) => phaseMs[phase] === undefined);
         if (exitCode !== 0) {
           failure = `exit ${exitCode ?? signal}: ${output.trim().split("\n").slice(-5).join(" | ")}`;
+        } else if (untimed.length > 0) {
+          failure = `it printed no time for ${untimed.join(", ")}`;
         } else {
           try {
             invocation.after?.();
@@ -200,6 +221,7 @@ export function measureOnce(invocation: Invocation, onTick?: (elapsedMs: number)
           peakProcessBytes: memory.largest?.peakRssBytes ?? 0,
           largestProcess: memory.largest?.command ?? "",
           treePeakBytes: memory.treePeakRssBytes,
+          ...(Object.keys(phases).length > 0 ? { phaseMs } : {}),
           failure,
         });
       });
@@ -215,6 +237,7 @@ function summarize(runs: readonly RunResult[], records: number | undefined): Com
     peakProcessBytes: spread(runs.map((r) => r.peakProcessBytes)),
     largestProcess: largestRun.largestProcess,
     treePeakBytes: spread(runs.map((r) => r.treePeakBytes)),
+    ...(runs[0].phaseMs ? { phaseMs: Object.fromEntries(Object.keys(runs[0].phaseMs).map((p) => [p, spread(runs.map((r) => r.phaseMs?.[p] ?? NaN))])) } : {}),
     recordsPerSecond: records === undefined ? undefined : records / (wallMs.median / 1000),
   };
 }
@@ -236,7 +259,7 @@ function withRatios(reports: CommandReport[]): CommandReport[] {
 }
 
 function formatLimit(metric: Metric, value: number): string {
-  if (metric === "medianWallMs") return formatSeconds(value);
+  if (metric === "medianWallMs" || metric === "medianPhaseMs") return formatSeconds(value);
   if (metric === "maxProcessBytes") return formatMB(value);
   return `${value.toFixed(1)}×`;
 }
@@ -261,7 +284,17 @@ export function checkBudgets(commands: readonly CommandReport[], budgets: readon
         return { ...budget, status: "missed", detail: `its baseline ${baseline.label} failed: ${baseline.reason ?? "no successful run"}` };
       }
     }
-    const actual = budget.metric === "medianWallMs" ? s.wallMs.median : budget.metric === "maxProcessBytes" ? s.peakProcessBytes.max : (s.speedupVsBaseline as number);
+    if (budget.metric === "medianPhaseMs" && s.phaseMs?.[budget.phase ?? ""] === undefined) {
+      return { ...budget, status: "missed", detail: `${command.label} has no phase ${JSON.stringify(budget.phase)}` };
+    }
+    const actual =
+      budget.metric === "medianWallMs"
+        ? s.wallMs.median
+        : budget.metric === "medianPhaseMs"
+          ? (s.phaseMs as Record<string, Spread>)[budget.phase as string].median
+          : budget.metric === "maxProcessBytes"
+            ? s.peakProcessBytes.max
+            : (s.speedupVsBaseline as number);
     const met = budget.metric === "speedupVsBaseline" ? actual >= budget.limit : actual <= budget.limit;
     const word = budget.metric === "speedupVsBaseline" ? "at least" : "at most";
     return {
@@ -365,7 +398,7 @@ async function alternate(runnable: readonly BenchCommand[], results: Map<BenchCo
       const prefix = `  ${command.label.padEnd(labelWidth)}  ${warm ? `warm-up ${round + 1}/${command.warmup}` : `run ${round - command.warmup + 1}/${command.runs}`}`;
       let result: RunResult;
       try {
-        result = await measureOnce((command.invocation as () => Invocation)(), (ms) => progress.tick(prefix, ms));
+        result = await measureOnce((command.invocation as () => Invocation)(), (ms) => progress.tick(prefix, ms), command.phases);
       } catch (error) {
         // It could not even start (a missing program, a failed preparation): say so and go on.
         failed.set(command, (error as Error).message);
@@ -428,6 +461,9 @@ export function formatReport(report: BenchReport): string {
   const baselines = report.commands
     .filter((c) => c.baseline && c.summary?.speedupVsBaseline !== undefined)
     .map((c) => `- ${c.label} is compared with ${labelOf(report, c.baseline)}, measured alternately in the same run`);
+  const phases = report.commands.flatMap((c) =>
+    Object.entries(c.summary?.phaseMs ?? {}).map(([phase, ms]) => `- ${c.label}: its ${phase} took ${formatSeconds(ms.median)} median (${formatSeconds(ms.min)} – ${formatSeconds(ms.max)})`),
+  );
   const notes = report.commands.filter((c) => c.reason).map((c) => `- ${c.label}: ${c.status}: ${c.reason}`);
   const budgets = report.budgets.map((b) => `- ${b.status === "met" ? "met" : b.status === "missed" ? "MISSED" : "not checked"}: ${b.name}: ${b.detail}`);
   const m = report.machine;
@@ -437,6 +473,7 @@ export function formatReport(report: BenchReport): string {
     table,
     "",
     ...baselines,
+    ...phases,
     ...notes,
     "",
     "Budgets:",

@@ -5,32 +5,50 @@
  * Refuses before doing anything when there are no AWS credentials, and in CI when the state is a
  * local file (it would vanish with the runner, and with it the record of what was created).
  *
+ * A destroy first looks into the lab bucket: while it holds object versions or delete markers, the
+ * destroy is refused before anything is destroyed (S3 would stop it half-way with BucketNotEmpty),
+ * unless --empty-bucket, which deletes them all after the same confirmation.
+ *
  * Usage: npm run deploy [-- --auto-approve]
- *        npm run destroy [-- --auto-approve]
+ *        npm run destroy [-- --auto-approve] [--empty-bucket]
  */
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline/promises";
+import { S3Client } from "@aws-sdk/client-s3";
 import { settingsFromProject } from "../config/settings";
 import { awsAccess, PLAN_OFFLINE_ENV } from "./aws-credentials";
+import { BucketNotEmpty, bucketContents, describeContents, isEmpty, prepareBucketForDestroy } from "./bucket-contents";
 import { PLAN_FILE, runPlan } from "./plan";
-import { countPlan } from "./plan-summary";
+import { countPlan, TerraformPlanJson } from "./plan-summary";
 import { StepFailed } from "./progress";
 import { terraformEnv, terraformStreaming } from "./terraform";
 
 export interface DeployArgs {
   readonly destroy: boolean;
   readonly autoApprove: boolean;
+  /** Destroy only: delete every object version and delete marker of the lab bucket first. */
+  readonly emptyBucket: boolean;
 }
 
-export const USAGE = "usage: npm run deploy [-- --auto-approve]\n       npm run destroy [-- --auto-approve]";
+export const USAGE = "usage: npm run deploy [-- --auto-approve]\n       npm run destroy [-- --auto-approve] [--empty-bucket]";
 
 /** Parses the command line; throws with the usage on anything unknown. */
 export function parseDeployArgs(argv: readonly string[]): DeployArgs {
-  const known = new Set(["--destroy", "--auto-approve"]);
+  const known = new Set(["--destroy", "--auto-approve", "--empty-bucket"]);
   const unknown = argv.filter((a) => !known.has(a));
   if (unknown.length > 0) throw new Error(`unknown argument ${unknown.join(" ")}\n${USAGE}`);
-  return { destroy: argv.includes("--destroy"), autoApprove: argv.includes("--auto-approve") };
+  const destroy = argv.includes("--destroy");
+  if (argv.includes("--empty-bucket") && !destroy) throw new Error(`unknown argument --empty-bucket: it empties the bucket before a destroy (npm run destroy)\n${USAGE}`);
+  return { destroy, autoApprove: argv.includes("--auto-approve"), emptyBucket: argv.includes("--empty-bucket") };
+}
+
+/** The S3 buckets a plan deletes (by their name in the prior state). */
+export function bucketsDeletedBy(plan: TerraformPlanJson): string[] {
+  return (plan.resource_changes ?? [])
+    .filter((c) => c.type === "aws_s3_bucket" && c.change.actions.includes("delete"))
+    .map((c) => (c.change.before as { bucket?: string } | undefined)?.bucket)
+    .filter((name): name is string => typeof name === "string" && name !== "");
 }
 
 /** Why this run must not start, or undefined. Checked before synth, plan or any AWS call. */
@@ -78,14 +96,37 @@ async function main(argv: readonly string[]): Promise<number> {
       console.error(`\n${command}: no changes; nothing to apply.`);
       return 0;
     }
-    const what = args.destroy ? "destroy these resources" : "apply this plan";
+    // A bucket that still holds data would stop the destroy half-way: look before anything is destroyed.
+    const s3 = new S3Client({ region: settingsFromProject(process.env).region, followRegionRedirects: true });
+    const buckets = bucketsDeletedBy(result.plan);
+    const holding: string[] = [];
+    for (const bucket of buckets) {
+      const contents = await bucketContents(s3, bucket);
+      if (isEmpty(contents)) continue;
+      if (!args.emptyBucket) throw new BucketNotEmpty(bucket, contents);
+      holding.push(`${describeContents(contents)} from ${bucket}`);
+    }
+    const what = args.destroy ? `destroy these resources${holding.length > 0 ? `, after deleting ${holding.join(" and ")}` : ""}` : "apply this plan";
     if (!args.autoApprove && !(await confirmed(what))) {
       console.error(`\n${command}: cancelled; nothing was changed.`);
       return 1;
     }
+    const say = (line: string) => console.error(line);
+    for (const bucket of args.emptyBucket ? buckets : []) await prepareBucketForDestroy(s3, bucket, args, say, say);
     console.error(`\n${command}: terraform apply ${PLAN_FILE}`);
     const status = terraformStreaming(result.stackDir, ["apply", "-input=false", PLAN_FILE], terraformEnv(process.env));
-    if (status !== 0) console.error(`\n${command} failed at step "terraform apply" (exit ${status}); Terraform's diagnostics are above.`);
+    if (status !== 0) {
+      console.error(`\n${command} failed at step "terraform apply" (exit ${status}); Terraform's diagnostics are above.`);
+      for (const bucket of args.destroy ? buckets : []) {
+        const left = await bucketContents(s3, bucket).catch(() => undefined);
+        if (left !== undefined && !isEmpty(left)) {
+          console.error(
+            `${command}: ${bucket} holds ${describeContents(left)} again (a delivery stream flushes what it buffered while it is deleted); ` +
+              "run `npm run destroy -- --empty-bucket` once more to empty it and destroy what is left.",
+          );
+        }
+      }
+    }
     return status;
   } finally {
     rmSync(planFile, { force: true }); // applied or not, a saved plan is stale once state may have moved

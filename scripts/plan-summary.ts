@@ -23,6 +23,7 @@ export interface ResourceChange {
   readonly action_reason?: string;
   readonly change: {
     readonly actions: readonly string[];
+    readonly before?: unknown;
     readonly replace_paths?: readonly (readonly (string | number)[])[];
     readonly importing?: unknown;
   };

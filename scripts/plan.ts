@@ -21,7 +21,7 @@ import { printAnnotations } from "./annotations";
 import { AwsAccess, awsAccess } from "./aws-credentials";
 import { PlanContext, renderPlanSummary, TerraformPlanJson } from "./plan-summary";
 import { Progress, StepFailed } from "./progress";
-import { offlineCopy, terraformEnv, terraformOrThrow } from "./terraform";
+import { offlineCopy, providerSource, terraformEnv, terraformOrThrow } from "./terraform";
 
 export const PROJECT_DIR = resolve(__dirname, "..");
 /** The saved plan `npm run deploy` applies (in the stack folder; online plans only). */
@@ -58,6 +58,7 @@ export function runPlan(options: PlanOptions = {}): PlanResult {
   const progress = new Progress(6, write);
   const access = awsAccess(env, options.home);
   write(access.offline ? `Planning offline: ${access.reason}${access.checked ? ` (${access.checked})` : ""}.\n` : `Planning against AWS: ${access.reason}.\n`);
+  write(`Providers: ${providerSource(env).description}.\n`);
 
   let stackDir: string | undefined;
   let scratch: string | undefined;

@@ -1,17 +1,16 @@
 /**
- * Running real Terraform on a synthesized stack, offline when asked: the provider comes from a
- * local filesystem mirror when `LAB_TF_PROVIDER_MIRROR` names one (otherwise Terraform downloads
- * it as usual), and an override file gives the AWS provider dummy credentials and its skip
- * settings so `plan` needs no account (in a scratch copy of the stack: see offlineCopy).
+ * Running real Terraform on a synthesized stack, offline when asked: the AWS provider comes from
+ * where scripts/provider-mirror.ts decides (LAB_TF_PROVIDER_MIRROR, an implied mirror, the registry,
+ * or a mirror found on the machine when the registry cannot be reached), and an override file gives
+ * the AWS provider dummy credentials and its skip settings so `plan` needs no account (in a scratch
+ * copy of the stack: see offlineCopy).
  */
 import { execFile, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-
-/** Environment variable naming the folder that holds `registry.terraform.io/hashicorp/aws/...`. */
-export const PROVIDER_MIRROR_ENV = "LAB_TF_PROVIDER_MIRROR";
+import { discoverProviderSource, PROVIDER_MIRROR_ENV, ProviderSource } from "./provider-mirror";
 
 /** The file Terraform merges over the stack to plan without AWS credentials. */
 export const OFFLINE_OVERRIDE_FILE = "offline_override.tf.json";
@@ -26,14 +25,25 @@ export interface TerraformResult {
   readonly stderr: string;
 }
 
-/** Environment for Terraform: the mirror's CLI config when set, no telemetry, no prompts. */
+/** What each environment's provider discovery found, so a process decides (and probes) once. */
+const sources = new Map<string, ProviderSource>();
+
+/** Where this environment's Terraform gets the AWS provider from (see scripts/provider-mirror.ts). */
+export function providerSource(base: NodeJS.ProcessEnv = process.env): ProviderSource {
+  const key = [base[PROVIDER_MIRROR_ENV] ?? "", base.HOME ?? "", base.HTTPS_PROXY ?? base.https_proxy ?? ""].join("\0");
+  let source = sources.get(key);
+  if (source === undefined) {
+    source = discoverProviderSource({ env: base });
+    sources.set(key, source);
+  }
+  return source;
+}
+
+/** Environment for Terraform: a CLI config pointing at the provider mirror when one is needed, no telemetry, no prompts. */
 export function terraformEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...base, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1", TF_INPUT: "0" };
-  const mirror = base[PROVIDER_MIRROR_ENV];
-  if (mirror) {
-    if (!existsSync(join(mirror, "registry.terraform.io"))) {
-      throw new Error(`${PROVIDER_MIRROR_ENV} = ${JSON.stringify(mirror)} is not a provider mirror: it has no registry.terraform.io folder`);
-    }
+  const { mirror } = providerSource(base);
+  if (mirror !== undefined) {
     const config = [
       "provider_installation {",
       `  filesystem_mirror {\n    path    = ${JSON.stringify(mirror)}\n    include = ["registry.terraform.io/hashicorp/*"]\n  }`,
@@ -85,9 +95,8 @@ export function terraformAsync(dir: string, args: readonly string[], env: NodeJS
 export function terraformOrThrow(dir: string, args: readonly string[], env?: NodeJS.ProcessEnv): TerraformResult {
   const result = terraform(dir, args, env);
   if (result.status !== 0) {
-    const hint = args[0] === "init" && !(env ?? process.env)[PROVIDER_MIRROR_ENV]
-      ? `\nhint: without access to registry.terraform.io, set ${PROVIDER_MIRROR_ENV} to a local provider mirror`
-      : "";
+    const source = providerSource(env ?? process.env);
+    const hint = args[0] === "init" ? `\nproviders: ${source.description}${source.hint ? `\nhint: ${source.hint}` : ""}` : "";
     throw new Error(`${result.command} failed (exit ${result.status}) in ${dir}:\n${result.stderr}${result.stdout}${hint}`);
   }
   return result;

@@ -475,11 +475,15 @@ def parse_args(argv):
     parser.add_argument("--seed", type=int, help="random seed, for repeatable output")
     parser.add_argument("--schema", default=default_schema(), help="the record's JSON Schema (default: %(default)s)")
     parser.add_argument("--dry-run", action="store_true", help="print records to stdout instead of sending")
+    parser.add_argument("--progress-every", type=float, default=60.0, metavar="SECONDS",
+                        help="log how many records were sent every this many seconds (default: %(default)s)")
     args = parser.parse_args(argv)
     if not (0 <= args.rate < math.inf):
         parser.error("--rate must be a number, 0 or more")
     if args.count is not None and args.count < 0:
         parser.error("--count must be 0 or more")
+    if not (0 < args.progress_every < math.inf):
+        parser.error("--progress-every must be a number of seconds above 0")
     if not args.dry_run and not args.stream:
         parser.error("--stream is required unless --dry-run")
     return args
@@ -549,7 +553,7 @@ def main(argv=None, firehose=None):
                 sender.add(encode(record))
                 if len(sender.pending) >= batch_size:
                     sender.flush()
-                if time.monotonic() - reported >= 60:
+                if time.monotonic() - reported >= args.progress_every:
                     reported = time.monotonic()
                     log.info("sent %d records so far, gave up on %d", sender.sent, sender.given_up)
             if interval:

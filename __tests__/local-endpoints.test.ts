@@ -1,0 +1,85 @@
+/**
+ * A local run can never reach AWS: every service the synthesized stack uses gets the local
+ * endpoint, derived from its resource types, and a type whose service has no local endpoint is
+ * refused before anything starts.
+ */
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { resolveSettings } from "../config/settings";
+import { EMULATOR_DIFFERENCES } from "../local/emulator-differences";
+import { localProviderOverride, NoLocalEndpoint, serviceOf, servicesOfStack } from "../local/endpoints";
+import { synthLocalStack } from "../local/local-stack";
+import { synthLab } from "./helpers/synth";
+
+const scratch = mkdtempSync(join(tmpdir(), "lab-local-endpoints-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe("services of the lab's resource types", () => {
+  const stack = synthLab().json;
+
+  it("are exactly the services the default stack uses, plus STS for the provider's own identity check", () => {
+    expect(servicesOfStack(stack)).toEqual(["ec2", "firehose", "iam", "lambda", "logs", "s3", "sqs", "sts"]);
+  });
+
+  it("map each type by its family, not by a loose prefix", () => {
+    expect(serviceOf("aws_route_table_association")).toBe("ec2");
+    expect(serviceOf("aws_vpc_security_group_egress_rule")).toBe("ec2");
+    expect(serviceOf("aws_s3_bucket_notification")).toBe("s3");
+    expect(serviceOf("aws_iam_policy_document")).toBeUndefined(); // computed by the provider, no API call
+    expect(() => serviceOf("aws_route53_zone")).toThrow(NoLocalEndpoint);
+    expect(() => serviceOf("aws_s3control_bucket")).toThrow(NoLocalEndpoint);
+  });
+
+  it("refuse a stack with a resource of a service that has no local endpoint, naming the type", () => {
+    const withTopic = { ...stack, resource: { ...stack.resource, aws_sns_topic: { alerts: { name: "alerts" } } } };
+    expect(() => servicesOfStack(withTopic)).toThrow(
+      "aws_sns_topic: its AWS service has no endpoint in the local run, so it would reach AWS; map it in local/endpoints.ts (and check that moto emulates it)",
+    );
+  });
+
+  it("refuse a data source the same way", () => {
+    expect(() => servicesOfStack({ data: { aws_ssm_parameter: { ami: {} } } })).toThrow(/^aws_ssm_parameter: its AWS service has no endpoint/);
+  });
+
+  it("refuse the discontinued analytics application, saying which engine runs locally", () => {
+    const settings = resolveSettings({ env: { LAB_ANALYTICS_ENGINE: "kinesis-analytics-sql" } });
+    expect(() => synthLocalStack(settings, join(scratch, "legacy"), {})).toThrow(
+      "aws_kinesis_analytics_application: Kinesis Data Analytics for SQL is discontinued and moto has no such service; the local run needs LAB_ANALYTICS_ENGINE=micro-batch (the default)",
+    );
+  });
+});
+
+describe("the provider override of a local run", () => {
+  it("sends every service the stack uses to the local endpoint, with dummy credentials and the run's CA", () => {
+    const override = localProviderOverride(synthLab().json, "https://127.0.0.1:4566", "/run/ca.pem") as { provider: { aws: Record<string, unknown> } };
+    expect(override.provider.aws).toEqual({
+      access_key: "local-aws",
+      secret_key: "local-aws",
+      custom_ca_bundle: "/run/ca.pem",
+      s3_use_path_style: true,
+      skip_metadata_api_check: true,
+      max_retries: 2,
+      endpoints: [Object.fromEntries(["ec2", "firehose", "iam", "lambda", "logs", "s3", "sqs", "sts"].map((s) => [s, "https://127.0.0.1:4566"]))],
+    });
+  });
+
+  it("is written next to cdk.tf.json of a folder of the run's own, never into cdktf.out", () => {
+    const stack = synthLocalStack(resolveSettings({}), join(scratch, "run", "cdktf.out"), {});
+    expect(stack.stackDir).toBe(join(scratch, "run", "cdktf.out", "stacks", "streaming-lab"));
+    expect(JSON.parse(readFileSync(join(stack.stackDir, "cdk.tf.json"), "utf8")).resource.aws_s3_bucket).toBeDefined();
+  });
+});
+
+describe("the list of emulator differences", () => {
+  it("is in the README, one row per difference with its words, and nothing else is", () => {
+    const readme = readFileSync(join(__dirname, "..", "README.md"), "utf8");
+    const rows = readme.split("\n").filter((line) => /^\| `[a-z0-9-]+` \| /.test(line) && line.split(" | ").length === 4);
+    const cell = (text: string) => text.replace(/\|/g, "\\|");
+    expect(rows).toEqual(EMULATOR_DIFFERENCES.map((d) => `| \`${d.id}\` | ${cell(d.what)} | ${cell(d.cause)} | ${cell(d.handling)} |`));
+  });
+
+  it("names each difference once", () => {
+    expect(new Set(EMULATOR_DIFFERENCES.map((d) => d.id)).size).toBe(EMULATOR_DIFFERENCES.length);
+  });
+});

@@ -1,0 +1,97 @@
+/**
+ * `npm start`'s answers to bad input, each one line and exit status 2, before anything is started
+ * or deployed. (The run itself is the lifecycle test's: __tests__/local-lifecycle.test.ts.)
+ */
+import { spawnSync } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, Server } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseStartArgs, UsageError } from "../scripts/start";
+
+const ROOT = join(__dirname, "..");
+const scratch = mkdtempSync(join(tmpdir(), "lab-start-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+function npmStart(args: string[], env: NodeJS.ProcessEnv = process.env) {
+  const run = spawnSync(process.execPath, ["-r", "./scripts/register-ts.js", "scripts/start.ts", ...args], { cwd: ROOT, env, encoding: "utf8" });
+  return { status: run.status, stderr: run.stderr, stdout: run.stdout };
+}
+
+describe("npm start's arguments", () => {
+  it("takes --records N, --keep and --port P", () => {
+    expect(parseStartArgs([])).toEqual({ records: undefined, keep: false, port: 0 });
+    expect(parseStartArgs(["--records", "5000", "--keep", "--port", "4566"])).toEqual({ records: 5000, keep: true, port: 4566 });
+  });
+
+  it.each([
+    [["--records", "0"], 'start: --records "0" is not allowed: it must be a positive whole number of records'],
+    [["--records", "-5"], 'start: --records "-5" is not allowed: it must be a positive whole number of records'],
+    [["--records", "1.5"], 'start: --records "1.5" is not allowed: it must be a positive whole number of records'],
+    [["--records", "1e3"], 'start: --records "1e3" is not allowed: it must be a positive whole number of records'],
+    [["--records", "99999999999999999999"], 'start: --records "99999999999999999999" is not allowed: it must be a positive whole number of records'],
+    [["--records"], "start: --records needs a value"],
+    [["--port", "70000"], 'start: --port "70000" is not allowed: it must be 0 (any free port) or 1-65535'],
+    [["--destroy"], "start: unknown argument --destroy"],
+  ])("refuses %j", (args, message) => {
+    expect(() => parseStartArgs(args)).toThrow(UsageError);
+    expect(() => parseStartArgs(args)).toThrow(message);
+  });
+
+  it("answers bad usage with one line and the usage, exit status 2", () => {
+    const run = npmStart(["--records", "many"]);
+    expect(run).toEqual({
+      status: 2,
+      stdout: "",
+      stderr: 'start: --records "many" is not allowed: it must be a positive whole number of records\nusage: npm start [-- --records N] [--keep] [--port P]\n',
+    });
+  });
+});
+
+describe("npm start when the machine cannot run the local AWS", () => {
+  let busy: Server;
+  let busyPort: number;
+  beforeAll(async () => {
+    busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, "127.0.0.1", resolve));
+    busyPort = (busy.address() as { port: number }).port;
+  });
+  afterAll(() => busy.close());
+
+  it("refuses a port already in use, exit status 2", () => {
+    const run = npmStart(["--records", "10", "--port", String(busyPort)]);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toBe(`start: --port ${busyPort} cannot be used on 127.0.0.1 (already in use); choose another, or 0 for any free port\n`);
+  });
+
+  it("refuses a stack with a service the local AWS does not emulate before starting anything, exit status 2", () => {
+    const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("LAB_")));
+    const run = npmStart(["--records", "10"], { ...env, LAB_ANALYTICS_ENGINE: "kinesis-analytics-sql" });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/\nstart: aws_kinesis_analytics_application: Kinesis Data Analytics for SQL is discontinued and moto has no such service; the local run needs LAB_ANALYTICS_ENGINE=micro-batch \(the default\)\n$/);
+    expect(run.stderr).not.toContain("local AWS: moto's server at");
+  });
+
+  it("says how to install the pinned moto when another version is installed, exit status 2", () => {
+    const bin = join(scratch, "other-moto");
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(join(bin, "python3"), "#!/bin/sh\necho 5.0.0\n");
+    chmodSync(join(bin, "python3"), 0o755);
+    const run = npmStart(["--records", "10"], { ...process.env, PATH: `${bin}:${process.env.PATH}` });
+    expect(run).toEqual({
+      status: 2,
+      stdout: "",
+      stderr: "start: moto 5.0.0 is installed, but the local AWS is written for moto 5.2.1: install it with python3 -m pip install 'moto[server]==5.2.1'\n",
+    });
+  });
+
+  it("says how to install moto when it is missing, exit status 2", () => {
+    // A python3 without moto, first on PATH.
+    const bin = join(scratch, "bin");
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(join(bin, "python3"), '#!/bin/sh\necho "ModuleNotFoundError: No module named \'moto\'" >&2\nexit 1\n');
+    chmodSync(join(bin, "python3"), 0o755);
+    const run = npmStart(["--records", "10"], { ...process.env, PATH: `${bin}:${process.env.PATH}` });
+    expect(run).toEqual({ status: 2, stdout: "", stderr: "start: moto is not installed for python3: install it with python3 -m pip install 'moto[server]==5.2.1'\n" });
+  });
+});

@@ -1,0 +1,290 @@
+#!/usr/bin/env python3
+"""Starts moto's server as the lab's local AWS: on 127.0.0.1, over TLS with a certificate made for
+this run, with what the lab needs from AWS that moto 5.2.1 does differently, corrected here (and only
+here, so the stack is never bent to suit the emulator):
+
+- S3 bucket policies see `aws:SecureTransport`. moto evaluates a bucket policy with no request
+  context and treats a `Bool` condition as met, so a policy denying `aws:SecureTransport = false`
+  denies every object request, over TLS too. Here the condition is evaluated from the request's
+  scheme, and a statement whose condition is not met does not apply (as in AWS).
+- S3 notifications to Lambda are kept for the lab's Lambda runner instead of being run by moto,
+  which runs functions only in Docker and otherwise drops the event without a word. The event gets
+  the fields AWS's S3 sends that moto leaves out (versionId, sequencer, identities, a UTC time).
+- A function's code can be downloaded: GetFunction's Code.Location points at this server, which
+  serves the deployment package exactly as Terraform uploaded it.
+
+Prints one JSON line when it is ready: {"endpoint", "ca", "plain"?, "pid"}. Exit status 2 with one
+line on stderr when it cannot start (moto missing or another version, the port in use).
+
+  python3 local/moto_launcher.py --tls-dir DIR [--port 0] [--plain-port 0]
+"""
+import argparse
+import datetime
+import errno
+import ipaddress
+import json
+import os
+import secrets
+import signal
+import sys
+import threading
+from urllib.parse import quote_plus
+
+REQUIREMENTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "requirements.txt")
+
+
+def pinned_moto():
+    """The moto version requirements.txt pins (the one this launcher's corrections are written for)."""
+    with open(REQUIREMENTS, encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("moto[server]=="):
+                return line.strip().split("==", 1)[1]
+    raise SystemExit("local AWS: %s pins no moto[server] version" % REQUIREMENTS)
+
+
+PINNED_MOTO = pinned_moto()
+INSTALL = "python3 -m pip install 'moto[server]==%s'" % PINNED_MOTO
+LAB_API = "/_lab/"
+
+request_context = threading.local()
+lambda_events = []  # S3 notifications to Lambda, oldest first, until the runner takes them
+lambda_events_lock = threading.Lock()
+
+
+def fail(message):
+    sys.stderr.write("local AWS: %s\n" % message)
+    sys.exit(2)
+
+
+def check_moto():
+    try:
+        import moto
+    except ImportError:
+        fail("moto is not installed for %s; install it with: %s" % (sys.executable, INSTALL))
+    if moto.__version__ != PINNED_MOTO:
+        fail("moto %s is installed, but this launcher corrects moto %s's answers and is checked only with it; "
+             "install it with: %s" % (moto.__version__, PINNED_MOTO, INSTALL))
+
+
+# --- The run's certificates ---------------------------------------------------------------------
+
+def make_certificates(folder):
+    """A CA made for this run and a server certificate for IP:127.0.0.1 signed by it. The CA's key is
+    never written: nothing else can ever be signed by it."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    os.makedirs(folder, exist_ok=True)
+    now = datetime.datetime.now(datetime.timezone.utc)
+    valid = dict(not_valid_before=now - datetime.timedelta(minutes=5), not_valid_after=now + datetime.timedelta(days=7))
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "streaming-lab local AWS CA %s" % secrets.token_hex(4))])
+    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
+          .serial_number(x509.random_serial_number()).not_valid_before(valid["not_valid_before"])
+          .not_valid_after(valid["not_valid_after"])
+          .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+          .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True, content_commitment=False,
+                                       key_encipherment=False, data_encipherment=False, key_agreement=False,
+                                       encipher_only=False, decipher_only=False), critical=True)
+          .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+          .sign(ca_key, hashes.SHA256()))
+    key = ec.generate_private_key(ec.SECP256R1())
+    server = (x509.CertificateBuilder()
+              .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+              .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
+              .not_valid_before(valid["not_valid_before"]).not_valid_after(valid["not_valid_after"])
+              .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+              .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+              .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+              .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+              .sign(ca_key, hashes.SHA256()))
+    paths = {name: os.path.join(folder, name) for name in ("ca.pem", "server.pem", "server-key.pem")}
+    pem = serialization.Encoding.PEM
+    with open(paths["ca.pem"], "wb") as f:
+        f.write(ca.public_bytes(pem))
+    with open(paths["server.pem"], "wb") as f:
+        f.write(server.public_bytes(pem))
+    with open(os.open(paths["server-key.pem"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as f:
+        f.write(key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    return paths
+
+
+# --- Corrections of moto 5.2.1 ------------------------------------------------------------------
+
+def condition_met(condition, context):
+    """True or False for the conditions evaluated here (Bool on a key of the request context);
+    None for any other, which keeps moto's own answer."""
+    for operator, pairs in condition.items():
+        if operator != "Bool":
+            return None
+        for key, expected in pairs.items():
+            if key not in context:
+                return None
+            values = expected if isinstance(expected, list) else [expected]
+            if context[key] not in [str(v).lower() for v in values]:
+                return False
+    return True
+
+
+def bucket_permission(bucket, action, resource):
+    """A bucket policy's verdict on an object request, with aws:SecureTransport from its scheme."""
+    from moto.iam.access_control import IAMPolicyStatement, PermissionResult
+
+    if bucket.policy is None:
+        return PermissionResult.NEUTRAL
+    document = json.loads(bucket.policy.decode())
+    statements = document["Statement"] if isinstance(document["Statement"], list) else [document["Statement"]]
+    context = {"aws:securetransport": "true" if getattr(request_context, "secure", False) else "false"}
+    permitted = False
+    for statement in statements:
+        condition = {op: {k.lower(): v for k, v in pairs.items()} for op, pairs in (statement.get("Condition") or {}).items()}
+        met = condition_met(condition, context) if condition else True
+        if met is False:
+            continue  # the statement does not apply to this request
+        if met is True:
+            statement = {k: v for k, v in statement.items() if k != "Condition"}
+        result = IAMPolicyStatement(statement).is_action_permitted(action, resource)
+        if result == PermissionResult.DENIED:
+            return result
+        permitted = permitted or result == PermissionResult.PERMITTED
+    return PermissionResult.PERMITTED if permitted else PermissionResult.NEUTRAL
+
+
+def complete_s3_event(original):
+    """moto's S3 event with the fields AWS's S3 sends too, for every notification destination."""
+    def build(event_name, bucket, key, notification_id):
+        event = original(event_name, bucket, key, notification_id)
+        now = datetime.datetime.now(datetime.timezone.utc)
+        principal = getattr(request_context, "principal", "AWS:local")
+        for record in event["Records"]:
+            record["eventTime"] = now.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (now.microsecond // 1000)
+            record["userIdentity"] = {"principalId": principal}
+            record["requestParameters"] = {"sourceIPAddress": getattr(request_context, "remote", "127.0.0.1")}
+            record["responseElements"] = {"x-amz-request-id": secrets.token_hex(8).upper(), "x-amz-id-2": secrets.token_urlsafe(48)}
+            record["s3"]["bucket"]["ownerIdentity"] = {"principalId": principal}
+            obj = record["s3"]["object"]
+            obj["key"] = quote_plus(key.name, safe="/")  # as S3 encodes it: "/" kept, " " as "+"
+            if getattr(key, "version_id", None) not in (None, "null"):
+                obj["versionId"] = key.version_id
+            obj["sequencer"] = "%016X" % int(now.timestamp() * 1_000_000)
+        return event
+    return build
+
+
+def keep_lambda_event(account_id, event_body, fn_arn, region_name):
+    with lambda_events_lock:
+        lambda_events.append({"functionArn": fn_arn, "event": event_body})
+
+
+def correct_moto(endpoint):
+    from moto.awslambda import models as lambda_models
+    from moto.s3 import models as s3_models
+    from moto.s3 import notifications
+
+    s3_models.FakeBucket.get_permission = bucket_permission
+    notifications._get_s3_event = complete_s3_event(notifications._get_s3_event)
+    notifications._invoke_awslambda = keep_lambda_event
+
+    original_get_code = lambda_models.LambdaFunction.get_code
+
+    def get_code(self):
+        response = original_get_code(self)
+        if "Location" in response.get("Code", {}):
+            response["Code"]["Location"] = "%s%slambda-code/%s/%s/%s" % (endpoint, LAB_API, self.account_id, self.region, self.function_name)
+        return response
+
+    lambda_models.LambdaFunction.get_code = get_code
+
+
+# --- The server ---------------------------------------------------------------------------------
+
+class LabApplication:
+    """moto's WSGI application, with the request's scheme and caller noted for the corrections above,
+    and the lab's two endpoints: the Lambda events kept, and function code."""
+
+    def __init__(self, moto_app):
+        self.moto_app = moto_app
+
+    def __call__(self, environ, start_response):
+        request_context.secure = environ.get("wsgi.url_scheme") == "https"
+        request_context.remote = environ.get("REMOTE_ADDR", "127.0.0.1")
+        authorization = environ.get("HTTP_AUTHORIZATION", "")
+        request_context.principal = "AWS:" + authorization.partition("Credential=")[2].partition("/")[0] if "Credential=" in authorization else "AWS:local"
+        path = environ.get("PATH_INFO", "")
+        if path.startswith(LAB_API):
+            return self.lab_api(path[len(LAB_API):], start_response)
+        return self.moto_app(environ, start_response)
+
+    def lab_api(self, path, start_response):
+        if path == "lambda-events":
+            with lambda_events_lock:
+                taken = lambda_events[:]
+                del lambda_events[:]
+            return self.reply(start_response, "200 OK", "application/json", json.dumps(taken).encode())
+        parts = path.split("/")
+        if len(parts) == 4 and parts[0] == "lambda-code":
+            from moto.awslambda.utils import get_backend
+            try:
+                function = get_backend(parts[1], parts[2]).get_function(parts[3])
+            except Exception:
+                return self.reply(start_response, "404 Not Found", "text/plain", b"no such function\n")
+            return self.reply(start_response, "200 OK", "application/zip", function.code_bytes)
+        return self.reply(start_response, "404 Not Found", "text/plain", b"unknown lab endpoint\n")
+
+    @staticmethod
+    def reply(start_response, status, content_type, body):
+        start_response(status, [("Content-Type", content_type), ("Content-Length", str(len(body)))])
+        return [body]
+
+
+def serve(app, host, port, ssl_context=None):
+    from werkzeug.serving import make_server
+    try:
+        return make_server(host, port, app, threaded=True, ssl_context=ssl_context)
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            fail("port %d on %s is already in use; choose another with --port, or stop what is listening there" % (port, host))
+        fail("cannot listen on %s:%d: %s" % (host, port, error.strerror or error))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0, help="TLS port (0: any free port)")
+    parser.add_argument("--plain-port", type=int, help="also serve plain HTTP on this port (0: any), to prove TLS-only policies")
+    parser.add_argument("--tls-dir", required=True, help="folder for the run's CA and server certificate")
+    args = parser.parse_args(argv)
+    check_moto()
+
+    import ssl
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+    paths = make_certificates(args.tls_dir)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(paths["server.pem"], paths["server-key.pem"])
+    app = LabApplication(DomainDispatcherApplication(create_backend_app))
+    tls = serve(app, args.host, args.port, context)
+    endpoint = "https://%s:%d" % (args.host, tls.server_port)
+    correct_moto(endpoint)
+    servers = [tls]
+    ready = {"endpoint": endpoint, "ca": os.path.abspath(paths["ca.pem"]), "pid": os.getpid()}
+    if args.plain_port is not None:
+        plain = serve(app, args.host, args.plain_port)
+        servers.append(plain)
+        ready["plain"] = "http://%s:%d" % (args.host, plain.server_port)
+        threading.Thread(target=plain.serve_forever, daemon=True).start()
+
+    def stop(*_):
+        threading.Thread(target=lambda: [s.shutdown() for s in servers], daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    print(json.dumps(ready), flush=True)
+    tls.serve_forever()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
