@@ -490,7 +490,7 @@ describe("npm run sql on input it cannot use: one line naming the file, exit 2; 
   const copy = join(PROJECT, "node_modules", ".cache", "lab-sql-test-project");
   rmSync(copy, { recursive: true, force: true });
   mkdirSync(join(copy, "scripts"), { recursive: true });
-  for (const dir of ["analytics", "schemas", "sql"]) cpSync(join(PROJECT, dir), join(copy, dir), { recursive: true });
+  for (const dir of ["analytics", "config", "schemas", "sql"]) cpSync(join(PROJECT, dir), join(copy, dir), { recursive: true });
   for (const file of ["sql.ts", "register-ts.js"]) cpSync(join(PROJECT, "scripts", file), join(copy, "scripts", file));
   symlinkSync(join(PROJECT, "node_modules"), join(copy, "node_modules"));
   afterAll(() => rmSync(copy, { recursive: true, force: true }));
@@ -515,13 +515,26 @@ describe("npm run sql on input it cannot use: one line naming the file, exit 2; 
 
   it.each<[string, () => void, RegExp]>([
     ["a source schema that is not JSON", () => writeFileSync(sourceSchema, "{"), /^sql: \S*schemas\/loss-event\.schema\.json: .*JSON/],
-    ["a maxLength of 1.5", () => edit(sourceSchema, (s) => (s.properties.Name.maxLength = 1.5)), /^sql: schemas\/loss-event\.schema\.json: .*maxLength must be integer/],
-    ["a property the SQL columns cannot express", () => edit(sourceSchema, (s) => (s.properties.Name = { type: "object" })), /^sql: schemas\/loss-event\.schema\.json: schema property "Name" .* has no SQL column type/],
-    ["an input type the engine cannot read", () => edit(sourceSchema, (s) => (s.properties.Name["x-sql-type"] = "BLOB")), /^sql: schemas\/loss-event\.schema\.json: the input column "Name" .* has the type BLOB/],
-    ["a broken destination schema", () => edit(destinationSchema, (s) => (s.properties.NAME.maxLength = -1)), /^sql: schemas\/loss-event\.destination\.schema\.json: .*maxLength must be >= 0/],
+    // The schemas' meta-schema (schemas/meta-schema.ts) answers these as synth does: the file, the JSON pointer, what is allowed.
+    ["a maxLength of 1.5", () => edit(sourceSchema, (s) => (s.properties.Name.maxLength = 1.5)), /^sql: schemas\/loss-event\.schema\.json#\/properties\/Name\/maxLength: 1\.5 is not allowed; /],
+    ["a property the SQL columns cannot express", () => edit(sourceSchema, (s) => (s.properties.Name = { type: "object" })), /^sql: schemas\/loss-event\.schema\.json#\/properties\/Name\/type: "object" is not allowed; /],
+    ["an input type the engine cannot read", () => edit(sourceSchema, (s) => (s.properties.Name["x-sql-type"] = "BLOB")), /^sql: schemas\/loss-event\.schema\.json#\/properties\/Name\/x-sql-type: "BLOB" is not allowed; /],
+    ["a broken destination schema", () => edit(destinationSchema, (s) => (s.properties.NAME.maxLength = -1)), /^sql: schemas\/loss-event\.destination\.schema\.json#\/properties\/NAME\/maxLength: /],
   ])("refuses %s with exit 2", (_, breakIt, pattern) => {
     breakIt();
     expectOneLine(sql("--input", input), 2, pattern);
+  });
+
+  it("lists each problem of a schema on its own line, each naming the file, exit 2", () => {
+    edit(sourceSchema, (s) => {
+      s.properties.Region.enum = [];
+      s.properties.Name.maxLength = 0;
+    });
+    const result = sql("--input", input);
+    expect(result.status).toBe(2);
+    const lines = result.stderr.trimEnd().split("\n");
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    for (const line of lines) expect(line).toMatch(/^sql: schemas\/loss-event\.schema\.json#\/properties\/(Region|Name)\/\S+: /);
   });
 
   it("exits 2 in one line for an unknown option, an input it cannot read, and SQL that is not UTF-8", () => {

@@ -4,9 +4,9 @@
  * handler and `npm run sql` use them; synth does not load this (it never loads ajv).
  */
 import type { ErrorObject, ValidateFunction } from "ajv";
+import { DESTINATION_SCHEMA_FILE, SOURCE_SCHEMA_FILE } from "../schemas/loss-event";
 import { validateDestinationRecord, validateSourceRecord } from "../schemas/validate";
 import type { RecordCheck, RecordChecks } from "./engine";
-import { DESTINATION_SCHEMA_FILE, SOURCE_SCHEMA_FILE } from "./schema-files";
 import { shownValue } from "./shown";
 
 /** The value a JSON Pointer (`/NetLoss`) points at in a record, if there is one. */

@@ -9,7 +9,8 @@
  *
  * Problems (records or rows that do not fit) go to stderr with their line. Exit status: 0 all
  * records fit; 1 some did not (or the run failed); 2 usage, or an input that cannot be used at all
- * (a file that cannot be read, SQL the engine refuses, a schema synth refuses), said in one line.
+ * (a file that cannot be read, SQL the engine refuses, a schema synth refuses), said in one line
+ * (a schema with several problems: one line each).
  */
 import { readFileSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -17,7 +18,6 @@ import { parseArgs } from "node:util";
 import Ajv2020 from "ajv/dist/2020";
 import { CompiledAnalytics, compileAnalyticsSql, SqlDialectError } from "../analytics/dialect";
 import { AnalyticsEngine, AnalyticsRunError, RunResult } from "../analytics/engine";
-import { DESTINATION_SCHEMA_FILE, SOURCE_SCHEMA_FILE } from "../analytics/schema-files";
 
 const USAGE = "usage: npm run sql -- --input FILE|- [--sql FILE]";
 
@@ -34,8 +34,9 @@ class Stop extends Error {
 const firstLine = (e: unknown) => String((e as Error)?.message ?? e).split("\n")[0];
 
 /**
- * Loads what reads the schemas (the input columns, the validators): a schema that cannot be used
- * fails here, at load, and is said in one line naming its file, exit 2.
+ * Loads what reads the schemas: loading checks them against the project's meta-schema (its
+ * errors, and JSON's, name the file and the place), then derives the input columns and compiles
+ * the validators. A schema that cannot be used is said naming its file, one line per problem, exit 2.
  */
 function loadSchemas() {
   const load = <T>(module: () => T, files: () => string): T => {
@@ -43,18 +44,18 @@ function loadSchemas() {
       return module();
     } catch (e) {
       if ((e as { code?: string }).code === "MODULE_NOT_FOUND") throw e; // not the schema's fault
-      const message = firstLine(e);
-      throw new Stop(2, /\.schema\.json\b/.test(message) ? message : `${files()}: ${message}`);
+      const problems = (e as { problems?: readonly string[] }).problems ?? [firstLine(e)]; // an UnusableInputError lists them
+      throw new Stop(2, problems.map((p) => (/\.schema\.json\b/.test(p) ? p : `${files()}: ${p}`)).join("\n"));
     }
   };
-  // The input columns come from the source schema; the validators compile both.
-  const lab = load(() => require("../analytics/lab") as typeof import("../analytics/lab"), () => SOURCE_SCHEMA_FILE);
-  const checks = load(() => require("../analytics/schema-checks") as typeof import("../analytics/schema-checks"), refusedSchemaFiles);
-  return { ...lab, LAB_RECORD_CHECKS: checks.LAB_RECORD_CHECKS };
+  const schemas = load(() => require("../schemas/loss-event") as typeof import("../schemas/loss-event"), () => "schemas/");
+  const lab = load(() => require("../analytics/lab") as typeof import("../analytics/lab"), () => schemas.SOURCE_SCHEMA_FILE);
+  const checks = load(() => require("../analytics/schema-checks") as typeof import("../analytics/schema-checks"), () => refusedSchemaFiles(schemas));
+  return { ...lab, ...schemas, LAB_RECORD_CHECKS: checks.LAB_RECORD_CHECKS };
 }
 
 /** Which schema file JSON Schema's own meta-schema refuses, to name it when compiling both failed (else both). */
-function refusedSchemaFiles(): string {
+function refusedSchemaFiles({ SOURCE_SCHEMA_FILE, DESTINATION_SCHEMA_FILE }: typeof import("../schemas/loss-event")): string {
   const ajv = new Ajv2020({ strict: false });
   const files = [SOURCE_SCHEMA_FILE, DESTINATION_SCHEMA_FILE];
   const refused = files.filter((file) => !ajv.validateSchema(JSON.parse(readFileSync(join(__dirname, "..", file), "utf8"))));
@@ -75,7 +76,7 @@ async function main(argv: string[]): Promise<number> {
   if (options.input === undefined) throw new Stop(2, `--input is required (a file of newline-delimited JSON records, or - for stdin); ${USAGE}`);
   const inputName = options.input === "-" ? "stdin" : options.input;
 
-  const { LAB_SQL_FILE, LAB_STREAMS, LAB_RECORD_CHECKS } = loadSchemas();
+  const { LAB_SQL_FILE, LAB_STREAMS, LAB_RECORD_CHECKS, SOURCE_SCHEMA_FILE } = loadSchemas();
 
   const sqlFile = options.sql ?? LAB_SQL_FILE;
   const shownSqlFile = relative(process.cwd(), sqlFile) || sqlFile;
@@ -137,7 +138,8 @@ main(process.argv.slice(2)).then(
   },
   (e) => {
     // One line, never a stack trace: a Stop says what to fix; anything else is a failed run.
-    console.error(`sql: ${e instanceof Stop ? e.message : `the run failed: ${firstLine(e)}`}`);
+    const message = e instanceof Stop ? e.message : `the run failed: ${firstLine(e)}`;
+    console.error(message.split("\n").map((line) => `sql: ${line}`).join("\n"));
     process.exitCode = e instanceof Stop ? e.status : 1;
   },
 );
