@@ -12,6 +12,7 @@ import { compileAnalyticsSql } from "../analytics/dialect";
 import { AnalyticsEngine } from "../analytics/engine";
 import { LAB_SQL_FILE, LAB_STREAMS } from "../analytics/lab";
 import { createHandler, objectKey } from "../analytics/lambda/handler";
+import { LAB_RECORD_CHECKS } from "../analytics/schema-checks";
 import { batches, MAX_BATCH_BYTES, putAllRecords, PutRecordBatch } from "../analytics/lambda/put-records";
 import { createBucket, LocalS3, startLocalS3 } from "../scripts/local-s3";
 import { asDestinationRecord, lossEvents } from "../scripts/loss-events";
@@ -71,7 +72,7 @@ describe("the micro-batch handler on a real S3-protocol server, with a fake Fire
     server = await startLocalS3();
     s3 = server.client;
     await createBucket(s3, BUCKET);
-    engine = await AnalyticsEngine.open(compileAnalyticsSql(readFileSync(LAB_SQL_FILE, "utf8"), LAB_STREAMS, "stream-application.sql"));
+    engine = await AnalyticsEngine.open(compileAnalyticsSql(readFileSync(LAB_SQL_FILE, "utf8"), LAB_STREAMS, "stream-application.sql"), { checks: LAB_RECORD_CHECKS });
     // As Firehose writes them: one JSON record per line, under source/YYYY/MM/dd/HH/.
     await put("source/2024/05/01/10/Source-1-2024-05-01-10-00-00-abc", `${lines.join("\n")}\n`);
     await put("source/2024/05/01/10/Source-1 gzipped.gz", gzipSync(`${lines.slice(0, 7).join("\n")}\n`));
@@ -146,13 +147,91 @@ describe("the micro-batch handler on a real S3-protocol server, with a fake Fire
   it("sends nothing from an object with a record that does not fit, and fails naming its line", async () => {
     const firehose = fakeFirehose();
     await expect(handlerWith(firehose)(s3Event("source/2024/05/01/11/bad"))).rejects.toThrow(
-      's3://lab-bucket/source/2024/05/01/11/bad: 1 of 3 records cannot be processed, so none of its rows was sent:\n  line 2: does not fit "SOURCE_SQL_STREAM_001": DiscoveryDate: expected a date YYYY-MM-DD, got "yesterday"',
+      's3://lab-bucket/source/2024/05/01/11/bad: 1 of 3 records cannot be processed, so none of its rows was sent:\n  line 2: does not match the source schema (schemas/loss-event.schema.json): DiscoveryDate: must match format "date" (got "yesterday")',
     );
     expect(firehose.calls).toHaveLength(0);
   });
 
   it("fails when the object does not exist (S3's own error), so Lambda retries", async () => {
-    await expect(handlerWith(fakeFirehose())(s3Event("source/missing"))).rejects.toThrow(/key does not exist/i);
+    await expect(handlerWith(fakeFirehose())(s3Event("source/missing"))).rejects.toThrow(/^s3:\/\/lab-bucket\/source\/missing: cannot be read: .*key does not exist/i);
+  });
+});
+
+describe("the handler sends nothing from an object with a record that is not a source record or a row that is not a destination record", () => {
+  const records = lossEvents(6, 41);
+  const lines = records.map((r) => JSON.stringify(r));
+  const sql = readFileSync(LAB_SQL_FILE, "utf8");
+  const engines: AnalyticsEngine[] = [];
+  afterAll(() => engines.forEach((e) => e.close()));
+  /** A handler over one object (a stand-in S3 client: these cases are about the body, not about S3). */
+  async function invoke(body: string | Buffer, analyticsSql = sql) {
+    const engine = await AnalyticsEngine.open(compileAnalyticsSql(analyticsSql, LAB_STREAMS, "stream-application.sql"), { checks: LAB_RECORD_CHECKS, threads: 1 });
+    engines.push(engine);
+    const bytes = Buffer.from(body);
+    const s3 = { send: async () => ({ Body: { transformToByteArray: async () => new Uint8Array(bytes) } }) } as unknown as S3Client;
+    const firehose = fakeFirehose();
+    const handler = createHandler({ s3, engine, destinationStream: STREAM, putRecordBatch: firehose.put, log: () => undefined });
+    const error = await handler(s3Event("source/2024/05/01/12/object")).then(() => undefined, (e: Error) => e);
+    return { error: error?.message ?? "", calls: firehose.calls.length };
+  }
+  const object = (...bad: [number, string][]) => {
+    const body = [...lines];
+    for (const [line, text] of bad) body[line - 1] = text;
+    return `${body.join("\n")}\n`;
+  };
+  const WHERE = "s3://lab-bucket/source/2024/05/01/12/object";
+
+  it.each<[string, string, string]>([
+    ["{}", "{}", 'line 2: does not match the source schema (schemas/loss-event.schema.json): Region: is missing; Business: is missing;'],
+    ["a record missing a field", JSON.stringify({ ...records[1], NetLoss: undefined }), "line 2: does not match the source schema (schemas/loss-event.schema.json): NetLoss: is missing"],
+    ["an unknown field", JSON.stringify({ ...records[1], Extra: 1 }), `line 2: does not match the source schema (schemas/loss-event.schema.json): "Extra": is not a field of the record (unknown field)`],
+    ["a sub-category of another category", JSON.stringify({ ...records[1], RiskCategory: "External Fraud", RiskSubCategory: "Willful Damage" }),
+      'line 2: does not match the source schema (schemas/loss-event.schema.json): RiskSubCategory: must be equal to one of the allowed values: "Systems Security", "Theft and Fraud" (got "Willful Damage")'],
+    ["numeric text for a number", JSON.stringify({ ...records[1], NetLoss: "12.5" }), 'line 2: does not match the source schema (schemas/loss-event.schema.json): NetLoss: must be number (got "12.5")'],
+    ["a date with no such day", JSON.stringify({ ...records[1], DiscoveryDate: "2023-02-29" }), 'line 2: does not match the source schema (schemas/loss-event.schema.json): DiscoveryDate: must match format "date" (got "2023-02-29")'],
+  ])("refuses %s, naming the object and the line", async (_, bad, message) => {
+    const { error, calls } = await invoke(object([2, bad]));
+    expect(error).toContain(`${WHERE}: 1 of 6 records cannot be processed, so none of its rows was sent:\n  ${message}`);
+    expect(calls).toBe(0);
+  });
+
+  it("refuses rows that fail the destination schema: a value outside its enum, and a division by zero (NULL)", async () => {
+    const renamed = await invoke(object(), sql.replace(`"Region", "Business"`, `"Region" || '!', "Business"`));
+    expect(renamed.error).toContain(`${WHERE}: 6 of 6 records cannot be processed, so none of its rows was sent:\n  line 1: pump "STREAM_PUMP_1" gives a row that does not match the destination schema (schemas/loss-event.destination.schema.json): REGION: must be equal to one of the allowed values: "EMEA", "North America", "Asia Pac" (got "${String(records[0].Region)}!")`);
+    const divided = await invoke(object(), sql.replace(`"NetLoss", "RecoveryAmount"`, `"NetLoss" / ("RecoveryAmount" - "RecoveryAmount"), "RecoveryAmount"`));
+    expect(divided.error).toContain("line 1: pump \"STREAM_PUMP_1\" gives a row that does not match the destination schema (schemas/loss-event.destination.schema.json): NETLOSS: must be number (got null)");
+    expect(renamed.calls + divided.calls).toBe(0);
+  });
+
+  it("refuses bytes that are not UTF-8 by line, instead of forwarding U+FFFD", async () => {
+    const body = Buffer.concat([Buffer.from(`${lines[0]}\n`), Buffer.from(lines[1]).subarray(0, 20), Buffer.from([0xc3, 0x28]), Buffer.from(lines[1]).subarray(20), Buffer.from(`\n${lines[2]}\n`)]);
+    const { error, calls } = await invoke(body);
+    expect(error).toBe(`${WHERE}: 1 of 3 records cannot be processed, so none of its rows was sent:\n  line 2: is not valid UTF-8 text (each record is one line of UTF-8 JSON)`);
+    expect(calls).toBe(0);
+  });
+
+  it("keeps the error small: each value cut to 200 characters, each problem to 1,000, at most 10 problems listed", async () => {
+    const huge = "x".repeat(2 * 1024 * 1024);
+    const bad = Array.from({ length: 11 }, (_, i) => JSON.stringify({ ...records[i % 6], Name: huge, ...(i === 0 ? { [`Extra${huge}`]: huge } : {}) }));
+    const { error, calls } = await invoke(`${bad.join("\n")}\n`);
+    expect(calls).toBe(0);
+    expect(error.length).toBeLessThan(12_000);
+    expect(error).toMatch(new RegExp(`^${WHERE}: 11 of 11 records cannot be processed`));
+    expect(error).toContain(`"Extra${"x".repeat(195)}"… (2,097,157 characters): is not a field of the record (unknown field)`);
+    expect(error).toContain(`Name: must NOT have more than 16 characters (got "${"x".repeat(200)}"… (2,097,152 characters))`);
+    expect(error.match(/\n {2}line \d+: /g)).toHaveLength(10);
+    expect(error).toMatch(/\n {2}\.\.\. and 1 more$/);
+  });
+
+  it("names the object and the line when DuckDB fails on a record at run time", async () => {
+    const { error, calls } = await invoke(object([4, JSON.stringify({ ...records[3], NetLoss: 0 })]), sql.replace(`"NetLoss", "RecoveryAmount"`, `LN(ABS("NetLoss")), "RecoveryAmount"`));
+    expect(error).toBe(`${WHERE}: 1 of 6 records cannot be processed, so none of its rows was sent:\n  line 4: pump "STREAM_PUMP_1" failed: Out of Range Error: cannot take logarithm of zero (the first record it fails on; later ones were not run)`);
+    expect(calls).toBe(0);
+  });
+
+  it("names the object when its gzip is broken", async () => {
+    const { error } = await invoke(Buffer.concat([gzipSync(lines.join("\n")).subarray(0, 30)]));
+    expect(error).toMatch(new RegExp(`^${WHERE}: is not valid gzip: `));
   });
 });
 

@@ -82,7 +82,11 @@ describe("npm run deploy / destroy", () => {
     expect(run.synthesized).toBe(false);
   });
 
-  it("refuse bad settings with the settings' own message", () => {
+  it("refuse bad settings with the settings' own message, exit status 2 (unusable input)", () => {
     expect(() => refusalReason({ ...FAKE_KEYS, LAB_REGION: "mars-1" }, emptyHome)).toThrow('LAB_REGION = "mars-1" is not allowed');
+    const run = deploy(["--auto-approve"], { ...FAKE_KEYS, LAB_REGION: "mars-1" });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('LAB_REGION = "mars-1" is not allowed');
+    expect(run.synthesized).toBe(false);
   });
 });

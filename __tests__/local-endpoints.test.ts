@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { resolveSettings } from "../config/settings";
 import { EMULATOR_DIFFERENCES } from "../local/emulator-differences";
 import { localProviderOverride, NoLocalEndpoint, serviceOf, servicesOfStack } from "../local/endpoints";
+import { localAwsEnv } from "../local/local-aws";
 import { synthLocalStack } from "../local/local-stack";
 import { synthLab } from "./helpers/synth";
 
@@ -81,5 +82,38 @@ describe("the list of emulator differences", () => {
 
   it("names each difference once", () => {
     expect(new Set(EMULATOR_DIFFERENCES.map((d) => d.id)).size).toBe(EMULATOR_DIFFERENCES.length);
+  });
+});
+
+describe("the environment of the local run's children (generator, function, verifier, Terraform)", () => {
+  const aws = { endpoint: "https://127.0.0.1:4566", ca: "/run/ca.pem", pid: 1 };
+
+  it("drops every AWS variable and CA bundle of this machine and sets the local ones", () => {
+    const env = localAwsEnv(aws, "eu-west-1", {
+      PATH: "/usr/bin",
+      LAB_SOURCE_PREFIX: "raw/",
+      AWS_PROFILE: "production",
+      AWS_SESSION_TOKEN: "real-token",
+      AWS_ENDPOINT_URL_DYNAMODB: "https://dynamodb.eu-west-1.amazonaws.com",
+      AWS_CA_BUNDLE: "/etc/ssl/certs/ca-certificates.crt",
+      NODE_EXTRA_CA_CERTS: "/etc/ssl/certs/ca-certificates.crt",
+      REQUESTS_CA_BUNDLE: "/etc/ssl/certs/ca-certificates.crt",
+    });
+    expect(env).toEqual({
+      PATH: "/usr/bin",
+      LAB_SOURCE_PREFIX: "raw/",
+      AWS_ACCESS_KEY_ID: "local-aws",
+      AWS_SECRET_ACCESS_KEY: "local-aws",
+      AWS_REGION: "eu-west-1",
+      AWS_DEFAULT_REGION: "eu-west-1",
+      AWS_ENDPOINT_URL: "https://127.0.0.1:4566",
+      AWS_ENDPOINT_URL_S3: "https://127.0.0.1:4566",
+      AWS_CA_BUNDLE: "/run/ca.pem",
+      NODE_EXTRA_CA_CERTS: "/run/ca.pem",
+      AWS_EC2_METADATA_DISABLED: "true",
+      AWS_CONFIG_FILE: "/dev/null",
+      AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+    });
   });
 });

@@ -10,6 +10,7 @@ import { LAB_OUTPUT_STREAM, LAB_STREAMS } from "../analytics/lab";
 import { LabBucket } from "../constructs/lab-bucket";
 import { MicroBatchAnalytics, MicroBatchAnalyticsProps } from "../constructs/micro-batch-analytics";
 import { LAB_INPUT_COLUMNS, LAB_SQL_FILE } from "../main";
+import { DESTINATION_SCHEMA, SOURCE_SCHEMA } from "../schemas/loss-event";
 import { asList, ref, resource, resources, statements, synthScope } from "./helpers/synth";
 
 const DESTINATION = { name: "Destination", arn: "arn:aws:firehose:us-east-1:111122223333:deliverystream/Destination" };
@@ -169,6 +170,8 @@ describe("the micro-batch deployment package", () => {
     ]);
     expect(JSON.parse(Buffer.from(files[PACKAGED_ANALYTICS_FILE]).toString())).toEqual(packaged);
     expect(Buffer.from(files["index.js"]).toString()).toContain(`require("${NATIVE_BINDING_PACKAGE}/duckdb.node")`);
+    // The record checks: both schemas (and ajv) are bundled, so the function validates what it reads and sends.
+    for (const schema of [SOURCE_SCHEMA, DESTINATION_SCHEMA]) expect(Buffer.from(files["index.js"]).toString()).toContain(schema.$id);
   });
 
   it("states its SHA-256 and sizes truthfully, within Lambda's limits (50 MB zipped upload, 250 MB unzipped)", () => {
@@ -201,11 +204,11 @@ describe("the micro-batch deployment package", () => {
     expect(newest("GLIBCXX").localeCompare("3.4.29", undefined, { numeric: true })).toBeLessThanOrEqual(0);
   });
 
-  it("is read from the cache on a warm synth, without loading esbuild, fflate or DuckDB", () => {
+  it("is read from the cache on a warm synth, without loading esbuild, fflate, ajv or DuckDB", () => {
     const outdir = join(tmp, "synth-out");
     const script = `const { LabStack } = require("./main"); const { settingsFromProject } = require("./config/settings"); const { App } = require("cdktf");
       const app = new App({ outdir: ${JSON.stringify(outdir)} }); new LabStack(app, settingsFromProject({})); app.synth();
-      const loaded = Object.keys(require.cache).filter((f) => /node_modules\\/(esbuild|fflate|@duckdb)\\//.test(f)); process.stdout.write(JSON.stringify(loaded));`;
+      const loaded = Object.keys(require.cache).filter((f) => /node_modules\\/(esbuild|fflate|ajv|@duckdb)\\//.test(f)); process.stdout.write(JSON.stringify(loaded));`;
     const run = () => spawnSync(process.execPath, ["-r", "./scripts/register-ts.js", "-e", script], { cwd: join(__dirname, ".."), encoding: "utf8" });
     run(); // warms the TypeScript cache (its first run loads esbuild to transpile)
     const warm = run();

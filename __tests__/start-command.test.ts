@@ -72,13 +72,17 @@ describe("npm start when the machine cannot run the local AWS", () => {
     expect(run.stderr).not.toContain("local AWS: moto's server at");
   });
 
-  it("says how to install the pinned moto when another version is installed, exit status 2", () => {
-    const bin = join(scratch, "other-moto");
+  /** npm start with a stand-in python3 first on PATH, running this shell script. */
+  const withPython = (name: string, script: string) => {
+    const bin = join(scratch, name);
     mkdirSync(bin, { recursive: true });
-    writeFileSync(join(bin, "python3"), "#!/bin/sh\necho 5.0.0\n");
+    writeFileSync(join(bin, "python3"), `#!/bin/sh\n${script}\n`);
     chmodSync(join(bin, "python3"), 0o755);
-    const run = npmStart(["--records", "10"], { ...process.env, PATH: `${bin}:${process.env.PATH}` });
-    expect(run).toEqual({
+    return npmStart(["--records", "10"], { ...process.env, PATH: `${bin}:${process.env.PATH}` });
+  };
+
+  it("says how to install the pinned moto when another version is installed, exit status 2", () => {
+    expect(withPython("other-moto", "echo 5.0.0")).toEqual({
       status: 2,
       stdout: "",
       stderr: "start: moto 5.0.0 is installed, but the local AWS is written for moto 5.2.1: install it with python3 -m pip install 'moto[server]==5.2.1'\n",
@@ -86,12 +90,10 @@ describe("npm start when the machine cannot run the local AWS", () => {
   });
 
   it("says how to install moto when it is missing, exit status 2", () => {
-    // A python3 without moto, first on PATH.
-    const bin = join(scratch, "bin");
-    mkdirSync(bin, { recursive: true });
-    writeFileSync(join(bin, "python3"), '#!/bin/sh\necho "ModuleNotFoundError: No module named \'moto\'" >&2\nexit 1\n');
-    chmodSync(join(bin, "python3"), 0o755);
-    const run = npmStart(["--records", "10"], { ...process.env, PATH: `${bin}:${process.env.PATH}` });
-    expect(run).toEqual({ status: 2, stdout: "", stderr: "start: moto is not installed for python3: install it with python3 -m pip install 'moto[server]==5.2.1'\n" });
+    expect(withPython("no-moto", `echo "ModuleNotFoundError: No module named 'moto'" >&2; exit 1`)).toEqual({
+      status: 2,
+      stdout: "",
+      stderr: "start: moto is not installed for python3: install it with python3 -m pip install 'moto[server]==5.2.1'\n",
+    });
   });
 });

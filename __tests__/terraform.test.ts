@@ -181,7 +181,7 @@ describe("npm run plan when something is wrong", () => {
 
   it("stops at synth on a bad setting, before Terraform sees it", async () => {
     const run = await npmRunPlan("bad-setting", { LAB_BUFFER_SIZE_MIB: "500" });
-    expect(run.status).toBe(1);
+    expect(run.status).toBe(2); // unusable input
     expect(run.stderr).toContain('plan failed at step "synth"');
     expect(run.stderr).toContain('LAB_BUFFER_SIZE_MIB = "500" is not allowed');
     expect(run.stderr).not.toContain("terraform init");

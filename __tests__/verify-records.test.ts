@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { MAX_RECORD_BYTES, RecordSplitter, SplitItem } from "../verify/records";
+import fc from "fast-check";
+import { firstInvalidUtf8, MAX_RECORD_BYTES, RecordSplitter, SplitItem } from "../verify/records";
 
 const FIXTURES = join(__dirname, "fixtures", "verify");
 const LINES = readFileSync(join(FIXTURES, "records.jsonl"), "utf8").trimEnd().split("\n");
@@ -130,5 +131,157 @@ describe("RecordSplitter", () => {
   it("finds nothing in an empty or blank object", () => {
     expect(split("")).toEqual([]);
     expect(split(" \r\n\n\t")).toEqual([]);
+  });
+});
+
+/** Splits as a source object is read: one JSON object per line, as the analytics reads it. */
+function splitSource(input: string | Buffer, chunkSize = Infinity): SplitItem[] {
+  const items: SplitItem[] = [];
+  const splitter = new RecordSplitter((item) => items.push(item), { oneRecordPerLine: true });
+  const bytes = typeof input === "string" ? Buffer.from(input) : input;
+  for (let i = 0; i < bytes.length; i += Math.min(chunkSize, bytes.length)) splitter.push(bytes.subarray(i, i + chunkSize));
+  splitter.end();
+  return items;
+}
+const reasons = (items: SplitItem[]) => items.map((i) => (i.kind === "broken" ? i.reason : "record"));
+const CONCATENATED = "one of several JSON objects on this line with no newline between them (the lab's {...}{...} format): the analytics reads exactly one JSON object per line";
+const SHARED_LINE = "shares its line with text that is not part of it: the analytics reads exactly one JSON object per line";
+/** The lab's generator: Python's json.dumps, objects back to back. */
+const labStyle = (records: readonly Record<string, unknown>[]) => records.map((r) => JSON.stringify(r).replace(/","/g, '", "').replace(/":/g, '": ')).join("");
+
+describe("RecordSplitter, one JSON object per line (source objects, as the analytics reads them)", () => {
+  it("reads the generator's lines, CRLF line ends, blank lines and spaces around a record as records", () => {
+    const text = `${LINES[0]}\r\n\n  ${LINES[1]}\t\n${LINES[2]}`;
+    const items = splitSource(text, 7);
+    expect(values(items)).toEqual(RECORDS.slice(0, 3));
+    expect(items.map((i) => i.position.line)).toEqual([1, 3, 4]);
+  });
+
+  it("reports each object of a {...}{...} line as an invalid record with its own position, naming the format", () => {
+    const lab = labStyle(RECORDS.slice(0, 3));
+    for (const size of [1, 5, 64, Infinity]) {
+      const items = splitSource(`${LINES[5]}\n${lab}\n${LINES[6]}\n`, size);
+      expect(values(items)).toEqual([RECORDS[5], RECORDS[6]]);
+      expect(reasons(items)).toEqual(["record", CONCATENATED, CONCATENATED, CONCATENATED, "record"]);
+      expect(positions(items)).toEqual([
+        "record#1@1:0",
+        `broken#2@2:${LINES[5].length + 1}`,
+        expect.stringMatching(/^broken#3@2:/),
+        expect.stringMatching(/^broken#4@2:/),
+        expect.stringMatching(/^record#5@3:/),
+      ]);
+      const second = items[2];
+      expect(second.kind === "broken" && second.excerpt).toBe(labStyle([RECORDS[1]]).slice(0, 60) + "…");
+    }
+  });
+
+  it("reports a record that shares its line with other text, as the analytics refuses the whole line", () => {
+    expect(reasons(splitSource(`${LINES[0]} oops\n${LINES[1]}\n`))).toEqual([SHARED_LINE, "text between records that is not a JSON object", "record"]);
+    expect(reasons(splitSource(`[1] ${LINES[0]}\n`))).toEqual(["text between records that is not a JSON object", SHARED_LINE]);
+    // A record cut short by the next ones (the lab's format): each still counts once, each refused.
+    const cut = LINES[0].slice(0, 40) + LINES[1] + LINES[2];
+    expect(reasons(splitSource(cut))).toEqual(["the object ends inside this record (truncated)", SHARED_LINE, CONCATENATED]);
+  });
+
+  it("agrees with the analytics' own reader on which lines are records", async () => {
+    const { AnalyticsEngine } = await import("../analytics/engine");
+    const { compileAnalyticsSql } = await import("../analytics/dialect");
+    const { LAB_SQL_FILE, LAB_STREAMS } = await import("../analytics/lab");
+    const engine = await AnalyticsEngine.open(compileAnalyticsSql(readFileSync(LAB_SQL_FILE, "utf8"), LAB_STREAMS, LAB_SQL_FILE), { threads: 1 });
+    try {
+      const lines = [
+        LINES[0],
+        labStyle(RECORDS.slice(1, 3)),
+        `  ${LINES[3]}  `,
+        `${LINES[4]}\r`,
+        "",
+        `${LINES[5]} trailing`,
+        `${LINES[6]}${LINES[7]}`,
+        LINES[8].slice(0, 50),
+        `{"Region": EMEA}`,
+        "[]",
+        `\uFEFF${LINES[9]}`,
+        LINES[10],
+      ];
+      const refusedByAnalytics = (await engine.run(lines)).problems.map((p) => p.line);
+      const items = splitSource(lines.join("\n"));
+      const acceptedByVerifier = new Set(items.filter((i) => i.kind === "record").map((i) => i.position.line));
+      const refusedByVerifier = [...new Set(items.filter((i) => i.kind === "broken").map((i) => i.position.line))];
+      expect(refusedByVerifier).toEqual(refusedByAnalytics);
+      expect([...acceptedByVerifier]).toEqual([1, 3, 4, 12]);
+    } finally {
+      engine.close();
+    }
+  });
+
+  it("finds, whatever the lines and chunks, exactly the records alone on their line (property)", () => {
+    const record = fc.dictionary(fc.string({ maxLength: 6 }), fc.oneof(fc.string({ maxLength: 8 }), fc.integer(), fc.boolean(), fc.constant(null)), { maxKeys: 4 });
+    fc.assert(
+      fc.property(fc.array(fc.array(record, { minLength: 1, maxLength: 3 }), { maxLength: 8 }), fc.integer({ min: 1, max: 40 }), (lines, chunk) => {
+        const text = lines.map((objects) => objects.map((o) => JSON.stringify(o)).join("")).join("\n");
+        const items = splitSource(text, chunk);
+        expect(values(items)).toEqual(lines.filter((objects) => objects.length === 1).map(([o]) => o));
+        expect(reasons(items)).toEqual(lines.flatMap((objects) => objects.map(() => (objects.length === 1 ? "record" : CONCATENATED))));
+        expect(items.map((i) => i.position.line)).toEqual(lines.flatMap((objects, line) => objects.map(() => line + 1)));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe("RecordSplitter and bytes that are not UTF-8", () => {
+  const bad = (text: string, byte: number, at: number) => Buffer.concat([Buffer.from(text.slice(0, at)), Buffer.from([byte]), Buffer.from(text.slice(at))]);
+
+  it("reports a record holding a byte that is not UTF-8 with its line and the byte's offset, never as a record with U+FFFD", () => {
+    const broken = bad(LINES[1], 0xff, 20); // inside the Business value
+    const bytes = Buffer.concat([Buffer.from(`${LINES[0]}\n`), broken, Buffer.from(`\n${LINES[2]}\n`)]);
+    for (const items of [split(bytes, 3), splitSource(bytes, 3)]) {
+      expect(values(items)).toEqual([RECORDS[0], RECORDS[2]]);
+      expect(broken.length).toBeGreaterThan(20);
+      expect(items[1]).toEqual({
+        kind: "broken",
+        reason: `not valid UTF-8: byte 0xff at byte ${(LINES[0].length + 1 + 20).toLocaleString("en-US")} of the object begins no UTF-8 character`,
+        excerpt: `${LINES[1].slice(0, 20)}\\xff${LINES[1].slice(20, 59)}…`, // 60 characters, the byte one of them
+        position: { index: 2, line: 2, offset: LINES[0].length + 1 },
+      });
+    }
+  });
+
+  it.each([
+    ["a lone continuation byte", [0x80]],
+    ["an overlong '/'", [0xc0, 0xaf]],
+    ["an overlong 3-byte form", [0xe0, 0x80, 0xaf]],
+    ["a UTF-16 surrogate (U+D800)", [0xed, 0xa0, 0x80]],
+    ["a code point above U+10FFFF", [0xf4, 0x90, 0x80, 0x80]],
+    ["a sequence cut short", [0xe2, 0x82]],
+  ])("refuses %s inside a string value", (_name, bytes) => {
+    const record = Buffer.concat([Buffer.from('{"Name":"a'), Buffer.from(bytes), Buffer.from('b"}')]);
+    const [item] = splitSource(record);
+    expect(item).toMatchObject({ kind: "broken", reason: expect.stringMatching(/^not valid UTF-8: byte 0x[0-9a-f]{2} at byte 10 of the object/) });
+  });
+
+  it("finds the first byte that is not UTF-8 exactly where the platform's strict decoder fails (property)", () => {
+    const strict = new TextDecoder("utf-8", { fatal: true });
+    const valid = (bytes: Uint8Array) => {
+      try {
+        strict.decode(bytes);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const bytes = fc.oneof(fc.uint8Array({ maxLength: 12 }), fc.string({ unit: "grapheme", maxLength: 6 }).map((s) => new Uint8Array(Buffer.from(s))));
+    fc.assert(
+      fc.property(fc.array(bytes, { maxLength: 4 }), (parts) => {
+        const all = Buffer.concat(parts);
+        const at = firstInvalidUtf8(all);
+        expect(at === -1).toBe(valid(all));
+        if (at >= 0) {
+          expect(valid(all.subarray(0, at))).toBe(true);
+          expect(valid(all.subarray(0, at + 4))).toBe(false);
+        }
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

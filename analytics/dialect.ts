@@ -13,6 +13,7 @@
  *
  * Pure TypeScript (no DuckDB), so synth can check the SQL without loading the engine.
  */
+import { canHold, shownSql, sqlTypeKind, typeOfExpression } from "./sql-types";
 
 /** A column of a stream: its name as the service names it, and its SQL type. */
 export interface StreamColumn {
@@ -47,6 +48,9 @@ interface Token extends Position {
   readonly kind: TokenKind;
   /** Words upper-cased (the service upper-cases unquoted names), quoted names exact. */
   readonly value: string;
+  /** Where the token starts and ends in the SQL text (for quoting expressions in messages). */
+  readonly offset: number;
+  readonly end: number;
 }
 
 const OPERATORS = ["||", "<>", "!=", "<=", ">=", "=", "<", ">", "+", "-", "*", "/", "(", ")", ",", ";", "."];
@@ -108,24 +112,24 @@ function tokenize(sql: string, file: string): Token[] {
         }
       }
       if (c === '"' && value.length === 0) fail(start, 'empty quoted name ""');
-      tokens.push({ kind: c === "'" ? "string" : "quoted", value, ...start });
+      tokens.push({ kind: c === "'" ? "string" : "quoted", value, ...start, offset: i, end: j });
       i = j;
     } else if (/[0-9]/.test(c) || (c === "." && /[0-9]/.test(sql[i + 1] ?? ""))) {
       const m = /^(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?/.exec(sql.slice(i))!;
-      tokens.push({ kind: "number", value: m[0], ...here() });
+      tokens.push({ kind: "number", value: m[0], ...here(), offset: i, end: i + m[0].length });
       i += m[0].length;
     } else if (/[A-Za-z_]/.test(c)) {
       const m = /^[A-Za-z_][A-Za-z0-9_$]*/.exec(sql.slice(i))!;
-      tokens.push({ kind: "word", value: m[0].toUpperCase(), ...here() });
+      tokens.push({ kind: "word", value: m[0].toUpperCase(), ...here(), offset: i, end: i + m[0].length });
       i += m[0].length;
     } else {
       const op = OPERATORS.find((o) => sql.startsWith(o, i));
       if (op === undefined) fail(here(), `unexpected character ${JSON.stringify(c)}`);
-      tokens.push({ kind: "op", value: op!, ...here() });
+      tokens.push({ kind: "op", value: op!, ...here(), offset: i, end: i + op!.length });
       i += op!.length;
     }
   }
-  tokens.push({ kind: "end", value: "end of file", ...here() });
+  tokens.push({ kind: "end", value: "end of file", ...here(), offset: sql.length, end: sql.length });
   return tokens;
 }
 
@@ -138,10 +142,20 @@ export interface Name extends Position {
   readonly quoted: boolean;
 }
 
-export type Expression = Position &
-  (
+/** An expression's text exactly as written, and where it starts. */
+export interface SourceText extends Position {
+  readonly text: string;
+}
+
+/** What a literal is: a number, a string, TRUE/FALSE, NULL, or a typed literal such as DATE '2024-05-01'. */
+export type LiteralType = "number" | "string" | "boolean" | "null" | "DATE" | "TIME" | "TIMESTAMP";
+
+/** An expression node: its position is its operator's (or its first token's), `source` the whole of its text. */
+export type Expression = Position & { readonly source: SourceText } & ExpressionNode;
+type UnplacedExpression = Position & ExpressionNode;
+type ExpressionNode =
     | { kind: "column"; name: Name; stream?: Name }
-    | { kind: "literal"; sql: string }
+    | { kind: "literal"; sql: string; type: LiteralType; value: string }
     | { kind: "unary"; op: "-" | "+" | "NOT"; operand: Expression }
     | { kind: "binary"; op: string; left: Expression; right: Expression }
     | { kind: "isNull"; operand: Expression; not: boolean }
@@ -153,8 +167,7 @@ export type Expression = Position &
     | { kind: "case"; operand?: Expression; whens: { when: Expression; then: Expression }[]; otherwise?: Expression }
     | { kind: "trim"; side: "BOTH" | "LEADING" | "TRAILING"; characters?: Expression; operand: Expression }
     | { kind: "substring"; operand: Expression; from: Expression; length?: Expression }
-    | { kind: "position"; needle: Expression; haystack: Expression }
-  );
+    | { kind: "position"; needle: Expression; haystack: Expression };
 
 export interface SelectItem {
   readonly expression: Expression;
@@ -248,6 +261,7 @@ class Parser {
   private i = 0;
 
   constructor(
+    private readonly sql: string,
     private readonly tokens: Token[],
     private readonly file: string,
   ) {}
@@ -368,6 +382,10 @@ class Parser {
     const size = [this.next()];
     if (base === "DECIMAL" && this.acceptOp(",")) size.push(this.next());
     for (const s of size) if (s.kind !== "number" || !/^\d+$/.test(s.value)) this.fail(s, `expected a whole number in ${base}(...), found ${this.describe(s)}`);
+    const [first, second] = size.map((s) => Number(s.value));
+    if (base !== "DECIMAL" && first < 1) this.fail(size[0], `${base}(${first}) holds no character; the length is at least 1`);
+    if (base === "DECIMAL" && (first < 1 || first > 38)) this.fail(size[0], `DECIMAL(${first}, ...): the precision is from 1 to 38`);
+    if (base === "DECIMAL" && second !== undefined && second > first) this.fail(size[1], `DECIMAL(${first},${second}): the scale is at most the precision`);
     this.expectOp(")", `after the size of ${base}`);
     return `${base}(${size.map((s) => s.value).join(",")})`;
   }
@@ -412,45 +430,61 @@ class Parser {
     return { name, target, targetColumns, select: items, from, where, line: start.line, column: start.column };
   }
 
-  // Expressions, loosest binding first.
+  // Expressions, loosest binding first. Each node gets its source text, from the token at `start`
+  // to the last one consumed, so that messages can quote the expression as written.
+
+  private placed(start: number, node: UnplacedExpression): Expression {
+    const first = this.tokens[start];
+    const text = this.sql.slice(first.offset, this.tokens[this.i - 1].end);
+    return { ...node, source: { text, line: first.line, column: first.column } } as Expression;
+  }
 
   private expression(): Expression {
+    const start = this.i;
     let left = this.conjunction();
     while (this.isWord("OR")) {
       const at = this.next();
-      left = { kind: "binary", op: "OR", left, right: this.conjunction(), line: at.line, column: at.column };
+      const right = this.conjunction();
+      left = this.placed(start, { kind: "binary", op: "OR", left, right, line: at.line, column: at.column });
     }
     return left;
   }
 
   private conjunction(): Expression {
+    const start = this.i;
     let left = this.negation();
     while (this.isWord("AND")) {
       const at = this.next();
-      left = { kind: "binary", op: "AND", left, right: this.negation(), line: at.line, column: at.column };
+      const right = this.negation();
+      left = this.placed(start, { kind: "binary", op: "AND", left, right, line: at.line, column: at.column });
     }
     return left;
   }
 
   private negation(): Expression {
     if (this.isWord("NOT")) {
+      const start = this.i;
       const at = this.next();
-      return { kind: "unary", op: "NOT", operand: this.negation(), line: at.line, column: at.column };
+      const operand = this.negation();
+      return this.placed(start, { kind: "unary", op: "NOT", operand, line: at.line, column: at.column });
     }
     return this.comparison();
   }
 
   private comparison(): Expression {
+    const start = this.i;
     const left = this.additive();
     const at = this.token;
+    const where = { line: at.line, column: at.column };
     if (this.isOp("=", "<>", "!=", "<", "<=", ">", ">=")) {
       const op = this.next().value === "!=" ? "<>" : at.value;
-      return { kind: "binary", op, left, right: this.additive(), line: at.line, column: at.column };
+      const right = this.additive();
+      return this.placed(start, { kind: "binary", op, left, right, ...where });
     }
     if (this.acceptWord("IS")) {
       const not = this.acceptWord("NOT");
       this.expectWord("NULL", "after IS (IS [NOT] NULL)");
-      return { kind: "isNull", operand: left, not, line: at.line, column: at.column };
+      return this.placed(start, { kind: "isNull", operand: left, not, ...where });
     }
     const not = this.isWord("NOT") && this.tokens[this.i + 1]?.kind === "word" && ["BETWEEN", "IN", "LIKE"].includes(this.tokens[this.i + 1].value);
     if (not) this.next();
@@ -458,7 +492,8 @@ class Parser {
       if (this.isWord("SYMMETRIC", "ASYMMETRIC")) this.refuse(this.token, `BETWEEN ${this.token.value}`);
       const low = this.additive();
       this.expectWord("AND", "in BETWEEN ... AND ...");
-      return { kind: "between", operand: left, low, high: this.additive(), not, line: at.line, column: at.column };
+      const high = this.additive();
+      return this.placed(start, { kind: "between", operand: left, low, high, not, ...where });
     }
     if (this.acceptWord("IN")) {
       this.expectOp("(", "after IN");
@@ -467,59 +502,66 @@ class Parser {
       do list.push(this.additive());
       while (this.acceptOp(","));
       this.expectOp(")", "after the IN list");
-      return { kind: "in", operand: left, list, not, line: at.line, column: at.column };
+      return this.placed(start, { kind: "in", operand: left, list, not, ...where });
     }
     if (this.acceptWord("LIKE")) {
       const pattern = this.additive();
       const escape = this.acceptWord("ESCAPE") ? this.additive() : undefined;
-      return { kind: "like", operand: left, pattern, escape, not, line: at.line, column: at.column };
+      return this.placed(start, { kind: "like", operand: left, pattern, escape, not, ...where });
     }
     if (this.isWord("SIMILAR")) this.refuse(this.token, "SIMILAR TO");
     return left;
   }
 
   private additive(): Expression {
+    const start = this.i;
     let left = this.multiplicative();
     while (this.isOp("+", "-", "||")) {
       const at = this.next();
-      left = { kind: "binary", op: at.value, left, right: this.multiplicative(), line: at.line, column: at.column };
+      const right = this.multiplicative();
+      left = this.placed(start, { kind: "binary", op: at.value, left, right, line: at.line, column: at.column });
     }
     return left;
   }
 
   private multiplicative(): Expression {
+    const start = this.i;
     let left = this.unary();
     while (this.isOp("*", "/")) {
       const at = this.next();
-      left = { kind: "binary", op: at.value, left, right: this.unary(), line: at.line, column: at.column };
+      const right = this.unary();
+      left = this.placed(start, { kind: "binary", op: at.value, left, right, line: at.line, column: at.column });
     }
     return left;
   }
 
   private unary(): Expression {
     if (this.isOp("-", "+")) {
+      const start = this.i;
       const at = this.next();
-      return { kind: "unary", op: at.value as "-" | "+", operand: this.unary(), line: at.line, column: at.column };
+      const operand = this.unary();
+      return this.placed(start, { kind: "unary", op: at.value as "-" | "+", operand, line: at.line, column: at.column });
     }
     return this.primary();
   }
 
   private primary(): Expression {
+    const start = this.i;
     const t = this.token;
     const at = { line: t.line, column: t.column };
     if (t.kind === "number") {
       this.i++;
-      return { kind: "literal", sql: t.value, ...at };
+      return this.placed(start, { kind: "literal", sql: t.value, type: "number", value: t.value, ...at });
     }
     if (t.kind === "string") {
       this.i++;
-      return { kind: "literal", sql: quoteString(t.value), ...at };
+      return this.placed(start, { kind: "literal", sql: quoteString(t.value), type: "string", value: t.value, ...at });
     }
     if (this.acceptOp("(")) {
       if (this.isWord("SELECT")) this.refuse(this.token, `a subquery`, NEEDS_A_STREAMING_ENGINE);
       const inner = this.expression();
       this.expectOp(")", "to close '('");
-      return inner;
+      return this.placed(start, inner); // the parentheses belong to its text
     }
     if (t.kind === "quoted") return this.column();
     if (t.kind !== "word") this.fail(t, `expected an expression, found ${this.describe(t)}`);
@@ -527,13 +569,14 @@ class Parser {
     const word = t.value;
     const followedByParen = this.tokens[this.i + 1]?.kind === "op" && this.tokens[this.i + 1].value === "(";
     if (word === "ROWTIME") this.refuse(t, `ROWTIME (the time a record entered the stream)`, `${NEEDS_A_STREAMING_ENGINE}, and a delivered object keeps no arrival times`);
-    if (["TRUE", "FALSE", "NULL"].includes(word)) {
+    if (word === "TRUE" || word === "FALSE" || word === "NULL") {
       this.i++;
-      return { kind: "literal", sql: word, ...at };
+      return this.placed(start, { kind: "literal", sql: word, type: word === "NULL" ? "null" : "boolean", value: word, ...at });
     }
-    if (["DATE", "TIME", "TIMESTAMP"].includes(word) && this.tokens[this.i + 1]?.kind === "string") {
+    if ((word === "DATE" || word === "TIME" || word === "TIMESTAMP") && this.tokens[this.i + 1]?.kind === "string") {
       this.i++;
-      return { kind: "literal", sql: `${word} ${quoteString(this.next().value)}`, ...at };
+      const value = this.next().value;
+      return this.placed(start, { kind: "literal", sql: `${word} ${quoteString(value)}`, type: word, value, ...at });
     }
     if (word === "INTERVAL") this.refuse(t, "INTERVAL (time arithmetic for windows)");
     if (word === "CASE") return this.caseExpression();
@@ -543,7 +586,7 @@ class Parser {
       this.expectWord("AS", "in CAST(... AS type)");
       const type = this.type();
       this.expectOp(")", "to close CAST(");
-      return { kind: "cast", operand, type, ...at };
+      return this.placed(start, { kind: "cast", operand, type, ...at });
     }
     if (TIME_FUNCTIONS.has(word)) this.refuse(t, `${word} (time of processing or of the stream)`, "the engines would disagree, since a micro-batch runs one buffer interval later");
     if (!followedByParen) return this.column();
@@ -551,14 +594,14 @@ class Parser {
     this.i += 2; // the name and '('
     if (AGGREGATES.has(word)) this.refuse(t, `${word}(...) (aggregation over the stream)`, NEEDS_A_STREAMING_ENGINE);
     if (WINDOW_FUNCTIONS.has(word)) this.refuse(t, `${word}(...) (a window function)`, NEEDS_A_STREAMING_ENGINE);
-    if (word === "TRIM") return this.trim(at);
-    if (word === "SUBSTRING") return this.substring(at);
+    if (word === "TRIM") return this.trim(start, at);
+    if (word === "SUBSTRING") return this.substring(start, at);
     if (word === "POSITION") {
       const needle = this.additive();
       this.expectWord("IN", "in POSITION(... IN ...)");
       const haystack = this.additive();
       this.expectOp(")", "to close POSITION(");
-      return { kind: "position", needle, haystack, ...at };
+      return this.placed(start, { kind: "position", needle, haystack, ...at });
     }
     const arity = SHARED_FUNCTIONS[word];
     if (arity === undefined) {
@@ -579,17 +622,19 @@ class Parser {
       const expected = arity[0] === arity[1] ? `${arity[0]}` : `${arity[0]} to ${arity[1]}`;
       this.fail(t, `${word} takes ${expected} argument(s), not ${args.length}`);
     }
-    return { kind: "call", name: word, args, ...at };
+    return this.placed(start, { kind: "call", name: word, args, ...at });
   }
 
   private column(): Expression {
+    const start = this.i;
     const first = this.name("of a column");
-    if (!this.acceptOp(".")) return { kind: "column", name: first, line: first.line, column: first.column };
+    if (!this.acceptOp(".")) return this.placed(start, { kind: "column", name: first, line: first.line, column: first.column });
     const second = this.name("of a column after '.'");
-    return { kind: "column", name: second, stream: first, line: first.line, column: first.column };
+    return this.placed(start, { kind: "column", name: second, stream: first, line: first.line, column: first.column });
   }
 
   private caseExpression(): Expression {
+    const start = this.i;
     const at = this.next();
     const operand = this.isWord("WHEN") ? undefined : this.expression();
     const whens: { when: Expression; then: Expression }[] = [];
@@ -601,10 +646,10 @@ class Parser {
     if (whens.length === 0) this.fail(this.token, `expected WHEN in CASE, found ${this.describe(this.token)}`);
     const otherwise = this.acceptWord("ELSE") ? this.expression() : undefined;
     this.expectWord("END", "to close CASE");
-    return { kind: "case", operand, whens, otherwise, line: at.line, column: at.column };
+    return this.placed(start, { kind: "case", operand, whens, otherwise, line: at.line, column: at.column });
   }
 
-  private trim(at: Position): Expression {
+  private trim(start: number, at: Position): Expression {
     let side: "BOTH" | "LEADING" | "TRAILING" = "BOTH";
     let characters: Expression | undefined;
     if (this.isWord("BOTH", "LEADING", "TRAILING")) side = this.next().value as typeof side;
@@ -616,16 +661,16 @@ class Parser {
       this.expectWord("FROM", `in TRIM(${side} ... FROM ...)`);
     }
     this.expectOp(")", "to close TRIM(");
-    return { kind: "trim", side, characters, operand: operand!, ...at };
+    return this.placed(start, { kind: "trim", side, characters, operand: operand!, ...at });
   }
 
-  private substring(at: Position): Expression {
+  private substring(start: number, at: Position): Expression {
     const operand = this.additive();
     this.expectWord("FROM", "in SUBSTRING(... FROM ... [FOR ...])");
     const from = this.additive();
     const length = this.acceptWord("FOR") ? this.additive() : undefined;
     this.expectOp(")", "to close SUBSTRING(");
-    return { kind: "substring", operand, from, length, ...at };
+    return this.placed(start, { kind: "substring", operand, from, length, ...at });
   }
 }
 
@@ -639,7 +684,7 @@ export function quoteName(name: string): string {
 
 /** Parses the SQL, refusing (with file, line and construct) what the micro-batch engine cannot run. */
 export function parseAnalyticsSql(sql: string, file = "analytics.sql"): AnalyticsSql {
-  return new Parser(tokenize(sql, file), file).parse();
+  return new Parser(sql, tokenize(sql, file), file).parse();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -669,20 +714,43 @@ export interface CompiledAnalytics {
   readonly pumps: readonly CompiledPump[];
 }
 
+/** The types the engine reads from a JSON record's values (analytics/engine.ts has a reader for each). */
+const JSON_INPUT_TYPE = /^((VAR)?CHAR\([1-9]\d*\)|DATE|DOUBLE|REAL|TINYINT|SMALLINT|INTEGER|BIGINT|BOOLEAN)$/;
+const JSON_INPUT_TYPES = "VARCHAR(n), CHAR(n) (n at least 1), DATE, DOUBLE, REAL, TINYINT, SMALLINT, INTEGER, BIGINT and BOOLEAN";
+
 /** The input table's hidden column holding each record's line number (never reachable from the SQL). */
 export const LINE_COLUMN = "$line";
 
 /**
  * Checks every name against the streams (quoted names exactly, unquoted ones upper-cased, as the
- * service resolves them) and turns each pump into a DuckDB query over the input table.
+ * service resolves them) and every expression's type against the input columns' types and the
+ * output column it fills (analytics/sql-types.ts), and turns each pump into a DuckDB query over
+ * the input table.
  */
 export function compileAnalyticsSql(sql: string, streams: AnalyticsStreams, file = "analytics.sql"): CompiledAnalytics {
+  try {
+    return compile(sql, streams, file);
+  } catch (e) {
+    // Parsing and checking recurse once per level of an expression: a pathologically deep one runs out of stack.
+    if (e instanceof RangeError) throw new SqlDialectError(file, { line: 1, column: 1 }, `the SQL nests expressions too deeply to check (${e.message})`);
+    throw e;
+  }
+}
+
+function compile(sql: string, streams: AnalyticsStreams, file: string): CompiledAnalytics {
   const parsed = parseAnalyticsSql(sql, file);
   const fail = (at: Position, problem: string): never => {
     throw new SqlDialectError(file, at, problem);
   };
   const inputName = streams.input.name;
   const inputColumns = new Set(streams.input.columns.map((c) => c.name));
+  const inputTypes = new Map(streams.input.columns.map((c) => [c.name, c.sqlType]));
+  const columnType = (name: string) => inputTypes.get(name)!; // names are resolved (render) before types
+  for (const c of streams.input.columns) {
+    if (!JSON_INPUT_TYPE.test(c.sqlType)) {
+      throw new Error(`the input column ${quoteName(c.name)} of ${quoteName(inputName)} has the type ${c.sqlType}; the micro-batch engine reads ${JSON_INPUT_TYPES} from JSON records`);
+    }
+  }
 
   const created = new Map<string, StreamDefinition>();
   for (const s of parsed.streams) {
@@ -744,7 +812,8 @@ export function compileAnalyticsSql(sql: string, streams: AnalyticsStreams, file
         case "unary":
           return e.op === "NOT" ? `(NOT ${r(e.operand)})` : `(${e.op}${r(e.operand)})`;
         case "binary":
-          return `(${r(e.left)} ${e.op} ${r(e.right)})`;
+          // DuckDB types a || with a NULL constant as INTEGER (all NULL): the CAST keeps it VARCHAR, as the dialect types it.
+          return e.op === "||" ? `CAST((${r(e.left)} || ${r(e.right)}) AS VARCHAR)` : `(${r(e.left)} ${e.op} ${r(e.right)})`;
         case "isNull":
           return `(${r(e.operand)} IS ${e.not ? "NOT " : ""}NULL)`;
         case "between":
@@ -768,11 +837,24 @@ export function compileAnalyticsSql(sql: string, streams: AnalyticsStreams, file
       }
     };
     // A bare NULL takes its column's type (DuckDB would type it INTEGER).
-    const items = pump.select.map((item, i) =>
-      item.expression.kind === "literal" && item.expression.sql === "NULL"
-        ? `CAST(NULL AS ${duckdbType(outputColumns[targets[i]].sqlType)})`
-        : render(item.expression, true));
-    const where = pump.where ? ` WHERE ${render(pump.where, false)}` : "";
+    const items = pump.select.map((item, i) => {
+      const column = outputColumns[targets[i]];
+      const { expression } = item;
+      if (expression.kind === "literal" && expression.type === "null") return `CAST(NULL AS ${duckdbType(column.sqlType)})`;
+      const rendered = render(expression, true);
+      const type = typeOfExpression(expression, columnType, fail);
+      if (!canHold(column.sqlType, type)) {
+        fail(expression.source, `${shownSql(expression)} is ${type.literal !== undefined ? "a string literal (VARCHAR)" : type.sqlType}, ` +
+          `which the output column ${quoteName(column.name)} ${column.sqlType} cannot hold; CAST it (CAST(... AS ${column.sqlType})) or select a ${sqlTypeKind(column.sqlType)}`);
+      }
+      return rendered;
+    });
+    let where = "";
+    if (pump.where) {
+      where = ` WHERE ${render(pump.where, false)}`;
+      const type = typeOfExpression(pump.where, columnType, fail);
+      if (type.kind !== "boolean" && type.kind !== "null") fail(pump.where.source, `WHERE needs a condition (BOOLEAN), but ${shownSql(pump.where)} is ${type.sqlType}`);
+    }
     return {
       name: pump.name.name,
       line: pump.line,

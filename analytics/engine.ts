@@ -2,17 +2,24 @@
  * Runs compiled analytics SQL over a batch of newline-delimited JSON records with DuckDB: the
  * records go into an input table typed like the in-application input stream, each pump's query
  * runs over it, and every output value is checked against the output stream's column type. A
- * record or value that does not fit is reported with its line, never changed.
+ * record or value that does not fit is reported with its line, never changed: text is decoded as
+ * strict UTF-8, dates and times are converted as exact integers (analytics/calendar.ts), and the
+ * optional record checks (the source and destination schemas) see every record and every row.
  */
 import {
   DuckDBConnection,
   DuckDBDateValue,
   DuckDBDecimalValue,
   DuckDBInstance,
+  DuckDBTimestampValue,
+  DuckDBTimeValue,
   DuckDBTypeId,
   DuckDBValue,
 } from "@duckdb/node-api";
+import { dateText, formatDate, formatTime, formatTimestamp, parseDate, timestampDays } from "./calendar";
 import { CompiledAnalytics, CompiledPump, duckdbType, LINE_COLUMN, quoteName, SqlDialectError, StreamColumn } from "./dialect";
+import { shortened, shownValue, SHOWN_PROBLEM_CHARS } from "./shown";
+import { canHold, ValueKind } from "./sql-types";
 
 /** A record or output value that could not be processed, by the line of its record. */
 export interface RecordProblem {
@@ -25,8 +32,18 @@ export interface RunResult {
   readonly records: number;
   /** The rows the output stream receives, keyed by its column names, in record order. */
   readonly rows: Record<string, unknown>[];
-  /** Records that could not be read and output values that do not fit the output stream. */
+  /** Records that could not be read and output values that do not fit the output stream, by line. */
   readonly problems: RecordProblem[];
+}
+
+/** Says what is wrong with a record or row (one message naming each field), or undefined if nothing is. */
+export type RecordCheck = (value: unknown) => string | undefined;
+
+export interface RecordChecks {
+  /** Every input record (a parsed JSON value) passes this before it reaches the SQL. */
+  readonly input?: RecordCheck;
+  /** Every output row passes this before it is returned. */
+  readonly output?: RecordCheck;
 }
 
 export interface EngineOptions {
@@ -34,6 +51,16 @@ export interface EngineOptions {
   readonly memoryLimit?: string;
   /** DuckDB worker threads (default: DuckDB's, one per core). */
   readonly threads?: number;
+  /** What records and rows must be besides their columns' types (the function checks both schemas). */
+  readonly checks?: RecordChecks;
+}
+
+/** An error of the run that no record can be named for (the object as a whole failed). */
+export class AnalyticsRunError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "AnalyticsRunError";
+  }
 }
 
 const INTEGER_RANGES: Record<string, [bigint, bigint]> = {
@@ -42,34 +69,28 @@ const INTEGER_RANGES: Record<string, [bigint, bigint]> = {
   INTEGER: [-2147483648n, 2147483647n],
   BIGINT: [-9223372036854775808n, 9223372036854775807n],
 };
-const NUMERIC_TYPE_IDS = new Set([
-  DuckDBTypeId.TINYINT, DuckDBTypeId.SMALLINT, DuckDBTypeId.INTEGER, DuckDBTypeId.BIGINT, DuckDBTypeId.HUGEINT,
-  DuckDBTypeId.UTINYINT, DuckDBTypeId.USMALLINT, DuckDBTypeId.UINTEGER, DuckDBTypeId.UBIGINT, DuckDBTypeId.UHUGEINT,
-  DuckDBTypeId.FLOAT, DuckDBTypeId.DOUBLE, DuckDBTypeId.DECIMAL,
-]);
+/** What each DuckDB result type is, for the check that a pump's results fit its output columns (others fit none). */
+export const RESULT_KINDS: Partial<Record<DuckDBTypeId, ValueKind>> = {
+  [DuckDBTypeId.VARCHAR]: "string",
+  [DuckDBTypeId.DATE]: "date",
+  [DuckDBTypeId.TIME]: "time",
+  [DuckDBTypeId.TIMESTAMP]: "timestamp",
+  [DuckDBTypeId.BOOLEAN]: "boolean",
+  [DuckDBTypeId.SQLNULL]: "null",
+  ...Object.fromEntries(
+    [
+      DuckDBTypeId.TINYINT, DuckDBTypeId.SMALLINT, DuckDBTypeId.INTEGER, DuckDBTypeId.BIGINT, DuckDBTypeId.HUGEINT,
+      DuckDBTypeId.UTINYINT, DuckDBTypeId.USMALLINT, DuckDBTypeId.UINTEGER, DuckDBTypeId.UBIGINT, DuckDBTypeId.UHUGEINT,
+      DuckDBTypeId.FLOAT, DuckDBTypeId.DOUBLE, DuckDBTypeId.DECIMAL,
+    ].map((id) => [id, "number"]),
+  ),
+};
 const MAX_REAL = 3.4028234663852886e38;
-const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-const NUMBER_TEXT = /^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$/;
-
-/** Which DuckDB result types an output column of each SQL type accepts. */
-function accepts(sqlType: string, typeId: DuckDBTypeId): boolean {
-  const base = sqlType.replace(/\(.*$/, "");
-  switch (base) {
-    case "VARCHAR":
-    case "CHAR":
-      return typeId === DuckDBTypeId.VARCHAR;
-    case "DATE":
-      return typeId === DuckDBTypeId.DATE;
-    case "TIME":
-      return typeId === DuckDBTypeId.TIME;
-    case "TIMESTAMP":
-      return typeId === DuckDBTypeId.TIMESTAMP || typeId === DuckDBTypeId.DATE;
-    case "BOOLEAN":
-      return typeId === DuckDBTypeId.BOOLEAN;
-    default:
-      return NUMERIC_TYPE_IDS.has(typeId);
-  }
-}
+const MICROS_PER_DAY = 86_400_000_000n;
+/** A UTF-16 half of a pair without its other half: no Unicode character, and DuckDB would store U+FFFD for it. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/** Digits a JSON number (an IEEE double) keeps exactly, whatever they are. */
+const EXACT_DIGITS = 15;
 
 /** Input column readers: a JSON value to what the appender takes, or a string saying why not. */
 type Reader = (value: unknown) => { ok: true; append: (a: Appender) => void } | { ok: false; why: string };
@@ -80,56 +101,48 @@ function inputReader(column: StreamColumn): Reader {
   const sized = /^(VAR)?CHAR\((\d+)\)$/.exec(sqlType);
   const fail = (why: string) => ({ ok: false as const, why });
   const ok = (append: (a: Appender) => void) => ({ ok: true as const, append });
-  const number = (value: unknown): number | undefined => {
-    if (typeof value === "number") return value;
-    // The lab's first generator sent every value as text; the service converted numeric text too.
-    if (typeof value === "string" && NUMBER_TEXT.test(value)) return Number(value);
-    return undefined;
-  };
   if (sized) {
     const max = Number(sized[2]);
     return (v) => {
-      if (typeof v !== "string") return fail(`expected a string for ${sqlType}, got ${JSON.stringify(v)}`);
+      if (typeof v !== "string") return fail(`expected a string for ${sqlType}, got ${shownValue(v)}`);
       const length = tooLong(v, max);
-      return length !== undefined ? fail(`${JSON.stringify(v)} has ${length} characters; ${sqlType} holds at most ${max}`) : ok((a) => a.appendVarchar(v));
+      if (length !== undefined) return fail(`${shownValue(v)} has ${length} characters; ${sqlType} holds at most ${max}`);
+      if (LONE_SURROGATE.test(v)) return fail(`${shownValue(v)} holds half of a UTF-16 surrogate pair (an escape such as \\ud800), which is no character`);
+      return ok((a) => a.appendVarchar(v));
     };
   }
   switch (sqlType) {
     case "DATE":
       return (v) => {
-        const m = typeof v === "string" ? DATE.exec(v) : null;
-        if (!m) return fail(`expected a date YYYY-MM-DD, got ${JSON.stringify(v)}`);
-        const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
-        const utc = Date.UTC(year, month - 1, day);
-        const check = new Date(utc);
-        if (check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day) return fail(`${JSON.stringify(v)} is not a calendar date`);
-        const date = new DuckDBDateValue(utc / 86_400_000); // days since 1970-01-01
+        const days = typeof v === "string" ? parseDate(v) : undefined;
+        if (days === undefined) return fail(`expected a date on the calendar written YYYY-MM-DD, got ${shownValue(v)}`);
+        const date = new DuckDBDateValue(days);
         return ok((a) => a.appendDate(date));
       };
     case "DOUBLE":
     case "REAL":
       return (v) => {
-        const n = number(v);
-        if (n === undefined || !Number.isFinite(n)) return fail(`expected a number for ${sqlType}, got ${JSON.stringify(v)}`);
-        if (sqlType === "REAL" && Math.abs(n) > MAX_REAL) return fail(`${n} is beyond the range of REAL`);
-        return ok((a) => (sqlType === "REAL" ? a.appendFloat(n) : a.appendDouble(n)));
+        // A JSON number only: numeric text is a string, as the source schema says.
+        if (typeof v !== "number" || !Number.isFinite(v)) return fail(`expected a number for ${sqlType}, got ${shownValue(v)}`);
+        if (sqlType === "REAL" && Math.abs(v) > MAX_REAL) return fail(`${v} is beyond the range of REAL`);
+        return ok((a) => (sqlType === "REAL" ? a.appendFloat(v) : a.appendDouble(v)));
       };
     case "TINYINT":
     case "SMALLINT":
     case "INTEGER":
     case "BIGINT":
       return (v) => {
-        const n = number(v);
-        if (n === undefined || !Number.isInteger(n)) return fail(`expected a whole number for ${sqlType}, got ${JSON.stringify(v)}`);
+        if (typeof v !== "number" || !Number.isInteger(v)) return fail(`expected a whole number for ${sqlType}, got ${shownValue(v)}`);
         const [min, max] = INTEGER_RANGES[sqlType];
-        if (!Number.isSafeInteger(n) || BigInt(n) < min || BigInt(n) > max) return fail(`${JSON.stringify(v)} is outside the range of ${sqlType} (or of exact JSON numbers)`);
+        if (!Number.isSafeInteger(v) || BigInt(v) < min || BigInt(v) > max) return fail(`${shownValue(v)} is outside the range of ${sqlType} (or of exact JSON numbers)`);
         const appenders = { TINYINT: "appendTinyInt", SMALLINT: "appendSmallInt", INTEGER: "appendInteger" } as const;
-        return ok((a) => (sqlType === "BIGINT" ? a.appendBigInt(BigInt(n)) : a[appenders[sqlType]](n)));
+        return ok((a) => (sqlType === "BIGINT" ? a.appendBigInt(BigInt(v)) : a[appenders[sqlType]](v)));
       };
     case "BOOLEAN":
-      return (v) => (typeof v === "boolean" ? ok((a) => a.appendBoolean(v)) : fail(`expected true or false, got ${JSON.stringify(v)}`));
+      return (v) => (typeof v === "boolean" ? ok((a) => a.appendBoolean(v)) : fail(`expected true or false, got ${shownValue(v)}`));
     default:
-      throw new Error(`input column ${quoteName(column.name)} has the type ${sqlType}, which the engine cannot read from JSON (VARCHAR(n), CHAR(n), DATE, DOUBLE, REAL, TINYINT, SMALLINT, INTEGER, BIGINT, BOOLEAN)`);
+      // compileAnalyticsSql refuses every other input type first.
+      throw new Error(`input column ${quoteName(column.name)} has the type ${sqlType}, which the engine cannot read from JSON`);
   }
 }
 
@@ -146,6 +159,11 @@ function tooLong(text: string, max: number): number | undefined {
   return length > max ? length : undefined;
 }
 
+/** Significant digits of a decimal number's text (`-0012.3400` has 4). */
+function significantDigits(text: string): number {
+  return text.replace(/^-/, "").replace(".", "").replace(/^0+/, "").replace(/0+$/, "").length;
+}
+
 /** A converter from result values to the JSON values of one output column, saying why a value does not fit. */
 function outputConverter(column: StreamColumn): (value: DuckDBValue) => Converted {
   const { sqlType } = column;
@@ -153,6 +171,7 @@ function outputConverter(column: StreamColumn): (value: DuckDBValue) => Converte
   const size = /\((\d+)(?:,(\d+))?\)$/.exec(sqlType);
   const numeric = (value: DuckDBValue): number | bigint =>
     typeof value === "number" || typeof value === "bigint" ? value : (value as DuckDBDecimalValue).toDouble();
+  const outsideYears = (days: number): Converted => ({ why: `${dateText(days)} is outside the years 0000-9999 that ${base} values are written in` });
   const convert = ((): ((value: Exclude<DuckDBValue, null>) => Converted) => {
     switch (base) {
       case "VARCHAR":
@@ -161,13 +180,27 @@ function outputConverter(column: StreamColumn): (value: DuckDBValue) => Converte
         return (value) => {
           const text = String(value);
           const length = tooLong(text, max);
-          return length === undefined ? { value: text } : { why: `${JSON.stringify(text)} has ${length} characters; ${sqlType} holds at most ${max}` };
+          return length === undefined ? { value: text } : { why: `${shownValue(text)} has ${length} characters; ${sqlType} holds at most ${max}` };
         };
       }
       case "DATE":
+        return (value) => {
+          const { days } = value as DuckDBDateValue;
+          const text = formatDate(days);
+          return text === undefined ? outsideYears(days) : { value: text };
+        };
       case "TIME":
+        return (value) => {
+          const text = formatTime((value as DuckDBTimeValue).micros);
+          return text === undefined ? { why: `${String(value)} is not a time of day` } : { value: text };
+        };
       case "TIMESTAMP":
-        return (value) => ({ value: String(value) });
+        return (value) => {
+          // A DATE goes into a TIMESTAMP column as its midnight.
+          const micros = value instanceof DuckDBDateValue ? BigInt(value.days) * MICROS_PER_DAY : (value as DuckDBTimestampValue).micros;
+          const text = formatTimestamp(micros);
+          return text === undefined ? outsideYears(timestampDays(micros)) : { value: text };
+        };
       case "BOOLEAN":
         return (value) => ({ value });
       case "DOUBLE":
@@ -185,6 +218,9 @@ function outputConverter(column: StreamColumn): (value: DuckDBValue) => Converte
           const [whole, fraction = ""] = text.replace(/^-/, "").split(".");
           if (!/^\d+$/.test(whole) || fraction.replace(/0+$/, "").length > scale || whole.replace(/^0+/, "").length > precision - scale) {
             return { why: `${text} does not fit ${sqlType}` };
+          }
+          if (significantDigits(text) > EXACT_DIGITS && String(Number(text)) !== text.replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "")) {
+            return { why: `${text} has more digits than a JSON number keeps exactly (${EXACT_DIGITS})` };
           }
           return { value: Number(text) };
         };
@@ -206,6 +242,36 @@ function outputConverter(column: StreamColumn): (value: DuckDBValue) => Converte
 }
 
 /**
+ * The lines of newline-delimited UTF-8 text. A line that is not valid UTF-8 is `undefined` (to be
+ * reported by its number): decoding it leniently would put U+FFFD where its bytes were.
+ */
+export function utf8Lines(bytes: Uint8Array): (string | undefined)[] {
+  const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+  try {
+    return decoder.decode(bytes).split("\n");
+  } catch {
+    // Only when some line is broken: find which, line by line.
+    const lines: (string | undefined)[] = [];
+    for (let start = 0; start <= bytes.length; ) {
+      const newline = bytes.indexOf(0x0a, start);
+      const end = newline === -1 ? bytes.length : newline;
+      try {
+        lines.push(decoder.decode(bytes.subarray(start, end)));
+      } catch {
+        lines.push(undefined);
+      }
+      start = end + 1;
+    }
+    return lines;
+  }
+}
+
+/** DuckDB's message, first line only, cut short (a value in it may be megabytes). */
+function duckdbMessage(e: unknown): string {
+  return shortened((e as Error).message.split("\n")[0], SHOWN_PROBLEM_CHARS);
+}
+
+/**
  * One DuckDB database holding the input table; `run` is called once per batch of records (one
  * delivered object). Batches run one at a time.
  */
@@ -213,14 +279,17 @@ export class AnalyticsEngine {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly readers: Reader[];
   private readonly converters: ((value: DuckDBValue) => Converted)[];
+  private readonly checks: RecordChecks;
 
   private constructor(
     readonly analytics: CompiledAnalytics,
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
+    options: EngineOptions,
   ) {
     this.readers = analytics.input.columns.map(inputReader);
     this.converters = analytics.output.columns.map(outputConverter);
+    this.checks = options.checks ?? {};
   }
 
   /**
@@ -241,7 +310,7 @@ export class AnalyticsEngine {
     };
     const instance = await DuckDBInstance.create(":memory:", config);
     const connection = await instance.connect();
-    const engine = new AnalyticsEngine(analytics, instance, connection);
+    const engine = new AnalyticsEngine(analytics, instance, connection, options);
     try {
       const columns = analytics.input.columns.map((c) => `${quoteName(c.name)} ${duckdbType(c.sqlType)}`);
       await connection.run(`CREATE TABLE ${quoteName(analytics.input.name)} (${[`${quoteName(LINE_COLUMN)} INTEGER`, ...columns].join(", ")})`);
@@ -253,6 +322,7 @@ export class AnalyticsEngine {
     return engine;
   }
 
+  /** DuckDB's own view of the pump: it must bind, and give types the output columns hold (as compileAnalyticsSql worked out). */
   private async checkPump(pump: CompiledPump): Promise<void> {
     const { output, file } = this.analytics;
     let types: DuckDBTypeId[];
@@ -260,50 +330,65 @@ export class AnalyticsEngine {
       const reader = await this.connection.runAndReadAll(`${pump.query} LIMIT 0`);
       types = reader.columnTypes().map((t) => t.typeId);
     } catch (e) {
-      const first = (e as Error).message.split("\n")[0];
-      throw new SqlDialectError(file, pump, `pump ${quoteName(pump.name)} cannot run: ${first}`);
+      throw new SqlDialectError(file, pump, `pump ${quoteName(pump.name)} cannot run: ${duckdbMessage(e)}`);
     }
     pump.targets.forEach((target, i) => {
       const column = output.columns[target];
-      const typeId = types[i + 1];
-      if (!accepts(column.sqlType, typeId) && typeId !== DuckDBTypeId.SQLNULL) {
+      const kind = RESULT_KINDS[types[i + 1]];
+      if (kind === undefined || !canHold(column.sqlType, { kind })) {
         throw new SqlDialectError(file, pump,
-          `pump ${quoteName(pump.name)}: select item ${i + 1} gives ${DuckDBTypeId[typeId]}, which cannot go into ${quoteName(column.name)} ${column.sqlType} (CAST it)`);
+          `pump ${quoteName(pump.name)}: select item ${i + 1} gives ${DuckDBTypeId[types[i + 1]]}, which cannot go into ${quoteName(column.name)} ${column.sqlType} (CAST it)`);
       }
     });
   }
 
-  /** Runs every pump over one batch of records (lines of newline-delimited JSON; blank lines are skipped). */
-  run(lines: readonly string[]): Promise<RunResult> {
-    const result = this.queue.then(() => this.runBatch(lines));
+  /**
+   * Runs every pump over one batch of records: newline-delimited JSON as bytes (decoded as strict
+   * UTF-8) or as lines; blank lines are skipped, the others are numbered from 1.
+   */
+  run(input: Uint8Array | readonly string[]): Promise<RunResult> {
+    const result = this.queue.then(() => this.runBatch(input instanceof Uint8Array ? utf8Lines(input) : input));
     this.queue = result.catch(() => undefined);
     return result;
   }
 
-  private async runBatch(lines: readonly string[]): Promise<RunResult> {
+  private async runBatch(lines: readonly (string | undefined)[]): Promise<RunResult> {
     const { input, output, pumps } = this.analytics;
     const problems: RecordProblem[] = [];
+    const problem = (line: number, message: string) => problems.push({ line, message: shortened(message, SHOWN_PROBLEM_CHARS) });
     let records = 0;
+    let firstLine = Infinity;
+    let lastLine = 0;
     await this.connection.run(`DELETE FROM ${quoteName(input.name)}`);
     const appender = await this.connection.createAppender(input.name);
     try {
       lines.forEach((text, index) => {
+        const line = index + 1;
+        if (text === undefined) {
+          records++;
+          problem(line, "is not valid UTF-8 text (each record is one line of UTF-8 JSON)");
+          return;
+        }
         if (text.trim() === "") return;
         records++;
-        const line = index + 1;
         let record: unknown;
         try {
           record = JSON.parse(text);
         } catch (e) {
-          problems.push({ line, message: `not JSON (${(e as Error).message})` });
+          problem(line, `not JSON (${(e as Error).message}): ${shownValue(text)}`);
+          return;
+        }
+        const wrong = this.checks.input?.(record);
+        if (wrong !== undefined) {
+          problem(line, wrong);
           return;
         }
         if (typeof record !== "object" || record === null || Array.isArray(record)) {
-          problems.push({ line, message: "not a JSON object" });
+          problem(line, `not a JSON object: ${shownValue(record)}`);
           return;
         }
         const appends: ((a: Appender) => void)[] = [];
-        const wrong: string[] = [];
+        const misfits: string[] = [];
         input.columns.forEach((column, i) => {
           const value = (record as Record<string, unknown>)[column.name];
           if (value === undefined || value === null) {
@@ -312,15 +397,17 @@ export class AnalyticsEngine {
           }
           const read = this.readers[i](value);
           if (read.ok) appends.push(read.append);
-          else wrong.push(`${column.name}: ${read.why}`);
+          else misfits.push(`${column.name}: ${read.why}`);
         });
-        if (wrong.length > 0) {
-          problems.push({ line, message: `does not fit ${quoteName(input.name)}: ${wrong.join("; ")}` });
+        if (misfits.length > 0) {
+          problem(line, `does not fit ${quoteName(input.name)}: ${misfits.join("; ")}`);
           return;
         }
         appender.appendInteger(line);
         for (const append of appends) append(appender);
         appender.endRow();
+        firstLine = Math.min(firstLine, line);
+        lastLine = line;
       });
       appender.flushSync();
     } finally {
@@ -329,18 +416,32 @@ export class AnalyticsEngine {
 
     const produced: { line: number; pump: number; row: Record<string, unknown> }[] = [];
     for (const [p, pump] of pumps.entries()) {
-      const reader = await this.connection.runAndReadAll(pump.query);
-      for (const values of reader.getRows()) {
+      let results: DuckDBValue[][];
+      try {
+        results = (await this.connection.runAndReadAll(pump.query)).getRows();
+      } catch (e) {
+        const line = lastLine === 0 ? undefined : await this.firstFailingLine(pump, firstLine, lastLine);
+        const message = `pump ${quoteName(pump.name)} failed: ${duckdbMessage(e)}`;
+        if (line === undefined) throw new AnalyticsRunError(message);
+        problem(line, `${message} (the first record it fails on; later ones were not run)`);
+        continue;
+      }
+      for (const values of results) {
         const line = Number(values[0]);
         const row: Record<string, unknown> = Object.fromEntries(output.columns.map((c) => [c.name, null]));
-        const wrong: string[] = [];
+        const misfits: string[] = [];
         pump.targets.forEach((target, i) => {
           const column = output.columns[target];
           const converted = this.converters[target](values[i + 1]);
-          if ("why" in converted) wrong.push(`${column.name}: ${converted.why}`);
+          if ("why" in converted) misfits.push(`${column.name}: ${converted.why}`);
           else row[column.name] = converted.value;
         });
-        if (wrong.length > 0) problems.push({ line, message: `pump ${quoteName(pump.name)} gives a row that does not fit ${quoteName(output.name)}: ${wrong.join("; ")}` });
+        if (misfits.length > 0) {
+          problem(line, `pump ${quoteName(pump.name)} gives a row that does not fit ${quoteName(output.name)}: ${misfits.join("; ")}`);
+          continue;
+        }
+        const wrong = this.checks.output?.(row);
+        if (wrong !== undefined) problem(line, `pump ${quoteName(pump.name)} gives a row that ${wrong}`);
         else produced.push({ line, pump: p, row });
       }
     }
@@ -348,6 +449,32 @@ export class AnalyticsEngine {
     produced.sort((a, b) => a.line - b.line || a.pump - b.pump);
     problems.sort((a, b) => a.line - b.line);
     return { records, rows: produced.map((p) => p.row), problems };
+  }
+
+  /**
+   * The record a pump fails on (a conversion, a logarithm of zero, ...): the pump is run again on
+   * ranges of lines, halving the range, so about log2(records) queries. Undefined when it does not
+   * fail on any single record (it failed for another reason).
+   */
+  private async firstFailingLine(pump: CompiledPump, first: number, last: number): Promise<number | undefined> {
+    const input = quoteName(this.analytics.input.name);
+    const fails = async (from: number, to: number): Promise<boolean> => {
+      // The CTE shadows the input table, materialized, so the pump sees only these records.
+      const only = `WITH ${input} AS MATERIALIZED (SELECT * FROM main.${input} WHERE ${quoteName(LINE_COLUMN)} BETWEEN ${from} AND ${to}) `;
+      try {
+        await this.connection.runAndReadAll(only + pump.query);
+        return false;
+      } catch {
+        return true;
+      }
+    };
+    let [from, to] = [first, last];
+    while (from < to) {
+      const middle = Math.floor((from + to) / 2);
+      if (await fails(from, middle)) to = middle;
+      else from = middle + 1;
+    }
+    return (await fails(from, from)) ? from : undefined;
   }
 
   close(): void {

@@ -37,6 +37,9 @@ process.on("message", async ({ id, event, context }) => {
   }
 });
 
+// The service that started this environment is gone: so is the environment.
+process.on("disconnect", () => process.exit(0));
+
 // As in Lambda, an error nothing awaited ends the environment; the service reports the invocation as failed.
 process.on("unhandledRejection", (error) => {
   console.error(`Unhandled rejection: ${errorOf(error).errorMessage}`);

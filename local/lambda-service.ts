@@ -314,6 +314,8 @@ class Sandbox {
       // Lambda's Node.js runtime sizes the heap from the function's memory the same way.
       execArgv: [`--max-old-space-size=${Math.floor(fn.memoryMiB * 0.9)}`],
       stdio: ["ignore", this.log, this.log, "ipc"],
+      // Out of the terminal's process group: Ctrl-C stops the run in order, not an invocation half-way. It ends with its IPC channel.
+      detached: true,
     });
   }
 

@@ -35,8 +35,8 @@ export interface LocalAwsOptions {
   readonly plainHttp?: boolean;
   /** Where the server's own log goes (default: discarded). */
   readonly logFile?: number;
-  /** Leave the server running when this process exits (npm start --keep). */
-  readonly detached?: boolean;
+  /** Leave the server running when this process exits (npm start --keep); otherwise it is stopped then, however this process ends. */
+  readonly outlive?: boolean;
 }
 
 export interface LocalAwsEndpoint {
@@ -81,7 +81,8 @@ export class LocalAws implements LocalAwsEndpoint {
     if (options.plainHttp) args.push("--plain-port", "0");
     const child = spawn("python3", args, {
       stdio: ["ignore", "pipe", options.logFile ?? "pipe"],
-      detached: options.detached === true,
+      // Its own process group: a Ctrl-C at the terminal reaches npm start, which stops the run in order, not the server.
+      detached: true,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, LANG: process.env.LANG ?? "C.UTF-8", PYTHONUNBUFFERED: "1" },
     });
     return new Promise((resolve, reject) => {
@@ -100,7 +101,8 @@ export class LocalAws implements LocalAwsEndpoint {
         const ready = JSON.parse(line) as LocalAwsEndpoint;
         child.stdout!.removeAllListeners("data");
         child.stdout!.resume();
-        if (options.detached) child.unref();
+        if (options.outlive) child.unref();
+        else process.once("exit", () => child.kill("SIGKILL")); // an abrupt exit (a second Ctrl-C) leaves nothing running
         resolve(new LocalAws(child, ready.endpoint, ready.ca, ready.plain, ready.pid));
       });
       child.on("exit", (code) => {

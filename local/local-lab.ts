@@ -123,7 +123,7 @@ export class LocalLab {
     const logFile = openSync(join(options.outdir, "local-aws.log"), "a");
     const started = Date.now();
     status.update("local AWS: starting moto's server ...");
-    const aws = await LocalAws.start({ tlsDir: join(options.outdir, "tls"), port: options.port, plainHttp: options.plainHttp, logFile, detached: options.keep });
+    const aws = await LocalAws.start({ tlsDir: join(options.outdir, "tls"), port: options.port, plainHttp: options.plainHttp, logFile, outlive: options.keep });
     status.finish(`local AWS: moto's server at ${aws.endpoint} (TLS, CA made for this run), up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     writeFileSync(join(options.outdir, "run.json"), `${JSON.stringify({ endpoint: aws.endpoint, ca: aws.ca, pid: aws.pid }, null, 2)}\n`);
     pointAtLocalAws(stack, aws);
@@ -230,9 +230,13 @@ export class LocalLab {
     };
   }
 
-  /** `npm run verify` against the local bucket, every object (the run's own bucket holds nothing older). */
+  /**
+   * `npm run verify` against the local bucket: every object (the run's own bucket holds nothing
+   * older), and every record judged (`--allowance 0`): the hops agreed before, so nothing is still
+   * being processed.
+   */
   verify(extraArgs: readonly string[] = []): Promise<{ status: number; stdout: string; stderr: string }> {
-    const args = ["-r", "./scripts/register-ts.js", "scripts/verify.ts", "--bucket", this.bucket, "--endpoint", this.aws.endpoint, "--region", this.settings.region, "--since", "all", ...extraArgs];
+    const args = ["-r", "./scripts/register-ts.js", "scripts/verify.ts", "--bucket", this.bucket, "--endpoint", this.aws.endpoint, "--region", this.settings.region, "--since", "all", "--allowance", "0", ...extraArgs];
     return new Promise((resolve) => {
       const child = spawn(process.execPath, args, { cwd: join(__dirname, ".."), env: this.childEnv() });
       let stdout = "";

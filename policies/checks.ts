@@ -2,7 +2,7 @@
 import { publicGrants, readPolicy, Statement } from "./iam";
 import { Resource, TerraformModel, Unknown } from "./model";
 import { bucketParts, PolicySource } from "./relations";
-import { undecided, violation, Violation } from "./rule";
+import { addressList, undecided, violation, Violation } from "./rule";
 
 /** A verdict on one part: true when good, a string saying what is wrong, undefined when unknown before apply. */
 export type Verdict = true | string | undefined;
@@ -27,10 +27,10 @@ export function checkBucketPart(
     return undecided(bucket, `its ${type} values are known only after apply`);
   }
   if (attached.length === 0 && unresolved.length > 0) {
-    return undecided(bucket, `${unresolved.map((r) => r.address).join(", ")} may configure it, but which bucket they name is known only after apply`);
+    return undecided(bucket, `${addressList(unresolved)} may configure it, but which bucket they name is known only after apply`);
   }
   const problem = verdicts.find((v): v is string => typeof v === "string");
-  if (problem !== undefined) return violation(bucket, `${problem} (${attached.map((r) => r.address).join(", ")})`);
+  if (problem !== undefined) return violation(bucket, `${problem} (${addressList(attached)})`);
   if (typeof inline === "string") return violation(bucket, inline);
   return violation(bucket, missing);
 }
@@ -92,10 +92,10 @@ export function checkInsecureTransportDenied(model: TerraformModel, targets: rea
     if (denied) continue;
     if (unknown) out.push(undecided(target, unknown));
     else if (sources.length === 0 && unresolved.length > 0) {
-      out.push(undecided(target, `${unresolved.map((r) => r.address).join(", ")} may be its policy, but which ${check.noun} they name is known only after apply`));
+      out.push(undecided(target, `${addressList(unresolved)} may be its policy, but which ${check.noun} they name is known only after apply`));
     } else if (sources.length === 0) out.push(violation(target, `has no ${check.noun} policy, so requests without TLS are allowed`));
     else {
-      const names = sources.map((s) => s.resource.address).join(", ");
+      const names = addressList(sources.map((s) => s.resource));
       out.push(violation(target, `its policy (${names}) has no statement ${check.denial} when aws:SecureTransport is false`));
     }
   }

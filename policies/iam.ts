@@ -4,7 +4,7 @@
  * (statement blocks, or its computed `json` when the plan could read it), including the
  * documents it merges through `source_policy_documents` / `override_policy_documents`.
  */
-import { blocks, isUnresolved, list, Resource, TerraformModel, Unknown } from "./model";
+import { blocks, isUnresolved, list, readBlocks, Resource, TerraformModel, Unknown } from "./model";
 
 export interface Principal {
   /** `AWS`, `Service`, `Federated`, `CanonicalUser`, or `*` for `"Principal": "*"`. */
@@ -127,8 +127,9 @@ function readDocumentSource(model: TerraformModel, document: Resource, depth: nu
       statements.push(...read.statements.map((s) => ({ ...s, origin: s.origin ?? document.address })));
     }
   }
-  if (document.values.statement instanceof Unknown) return { unknown: `the statements of ${document.address} are known only after apply` };
-  for (const b of blocks(document.values.statement)) {
+  const written = readBlocks(document.values.statement);
+  if (written.unknown) return { unknown: `the statements of ${document.address} are known only after apply` };
+  for (const b of written.blocks) {
     statements.push({
       sid: typeof b.sid === "string" ? b.sid : undefined,
       effect: b.effect ?? "Allow",
@@ -145,8 +146,11 @@ function readDocumentSource(model: TerraformModel, document: Resource, depth: nu
   return { statements };
 }
 
+/** A principals block; one known only after apply (or of a type known only after apply) may be anyone: its id is unknown. */
 function blockPrincipals(value: unknown): Principal[] {
-  return blocks(value).flatMap((p) => list(p.identifiers).map((id) => ({ type: String(p.type), id })));
+  const written = readBlocks(value);
+  const principals = written.blocks.flatMap((p) => list(p.identifiers).map((id) => ({ type: String(p.type), id: isUnresolved(p.type) ? new Unknown() : id })));
+  return written.unknown ? [...principals, { type: "AWS", id: new Unknown() }] : principals;
 }
 
 /** `"*"`, `{"AWS": "*"}` or a principals block of type `*`: anyone. */

@@ -3,7 +3,8 @@
  * (policies/model.ts), whichever entry point asks: the synth-time Aspect (policies/aspect.ts),
  * the Jest helper, or the CLI (`npm run policy -- FILE`) on a synthesized stack or a plan.
  */
-import { loadTerraformJson, InputKind, TerraformModel } from "./model";
+import { loadTerraformJson } from "./load";
+import { InputKind, TerraformModel } from "./model";
 import { Rule, RuleInfo, Severity } from "./rule";
 import { RULES } from "./rules";
 import { readSuppressions, Suppression } from "./suppressions";
@@ -65,6 +66,8 @@ export function checkTerraformJson(json: unknown, options: CheckOptions = {}): C
 export function checkModel(model: TerraformModel, options: CheckOptions = {}): CheckResult {
   const rules = options.rules ?? RULES;
   const suppressions = readSuppressions(model);
+  const byFinding = new Map<string, Suppression>();
+  for (const s of suppressions) if (!byFinding.has(`${s.rule}\0${s.address}`)) byFinding.set(`${s.rule}\0${s.address}`, s);
   const used = new Set<Suppression>();
   const findings: Finding[] = [];
   const suppressed: Suppressed[] = [];
@@ -84,7 +87,7 @@ export function checkModel(model: TerraformModel, options: CheckOptions = {}): C
         fix: rule.fix,
         undecided: v.undecided === true,
       };
-      const suppression = suppressions.find((s) => s.rule === rule.id && s.address === v.resource.baseAddress);
+      const suppression = byFinding.get(`${rule.id}\0${v.resource.baseAddress}`);
       if (suppression) {
         used.add(suppression);
         suppressed.push({ ...finding, reason: suppression.reason });

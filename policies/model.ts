@@ -9,7 +9,9 @@
  *   the list of references, kept as an {@link Unknown}).
  *
  * Rules read both the same way: attributes by their Terraform (snake_case) names, nested blocks
- * through {@link blocks}, references through {@link TerraformModel.referenced}.
+ * through {@link blocks} (or {@link readBlocks} where an unknown block must not read as none),
+ * references through {@link TerraformModel.referenced}. The readers are configuration.ts and
+ * plan.ts; load.ts tells the two kinds apart.
  */
 
 /** A value Terraform knows only after apply, with what the configuration says it refers to. */
@@ -50,7 +52,7 @@ export interface TerraformModel {
   referenced(from: Resource, value: unknown): Resource[];
 }
 
-/** Thrown when the input is neither a synthesized configuration nor a plan. */
+/** Thrown when the input cannot be read: neither a synthesized configuration nor a plan, or a shape the pack cannot read. */
 export class PolicyInputError extends Error {
   constructor(message: string) {
     super(message);
@@ -58,12 +60,52 @@ export class PolicyInputError extends Error {
   }
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Unknown);
+/** A JSON object (not an array, not null, not an {@link Unknown}). */
+export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Unknown);
+
+/** Sets an own property, "__proto__" included (plain assignment would change the object's prototype instead). */
+export function setOwn(object: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === "__proto__") Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+  else object[key] = value;
+}
+
+/** What a JSON value is, for messages: `a string ("x")`, `an array`, `null`. */
+export function describeValue(value: unknown): string {
+  if (value === null) return "null";
+  if (value === undefined) return "missing";
+  if (Array.isArray(value)) return "an array";
+  if (value instanceof Unknown) return "a value known only after apply";
+  if (typeof value === "object") return "an object";
+  const text = JSON.stringify(value);
+  return `${typeof value === "number" ? "a number" : typeof value === "boolean" ? "a boolean" : "a string"} (${text.length > 40 ? `${text.slice(0, 40)}...` : text})`;
+}
+
+/** How deep a resource's values may nest (blocks in blocks, lists of objects); deeper is refused, not walked. */
+export const MAX_VALUE_DEPTH = 100;
+
+/** Throws PolicyInputError when `value` nests deeper than {@link MAX_VALUE_DEPTH} (so no later walk can overflow the stack). */
+export function checkDepth(value: unknown, where: string): void {
+  const pending: [unknown, number][] = [[value, 0]];
+  while (pending.length > 0) {
+    const [v, depth] = pending.pop()!;
+    if (typeof v !== "object" || v === null || v instanceof Unknown) continue;
+    if (depth >= MAX_VALUE_DEPTH) throw new PolicyInputError(`${where} nests values more than ${MAX_VALUE_DEPTH} levels deep; the pack reads at most ${MAX_VALUE_DEPTH}`);
+    for (const child of Array.isArray(v) ? v : Object.values(v)) pending.push([child, depth + 1]);
+  }
+}
+
+/** Nested blocks as a list, and whether some are known only after apply (a `${...}` expression, an unknown, or something that is not a block where the blocks go). */
+export function readBlocks(value: unknown): { blocks: Record<string, unknown>[]; unknown: boolean } {
+  if (value === undefined || value === null) return { blocks: [], unknown: false };
+  if (isObject(value)) return { blocks: [value], unknown: false };
+  if (!Array.isArray(value)) return { blocks: [], unknown: true };
+  const found = value.filter(isObject);
+  return { blocks: found, unknown: found.length !== value.filter((v) => v !== null).length };
+}
 
 /** A nested block as a list, whether the JSON wrote one block as an object (cdktf) or a list (plan). */
 export function blocks(value: unknown): Record<string, unknown>[] {
-  if (Array.isArray(value)) return value.filter(isObject);
-  return isObject(value) ? [value] : [];
+  return readBlocks(value).blocks;
 }
 
 /** A list attribute as a list (a single value becomes a list of one; absent becomes empty). */
@@ -102,9 +144,8 @@ export function baseAddressOf(address: string): string {
   return address.replace(/\[[^\]]*\]/g, "");
 }
 
-const META_ARGUMENTS = new Set(["//", "count", "for_each", "depends_on", "lifecycle", "provider", "provisioner", "connection"]);
 /** Terraform addresses inside `${...}`: `aws_x.name`, `data.aws_x.name`, `module.m` (the rest is attributes). */
-const REFERENCE = /\b(data\.[a-zA-Z_][\w-]*\.[a-zA-Z_][\w-]*|[a-zA-Z_][\w-]*\.[a-zA-Z_][\w-]*)/g;
+export const REFERENCE = /\b(data\.[a-zA-Z_][\w-]*\.[a-zA-Z_][\w-]*|[a-zA-Z_][\w-]*\.[a-zA-Z_][\w-]*)/g;
 
 class Model implements TerraformModel {
   private readonly byType = new Map<string, Resource[]>();
@@ -112,8 +153,8 @@ class Model implements TerraformModel {
 
   constructor(readonly kind: InputKind, readonly resources: Resource[], readonly outputs: Record<string, unknown>) {
     for (const r of resources) {
-      this.byType.set(r.type, [...(this.byType.get(r.type) ?? []), r]);
-      this.byBase.set(r.baseAddress, [...(this.byBase.get(r.baseAddress) ?? []), r]);
+      append(this.byType, r.type, r);
+      append(this.byBase, r.baseAddress, r);
     }
   }
 
@@ -131,204 +172,37 @@ class Model implements TerraformModel {
   }
 }
 
+/** Adds `value` to the list under `key` (in place: building an index this way is linear). */
+export function append<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const values = map.get(key);
+  if (values) values.push(value);
+  else map.set(key, [value]);
+}
+
+/** The model of resources read from either kind of input; `resources` must have unique addresses. */
+export function createModel(kind: InputKind, resources: Resource[], outputs: Record<string, unknown>): TerraformModel {
+  return new Model(kind, resources, outputs);
+}
+
 /** The `type.name` / `data.type.name` strings a value refers to. */
 function referenceCandidates(value: unknown): string[] {
   const out: string[] = [];
-  const walk = (v: unknown): void => {
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const v = pending.pop();
     if (v instanceof Unknown) {
-      for (const ref of v.references) out.push(...(ref.replace(/\[[^\]]*\]/g, "").match(REFERENCE) ?? []).slice(0, 1));
-    } else if (typeof v === "string") {
-      for (const m of v.matchAll(/\$\{([^}]*)\}/g)) out.push(...(m[1].replace(/\[[^\]]*\]/g, "").match(REFERENCE) ?? []));
-    } else if (Array.isArray(v)) {
-      v.forEach(walk);
-    } else if (isObject(v)) {
-      Object.values(v).forEach(walk);
-    }
-  };
-  walk(value);
-  return out;
-}
-
-/** Reads Terraform JSON of either kind into the model; throws PolicyInputError for anything else. */
-export function loadTerraformJson(json: unknown): TerraformModel {
-  if (!isObject(json)) throw new PolicyInputError("the JSON is not an object: expected a synthesized Terraform configuration or a `terraform show -json` plan");
-  if ("format_version" in json) {
-    if (!isObject(json.configuration) || !("resource_changes" in json || "planned_values" in json)) {
-      throw new PolicyInputError(
-        "the JSON has a format_version but no plan (no configuration and resource_changes): pass the output of `terraform show -json <planfile>`, not of a state",
-      );
-    }
-    return loadPlan(json);
-  }
-  const configKeys = ["resource", "data", "terraform", "provider", "output", "module", "variable", "locals"];
-  if (!configKeys.some((k) => k in json)) {
-    throw new PolicyInputError(`the JSON is neither a Terraform configuration (no ${configKeys.join("/")} block) nor a plan (no format_version)`);
-  }
-  return loadSynth(json);
-}
-
-function loadSynth(json: Record<string, unknown>): TerraformModel {
-  const resources: Resource[] = [];
-  for (const mode of ["managed", "data"] as const) {
-    const section = json[mode === "managed" ? "resource" : "data"];
-    if (section === undefined) continue;
-    if (!isObject(section)) throw new PolicyInputError(`the configuration's ${mode === "managed" ? "resource" : "data"} block is not an object`);
-    for (const [type, byName] of Object.entries(section)) {
-      if (!isObject(byName)) continue;
-      for (const [name, body] of Object.entries(byName)) {
-        if (!isObject(body)) continue;
-        const address = `${mode === "data" ? "data." : ""}${type}.${name}`;
-        const values = Object.fromEntries(Object.entries(body).filter(([k]) => !META_ARGUMENTS.has(k)));
-        const metadata = isObject(body["//"]) && isObject(body["//"].metadata) ? body["//"].metadata : {};
-        resources.push({
-          address,
-          baseAddress: address,
-          mode,
-          type,
-          name,
-          module: "",
-          values,
-          configured: values,
-          constructPath: typeof metadata.path === "string" ? metadata.path : undefined,
-        });
+      for (const ref of v.references) {
+        const first = ref.replace(/\[[^\]]*\]/g, "").match(REFERENCE);
+        if (first) out.push(first[0]);
       }
+    } else if (typeof v === "string") {
+      if (!v.includes("${")) continue;
+      for (const m of v.matchAll(/\$\{([^}]*)\}/g)) for (const ref of m[1].replace(/\[[^\]]*\]/g, "").match(REFERENCE) ?? []) out.push(ref);
+    } else if (Array.isArray(v)) {
+      for (const child of v) pending.push(child);
+    } else if (isObject(v)) {
+      for (const child of Object.values(v)) pending.push(child);
     }
   }
-  const outputs = isObject(json.output)
-    ? Object.fromEntries(Object.entries(json.output).filter(([, o]) => isObject(o)).map(([k, o]) => [k, (o as Record<string, unknown>).value]))
-    : {};
-  return new Model("synth", resources, outputs);
-}
-
-interface PlanChange {
-  address: string;
-  module_address?: string;
-  mode: "managed" | "data";
-  type: string;
-  name: string;
-  change: { actions: string[]; after?: unknown; after_unknown?: unknown };
-}
-
-function loadPlan(plan: Record<string, unknown>): TerraformModel {
-  const configuration = plan.configuration as Record<string, unknown>;
-  const rootModule = isObject(configuration.root_module) ? configuration.root_module : {};
-  const resources: Resource[] = [];
-  const seen = new Set<string>();
-  const add = (address: string, module: string, mode: "managed" | "data", type: string, name: string, after: unknown, afterUnknown: unknown) => {
-    const expressions = configExpressions(rootModule, module, mode, type, name);
-    const values = merge(isObject(after) ? after : {}, isObject(afterUnknown) ? afterUnknown : {}, expressions) as Record<string, unknown>;
-    const configured = (fromExpression(expressions) ?? {}) as Record<string, unknown>;
-    resources.push({ address, baseAddress: baseAddressOf(address), mode, type, name, module: baseAddressOf(module), values, configured });
-    seen.add(address);
-  };
-
-  for (const rc of (Array.isArray(plan.resource_changes) ? plan.resource_changes : []) as PlanChange[]) {
-    // What is being deleted (or forgotten) will not exist: no concern of the pack.
-    if (!rc?.change || rc.change.actions.every((a) => a === "delete" || a === "forget")) continue;
-    add(rc.address, rc.module_address ?? "", rc.mode, rc.type, rc.name, rc.change.after, rc.change.after_unknown);
-  }
-  // Data sources Terraform could read while planning are in the prior state, fully known.
-  const prior = isObject(plan.prior_state) && isObject(plan.prior_state.values) ? plan.prior_state.values.root_module : undefined;
-  for (const r of stateResources(prior)) {
-    if (r.mode === "data" && !seen.has(r.address)) add(r.address, r.module, "data", r.type, r.name, r.values, {});
-  }
-
-  const outputs: Record<string, unknown> = {};
-  const rootOutputs = isObject(rootModule.outputs) ? rootModule.outputs : {};
-  for (const [name, o] of Object.entries(rootOutputs)) {
-    if (isObject(o)) outputs[name] = fromExpression(o.expression);
-  }
-  const planned = isObject(plan.planned_values) && isObject(plan.planned_values.outputs) ? plan.planned_values.outputs : {};
-  for (const [name, o] of Object.entries(planned)) {
-    if (isObject(o) && "value" in o) outputs[name] = o.value;
-  }
-  return new Model("plan", resources, outputs);
-}
-
-interface StateResource {
-  address: string;
-  module: string;
-  mode: string;
-  type: string;
-  name: string;
-  values: unknown;
-}
-
-function stateResources(module: unknown, path = ""): StateResource[] {
-  if (!isObject(module)) return [];
-  const here = (Array.isArray(module.resources) ? module.resources : []).filter(isObject).map((r) => ({
-    address: String(r.address),
-    module: path,
-    mode: String(r.mode),
-    type: String(r.type),
-    name: String(r.name),
-    values: r.values,
-  }));
-  const children = (Array.isArray(module.child_modules) ? module.child_modules : []).filter(isObject);
-  return [...here, ...children.flatMap((c) => stateResources(c, String(c.address ?? "")))];
-}
-
-/** The configuration's expressions for a resource, found through the module calls. */
-function configExpressions(root: Record<string, unknown>, module: string, mode: string, type: string, name: string): unknown {
-  let current: unknown = root;
-  for (const call of baseAddressOf(module).split(".").filter((_, i) => i % 2 === 1)) {
-    const calls = isObject(current) && isObject(current.module_calls) ? current.module_calls : {};
-    current = isObject(calls[call]) ? calls[call].module : undefined;
-  }
-  const list = isObject(current) && Array.isArray(current.resources) ? current.resources : [];
-  const found = list.filter(isObject).find((r) => r.mode === mode && r.type === type && r.name === name);
-  return found?.expressions;
-}
-
-/** An attribute's expression in plan JSON: `{constant_value?, references?}`. */
-function isAttributeExpression(v: unknown): v is { constant_value?: unknown; references?: string[] } {
-  return isObject(v) && ("constant_value" in v || "references" in v) && Object.keys(v).every((k) => k === "constant_value" || k === "references");
-}
-
-/**
- * What the configuration says: a constant (for JSON configurations, the `${...}` template text),
- * an Unknown with the references of an expression Terraform does not render, or undefined when
- * the attribute is not configured at all (its value is then the provider's to choose).
- */
-function fromExpression(expression: unknown): unknown {
-  if (expression === undefined || expression === null) return undefined;
-  if (isAttributeExpression(expression)) {
-    return "constant_value" in expression ? expression.constant_value : new Unknown(expression.references ?? []);
-  }
-  if (Array.isArray(expression)) return expression.map(fromExpression);
-  if (isObject(expression)) return Object.fromEntries(Object.entries(expression).map(([k, v]) => [k, fromExpression(v)]));
-  return undefined;
-}
-
-/** The expression of `key` inside an expression (a block's attribute, or a constant's member). */
-function childExpression(expression: unknown, key: string | number): unknown {
-  if (isAttributeExpression(expression)) {
-    const constant = expression.constant_value as Record<string | number, unknown> | undefined;
-    if ("constant_value" in expression && constant !== null && typeof constant === "object") return { constant_value: constant[key] };
-    return expression.references ? { references: expression.references } : undefined;
-  }
-  if (Array.isArray(expression)) return typeof key === "number" ? expression[key] : undefined;
-  if (isObject(expression)) return typeof key === "string" ? expression[key] : undefined;
-  return undefined;
-}
-
-/** Planned values, with each part known only after apply replaced by what the configuration says. */
-function merge(after: unknown, afterUnknown: unknown, expression: unknown): unknown {
-  if (afterUnknown === true) return fromExpression(expression);
-  if (Array.isArray(after) || Array.isArray(afterUnknown)) {
-    const known = Array.isArray(after) ? after : [];
-    const unknowns = Array.isArray(afterUnknown) ? afterUnknown : [];
-    return Array.from({ length: Math.max(known.length, unknowns.length) }, (_, i) => merge(known[i], unknowns[i], childExpression(expression, i)));
-  }
-  if (isObject(after) || isObject(afterUnknown)) {
-    const known = isObject(after) ? after : {};
-    const unknowns = isObject(afterUnknown) ? afterUnknown : {};
-    const out: Record<string, unknown> = {};
-    for (const key of new Set([...Object.keys(known), ...Object.keys(unknowns)])) {
-      const value = merge(known[key], unknowns[key], childExpression(expression, key));
-      if (value !== undefined) out[key] = value;
-    }
-    return out;
-  }
-  return after;
+  return out;
 }

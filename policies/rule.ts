@@ -47,6 +47,15 @@ export function defineRule(rule: Rule): Rule {
   return rule;
 }
 
+/** How many addresses a message lists before "and N more": a message stays one readable line however many resources are involved. */
+export const ADDRESSES_SHOWN = 5;
+
+/** `a, b, c` or `a, b, c, d, e and 12 more`: the first addresses of `resources`, out of `total`. */
+export function addressList(resources: readonly Resource[], total = resources.length): string {
+  const shown = resources.slice(0, ADDRESSES_SHOWN).map((r) => r.address).join(", ");
+  return total > ADDRESSES_SHOWN ? `${shown} and ${total - ADDRESSES_SHOWN} more` : shown;
+}
+
 export const violation = (resource: Resource, message: string): Violation => ({ resource, message });
 
 /** A rule that cannot decide: says which value is unknown and why. */

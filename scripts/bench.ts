@@ -15,6 +15,7 @@ import { ChildProcess, spawn, spawnSync } from "node:child_process";
 import { AddressInfo, createServer } from "node:net";
 import { parseArgs } from "node:util";
 import { settingsFromProject } from "../config/settings";
+import { exitCodeOf } from "../config/unusable-input";
 import { BenchCommand, BenchGroup, Budget, finish, MB, runBenchmark } from "./bench-harness";
 
 const ROOT = join(__dirname, "..");
@@ -374,7 +375,7 @@ if (require.main === module) {
     (code) => process.exit(code),
     (error: Error) => {
       console.error(`bench failed: ${error.message}`);
-      process.exit(1);
+      process.exit(exitCodeOf(error));
     },
   );
 }

@@ -17,6 +17,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline/promises";
 import { S3Client } from "@aws-sdk/client-s3";
 import { settingsFromProject } from "../config/settings";
+import { exitCodeOf } from "../config/unusable-input";
 import { awsAccess, PLAN_OFFLINE_ENV } from "./aws-credentials";
 import { BucketNotEmpty, bucketContents, describeContents, isEmpty, prepareBucketForDestroy } from "./bucket-contents";
 import { PLAN_FILE, runPlan } from "./plan";
@@ -141,7 +142,7 @@ if (require.main === module) {
     (error: Error) => {
       const message = error instanceof StepFailed ? `failed at step "${error.step}":\n${error.details}` : error.message;
       console.error(`\n${command}: ${message}`);
-      process.exit(error.message.startsWith("unknown argument") ? 2 : 1);
+      process.exit(error.message.startsWith("unknown argument") ? 2 : exitCodeOf(error));
     },
   );
 }

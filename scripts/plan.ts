@@ -14,6 +14,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { join, relative, resolve } from "node:path";
 import { App } from "cdktf";
 import { settingsFromProject } from "../config/settings";
+import { exitCodeOf } from "../config/unusable-input";
 import { LabStack } from "../main";
 import { LabSettings } from "../config/settings";
 import { checkTerraformJson } from "../policies";
@@ -179,6 +180,6 @@ if (require.main === module) {
     } else {
       console.error(`\nplan failed: ${(error as Error).message}`);
     }
-    process.exit(1);
+    process.exit(exitCodeOf(error));
   }
 }

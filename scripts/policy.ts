@@ -5,11 +5,13 @@
  *   npm run policy -- FILE [--format text|json]      (FILE "-" reads standard input)
  *
  * Exit status: 0 clean, 1 when any rule fails (or cannot be decided), 2 when the input cannot be
- * read or is neither kind of JSON (or the check itself breaks).
+ * read, is not JSON, is neither kind, or has a shape the pack cannot read (or the check itself
+ * breaks): one line on standard error naming the file and what is wrong.
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { checkTerraformJson, CheckResult, PolicyInputError } from "../policies";
+import { checkTerraformJson, PolicyInputError } from "../policies";
+import { parseTerraformJson } from "../policies/json";
 import { formatJson, formatText } from "../policies/report";
 
 export const USAGE = "usage: npm run policy -- FILE [--format text|json]   (FILE: cdk.tf.json, a `terraform show -json` plan, or - for stdin)";
@@ -30,25 +32,37 @@ export function main(argv: readonly string[], out: (text: string) => void, err: 
   }
 
   const source = file === "-" ? "standard input" : file;
-  let json: unknown;
+  let text: string;
   try {
-    json = JSON.parse(readFileSync(file === "-" ? 0 : file, "utf8"));
+    text = readFileSync(file === "-" ? 0 : file, "utf8");
   } catch (e) {
-    err(`policy: ${source}: ${e instanceof SyntaxError ? `it is not JSON (${e.message})` : `it cannot be read (${(e as Error).message})`}`);
+    err(`policy: ${source}: it cannot be read (${(e as Error).message})`);
     return 2;
   }
-  let result: CheckResult;
   try {
-    result = checkTerraformJson(json, { source });
+    // Terraform's reading of the text: a property repeated in one object keeps every definition.
+    const result = checkTerraformJson(parseTerraformJson(text), { source });
+    out(format === "json" ? formatJson(result) : formatText(result));
+    return result.findings.length === 0 ? 0 : 1;
   } catch (e) {
-    // Not a verdict on the stack either way: say what went wrong, never exit 0 or 1.
-    err(e instanceof PolicyInputError ? `policy: ${source}: ${e.message}` : `policy: internal error while checking ${source}: ${(e as Error).stack}`);
+    // Not a verdict on the stack either way: say what went wrong in one line, never exit 0 or 1.
+    err(e instanceof PolicyInputError ? `policy: ${source}: ${oneLine(e.message)}` : `policy: internal error while checking ${source}: ${oneLine(e)}`);
     return 2;
   }
-  out(format === "json" ? formatJson(result) : formatText(result));
-  return result.findings.length === 0 ? 0 : 1;
 }
 
+/** A message as one line of bounded length (an unexpected error: its name and message, never its stack). */
+function oneLine(e: unknown): string {
+  const text = (e instanceof Error ? `${e.name}: ${e.message}` : String(e)).replace(/\s+/g, " ");
+  return text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE)}...` : text;
+}
+
+const MAX_MESSAGE = 1000;
+
 if (require.main === module) {
+  // A reader that stops early (`| head`) is not a failure of the check: keep the status computed.
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code !== "EPIPE") throw e;
+  });
   process.exitCode = main(process.argv.slice(2), (t) => process.stdout.write(`${t}\n`), (t) => process.stderr.write(`${t}\n`));
 }

@@ -2,12 +2,17 @@
  * One line per step of a long-running command: `[3/6] terraform plan ... done in 8.2 s`. The step
  * name is written before the step starts, so a person sees what is being waited for.
  */
+import { exitCodeOf } from "../config/unusable-input";
 
 /** A step that failed: its name, and what the tool it ran printed. */
 export class StepFailed extends Error {
-  constructor(readonly step: string, readonly details: string) {
+  /** The exit status the failure calls for: 2 when the step found the input unusable (a bad setting), else 1. */
+  readonly exitCode: number;
+
+  constructor(readonly step: string, readonly details: string, cause?: unknown) {
     super(`${step} failed:\n${details}`);
     this.name = "StepFailed";
+    this.exitCode = exitCodeOf(cause);
   }
 }
 
@@ -32,7 +37,7 @@ export class Progress {
       return result;
     } catch (error) {
       this.write(`FAILED after ${seconds()}\n`);
-      throw new StepFailed(name, (error as Error).message);
+      throw new StepFailed(name, (error as Error).message, error);
     }
   }
 }

@@ -1,64 +1,129 @@
 /**
- * Runs the analytics SQL over newline-delimited JSON source records with DuckDB and prints the
- * rows the output stream would receive, one JSON object per line.
+ * Runs the analytics SQL over newline-delimited JSON source records with DuckDB, as the Lambda
+ * function does (every record checked against the source schema, every row against the
+ * destination schema), and prints the rows the output stream would receive, one JSON object per
+ * line.
  *
  *   npm run sql -- --input records.ndjson [--sql sql/stream-application.sql]
  *   python3 userdata/generator.py --dry-run --count 5 --rate 0 | npm run sql -- --input -
  *
- * Problems (records or output values that do not fit) go to stderr with their line; the exit
- * status is 1 when there was any, 2 for a usage error.
+ * Problems (records or rows that do not fit) go to stderr with their line. Exit status: 0 all
+ * records fit; 1 some did not (or the run failed); 2 usage, or an input that cannot be used at all
+ * (a file that cannot be read, SQL the engine refuses, a schema synth refuses), said in one line
+ * (a schema with several problems: one line each).
  */
 import { readFileSync } from "node:fs";
-import { relative } from "node:path";
+import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
-import { compileAnalyticsSql, SqlDialectError } from "../analytics/dialect";
-import { AnalyticsEngine } from "../analytics/engine";
-import { LAB_SQL_FILE, LAB_STREAMS } from "../analytics/lab";
+import Ajv2020 from "ajv/dist/2020";
+import { CompiledAnalytics, compileAnalyticsSql, SqlDialectError } from "../analytics/dialect";
+import { AnalyticsEngine, AnalyticsRunError, RunResult } from "../analytics/engine";
 
 const USAGE = "usage: npm run sql -- --input FILE|- [--sql FILE]";
+
+/** A problem that ends the run: its exit status and one line. */
+class Stop extends Error {
+  constructor(
+    readonly status: 1 | 2,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const firstLine = (e: unknown) => String((e as Error)?.message ?? e).split("\n")[0];
+
+/**
+ * Loads what reads the schemas: loading checks them against the project's meta-schema (its
+ * errors, and JSON's, name the file and the place), then derives the input columns and compiles
+ * the validators. A schema that cannot be used is said naming its file, one line per problem, exit 2.
+ */
+function loadSchemas() {
+  const load = <T>(module: () => T, files: () => string): T => {
+    try {
+      return module();
+    } catch (e) {
+      if ((e as { code?: string }).code === "MODULE_NOT_FOUND") throw e; // not the schema's fault
+      const problems = (e as { problems?: readonly string[] }).problems ?? [firstLine(e)]; // an UnusableInputError lists them
+      throw new Stop(2, problems.map((p) => (/\.schema\.json\b/.test(p) ? p : `${files()}: ${p}`)).join("\n"));
+    }
+  };
+  const schemas = load(() => require("../schemas/loss-event") as typeof import("../schemas/loss-event"), () => "schemas/");
+  const lab = load(() => require("../analytics/lab") as typeof import("../analytics/lab"), () => schemas.SOURCE_SCHEMA_FILE);
+  const checks = load(() => require("../analytics/schema-checks") as typeof import("../analytics/schema-checks"), () => refusedSchemaFiles(schemas));
+  return { ...lab, ...schemas, LAB_RECORD_CHECKS: checks.LAB_RECORD_CHECKS };
+}
+
+/** Which schema file JSON Schema's own meta-schema refuses, to name it when compiling both failed (else both). */
+function refusedSchemaFiles({ SOURCE_SCHEMA_FILE, DESTINATION_SCHEMA_FILE }: typeof import("../schemas/loss-event")): string {
+  const ajv = new Ajv2020({ strict: false });
+  const files = [SOURCE_SCHEMA_FILE, DESTINATION_SCHEMA_FILE];
+  const refused = files.filter((file) => !ajv.validateSchema(JSON.parse(readFileSync(join(__dirname, "..", file), "utf8"))));
+  return refused.length === 1 ? refused[0] : files.join(" or ");
+}
 
 async function main(argv: string[]): Promise<number> {
   let options: { input?: string; sql?: string; help?: boolean };
   try {
     options = parseArgs({ args: argv, options: { input: { type: "string" }, sql: { type: "string" }, help: { type: "boolean" } } }).values;
   } catch (e) {
-    console.error(`sql: ${(e as Error).message}\n${USAGE}`);
-    return 2;
+    throw new Stop(2, `${firstLine(e)}; ${USAGE}`);
   }
   if (options.help) {
     console.log(USAGE);
     return 0;
   }
-  if (options.input === undefined) {
-    console.error(`sql: --input is required (a file of newline-delimited JSON records, or - for stdin)\n${USAGE}`);
-    return 2;
-  }
+  if (options.input === undefined) throw new Stop(2, `--input is required (a file of newline-delimited JSON records, or - for stdin); ${USAGE}`);
+  const inputName = options.input === "-" ? "stdin" : options.input;
+
+  const { LAB_SQL_FILE, LAB_STREAMS, LAB_RECORD_CHECKS, SOURCE_SCHEMA_FILE } = loadSchemas();
+
   const sqlFile = options.sql ?? LAB_SQL_FILE;
   const shownSqlFile = relative(process.cwd(), sqlFile) || sqlFile;
+  const read = (file: string | 0, name: string): Buffer => {
+    try {
+      return readFileSync(file);
+    } catch (e) {
+      throw new Stop(2, `${name} cannot be read: ${firstLine(e)}`);
+    }
+  };
+  const sqlBytes = read(sqlFile, shownSqlFile);
   let sql: string;
-  let input: string;
   try {
-    sql = readFileSync(sqlFile, "utf8");
-    input = readFileSync(options.input === "-" ? 0 : options.input, "utf8");
-  } catch (e) {
-    console.error(`sql: ${(e as Error).message}`);
-    return 2;
+    sql = new TextDecoder("utf-8", { fatal: true }).decode(sqlBytes);
+  } catch {
+    throw new Stop(2, `${shownSqlFile} is not valid UTF-8 text`);
   }
+  const input = read(options.input === "-" ? 0 : options.input, inputName);
 
   const started = performance.now();
+  let compiled: CompiledAnalytics;
+  try {
+    compiled = compileAnalyticsSql(sql, LAB_STREAMS, shownSqlFile);
+  } catch (e) {
+    // Besides the SQL's own errors, only the input columns (from the source schema) can be refused.
+    throw new Stop(2, e instanceof SqlDialectError ? e.message : `${SOURCE_SCHEMA_FILE}: ${firstLine(e)}`);
+  }
   let engine: AnalyticsEngine;
   try {
-    engine = await AnalyticsEngine.open(compileAnalyticsSql(sql, LAB_STREAMS, shownSqlFile));
+    engine = await AnalyticsEngine.open(compiled, { checks: LAB_RECORD_CHECKS });
   } catch (e) {
-    console.error(e instanceof SqlDialectError ? `sql: ${e.message}` : `sql: ${shownSqlFile}: ${(e as Error).message}`);
-    return 1;
+    if (e instanceof SqlDialectError) throw new Stop(2, e.message);
+    throw e;
   }
-  const result = await engine.run(input.split("\n"));
-  engine.close();
+  let result: RunResult;
+  try {
+    result = await engine.run(input);
+  } catch (e) {
+    if (e instanceof AnalyticsRunError) throw new Stop(1, `${inputName}: ${e.message}`);
+    throw e;
+  } finally {
+    engine.close();
+  }
   const seconds = (performance.now() - started) / 1000;
 
   if (result.rows.length > 0) process.stdout.write(`${result.rows.map((r) => JSON.stringify(r)).join("\n")}\n`);
-  for (const p of result.problems) console.error(`sql: ${options.input === "-" ? "stdin" : options.input}:${p.line}: ${p.message}`);
+  for (const p of result.problems) console.error(`sql: ${inputName}:${p.line}: ${p.message}`);
   const rate = Math.round(result.records / Math.max(seconds, 1e-6)).toLocaleString("en-US");
   console.error(
     `sql: ${result.records} records in, ${result.rows.length} rows to ${LAB_STREAMS.outputStream}, ` +
@@ -72,7 +137,9 @@ main(process.argv.slice(2)).then(
     process.exitCode = status;
   },
   (e) => {
-    console.error(`sql: ${(e as Error).stack ?? e}`);
-    process.exitCode = 1;
+    // One line, never a stack trace: a Stop says what to fix; anything else is a failed run.
+    const message = e instanceof Stop ? e.message : `the run failed: ${firstLine(e)}`;
+    console.error(message.split("\n").map((line) => `sql: ${line}`).join("\n"));
+    process.exitCode = e instanceof Stop ? e.status : 1;
   },
 );

@@ -99,7 +99,14 @@ async function main(argv: readonly string[]): Promise<number> {
     stopFlow();
   });
 
-  const lab = await LocalLab.up({ outdir: LOCAL_OUTDIR, port: args.port, keep: args.keep });
+  let lab: LocalLab;
+  try {
+    lab = await LocalLab.up({ outdir: LOCAL_OUTDIR, port: args.port, keep: args.keep });
+  } catch (error) {
+    if (!interrupted) throw error;
+    process.stderr.write("start: interrupted during the deploy; the local AWS is stopped\n");
+    return 130;
+  }
   let status = 1;
   try {
     if (interrupted) return 130;

@@ -111,5 +111,5 @@ async function main() {
 
 main().catch((error) => {
   console.error(`synth failed: ${error.message}`);
-  process.exit(1);
+  process.exit(error.exitCode === 2 ? 2 : 1); // 2: unusable input (settings, cdktf.json, the schema), as config/unusable-input.ts says
 });

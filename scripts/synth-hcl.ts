@@ -23,6 +23,7 @@ import { LabSettings } from "../config/settings";
 import { settingsFromProject } from "../config/settings";
 import { LabStack } from "../main";
 import { terraformOrThrow } from "./terraform";
+import { exitCodeOf } from "../config/unusable-input";
 
 export const DEFAULT_HCL_OUTDIR = "cdktf.out.hcl";
 
@@ -206,7 +207,7 @@ if (require.main === module) {
     },
     (error: Error) => {
       console.error(`synth:hcl failed: ${error.message}`);
-      process.exit(1);
+      process.exit(exitCodeOf(error));
     },
   );
 }

@@ -6,16 +6,22 @@ import { existsSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { parseArgs } from "node:util";
 import { S3Client } from "@aws-sdk/client-s3";
-import { S3_PREFIX, S3_PREFIX_RULE } from "../constructs/aws-limits";
+import { isS3BucketName, S3_BUCKET_NAME_RULE, S3_PREFIX, S3_PREFIX_RULE } from "../constructs/aws-limits";
 import { AWS_REGIONS } from "../config/aws-regions";
 import { LabSettings, PROJECT_DIR, SettingsError, settingsFromProject } from "../config/settings";
 import { DURATION_RULE, formatDuration, parseDuration } from "../verify/duration";
+import { overlappingPrefixesProblem } from "../verify/prefixes";
 import { renderReport } from "../verify/report";
 import { S3Problem } from "../verify/s3";
-import { checkUntilDelivered, plural, Verifier, VerifyReport } from "../verify/verifier";
+import { checkUntilSettled, plural, PrefixReport, processingAllowanceMs, Verifier, VerifyReport } from "../verify/verifier";
 
 /** Objects modified longer ago than this are left out unless --since says otherwise. */
 const DEFAULT_SINCE = "1h";
+/**
+ * A request to S3 fails after this long without a byte (then the SDK retries it twice): an
+ * endpoint that accepts connections but never answers would otherwise hold the check forever.
+ */
+const S3_IDLE_TIMEOUT_MS = 15_000;
 /** The stack output that names the bucket (main.ts). */
 const BUCKET_OUTPUT = "bucket_name";
 
@@ -29,6 +35,9 @@ export interface VerifyCommand {
   readonly waitMs: number;
   readonly pollMs: number;
   readonly maxInvalid: number;
+  /** How old a source object must be before each of its records must have its destination row (ms). */
+  readonly processingAllowanceMs: number;
+  readonly maxMissing: number;
   readonly format: "text" | "json";
   /** Shown when waiting: the delay Firehose adds. */
   readonly bufferIntervalSeconds: number;
@@ -42,8 +51,10 @@ export function usage(settings?: LabSettings): string {
   return `Usage: npm run verify -- [--bucket NAME] [options]
 
 Proves the pipeline works from what landed in S3: lists the objects under the source and
-destination prefixes, downloads and decompresses them, splits them into records and validates
-each record against its JSON Schema (schemas/).
+destination prefixes, downloads and decompresses them, splits them into records, validates each
+record against its JSON Schema (schemas/), source records as the analytics reads them (one JSON
+object per line), and checks that every source record older than the processing allowance has
+its row under the destination prefix.
 
   --bucket NAME             the lab bucket (default: the ${BUCKET_OUTPUT} output in ${stateFile},
                             else LAB_BUCKET_NAME)
@@ -52,16 +63,23 @@ each record against its JSON Schema (schemas/).
   --source-prefix P         default: LAB_SOURCE_PREFIX${s ? `, ${s.sourcePrefix}` : ""}
   --destination-prefix P    default: LAB_DESTINATION_PREFIX${s ? `, ${s.destinationPrefix}` : ""}
   --since DURATION          only objects modified at most this long ago, or "all" (default: ${DEFAULT_SINCE})
-  --wait DURATION           poll until both prefixes hold valid records, up to this long (default: 0, check once)
+  --wait DURATION           poll while the check fails only for want of deliveries (a prefix empty, no
+                            record old enough yet), up to this long (default: 0, check once)
+  --allowance DURATION      how long a source record may take to reach the destination prefix: its
+                            destination row must be there once its object is this old (default: the
+                            analytics timeout + the buffer interval${s ? `, ${formatDuration(processingAllowanceMs(s))}` : ""}), or 0
   --max-invalid N           invalid records allowed (default: 0)
+  --max-missing N           source records old enough but without their destination row allowed (default: 0)
   --format text|json        a table for people (default) or JSON for machines
   -h, --help                this text
 
 DURATION: ${DURATION_RULE}.
 Credentials: the standard AWS chain (environment, AWS_PROFILE, SSO, instance role).
-Exit status: 0 when both prefixes hold a valid record, no object is unreadable and there are at
-most --max-invalid invalid records; 1 when data is missing, invalid or unreadable, or S3 fails;
-2 for bad usage.
+Source and destination prefixes must not overlap (neither may start with the other).
+Exit status: 0 when every source record older than the allowance has its destination row (at
+most --max-missing without), both prefixes hold a valid record, no object is unreadable and
+there are at most --max-invalid invalid records; 1 when records are missing, invalid or
+unreadable, or S3 fails; 2 for bad usage or unusable input.
 `;
 }
 
@@ -70,15 +88,32 @@ export function stateFilePath(stackName: string, projectDir = PROJECT_DIR): stri
   return join(projectDir, `terraform.${stackName}.tfstate`);
 }
 
+/** The state file exists but cannot be read as a Terraform state: the bucket it names is unknown. */
+export class StateFileError extends Error {}
+
 /** The bucket name the last deploy recorded in the local state, if there is one. */
 export function bucketFromState(statePath: string): string | undefined {
   if (!existsSync(statePath)) return undefined;
+  let state: { outputs?: Record<string, { value?: unknown }> };
   try {
-    const state = JSON.parse(readFileSync(statePath, "utf8")) as { outputs?: Record<string, { value?: unknown }> };
-    const value = state.outputs?.[BUCKET_OUTPUT]?.value;
-    return typeof value === "string" && value !== "" ? value : undefined;
+    state = JSON.parse(readFileSync(statePath, "utf8")) as typeof state;
+  } catch (error) {
+    const why = (error as Error).message.split("\n")[0];
+    throw new StateFileError(`${basename(statePath)} cannot be read as a Terraform state (${why}): pass --bucket NAME, or repair or remove the file`);
+  }
+  const value = state?.outputs?.[BUCKET_OUTPUT]?.value;
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
+/** What a request can be signed for: an S3-compatible server may name its region as it likes, within this. */
+const REGION_NAME = /^[A-Za-z0-9-]{1,64}$/;
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== "";
   } catch {
-    return undefined;
+    return false;
   }
 }
 
@@ -100,13 +135,15 @@ export function parseVerifyArgs(argv: readonly string[], env: NodeJS.ProcessEnv 
         "destination-prefix": { type: "string" },
         since: { type: "string" },
         wait: { type: "string" },
+        allowance: { type: "string" },
         "max-invalid": { type: "string" },
+        "max-missing": { type: "string" },
         format: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     }));
   } catch (error) {
-    return { usageError: (error as Error).message };
+    return { usageError: `${(error as Error).message} (npm run verify -- --help lists the options)` };
   }
   if (values.help) return { help: true };
 
@@ -114,17 +151,18 @@ export function parseVerifyArgs(argv: readonly string[], env: NodeJS.ProcessEnv 
   try {
     settings = settingsFromProject(env);
   } catch (error) {
-    if (error instanceof SettingsError) return { usageError: error.message };
+    if (error instanceof SettingsError) return { usageError: error.problems.join("\n") };
     throw error;
   }
   const text = (name: string) => values[name] as string | undefined;
   const problems: string[] = [];
 
   const endpoint = text("endpoint");
-  if (endpoint !== undefined && !/^https?:\/\/[^/\s]+/.test(endpoint)) problems.push(invalid("endpoint", endpoint, "an http:// or https:// URL"));
+  if (endpoint !== undefined && !isHttpUrl(endpoint)) problems.push(invalid("endpoint", endpoint, "an http:// or https:// URL"));
   const region = text("region") ?? settings.region;
   // A custom endpoint may use any region name; AWS itself only its own.
   if (endpoint === undefined && !AWS_REGIONS.includes(region)) problems.push(invalid("region", region, `a known AWS region (${AWS_REGIONS.join(", ")})`));
+  else if (!REGION_NAME.test(region)) problems.push(invalid("region", region, "a region name: 1-64 letters, digits and '-'"));
 
   const prefix = (option: string, fallback: string) => {
     const value = text(option) ?? fallback;
@@ -133,6 +171,11 @@ export function parseVerifyArgs(argv: readonly string[], env: NodeJS.ProcessEnv 
   };
   const sourcePrefix = prefix("source-prefix", settings.sourcePrefix);
   const destinationPrefix = prefix("destination-prefix", settings.destinationPrefix);
+  const overlap = overlappingPrefixesProblem(
+    { name: values["source-prefix"] === undefined ? "LAB_SOURCE_PREFIX" : "--source-prefix", prefix: sourcePrefix },
+    { name: values["destination-prefix"] === undefined ? "LAB_DESTINATION_PREFIX" : "--destination-prefix", prefix: destinationPrefix },
+  );
+  if (overlap !== undefined) problems.push(overlap);
 
   const sinceText = text("since") ?? DEFAULT_SINCE;
   const sinceMs = sinceText === "all" ? undefined : parseDuration(sinceText);
@@ -142,20 +185,44 @@ export function parseVerifyArgs(argv: readonly string[], env: NodeJS.ProcessEnv 
   const waitMs = waitText === "0" ? 0 : parseDuration(waitText);
   if (waitMs === undefined) problems.push(invalid("wait", waitText, `${DURATION_RULE}, or 0`));
 
-  const maxInvalidText = text("max-invalid") ?? "0";
-  if (!/^\d+$/.test(maxInvalidText)) problems.push(invalid("max-invalid", maxInvalidText, "a whole number, 0 or more"));
+  const allowanceText = text("allowance");
+  const allowanceMs = allowanceText === undefined ? processingAllowanceMs(settings) : allowanceText === "0" ? 0 : parseDuration(allowanceText);
+  if (allowanceMs === undefined) problems.push(invalid("allowance", allowanceText!, `${DURATION_RULE}, or 0`));
+  else if (sinceMs !== undefined && sinceMs <= allowanceMs) {
+    problems.push(
+      `--since = ${JSON.stringify(sinceText)} is not allowed with a processing allowance of ${formatDuration(allowanceMs)}${allowanceText === undefined ? " (the analytics timeout + the buffer interval)" : ""}: ` +
+        "no record in the window would be old enough to judge; it must be longer than the allowance, or all",
+    );
+  }
+
+  const whole = (option: string) => {
+    const value = text(option) ?? "0";
+    if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) problems.push(invalid(option, value, "a whole number, 0 or more"));
+    return Number(value);
+  };
+  const maxInvalid = whole("max-invalid");
+  const maxMissing = whole("max-missing");
 
   const format = text("format") ?? "text";
   if (format !== "text" && format !== "json") problems.push(invalid("format", format, "text or json"));
 
   const statePath = stateFilePath(settings.stackName, projectDir);
-  const bucket = text("bucket") ?? bucketFromState(statePath) ?? settings.bucketName;
+  let bucket = text("bucket");
+  if (bucket !== undefined && !isS3BucketName(bucket)) problems.push(invalid("bucket", bucket, S3_BUCKET_NAME_RULE));
   if (bucket === undefined) {
-    problems.push(
-      `no bucket: pass --bucket NAME (the project folder has no local state ${basename(statePath)} with a ${BUCKET_OUTPUT} output, and LAB_BUCKET_NAME is not set)`,
-    );
-  } else if (bucket === "") {
-    problems.push(invalid("bucket", bucket, "a bucket name"));
+    let unreadableState: string | undefined;
+    try {
+      bucket = bucketFromState(statePath) ?? settings.bucketName;
+    } catch (error) {
+      if (!(error instanceof StateFileError)) throw error;
+      unreadableState = error.message; // and not LAB_BUCKET_NAME instead: the state may name another bucket
+    }
+    if (unreadableState !== undefined) problems.push(unreadableState);
+    else if (bucket === undefined) {
+      problems.push(
+        `no bucket: pass --bucket NAME (the project folder has no local state ${basename(statePath)} with a ${BUCKET_OUTPUT} output, and LAB_BUCKET_NAME is not set)`,
+      );
+    }
   }
   if (problems.length > 0) return { usageError: problems.join("\n") };
 
@@ -170,7 +237,9 @@ export function parseVerifyArgs(argv: readonly string[], env: NodeJS.ProcessEnv 
       waitMs: waitMs!,
       // A quarter of the buffer interval, between 2 and 15 seconds: a delivery shows up soon after it lands.
       pollMs: Math.min(15_000, Math.max(2_000, (settings.bufferIntervalSeconds * 1000) / 4)),
-      maxInvalid: Number(maxInvalidText),
+      maxInvalid,
+      processingAllowanceMs: allowanceMs!,
+      maxMissing,
       format: format as "text" | "json",
       bufferIntervalSeconds: settings.bufferIntervalSeconds,
     },
@@ -179,18 +248,25 @@ export function parseVerifyArgs(argv: readonly string[], env: NodeJS.ProcessEnv 
 
 /** What a poll found, in one line. */
 function pollLine(report: VerifyReport): string {
-  const side = (p: VerifyReport["source"]) => `${p.prefix} ${plural(p.objects, "object")}, ${plural(p.records, "record")} (${p.valid.toLocaleString("en-US")} valid)`;
-  return `${side(report.source)}; ${side(report.destination)}`;
+  const side = (p: PrefixReport) => `${p.prefix} ${plural(p.objects, "object")}, ${plural(p.records, "record")} (${p.valid.toLocaleString("en-US")} valid)`;
+  const { expectedAtDestination: expected, foundAtDestination: found } = report.source;
+  return `${side(report.source)}; ${side(report.destination)}; ${found.toLocaleString("en-US")} of ${plural(expected, "record")} old enough found`;
 }
 
-/** Runs the command; returns the exit status. */
-export async function runVerify(command: VerifyCommand, out: NodeJS.WriteStream = process.stdout, err: NodeJS.WriteStream = process.stderr): Promise<number> {
-  const client = new S3Client({
+/** The verifier's S3 client: the command's region and endpoint (path-style), and an idle timeout. */
+export function s3ClientFor(command: Pick<VerifyCommand, "region" | "endpoint">, idleTimeoutMs = S3_IDLE_TIMEOUT_MS): S3Client {
+  return new S3Client({
     region: command.region,
     endpoint: command.endpoint,
     forcePathStyle: command.endpoint !== undefined,
     followRegionRedirects: true,
+    requestHandler: { connectionTimeout: idleTimeoutMs, socketTimeout: idleTimeoutMs },
   });
+}
+
+/** Runs the command; returns the exit status. */
+export async function runVerify(command: VerifyCommand, out: NodeJS.WriteStream = process.stdout, err: NodeJS.WriteStream = process.stderr): Promise<number> {
+  const client = s3ClientFor(command);
   const live = err.isTTY === true;
   let lastDraw = 0;
   const draw = (line: string, force = false) => {
@@ -204,14 +280,17 @@ export async function runVerify(command: VerifyCommand, out: NodeJS.WriteStream 
     sourcePrefix: command.sourcePrefix,
     destinationPrefix: command.destinationPrefix,
     sinceMs: command.sinceMs,
+    processingAllowanceMs: command.processingAllowanceMs,
     maxInvalid: command.maxInvalid,
+    maxMissing: command.maxMissing,
     onProgress: (p) => draw(`reading objects: ${p.objectsDone}/${p.objectsTotal}, ${plural(p.records, "record")}`),
   });
   const waiting = command.waitMs > 0;
   if (waiting) {
     err.write(
       `verify: waiting up to ${formatDuration(command.waitMs)} for valid records under ${command.sourcePrefix} and ${command.destinationPrefix} ` +
-        `of ${command.bucket}; Firehose delivers within about its buffer interval (${command.bufferIntervalSeconds}s)\n`,
+        `of ${command.bucket}, and for source records older than ${formatDuration(command.processingAllowanceMs)} to judge; ` +
+        `Firehose delivers within about its buffer interval (${command.bufferIntervalSeconds}s)\n`,
     );
   }
   // On a terminal, the waiting line's clock ticks between looks.
@@ -219,7 +298,7 @@ export async function runVerify(command: VerifyCommand, out: NodeJS.WriteStream 
   let lastLook = "";
   const tick = live && waiting ? setInterval(() => lastLook && draw(`${formatDuration(Date.now() - started)} of ${formatDuration(command.waitMs)}: ${lastLook}`, true), 1000) : undefined;
   try {
-    const { report } = await checkUntilDelivered(verifier, {
+    const { report } = await checkUntilSettled(verifier, {
       waitMs: command.waitMs,
       pollMs: command.pollMs,
       onPoll: ({ report, elapsedMs, final }) => {
@@ -253,7 +332,7 @@ async function main(): Promise<number> {
     return 0;
   }
   if ("usageError" in parsed) {
-    process.stderr.write(`verify: ${parsed.usageError.split("\n").join("\nverify: ")}\n\n${usage(safeSettings())}`);
+    process.stderr.write(`verify: ${parsed.usageError.split("\n").join("\nverify: ")}\n`);
     return 2;
   }
   return runVerify(parsed.command);
@@ -271,7 +350,9 @@ if (require.main === module) {
   main().then(
     (status) => (process.exitCode = status),
     (error: Error) => {
-      console.error(`verify: unexpected error: ${error.stack ?? error.message}`);
+      // One line still: the message and where it was raised.
+      const where = error.stack?.split("\n").find((line) => line.trim().startsWith("at "))?.trim();
+      console.error(`verify: unexpected error: ${String(error.message).split("\n")[0]}${where ? ` (${where})` : ""}`);
       process.exitCode = 1;
     },
   );

@@ -1,11 +1,15 @@
 /**
  * Checks one delivered object: decompress, split into records, validate each record against its
  * JSON Schema, and remember the valid records' fingerprints for the source/destination match.
+ *
+ * A source object is read as the analytics reads it, one JSON object per line: the lab's
+ * `{...}{...}` records are invalid there. A destination object may hold either layout (the
+ * function writes lines; the lab's SQL application wrote objects back to back).
  */
 import { SOURCE_SCHEMA } from "../schemas/loss-event";
 import { describeErrors, validateDestinationRecord, validateSourceRecord } from "../schemas/validate";
 import { DecodeError, decodeObject, Encoding } from "./decode";
-import { RecordSplitter } from "./records";
+import { RecordPosition, RecordSplitter } from "./records";
 
 /** Which stream delivered the object: raw records (source) or the analytics output (destination). */
 export type Role = "source" | "destination";
@@ -19,6 +23,8 @@ export interface RecordProblem {
   readonly problem: string;
   /** The record's first characters, when it is not JSON. */
   readonly excerpt?: string;
+  /** The record's values in the source schema's order (JSON), when it is reported for want of its counterpart. */
+  readonly values?: string;
 }
 
 export interface ObjectCheck {
@@ -31,8 +37,13 @@ export interface ObjectCheck {
   readonly problems: readonly RecordProblem[];
   /** Why the object could not be decoded (records read before the failure still count). */
   readonly unreadable: string | undefined;
-  /** Fingerprints of the valid records, with how often each occurs. */
-  readonly fingerprints: ReadonlyMap<string, number>;
+  /** Fingerprints of the valid records, in the object's order: how often each occurs, and where first. */
+  readonly fingerprints: ReadonlyMap<string, Occurrences>;
+}
+
+export interface Occurrences {
+  readonly count: number;
+  readonly first: RecordPosition;
 }
 
 const FIELDS = Object.keys(SOURCE_SCHEMA.properties);
@@ -49,7 +60,7 @@ export function fingerprint(record: Record<string, unknown>, role: Role): string
 export async function checkObject(body: AsyncIterable<Uint8Array>, role: Role, key: string, maxProblems = 5): Promise<ObjectCheck> {
   const validate = role === "source" ? validateSourceRecord : validateDestinationRecord;
   const problems: RecordProblem[] = [];
-  const fingerprints = new Map<string, number>();
+  const fingerprints = new Map<string, { count: number; first: RecordPosition }>();
   let records = 0;
   let valid = 0;
   let encoding: Encoding | undefined;
@@ -60,7 +71,9 @@ export async function checkObject(body: AsyncIterable<Uint8Array>, role: Role, k
     if (item.kind === "record" && validate(item.value)) {
       valid++;
       const print = fingerprint(item.value as Record<string, unknown>, role);
-      fingerprints.set(print, (fingerprints.get(print) ?? 0) + 1);
+      const seen = fingerprints.get(print);
+      if (seen) seen.count++;
+      else fingerprints.set(print, { count: 1, first: item.position });
       return;
     }
     if (problems.length >= maxProblems) return;
@@ -70,7 +83,7 @@ export async function checkObject(body: AsyncIterable<Uint8Array>, role: Role, k
         ? { key, record, line, offset, problem: item.reason, excerpt: item.excerpt }
         : { key, record, line, offset, problem: describeErrors(validate.errors).join("; ") },
     );
-  });
+  }, { oneRecordPerLine: role === "source" });
 
   try {
     const decoded = await decodeObject(body);

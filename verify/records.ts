@@ -7,10 +7,16 @@
  * The scanner follows JSON strings (with escaped quotes, braces and `\n` escapes inside them) and
  * nesting depth. A record never spans a line break, since JSON escapes every newline inside a
  * string and neither writer pretty-prints, so a line break ends an open record as broken. A broken
- * record (not JSON, cut by a line break, cut by the end of the object, over the Firehose size limit)
- * is reported with its position, and scanning resumes at the next `{` inside it: a record cut short
- * by the next one, `{"Region":"EM{"Region":...}`, costs one error and the next record still counts.
+ * record (not JSON, not UTF-8, cut by a line break, cut by the end of the object, over the Firehose
+ * size limit) is reported with its position, and scanning resumes at the next `{` inside it: a
+ * record cut short by the next one, `{"Region":"EM{"Region":...}`, costs one error and the next
+ * record is still read.
+ *
+ * With `oneRecordPerLine` (what the analytics accepts: it reads each line as one JSON object), a
+ * record that shares its line with another record or with other text is reported as broken too,
+ * each object of a `{...}{...}` line with its own position, named as that format.
  */
+import { isUtf8 } from "node:buffer";
 
 /** Firehose's limit on one record (1,000 KiB): no delivered record is longer. */
 export const MAX_RECORD_BYTES = 1_000 * 1024;
@@ -37,6 +43,9 @@ const CLOSE_BRACE = 0x7d;
 const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 const EXCERPT_CHARS = 60;
+const ONE_PER_LINE = "the analytics reads exactly one JSON object per line";
+const CONCATENATED = `one of several JSON objects on this line with no newline between them (the lab's {...}{...} format): ${ONE_PER_LINE}`;
+const SHARED_LINE = `shares its line with text that is not part of it: ${ONE_PER_LINE}`;
 
 interface Segment {
   readonly bytes: Buffer;
@@ -69,7 +78,17 @@ export class RecordSplitter {
   /** After a record over the size limit: quiet until a record parses or a line ends. */
   private recovering = false;
 
-  constructor(private readonly emit: (item: SplitItem) => void) {}
+  /** With oneRecordPerLine: the current line's first record, held until the line proves to hold nothing else. */
+  private held: { item: SplitItem & { kind: "record" }; raw: Buffer } | undefined;
+  /** Line of the items counted below, and how many items and records it has held so far. */
+  private gateLine = 0;
+  private lineItems = 0;
+  private lineRecords = 0;
+
+  constructor(
+    private readonly emit: (item: SplitItem) => void,
+    private readonly options: { readonly oneRecordPerLine?: boolean } = {},
+  ) {}
 
   push(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
@@ -85,6 +104,7 @@ export class RecordSplitter {
       this.drain();
     }
     this.endStray();
+    this.releaseHeld();
   }
 
   private drain(): void {
@@ -146,9 +166,17 @@ export class RecordSplitter {
       this.report({ kind: "broken", reason: `longer than ${MAX_RECORD_BYTES} bytes, the Firehose record limit`, excerpt: excerptOf(record), position: this.recordPosition() }, record.length);
       return true;
     }
+    const badByte = isUtf8(record) ? -1 : firstInvalidUtf8(record);
+    if (badByte >= 0) {
+      const position = this.recordPosition();
+      const at = (position.offset + badByte).toLocaleString("en-US");
+      const reason = `not valid UTF-8: byte 0x${record[badByte].toString(16).padStart(2, "0")} at byte ${at} of the object begins no UTF-8 character`;
+      this.report({ kind: "broken", reason, excerpt: excerptOf(record), position }, record.length);
+      return true;
+    }
     try {
       const value: unknown = JSON.parse(record.toString("utf8"));
-      this.report({ kind: "record", value, position: this.recordPosition() }, record.length);
+      this.report({ kind: "record", value, position: this.recordPosition() }, record.length, record);
       return true;
     } catch (error) {
       this.work.push({ bytes: bytes.subarray(end), offset: base + end });
@@ -196,7 +224,7 @@ export class RecordSplitter {
     return { index: this.index + 1, offset: this.recordOffset, line: this.recordLine };
   }
 
-  private report(item: SplitItem, length: number): void {
+  private report(item: SplitItem, length: number, raw?: Buffer): void {
     if (item.kind === "broken") {
       const artifact = item.position.offset < this.reportedUpTo || this.recovering;
       this.reportedUpTo = Math.max(this.reportedUpTo, item.position.offset + length);
@@ -205,6 +233,43 @@ export class RecordSplitter {
       this.recovering = false;
     }
     this.index++;
+    if (this.options.oneRecordPerLine) this.gate(item, raw);
+    else this.emit(item);
+  }
+
+  /**
+   * One JSON object per line: a line's first record waits until the line shows whether it holds
+   * anything else; a record sharing its line is emitted as broken, as the analytics would refuse it.
+   */
+  private gate(item: SplitItem, raw: Buffer | undefined): void {
+    if (item.position.line !== this.gateLine) {
+      this.releaseHeld();
+      this.gateLine = item.position.line;
+      this.lineItems = 0;
+      this.lineRecords = 0;
+    }
+    this.lineItems++;
+    const isRecord = item.kind === "record";
+    if (isRecord) this.lineRecords++;
+    if (this.lineItems === 1) {
+      if (item.kind === "record") this.held = { item, raw: raw! };
+      else this.emit(item);
+      return;
+    }
+    const reason = this.lineRecords > 1 ? CONCATENATED : SHARED_LINE;
+    if (this.held !== undefined) {
+      const { item: first, raw: firstRaw } = this.held;
+      this.held = undefined;
+      this.emit(refused(reason, firstRaw, first.position));
+    }
+    this.emit(item.kind === "record" ? refused(reason, raw!, item.position) : item);
+  }
+
+  /** The held record was alone on its line: it is a record. */
+  private releaseHeld(): void {
+    if (this.held === undefined) return;
+    const { item } = this.held;
+    this.held = undefined;
     this.emit(item);
   }
 
@@ -222,7 +287,63 @@ export class RecordSplitter {
   }
 }
 
+/**
+ * A record refused for sharing its line. Its excerpt is made only when read: a `{...}{...}`
+ * object refuses every record, and a report shows a few.
+ */
+function refused(reason: string, raw: Buffer, position: RecordPosition): SplitItem {
+  return {
+    kind: "broken",
+    reason,
+    get excerpt() {
+      return excerptOf(raw);
+    },
+    position,
+  };
+}
+
+/** The first characters of `bytes`, for a person; a byte that is not UTF-8 shows as \xNN, never as U+FFFD. */
 function excerptOf(bytes: Buffer): string {
-  const text = bytes.subarray(0, EXCERPT_CHARS * 4).toString("utf8");
-  return text.length > EXCERPT_CHARS ? `${text.slice(0, EXCERPT_CHARS)}…` : text;
+  let end = Math.min(bytes.length, EXCERPT_CHARS * 4);
+  while (end < bytes.length && end > 0 && (bytes[end] & 0xc0) === 0x80) end--; // not inside a character
+  const units: string[] = []; // characters, and \xNN for a byte that begins none
+  for (let rest = bytes.subarray(0, end); rest.length > 0 && units.length <= EXCERPT_CHARS; ) {
+    const bad = firstInvalidUtf8(rest);
+    units.push(...(bad < 0 ? rest : rest.subarray(0, bad)).toString("utf8"));
+    if (bad < 0) break;
+    units.push(`\\x${rest[bad].toString(16).padStart(2, "0")}`);
+    rest = rest.subarray(bad + 1);
+  }
+  return units.length > EXCERPT_CHARS ? `${units.slice(0, EXCERPT_CHARS).join("")}…` : units.join("");
+}
+
+/**
+ * Index of the first byte that does not begin a well-formed UTF-8 character (RFC 3629: no
+ * overlong forms, no surrogates, nothing above U+10FFFF, no sequence cut by the end), or -1.
+ */
+export function firstInvalidUtf8(bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length; ) {
+    const b = bytes[i];
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    // The sequence length and the range of its second byte (which rules out overlongs and surrogates).
+    let length: number;
+    let [low, high] = [0x80, 0xbf];
+    if (b >= 0xc2 && b <= 0xdf) length = 2;
+    else if (b >= 0xe0 && b <= 0xef) {
+      length = 3;
+      if (b === 0xe0) low = 0xa0;
+      if (b === 0xed) high = 0x9f;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      length = 4;
+      if (b === 0xf0) low = 0x90;
+      if (b === 0xf4) high = 0x8f;
+    } else return i;
+    if (i + length > bytes.length || bytes[i + 1] < low || bytes[i + 1] > high) return i;
+    for (let k = 2; k < length; k++) if ((bytes[i + k] & 0xc0) !== 0x80) return i;
+    i += length;
+  }
+  return -1;
 }

@@ -18,6 +18,7 @@ function problemLines(title: string, total: number, problems: readonly RecordPro
     lines.push(`  ${p.key}`);
     lines.push(`    record ${number(p.record)} (line ${number(p.line)}, byte ${number(p.offset)}): ${p.problem}`);
     if (p.excerpt !== undefined) lines.push(`    text: ${p.excerpt}`);
+    if (p.values !== undefined) lines.push(`    values: ${p.values}`);
   }
   return lines;
 }
@@ -38,6 +39,7 @@ export function renderReport(report: VerifyReport): string {
       .map(([encoding, n]) => `${encoding} ${number(n)}`)
       .join(", ") || "-";
   const share = destination.valid === 0 ? "" : ` (${((100 * destination.matchingSource) / destination.valid).toFixed(1)}%)`;
+  const allowance = formatDuration(report.processingAllowanceMs);
   const rows = [
     ["", source.prefix, destination.prefix],
     ["objects", number(source.objects), number(destination.objects)],
@@ -48,11 +50,16 @@ export function renderReport(report: VerifyReport): string {
     ["unreadable objects", number(source.unreadable), number(destination.unreadable)],
     ["newest object age", age(source), age(destination)],
     ["formats", formats(source), formats(destination)],
+    [`expected at destination (older than ${allowance})`, number(source.expectedAtDestination), "-"],
+    ["found at destination", number(source.foundAtDestination), "-"],
+    ["missing at destination", number(source.missingAtDestination), "-"],
     ["match a source record", "-", `${number(destination.matchingSource)}${share}`],
+    ["match no source record", "-", number(destination.matchingNoSource)],
   ];
   const invalid = source.invalid + destination.invalid;
   const verdict = report.passed
-    ? `PASS: both prefixes hold valid records; ${plural(invalid, "invalid record")} (${number(report.maxInvalid)} allowed)`
+    ? `PASS: ${number(source.foundAtDestination)} of ${plural(source.expectedAtDestination, "source record")} older than ${allowance} reached ${destination.prefix}` +
+      ` (${number(source.missingAtDestination)} missing, ${number(report.maxMissing)} allowed); ${plural(invalid, "invalid record")} (${number(report.maxInvalid)} allowed)`
     : `FAIL: ${report.failures.join("; ")}`;
   return [
     `Bucket ${report.bucket}: ${window} (checked ${report.checkedAt} in ${formatDuration(report.elapsedMs)})`,
@@ -60,6 +67,8 @@ export function renderReport(report: VerifyReport): string {
     ...table(rows),
     ...problemLines(`Invalid records under ${source.prefix}`, source.invalid, source.problems),
     ...problemLines(`Invalid records under ${destination.prefix}`, destination.invalid, destination.problems),
+    ...problemLines(`Source records older than ${allowance} with no row under ${destination.prefix}`, source.missingAtDestination, source.missing),
+    ...problemLines(`Rows under ${destination.prefix} that match no source record`, destination.matchingNoSource, destination.unmatched),
     ...unreadableLines(source),
     ...unreadableLines(destination),
     ``,

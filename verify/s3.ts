@@ -68,6 +68,8 @@ export async function listObjects(
   const objects: ObjectSummary[] = [];
   try {
     for await (const page of paginateListObjectsV2({ client, pageSize: options.pageSize }, { Bucket: bucket, Prefix: prefix })) {
+      // S3 names the bucket in every listing; the SDK reads any other XML or HTML as an empty one.
+      if (page.Name === undefined) throw new S3Problem(`cannot list s3://${bucket}/${prefix}: the endpoint's answer is not an S3 listing (no ListBucketResult): is it an S3 server?`);
       for (const o of page.Contents ?? []) {
         if (o.Key === undefined || o.LastModified === undefined) continue;
         if (o.Key.endsWith("/") && !o.Size) continue;
@@ -76,6 +78,7 @@ export async function listObjects(
       }
     }
   } catch (error) {
+    if (error instanceof S3Problem) throw error;
     throw new S3Problem(describeS3Error(error, `cannot list s3://${bucket}/${prefix}`));
   }
   return objects.sort((a, b) => b.lastModified.getTime() - a.lastModified.getTime() || b.key.localeCompare(a.key));

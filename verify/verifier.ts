@@ -1,7 +1,13 @@
 /**
  * Proves a deployed pipeline works from what lands in its bucket: lists the objects under the
  * source and destination prefixes, reads them (a bounded number at a time), validates every
- * record, and says whether both prefixes hold valid records and how many are invalid.
+ * record, and checks that every source record old enough to have been processed has its
+ * destination row.
+ *
+ * "Old enough": its object's LastModified lies at least the processing allowance before the check.
+ * The allowance is the time the pipeline may take from a source object landing to its rows landing
+ * under the destination prefix: by default the analytics' time (the function's timeout, one
+ * object) plus the Destination stream's buffer interval (processingAllowanceMs below).
  *
  * A Verifier remembers the objects it has read (by key and ETag), so polling while waiting for
  * deliveries reads each object once.
@@ -10,6 +16,7 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import type { Encoding } from "./decode";
 import { formatDuration } from "./duration";
 import { checkObject, ObjectCheck, RecordProblem, Role } from "./object-check";
+import { overlappingPrefixesProblem } from "./prefixes";
 import { listObjects, objectBytes, ObjectSummary } from "./s3";
 
 export interface VerifyOptions {
@@ -19,18 +26,34 @@ export interface VerifyOptions {
   readonly destinationPrefix: string;
   /** Only objects modified at most this long before the check (ms); undefined: every object. */
   readonly sinceMs?: number;
+  /**
+   * How long the pipeline may take to turn a source object into destination rows (ms): records in
+   * source objects at least this old must each have their destination row. See processingAllowanceMs.
+   */
+  readonly processingAllowanceMs: number;
   /** Invalid records allowed before the check fails. @default 0 */
   readonly maxInvalid?: number;
+  /** Source records old enough but without their destination row allowed before the check fails. @default 0 */
+  readonly maxMissing?: number;
   /** Objects downloaded at the same time. @default 8 */
   readonly concurrency?: number;
   /** Keys per list request (S3 returns at most 1,000). @default 1000 */
   readonly pageSize?: number;
-  /** Problems kept per prefix for the report. @default 5 */
+  /** Problems kept per list for the report. @default 5 */
   readonly problemsShown?: number;
   /** The clock (ms since the epoch). @default Date.now */
   readonly now?: () => number;
   /** Called after each object is read. */
   readonly onProgress?: (progress: CheckProgress) => void;
+}
+
+/**
+ * The default processing allowance: the analytics' time (the micro-batch function may take up to
+ * its timeout on one object) plus the Destination stream's buffer interval (Firehose holds the
+ * rows up to that long before it writes them). LAB_BUFFER_INTERVAL_SECONDS sets both streams.
+ */
+export function processingAllowanceMs(settings: { readonly bufferIntervalSeconds: number; readonly analyticsTimeoutSeconds: number }): number {
+  return (settings.bufferIntervalSeconds + settings.analyticsTimeoutSeconds) * 1000;
 }
 
 export interface CheckProgress {
@@ -62,16 +85,36 @@ export interface VerifyReport {
   readonly bucket: string;
   readonly checkedAt: string;
   readonly sinceMs: number | null;
+  readonly processingAllowanceMs: number;
   readonly maxInvalid: number;
-  readonly source: PrefixReport;
-  readonly destination: PrefixReport & {
-    /** Valid destination records paired with a valid source record of the same eleven values (each used once). */
-    readonly matchingSource: number;
+  readonly maxMissing: number;
+  readonly source: PrefixReport & {
+    /** Valid records in objects at least the processing allowance old: each must have its destination row. */
+    readonly expectedAtDestination: number;
+    /** Of those, how many have a destination row with the same eleven values (each row used once). */
+    readonly foundAtDestination: number;
+    readonly missingAtDestination: number;
+    /** The first few records without their row, newest object first. */
+    readonly missing: readonly RecordProblem[];
   };
-  /** Both prefixes hold a valid record, no object is unreadable, and invalid records ≤ maxInvalid. */
+  readonly destination: PrefixReport & {
+    /** Valid destination rows with a source record of the same eleven values (each record used once). */
+    readonly matchingSource: number;
+    /** Valid destination rows that no source record accounts for. */
+    readonly matchingNoSource: number;
+    /** The first few of those, newest object first. */
+    readonly unmatched: readonly RecordProblem[];
+  };
+  /**
+   * Every source record old enough has its destination row (at most maxMissing without), both
+   * prefixes hold a valid record, at least one source record is old enough to be judged, no
+   * object is unreadable, and invalid records ≤ maxInvalid.
+   */
   readonly passed: boolean;
   /** Why it did not pass, one line each. */
   readonly failures: readonly string[];
+  /** Not passed, but only for want of deliveries still to come (a prefix empty, no record old enough yet): waiting may help. */
+  readonly pending: boolean;
   /** How long the check took. */
   readonly elapsedMs: number;
 }
@@ -84,41 +127,62 @@ interface Target {
 export class Verifier {
   private readonly read = new Map<string, { etag: string; check: ObjectCheck }>();
 
-  constructor(readonly options: VerifyOptions) {}
+  constructor(readonly options: VerifyOptions) {
+    const overlap = overlappingPrefixesProblem(
+      { name: "sourcePrefix", prefix: options.sourcePrefix },
+      { name: "destinationPrefix", prefix: options.destinationPrefix },
+    );
+    if (overlap !== undefined) throw new RangeError(overlap);
+    if (!(options.processingAllowanceMs >= 0)) throw new RangeError(`processingAllowanceMs = ${options.processingAllowanceMs}: it must be 0 or more`);
+  }
 
   async check(): Promise<VerifyReport> {
-    const { client, bucket, sourcePrefix, destinationPrefix, sinceMs, pageSize } = this.options;
+    const { client, bucket, sourcePrefix, destinationPrefix, sinceMs, processingAllowanceMs: allowance, pageSize } = this.options;
     const now = this.options.now ?? Date.now;
     const started = now();
-    const modifiedSince = sinceMs === undefined ? undefined : new Date(started - sinceMs);
-    const listed = await Promise.allSettled(
-      [sourcePrefix, destinationPrefix].map((prefix) => listObjects(client, bucket, prefix, { modifiedSince, pageSize })),
-    );
+    const windowStart = sinceMs === undefined ? undefined : started - sinceMs;
+    // Source objects up to one allowance before the window too: a destination row near the
+    // window's start may come from one of them. They explain rows; they are not judged.
+    const listed = await Promise.allSettled([
+      listObjects(client, bucket, sourcePrefix, { modifiedSince: windowStart === undefined ? undefined : new Date(windowStart - allowance), pageSize }),
+      listObjects(client, bucket, destinationPrefix, { modifiedSince: windowStart === undefined ? undefined : new Date(windowStart), pageSize }),
+    ]);
     // When both fail, report the source's error: the same one every time.
-    const [sources, destinations] = listed.map((result) => {
+    const [listedSources, destinations] = listed.map((result) => {
       if (result.status === "rejected") throw result.reason;
       return result.value;
     });
+    const inWindow = (o: ObjectSummary) => windowStart === undefined || o.lastModified.getTime() >= windowStart;
+    const sources = listedSources.filter(inWindow);
+    const earlierSources = listedSources.filter((o) => !inWindow(o));
     const targets: Target[] = [
-      ...sources.map((object) => ({ role: "source" as const, object })),
+      ...listedSources.map((object) => ({ role: "source" as const, object })),
       ...destinations.map((object) => ({ role: "destination" as const, object })),
     ];
     const checks = await this.readAll(targets);
 
     const source = summarise(sourcePrefix, sources, checks, started, this.problemsShown);
     const destination = summarise(destinationPrefix, destinations, checks, started, this.problemsShown);
-    const matchingSource = countMatches(sources, destinations, checks);
-    const maxInvalid = this.options.maxInvalid ?? 0;
-    const failures = judge(source, destination, maxInvalid, sinceMs);
+    const oldEnough = (o: ObjectSummary) => started - o.lastModified.getTime() >= allowance;
+    const match = matchRecords(
+      { old: sources.filter(oldEnough), young: sources.filter((o) => !oldEnough(o)), earlier: earlierSources },
+      destinations,
+      checks,
+      this.problemsShown,
+    );
+    const limits = { maxInvalid: this.options.maxInvalid ?? 0, maxMissing: this.options.maxMissing ?? 0 };
+    const failures = judge(source, destination, match, limits, sinceMs, allowance);
     return {
       bucket,
       checkedAt: new Date(started).toISOString(),
       sinceMs: sinceMs ?? null,
-      maxInvalid,
-      source,
-      destination: { ...destination, matchingSource },
+      processingAllowanceMs: allowance,
+      ...limits,
+      source: { ...source, expectedAtDestination: match.expected, foundAtDestination: match.found, missingAtDestination: match.expected - match.found, missing: match.missing },
+      destination: { ...destination, matchingSource: match.matchingSource, matchingNoSource: match.matchingNoSource, unmatched: match.unmatched },
       passed: failures.length === 0,
-      failures,
+      failures: failures.map((f) => f.text),
+      pending: failures.length > 0 && failures.every((f) => f.pending),
       elapsedMs: now() - started,
     };
   }
@@ -188,35 +252,123 @@ function summarise(prefix: string, objects: readonly ObjectSummary[], checks: Ma
   };
 }
 
-/** Σ over fingerprints of min(source count, destination count): each source record pairs at most once. */
-function countMatches(sources: readonly ObjectSummary[], destinations: readonly ObjectSummary[], checks: Map<string, ObjectCheck>): number {
-  const sourceCounts = new Map<string, number>();
-  for (const object of sources) {
-    for (const [print, n] of checks.get(object.key)!.fingerprints) sourceCounts.set(print, (sourceCounts.get(print) ?? 0) + n);
-  }
-  let matches = 0;
-  for (const object of destinations) {
-    for (const [print, n] of checks.get(object.key)!.fingerprints) {
-      const available = sourceCounts.get(print) ?? 0;
-      const used = Math.min(available, n);
-      if (used > 0) sourceCounts.set(print, available - used);
-      matches += used;
-    }
-  }
-  return matches;
+export interface Match {
+  readonly expected: number;
+  readonly found: number;
+  readonly missing: RecordProblem[];
+  readonly matchingSource: number;
+  readonly matchingNoSource: number;
+  readonly unmatched: RecordProblem[];
 }
 
-function judge(source: PrefixReport, destination: PrefixReport, maxInvalid: number, sinceMs: number | undefined): string[] {
-  const failures: string[] = [];
+/** At most this many characters of a record's values in a report. */
+const VALUES_SHOWN = 120;
+const valuesOf = (print: string) => (print.length > VALUES_SHOWN ? `${print.slice(0, VALUES_SHOWN)}…` : print);
+
+/**
+ * Pairs records by fingerprint, each source record with at most one destination row. Rows go to
+ * old-enough source records first (those must have one); the rest may belong to younger source
+ * records, or to records delivered just before the window.
+ */
+export function matchRecords(
+  sources: { readonly old: readonly ObjectSummary[]; readonly young: readonly ObjectSummary[]; readonly earlier: readonly ObjectSummary[] },
+  destinations: readonly ObjectSummary[],
+  checks: Map<string, ObjectCheck>,
+  shown: number,
+): Match {
+  const tally = (objects: readonly ObjectSummary[]) => {
+    const counts = new Map<string, number>();
+    for (const object of objects) for (const [print, { count }] of checks.get(object.key)!.fingerprints) counts.set(print, (counts.get(print) ?? 0) + count);
+    return counts;
+  };
+  const old = tally(sources.old);
+  const others = tally([...sources.young, ...sources.earlier]);
+  const rows = tally(destinations);
+  const foundFor = (print: string) => Math.min(old.get(print) ?? 0, rows.get(print) ?? 0);
+  const sourceRecords = (print: string) => (old.get(print) ?? 0) + (others.get(print) ?? 0);
+
+  let expected = 0;
+  let found = 0;
+  for (const [print, n] of old) {
+    expected += n;
+    found += foundFor(print);
+  }
+  let matchingSource = 0;
+  let matchingNoSource = 0;
+  for (const [print, n] of rows) {
+    const accounted = Math.min(n, sourceRecords(print));
+    matchingSource += accounted;
+    matchingNoSource += n - accounted;
+  }
+
+  // The first few of each, newest object first, each set of equal values once.
+  const missing: RecordProblem[] = [];
+  const listed = new Set<string>();
+  for (const object of sources.old) {
+    if (missing.length >= shown) break;
+    const check = checks.get(object.key)!;
+    for (const [print, { first }] of check.fingerprints) {
+      if (missing.length >= shown) break;
+      const records = old.get(print)!;
+      const rowsFound = foundFor(print);
+      if (rowsFound === records || listed.has(print)) continue;
+      listed.add(print);
+      const how = records === 1 ? "no destination row holds this record's values" : `${plural(records, "record")} hold these values and ${plural(rowsFound, "destination row")}`;
+      // The function sends nothing for an object with a record it refuses.
+      const why = check.invalid > 0 ? `; its object holds ${plural(check.invalid, "invalid record")}, and the analytics sends no row of such an object` : "";
+      missing.push({ key: object.key, record: first.index, line: first.line, offset: first.offset, problem: `${how}${why}`, values: valuesOf(print) });
+    }
+  }
+  const unmatched: RecordProblem[] = [];
+  listed.clear();
+  for (const object of destinations) {
+    if (unmatched.length >= shown) break;
+    for (const [print, { first }] of checks.get(object.key)!.fingerprints) {
+      if (unmatched.length >= shown) break;
+      const n = rows.get(print)!;
+      const records = sourceRecords(print);
+      if (n <= records || listed.has(print)) continue;
+      listed.add(print);
+      const how =
+        records === 0
+          ? "no source record holds these values"
+          : `${plural(n, "row")} hold these values and ${plural(records, "source record")}: a row sent again? (delivery is at least once)`;
+      unmatched.push({ key: object.key, record: first.index, line: first.line, offset: first.offset, problem: how, values: valuesOf(print) });
+    }
+  }
+  return { expected, found, missing, matchingSource, matchingNoSource, unmatched };
+}
+
+interface Failure {
+  readonly text: string;
+  /** Deliveries still to come may remove it. */
+  readonly pending: boolean;
+}
+
+function judge(
+  source: PrefixReport,
+  destination: PrefixReport,
+  match: Match,
+  limits: { readonly maxInvalid: number; readonly maxMissing: number },
+  sinceMs: number | undefined,
+  allowanceMs: number,
+): Failure[] {
+  const failures: Failure[] = [];
   const window = sinceMs === undefined ? "" : ` modified in the last ${formatDuration(sinceMs)}`;
   for (const prefix of [source, destination]) {
-    if (prefix.objects === 0) failures.push(`${prefix.prefix} holds no object${window}`);
-    else if (prefix.valid === 0) failures.push(`${prefix.prefix} holds no valid record in ${plural(prefix.objects, "object")}${window}`);
+    if (prefix.objects === 0) failures.push({ text: `${prefix.prefix} holds no object${window}`, pending: true });
+    else if (prefix.valid === 0) failures.push({ text: `${prefix.prefix} holds no valid record in ${plural(prefix.objects, "object")}${window}`, pending: true });
+  }
+  const older = `older than the processing allowance (${formatDuration(allowanceMs)})`;
+  if (source.valid > 0 && match.expected === 0) failures.push({ text: `no valid source record is ${older} yet, so none can be judged`, pending: true });
+  const missing = match.expected - match.found;
+  if (missing > limits.maxMissing) {
+    failures.push({ text: `${missing.toLocaleString("en-US")} of ${plural(match.expected, "source record")} ${older} have no destination row, more than the ${limits.maxMissing} allowed`, pending: false });
   }
   const invalid = source.invalid + destination.invalid;
-  if (invalid > maxInvalid) failures.push(`${plural(invalid, "invalid record")}, more than the ${maxInvalid} allowed`);
+  if (invalid > limits.maxInvalid) failures.push({ text: `${plural(invalid, "invalid record")}, more than the ${limits.maxInvalid} allowed`, pending: false });
   const unreadable = source.unreadable + destination.unreadable;
-  if (unreadable > 0) failures.push(`${plural(unreadable, "object")} could not be decoded`);
+  if (unreadable > 0) failures.push({ text: `${plural(unreadable, "object")} could not be decoded`, pending: false });
   return failures;
 }
 
@@ -235,13 +387,8 @@ export interface WaitOptions {
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
-/** Both prefixes hold at least one valid record: the pipeline delivered end to end. */
-export function delivered(report: VerifyReport): boolean {
-  return report.source.valid > 0 && report.destination.valid > 0;
-}
-
-/** Checks, then polls until both prefixes hold valid records or `waitMs` has passed; returns the last report. */
-export async function checkUntilDelivered(verifier: Verifier, options: WaitOptions): Promise<{ report: VerifyReport; polls: number; elapsedMs: number }> {
+/** Checks, then polls while the check fails only for want of deliveries still to come, up to `waitMs`; returns the last report. */
+export async function checkUntilSettled(verifier: Verifier, options: WaitOptions): Promise<{ report: VerifyReport; polls: number; elapsedMs: number }> {
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const started = now();
@@ -249,7 +396,7 @@ export async function checkUntilDelivered(verifier: Verifier, options: WaitOptio
     const report = await verifier.check();
     const elapsedMs = now() - started;
     const left = options.waitMs - elapsedMs;
-    const final = delivered(report) || left <= 0;
+    const final = !report.pending || left <= 0;
     options.onPoll?.({ report, polls, elapsedMs, final });
     if (final) return { report, polls, elapsedMs };
     await sleep(Math.min(options.pollMs, left));

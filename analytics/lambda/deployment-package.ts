@@ -5,8 +5,9 @@
  * entries, fixed times and modes), so the same inputs give the same bytes and a stable plan.
  *
  * Built packages are cached by a hash of everything that goes into them (the packaged SQL and
- * streams, every source file under analytics/, the lock file's dependency versions): a warm synth
- * reads a small JSON file and never loads esbuild, fflate or DuckDB.
+ * streams, every source file the bundle takes from the project: analytics/, schemas/ (the record
+ * checks) and the error class the schemas' meta-schema throws; the lock file's dependency versions): a warm synth reads a small JSON file and never loads
+ * esbuild, fflate, ajv or DuckDB.
  */
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -22,6 +23,8 @@ const NATIVE_BINDING_FILES = ["package.json", "LICENSE", "duckdb.node", "libduck
 const LAYOUT_VERSION = "1";
 const ANALYTICS_DIR = join(__dirname, "..");
 const PROJECT_DIR = join(ANALYTICS_DIR, "..");
+/** The project folders and files the bundle may take code from: all of them are in the cache key. */
+const BUNDLED_SOURCES = ["analytics", "schemas", "config/unusable-input.ts"];
 /** Entries' modification time: local midnight of 2000-01-01, the same bytes in every time zone. */
 const ZIP_TIME = new Date(2000, 0, 1);
 /** Cached packages kept besides the newest (other SQL files, e.g. in tests). */
@@ -43,16 +46,20 @@ export interface DeploymentPackageOptions {
   readonly cacheDir?: string;
 }
 
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true })
-    .flatMap((entry) => (entry.isDirectory() ? sourceFiles(join(dir, entry.name)) : entry.name.endsWith(".ts") ? [join(dir, entry.name)] : []))
+/** The .ts and .json files of a folder, recursively (or the file itself). */
+function sourceFiles(path: string): string[] {
+  if (!statSync(path).isDirectory()) return [path];
+  return readdirSync(path, { withFileTypes: true })
+    .flatMap((entry) => (entry.isDirectory() ? sourceFiles(join(path, entry.name)) : /\.(ts|json)$/.test(entry.name) ? [join(path, entry.name)] : []))
     .sort();
 }
 
 /** A hash of everything the package is built from, without building it. */
 export function packageKey(packaged: PackagedAnalytics): string {
   const hash = createHash("sha256").update(LAYOUT_VERSION).update("\0").update(JSON.stringify(packaged));
-  for (const file of sourceFiles(ANALYTICS_DIR)) hash.update("\0").update(relative(PROJECT_DIR, file)).update("\0").update(readFileSync(file));
+  for (const file of BUNDLED_SOURCES.flatMap((source) => sourceFiles(join(PROJECT_DIR, source)))) {
+    hash.update("\0").update(relative(PROJECT_DIR, file)).update("\0").update(readFileSync(file));
+  }
   hash.update("\0").update(readFileSync(join(PROJECT_DIR, "package-lock.json")));
   return hash.digest("hex").slice(0, 32);
 }
@@ -96,10 +103,10 @@ function buildZip(packaged: PackagedAnalytics): { zip: Uint8Array; unzippedBytes
     metafile: true,
     logLevel: "silent",
   });
-  // The cache key hashes analytics/ only: a project file elsewhere in the bundle would go stale unnoticed.
-  const outside = Object.keys(bundle.metafile!.inputs).filter((input) => !input.startsWith("node_modules/") && !input.startsWith(`analytics/`));
+  // The cache key hashes BUNDLED_SOURCES only: a project file elsewhere in the bundle would go stale unnoticed.
+  const outside = Object.keys(bundle.metafile!.inputs).filter((input) => !["node_modules", ...BUNDLED_SOURCES].some((source) => input === source || input.startsWith(`${source}/`)));
   if (outside.length > 0) {
-    throw new Error(`the Lambda bundle includes project files outside analytics/ (${outside.join(", ")}); move them there or add them to packageKey()`);
+    throw new Error(`the Lambda bundle includes project files outside ${BUNDLED_SOURCES.join(", ")} (${outside.join(", ")}); add them to BUNDLED_SOURCES`);
   }
 
   let bindingDir: string;

@@ -3,10 +3,12 @@
  * triggers it (S3 event notification); it runs the analytics SQL over that object's records and
  * sends the output rows to the destination stream, one JSON object per line.
  *
- * An object with a record or output value that does not fit is not sent at all: the invocation
- * fails with the reasons, Lambda retries it, then hands the event to the on-failure queue. Once
- * the cause is fixed, re-driving it sends every row once. A send that still fails after bounded
- * retries also fails the invocation; rows already sent are sent again on retry (at least once).
+ * Every record must be a source record and every row a destination record (the schemas, checked
+ * by ajv), decoded as strict UTF-8. An object with a record or row that does not fit is not sent
+ * at all: the invocation fails naming the object (s3://bucket/key), the lines and the values (cut
+ * short), Lambda retries it, then hands the event to the on-failure queue. Once the cause is
+ * fixed, re-driving it sends every row once. A send that still fails after bounded retries also
+ * fails the invocation; rows already sent are sent again on retry (at least once).
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -16,11 +18,10 @@ import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { S3Event } from "aws-lambda";
 import { compileAnalyticsSql } from "../dialect";
 import { AnalyticsEngine } from "../engine";
+import { LAB_RECORD_CHECKS } from "../schema-checks";
+import { shortened, SHOWN_PROBLEM_CHARS, SHOWN_PROBLEMS } from "../shown";
 import { DESTINATION_STREAM_ENV, PACKAGED_ANALYTICS_FILE, PackagedAnalytics } from "./packaged";
 import { putAllRecords, PutRecordBatch, SendOptions } from "./put-records";
-
-/** Problems listed in an error message; the count says how many there were. */
-const PROBLEMS_SHOWN = 10;
 
 export interface ObjectReport {
   readonly bucket: string;
@@ -33,8 +34,9 @@ export interface ObjectReport {
 }
 
 export interface HandlerDependencies {
-  readonly s3: S3Client;
+  readonly s3: Pick<S3Client, "send">;
   readonly putRecordBatch: PutRecordBatch;
+  /** The engine, opened with the record checks (the function's own has LAB_RECORD_CHECKS). */
   readonly engine: AnalyticsEngine;
   readonly destinationStream: string;
   readonly send?: SendOptions;
@@ -57,13 +59,31 @@ export function createHandler(deps: HandlerDependencies): AnalyticsHandler {
       const bucket = record.s3.bucket.name;
       const key = objectKey(record.s3.object.key);
       const where = `s3://${bucket}/${key}`;
-      const response = await deps.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-      let body = Buffer.from(await response.Body!.transformToByteArray());
-      if (body[0] === 0x1f && body[1] === 0x8b) body = gunzipSync(body); // LAB_COMPRESSION=GZIP
-      const result = await deps.engine.run(body.toString("utf8").split("\n"));
+      // Every failure names the object; S3's, gzip's and DuckDB's own errors included.
+      const failed = (what: string, e: unknown) => new Error(`${where}: ${what}: ${shortened(String((e as Error).message ?? e), SHOWN_PROBLEM_CHARS)}`);
+      let body: Uint8Array;
+      try {
+        const response = await deps.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+        body = await response.Body!.transformToByteArray();
+      } catch (e) {
+        throw failed("cannot be read", e);
+      }
+      if (body[0] === 0x1f && body[1] === 0x8b) {
+        try {
+          body = gunzipSync(body); // LAB_COMPRESSION=GZIP
+        } catch (e) {
+          throw failed("is not valid gzip", e);
+        }
+      }
+      let result: Awaited<ReturnType<AnalyticsEngine["run"]>>;
+      try {
+        result = await deps.engine.run(body);
+      } catch (e) {
+        throw failed("the analytics failed, so none of its rows was sent", e);
+      }
       if (result.problems.length > 0) {
-        const shown = result.problems.slice(0, PROBLEMS_SHOWN).map((p) => `  line ${p.line}: ${p.message}`);
-        const more = result.problems.length > PROBLEMS_SHOWN ? [`  ... and ${result.problems.length - PROBLEMS_SHOWN} more`] : [];
+        const shown = result.problems.slice(0, SHOWN_PROBLEMS).map((p) => `  line ${p.line}: ${p.message}`);
+        const more = result.problems.length > SHOWN_PROBLEMS ? [`  ... and ${result.problems.length - SHOWN_PROBLEMS} more`] : [];
         throw new Error(
           `${where}: ${result.problems.length} of ${result.records} records cannot be processed, so none of its rows was sent:\n` +
             [...shown, ...more].join("\n"),
@@ -90,6 +110,7 @@ async function fromPackage(): Promise<AnalyticsHandler> {
   const memoryMiB = Number(process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE);
   const engine = await AnalyticsEngine.open(compileAnalyticsSql(packaged.sql, packaged.streams, packaged.sqlFile), {
     memoryLimit: Number.isFinite(memoryMiB) && memoryMiB > 0 ? `${Math.floor(memoryMiB / 2)}MB` : undefined,
+    checks: LAB_RECORD_CHECKS,
   });
   // A custom endpoint is an S3-compatible server (a local test), addressed by path.
   const s3 = new S3Client({ forcePathStyle: process.env.AWS_ENDPOINT_URL_S3 !== undefined });

@@ -1,4 +1,4 @@
-import { blocks, flag, Resource } from "../model";
+import { blocks, flag, readBlocks, Resource } from "../model";
 import { launchTemplateOf } from "../relations";
 import { defineRule, undecided, violation, Violation } from "../rule";
 
@@ -27,14 +27,19 @@ export default defineRule({
     const out: Violation[] = [];
     for (const volume of model.ofType("aws_ebs_volume")) report(out, volume, unencrypted([volume.values], () => "the volume"));
     for (const template of model.ofType("aws_launch_template")) {
-      const ebs = blocks(template.values.block_device_mappings).flatMap((m) => blocks(m.ebs).map((e) => ({ ...e, device_name: m.device_name })));
-      report(out, template, unencrypted(ebs, deviceName));
+      const mappings = readBlocks(template.values.block_device_mappings);
+      const perMapping = mappings.blocks.map((m) => ({ mapping: m, ebs: readBlocks(m.ebs) }));
+      const ebs = perMapping.flatMap(({ mapping, ebs }) => ebs.blocks.map((e) => ({ ...e, device_name: mapping.device_name })));
+      // A mapping known only after apply may hold an unencrypted volume.
+      report(out, template, mappings.unknown || perMapping.some((m) => m.ebs.unknown) ? undefined : unencrypted(ebs, deviceName));
     }
     for (const type of ["aws_instance", "aws_launch_configuration"]) {
       for (const launcher of model.ofType(type)) {
-        const root = blocks(launcher.values.root_block_device);
-        const devices = [...root.map((d) => ({ ...d, device_name: "root" })), ...blocks(launcher.values.ebs_block_device)];
-        const names = unencrypted(devices, deviceName);
+        const rootRead = readBlocks(launcher.values.root_block_device);
+        const ebsRead = readBlocks(launcher.values.ebs_block_device);
+        const root = rootRead.blocks;
+        const devices = [...root.map((d) => ({ ...d, device_name: "root" })), ...ebsRead.blocks];
+        const names = rootRead.unknown || ebsRead.unknown ? undefined : unencrypted(devices, deviceName);
         if (root.length === 0 && names !== undefined) {
           // No root device here: an instance's root then comes from its launch template's mappings.
           const template = type === "aws_instance" ? launchTemplateOf(model, launcher) : undefined;

@@ -1,4 +1,4 @@
-import { blocks, flag, Resource } from "../model";
+import { flag, readBlocks, Resource } from "../model";
 import { defineRule, undecided, violation, Violation } from "../rule";
 
 function check(out: Violation[], resource: Resource, value: unknown, what: string): void {
@@ -20,7 +20,9 @@ export default defineRule({
     for (const instance of model.ofType("aws_instance")) check(out, instance, instance.values.associate_public_ip_address, "associate_public_ip_address");
     for (const config of model.ofType("aws_launch_configuration")) check(out, config, config.values.associate_public_ip_address, "associate_public_ip_address");
     for (const template of model.ofType("aws_launch_template")) {
-      blocks(template.values.network_interfaces).forEach((nic, i) => check(out, template, nic.associate_public_ip_address, `network_interfaces[${i}].associate_public_ip_address`));
+      const interfaces = readBlocks(template.values.network_interfaces);
+      if (interfaces.unknown) out.push(undecided(template, "its network_interfaces are known only after apply"));
+      interfaces.blocks.forEach((nic, i) => check(out, template, nic.associate_public_ip_address, `network_interfaces[${i}].associate_public_ip_address`));
     }
     for (const subnet of model.ofType("aws_subnet")) check(out, subnet, subnet.values.map_public_ip_on_launch, "map_public_ip_on_launch");
     return out;

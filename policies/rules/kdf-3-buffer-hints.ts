@@ -1,5 +1,5 @@
 import { FIREHOSE_BUFFER_INTERVAL_SECONDS, FIREHOSE_BUFFER_SIZE_MIB } from "../../constructs/aws-limits";
-import { blocks, flag, numberOf } from "../model";
+import { blocks, flag, numberOf, readBlocks } from "../model";
 import { defineRule, undecided, violation, Violation } from "../rule";
 
 /** Firehose needs at least this much buffer when it converts record formats or partitions dynamically. */
@@ -16,6 +16,12 @@ export default defineRule({
   check(model) {
     const out: Violation[] = [];
     for (const stream of model.ofType("aws_kinesis_firehose_delivery_stream")) {
+      // A destination configuration written as an expression may hold any hints.
+      const destinations = Object.entries(stream.values).filter(([k]) => k.endsWith("_configuration")).map(([, v]) => readBlocks(v));
+      if (destinations.some((d) => d.unknown || d.blocks.some((c) => readBlocks(c.s3_configuration).unknown))) {
+        out.push(undecided(stream, "its destination configuration is known only after apply"));
+        continue;
+      }
       const s3Configs = [
         ...blocks(stream.values.extended_s3_configuration),
         ...Object.entries(stream.values).filter(([k]) => k.endsWith("_configuration")).flatMap(([, v]) => blocks(v).flatMap((c) => blocks(c.s3_configuration))),

@@ -1,4 +1,4 @@
-import { blocks, isUnresolved, list, Resource, TerraformModel } from "../model";
+import { isUnresolved, list, readBlocks, Resource, TerraformModel } from "../model";
 import { defineRule, undecided, violation, Violation } from "../rule";
 
 /** `0.0.0.0/0`, `::/0` and any other block with prefix length 0: the whole internet. */
@@ -30,7 +30,9 @@ export default defineRule({
     const out: Violation[] = [];
     for (const type of ["aws_security_group", "aws_default_security_group"]) {
       for (const group of model.ofType(type)) {
-        blocks(group.values.ingress).forEach((rule) =>
+        const ingress = readBlocks(group.values.ingress);
+        if (ingress.unknown) out.push(undecided(group, "its ingress rules are known only after apply"));
+        ingress.blocks.forEach((rule) =>
           checkSources(model, out, group, `its ingress rule on ${ports(rule)}`, [...list(rule.cidr_blocks), ...list(rule.ipv6_cidr_blocks)]),
         );
       }

@@ -1,6 +1,6 @@
 import { isSet } from "../checks";
-import { blocks, Resource } from "../model";
-import { defineRule, violation, Violation } from "../rule";
+import { readBlocks, Resource } from "../model";
+import { defineRule, undecided, violation, Violation } from "../rule";
 
 /** What the AWS provider writes when a security group has no description. */
 const PROVIDER_DEFAULT = "Managed by Terraform";
@@ -24,7 +24,9 @@ export default defineRule({
         const description = group.values.description;
         if (type === "aws_security_group" && (!isSet(description) || description === PROVIDER_DEFAULT)) problems.push("the group has no description");
         for (const direction of ["ingress", "egress"]) {
-          const missing = blocks(group.values[direction]).filter((r) => !isSet(r.description)).length;
+          const rules = readBlocks(group.values[direction]);
+          if (rules.unknown) out.push(undecided(group, `whether its inline ${direction} rules are described is known only after apply`));
+          const missing = rules.blocks.filter((r) => !isSet(r.description)).length;
           if (missing > 0) problems.push(`${missing} inline ${direction} rule(s) have no description`);
         }
         undescribed(out, group, problems);

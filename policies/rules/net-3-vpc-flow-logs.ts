@@ -1,5 +1,5 @@
 import { attachedTo } from "../relations";
-import { defineRule, undecided, violation, Violation } from "../rule";
+import { addressList, defineRule, undecided, violation, Violation } from "../rule";
 
 export default defineRule({
   id: "LAB-NET-3",
@@ -13,7 +13,7 @@ export default defineRule({
     for (const vpc of model.ofType("aws_vpc")) {
       const { attached, unresolved } = attachedTo(model, vpc, "aws_flow_log", "vpc_id", [vpc.values.id]);
       if (attached.length > 0) continue;
-      if (unresolved.length > 0) out.push(undecided(vpc, `${unresolved.map((r) => r.address).join(", ")} may log it, but which VPC they name is known only after apply`));
+      if (unresolved.length > 0) out.push(undecided(vpc, `${addressList(unresolved)} may log it, but which VPC they name is known only after apply`));
       else out.push(violation(vpc, "has no aws_flow_log"));
     }
     return out;

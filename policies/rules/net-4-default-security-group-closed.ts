@@ -1,6 +1,6 @@
-import { blocks } from "../model";
+import { readBlocks } from "../model";
 import { attachedTo } from "../relations";
-import { defineRule, undecided, violation, Violation } from "../rule";
+import { addressList, defineRule, undecided, violation, Violation } from "../rule";
 
 export default defineRule({
   id: "LAB-NET-4",
@@ -15,13 +15,16 @@ export default defineRule({
     for (const vpc of model.ofType("aws_vpc")) {
       const { attached, unresolved } = attachedTo(model, vpc, "aws_default_security_group", "vpc_id", [vpc.values.id]);
       if (attached.length === 0) {
-        if (unresolved.length > 0) out.push(undecided(vpc, `${unresolved.map((r) => r.address).join(", ")} may manage its default group, but which VPC they name is known only after apply`));
+        if (unresolved.length > 0) out.push(undecided(vpc, `${addressList(unresolved)} may manage its default group, but which VPC they name is known only after apply`));
         else out.push(violation(vpc, "leaves its default security group open: no aws_default_security_group manages it"));
         continue;
       }
       for (const group of attached) {
-        const rules = blocks(group.values.ingress).length + blocks(group.values.egress).length;
-        if (rules > 0) out.push(violation(group, `the default security group of ${vpc.address} keeps ${rules} rule(s)`));
+        const ingress = readBlocks(group.values.ingress);
+        const egress = readBlocks(group.values.egress);
+        const rules = ingress.blocks.length + egress.blocks.length;
+        if (ingress.unknown || egress.unknown) out.push(undecided(group, `the rules of the default security group of ${vpc.address} are known only after apply`));
+        else if (rules > 0) out.push(violation(group, `the default security group of ${vpc.address} keeps ${rules} rule(s)`));
       }
     }
     return out;
