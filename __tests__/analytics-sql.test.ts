@@ -385,6 +385,10 @@ describe("types checked at compile (synth), before anything runs", () => {
     ["LIKE with a number", "Flag BOOLEAN", `"Name" LIKE 1`, `3:15: "Name" LIKE 1: LIKE's pattern is a string, but 1 is INTEGER`],
     ["COALESCE of a string and a number", "Name VARCHAR(16)", `COALESCE("Name", 0)`, `3:15: COALESCE("Name", 0): COALESCE mixes "Name" (VARCHAR(16)) with 0 (INTEGER)`],
     ["a date plus a fraction of a day", "Day DATE", `"DiscoveryDate" + 0.5`, `3:15: "DiscoveryDate" + 0.5: + on a DATE takes a number of days as an INTEGER (DATE + n; CAST a BIGINT), but "DiscoveryDate" is DATE and 0.5 is DECIMAL`],
+    // DuckDB types ABS(NULL), -NULL and NULL + NULL as BIGINT, CEIL(NULL) as DOUBLE: none moves a DATE (found by the property test).
+    ["a date plus ABS of a NULL", "Day DATE", `"DiscoveryDate" + ABS(ABS(NULL))`, `3:15: "DiscoveryDate" + ABS(ABS(NULL)): + on a DATE takes a number of days as an INTEGER (DATE + n; CAST a BIGINT), but "DiscoveryDate" is DATE and ABS(ABS(NULL)) is BIGINT`],
+    ["a date minus NULL + NULL", "Day DATE", `"DiscoveryDate" - (NULL + NULL)`, `3:15: "DiscoveryDate" - (NULL + NULL): - on a DATE takes a number of days as an INTEGER (or another DATE; CAST a BIGINT), but "DiscoveryDate" is DATE and (NULL + NULL) is BIGINT`],
+    ["a date plus CEIL of a NULL", "Day DATE", `"DiscoveryDate" + CEIL(NULL)`, `3:15: "DiscoveryDate" + CEIL(NULL): + on a DATE takes a number of days as an INTEGER (DATE + n; CAST a BIGINT), but "DiscoveryDate" is DATE and CEIL(NULL) is DOUBLE`],
     ["|| of a number", "Name VARCHAR(16)", `"Name" || "NetLoss"`, `3:15: "Name" || "NetLoss": || joins strings, but "NetLoss" is DOUBLE`],
     ["a nested mistake, quoted as written (parentheses and spacing kept)", "Loss DOUBLE", `ABS( ("NetLoss"  -  "Region") )`, `3:20: ("NetLoss"  -  "Region"): - needs numbers, but "Region" is VARCHAR(16)`],
     ["an expression over several lines, quoted on one", "Loss DOUBLE", `CASE\n  WHEN "NetLoss" > 0\n  THEN "Region"\n  ELSE "NetLoss" END`, `3:15: CASE WHEN "NetLoss" > 0 THEN "Region" ELSE "NetLoss" END: CASE mixes "Region" (VARCHAR(16)) with "NetLoss" (DOUBLE)`],

@@ -84,9 +84,9 @@ function describe(type: ValueType): string {
   return type.literal !== undefined ? "a string literal (VARCHAR)" : type.sqlType;
 }
 
-/** The wider of two numeric types: DOUBLE over DECIMAL over the integers, the larger integer (NULL and NULL: a number). */
+/** The wider of two numeric types: DOUBLE over DECIMAL over the integers, the larger integer (NULL and NULL: BIGINT, as DuckDB types it). */
 function widerNumber(a: ValueType, b: ValueType): ValueType {
-  if (a.kind === "null") return b.kind === "null" ? INTEGER : b;
+  if (a.kind === "null") return b.kind === "null" ? BIGINT : b;
   if (b.kind === "null") return a;
   const approximate = (t: ValueType) => t.sqlType === "DOUBLE" || t.sqlType === "REAL";
   if (approximate(a) || approximate(b)) return DOUBLE;
@@ -204,10 +204,10 @@ export function typeOfExpression(root: Expression, columnType: (name: string) =>
       }
       return result.kind === "null" ? INTEGER : result;
     };
-    /** A number from a numeric function or operator (a NULL operand makes a number, as in DuckDB). */
-    const numeric = (x: Expression, what: string): ValueType => {
+    /** A number from a numeric function or operator; of a NULL, the type DuckDB gives it (BIGINT for ABS and -, DOUBLE for CEIL and FLOOR). */
+    const numeric = (x: Expression, what: string, ofNull: ValueType = BIGINT): ValueType => {
       const t = operand(x, what, "number");
-      return t.kind === "null" ? INTEGER : t;
+      return t.kind === "null" ? ofNull : t;
     };
 
     switch (e.kind) {
@@ -297,10 +297,11 @@ export function typeOfExpression(root: Expression, columnType: (name: string) =>
         const [first, second] = e.args;
         switch (e.name) {
           case "ABS":
+            return numeric(first, `${e.name} takes a number`);
           case "CEIL":
           case "CEILING":
           case "FLOOR":
-            return numeric(first, `${e.name} takes a number`);
+            return numeric(first, `${e.name} takes a number`, DOUBLE);
           case "EXP":
           case "LN":
           case "SQRT":

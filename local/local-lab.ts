@@ -1,11 +1,12 @@
 /**
  * The whole lab on one machine, in phases that `npm start` and the lifecycle test share:
  *
- *   up()      start the local AWS, synth the stack for it, terraform init + apply
- *   flow()    run the generator as the instance would, deliver S3 events to the function as
- *             Lambda would, and count the records at every hop until they agree
- *   verify()  `npm run verify` against the local bucket
- *   down()    empty the bucket (every version), terraform destroy, stop the local AWS, remove the run's folder
+ *   up()       synth the stack for the local AWS, start it, terraform init + apply (start() + deploy())
+ *   flow()     run the generator as the instance would, deliver S3 events to the function as
+ *              Lambda would, and count the records at every hop until they agree
+ *   verify()   `npm run verify` against the local bucket
+ *   destroy()  as `npm run destroy` does: refuse a bucket holding data, or empty it; terraform destroy
+ *   stop()     stop the local AWS (its resources go with it) and remove the run's folder
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -30,7 +31,7 @@ export const LOCAL_RUN_DEFAULTS = { generatorRate: 1000 } as const;
 const STALL_MS = 60_000;
 
 export interface LocalLabOptions {
-  /** The run's folder: synthesized stack, state, certificates, logs. Removed by down(). */
+  /** The run's folder: synthesized stack, state, certificates, logs. Removed by stop(). */
   readonly outdir: string;
   /** Environment: LAB_* settings and the provider mirror (default: process.env). */
   readonly env?: NodeJS.ProcessEnv;
