@@ -86,8 +86,7 @@ export function applyWithProgress(stack: LocalStack, verb: "apply" | "destroy", 
     status.update(`${verb}: ${what}, ${seconds} s${on ? `; waiting on ${on}${waiting.size > 1 ? ` and ${waiting.size - 1} more` : ""}` : ""}`);
   };
   return new Promise((resolve, reject) => {
-    // More at once than Terraform's 10: most of an apply is the provider waiting on its own checks.
-    const child = spawn("terraform", [`-chdir=${stack.stackDir}`, verb, "-auto-approve", "-input=false", "-no-color", "-parallelism=30"], { env: stack.env });
+    const child = spawn("terraform", [`-chdir=${stack.stackDir}`, verb, "-auto-approve", "-input=false", "-no-color"], { env: stack.env });
     let output = "";
     let pending = "";
     const timer = setInterval(draw, 1000);
