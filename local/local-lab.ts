@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { S3Client } from "@aws-sdk/client-s3";
 import { LabSettings, settingsFromProject } from "../config/settings";
 import { prepareBucketForDestroy } from "../scripts/bucket-contents";
+import { providerSource } from "../scripts/terraform";
 import { GeneratorRun, installFromUserData, InstalledGenerator, startGenerator } from "./generator-process";
 import { PrefixCounter, PrefixCount } from "./hop-counts";
 import { EventOutcome, LambdaServiceOptions, LocalLambdaService } from "./lambda-service";
@@ -121,6 +122,7 @@ export class LocalLab {
     const stack = synthLocalStack(settings, join(options.outdir, "cdktf.out"), env);
     const synth = Date.now() - synthStarted;
     stream.write(`synth: ${settings.stackName}, ${resourceCount(stack)} resources, for the local AWS (${relativeToCwd(stack.stackDir)})\n`);
+    stream.write(`Providers: ${providerSource(env).description}.\n`);
     const logFile = openSync(join(options.outdir, "local-aws.log"), "a");
     const started = Date.now();
     status.update("local AWS: starting moto's server ...");
