@@ -1,5 +1,6 @@
 /**
- * `npm run plan`: synth, terraform init / validate / plan / show -json, then the review summary.
+ * `npm run plan`: synth, terraform init / plan / show -json, then the review summary. (`plan`
+ * validates the configuration itself: a separate `validate` would only start the provider once more.)
  * Writes plan.json and plan.md into cdktf.out/stacks/<stack>/ and prints the summary.
  *
  * The summary includes the policy pack's verdict on the plan (policies/).
@@ -56,7 +57,7 @@ export function outdirOf(env: NodeJS.ProcessEnv): string {
 export function runPlan(options: PlanOptions = {}): PlanResult {
   const env = options.env ?? process.env;
   const write = options.write ?? ((text: string) => process.stderr.write(text));
-  const progress = new Progress(6, write);
+  const progress = new Progress(5, write);
   const access = awsAccess(env, options.home);
   write(access.offline ? `Planning offline: ${access.reason}${access.checked ? ` (${access.checked})` : ""}.\n` : `Planning against AWS: ${access.reason}.\n`);
   write(`Providers: ${providerSource(env).description}.\n`);
@@ -82,7 +83,6 @@ export function runPlan(options: PlanOptions = {}): PlanResult {
     if (access.offline) planArgs.push("-refresh=false", "-lock=false");
 
     progress.step("terraform init", () => terraformOrThrow(workDir, ["init", "-input=false"], tfEnv));
-    progress.step("terraform validate", () => terraformOrThrow(workDir, ["validate"], tfEnv));
     progress.step(`terraform plan${options.destroy ? " -destroy" : ""}`, () => terraformOrThrow(workDir, planArgs, tfEnv));
     const savedPlan = planFile;
     const planJson = progress.step("terraform show -json", () => terraformOrThrow(workDir, ["show", "-json", savedPlan], tfEnv).stdout);
