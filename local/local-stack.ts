@@ -86,7 +86,9 @@ export function applyWithProgress(stack: LocalStack, verb: "apply" | "destroy", 
     status.update(`${verb}: ${what}, ${seconds} s${on ? `; waiting on ${on}${waiting.size > 1 ? ` and ${waiting.size - 1} more` : ""}` : ""}`);
   };
   return new Promise((resolve, reject) => {
-    const child = spawn("terraform", [`-chdir=${stack.stackDir}`, verb, "-auto-approve", "-input=false", "-no-color"], { env: stack.env });
+    // A destroy needs no refresh first: the state is the run's own, and nothing but this run changes the emulator.
+    const refresh = verb === "destroy" ? ["-refresh=false"] : [];
+    const child = spawn("terraform", [`-chdir=${stack.stackDir}`, verb, "-auto-approve", "-input=false", "-no-color", ...refresh], { env: stack.env });
     let output = "";
     let pending = "";
     const timer = setInterval(draw, 1000);
