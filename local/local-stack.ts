@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { App } from "cdktf";
 import { LabSettings } from "../config/settings";
 import { LabStack } from "../main";
-import { terraformEnv, terraformOrThrow } from "../scripts/terraform";
+import { terraformAsync, terraformEnv, terraformOrThrow } from "../scripts/terraform";
 import { LOCAL_PROVIDER_OVERRIDE_FILE, localProviderOverride, servicesOfStack } from "./endpoints";
 import { LocalAwsEndpoint } from "./local-aws";
 import { StatusLine } from "./status-line";
@@ -118,6 +118,7 @@ export function applyWithProgress(stack: LocalStack, verb: "apply" | "destroy", 
     });
     child.on("close", (code) => {
       clearInterval(timer);
+      writeFileSync(join(stack.stackDir, `terraform-${verb}.log`), output); // Terraform's own words, for when it failed
       const seconds = (Date.now() - started) / 1000;
       status.finish(`${verb}: ${done}/${total} resources ${label} in ${seconds.toFixed(1)} s${code === 0 ? "" : ` (terraform ${verb} failed, exit ${code})`}`);
       resolve({ status: code ?? 1, output, seconds });
@@ -132,11 +133,19 @@ export interface PlannedChange {
   readonly change: { readonly actions: string[]; readonly before: unknown; readonly after: unknown; readonly replace_paths?: unknown[] };
 }
 
-/** A plan against the run's state: the resource changes that are not no-ops. */
-export function planChanges(stack: LocalStack, args: string[] = []): PlannedChange[] {
+/**
+ * A plan against the run's state: the resource changes that are not no-ops. Without blocking, so
+ * that records can flow while Terraform plans (the plan reads only what Terraform manages).
+ */
+export async function planChanges(stack: LocalStack, args: string[] = []): Promise<PlannedChange[]> {
   const planFile = "local.tfplan";
-  terraformOrThrow(stack.stackDir, ["plan", "-input=false", "-lock=false", `-out=${planFile}`, ...args], stack.env);
-  const plan = JSON.parse(terraformOrThrow(stack.stackDir, ["show", "-json", planFile], stack.env).stdout) as { resource_changes?: PlannedChange[] };
+  const run = async (tfArgs: string[]) => {
+    const result = await terraformAsync(stack.stackDir, tfArgs, stack.env);
+    if (result.status !== 0) throw new Error(`${result.command} failed (exit ${result.status}) in ${stack.stackDir}:\n${result.stderr}${result.stdout}`);
+    return result.stdout;
+  };
+  await run(["plan", "-input=false", "-lock=false", `-out=${planFile}`, ...args]);
+  const plan = JSON.parse(await run(["show", "-json", planFile])) as { resource_changes?: PlannedChange[] };
   return (plan.resource_changes ?? []).filter((c) => !(c.change.actions.length === 1 && c.change.actions[0] === "no-op"));
 }
 
