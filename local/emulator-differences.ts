@@ -73,6 +73,12 @@ export const EMULATOR_DIFFERENCES: readonly EmulatorDifference[] = [
     handling: "the local run counts records, not objects; buffering and compression are proven by plan and policy tests only",
   },
   {
+    id: "ec2-revoke-unknown-rule-id",
+    what: "revoking a security group rule by an ID the group no longer holds answers InvalidPermission.NotFound, not InvalidSecurityGroupRuleId.NotFound",
+    cause: "moto raises the revoke-by-permission form's error for both forms; the AWS provider tolerates only EC2's code there, so when the rule was already gone (seen twice under load, most likely a retried request) the default security group's apply failed",
+    handling: "the launcher answers with EC2's code (tested against moto in __tests__/python-local) and logs each such revoke to local-aws.log",
+  },
+  {
     id: "iam-not-enforced",
     what: "IAM policies are stored but not enforced between services (a role missing an action still works)",
     cause: "moto checks no IAM permissions unless its authentication mode is on, and never between its own services",

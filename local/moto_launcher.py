@@ -12,6 +12,9 @@ here, so the stack is never bent to suit the emulator):
   the fields AWS's S3 sends that moto leaves out (versionId, sequencer, identities, a UTC time).
 - A function's code can be downloaded: GetFunction's Code.Location points at this server, which
   serves the deployment package exactly as Terraform uploaded it.
+- Revoking a security group rule by an ID the group does not hold answers
+  InvalidSecurityGroupRuleId.NotFound, as EC2 does (moto answers InvalidPermission.NotFound, which
+  the AWS provider does not expect there, so a revoke that already took effect failed the apply).
 
 Prints one JSON line when it is ready: {"endpoint", "ca", "plain"?, "pid"}. Exit status 2 with one
 line on stderr when it cannot start (moto missing or another version, the port in use).
@@ -178,8 +181,26 @@ def keep_lambda_event(account_id, event_body, fn_arn, region_name):
         lambda_events.append({"functionArn": fn_arn, "event": event_body})
 
 
+def revoke_by_rule_id(original, direction):
+    """moto's Revoke*(SecurityGroupRuleIds) with EC2's error for an ID the group does not hold."""
+    from moto.ec2.exceptions import InvalidSecurityGroupRuleIdNotFoundError
+
+    def revoke(self, group_name_or_id, *args, security_rule_ids=None, vpc_id=None, **kwargs):
+        if security_rule_ids:
+            group = self.get_security_group_by_name_or_id(group_name_or_id, vpc_id)
+            held = {rule.id for rule in getattr(group, direction + "_rules", [])}
+            for rule_id in security_rule_ids:
+                if rule_id not in held:
+                    print("local AWS: Revoke%s of %s: %s holds no such rule (InvalidSecurityGroupRuleId.NotFound)"
+                          % (direction.capitalize(), rule_id, group_name_or_id), file=sys.stderr, flush=True)
+                    raise InvalidSecurityGroupRuleIdNotFoundError(rule_id)
+        return original(self, group_name_or_id, *args, security_rule_ids=security_rule_ids, vpc_id=vpc_id, **kwargs)
+    return revoke
+
+
 def correct_moto(endpoint):
     from moto.awslambda import models as lambda_models
+    from moto.ec2.models.security_groups import SecurityGroupBackend
     from moto.s3 import models as s3_models
     from moto.s3 import notifications
 
@@ -196,6 +217,10 @@ def correct_moto(endpoint):
         return response
 
     lambda_models.LambdaFunction.get_code = get_code
+
+    for direction in ("ingress", "egress"):
+        name = "revoke_security_group_" + direction
+        setattr(SecurityGroupBackend, name, revoke_by_rule_id(getattr(SecurityGroupBackend, name), direction))
 
 
 # --- The server ---------------------------------------------------------------------------------
