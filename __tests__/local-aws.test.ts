@@ -1,11 +1,17 @@
 /**
- * The launcher's corrections of moto (local/moto_launcher.py), tested against moto's own backends in
- * Python (__tests__/python-local, unittest), run here so that `npm test` runs them. The corrections
- * that need a running server (TLS-only bucket policy, S3 events to Lambda) are proven by the
- * lifecycle test.
+ * The local AWS's launcher (local/moto_launcher.py): its corrections of moto, tested against moto's
+ * own backends in Python (__tests__/python-local, unittest, run here so that `npm test` runs them),
+ * and its lifetime. The corrections that need a running server (the TLS-only bucket policy, S3
+ * events to Lambda) are proven by the lifecycle test.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+
+const ROOT = join(__dirname, "..");
+const scratch = mkdtempSync(join(tmpdir(), "lab-local-aws-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe("the local AWS launcher's corrections of moto", () => {
   it("pass under python3 -m unittest (revoking a security group rule by an ID the group does not hold)", () => {
@@ -16,3 +22,28 @@ describe("the local AWS launcher's corrections of moto", () => {
     expect(Number(/^Ran (\d+) tests/m.exec(report)?.[1])).toBe(4);
   });
 });
+
+describe("the local AWS's lifetime", () => {
+  it("ends with the process that started it, even when that process is killed outright (SIGKILL)", async () => {
+    const starter = `require("./local/local-aws").LocalAws.start({ tlsDir: ${JSON.stringify(join(scratch, "tls"))} }).then((aws) => console.log(aws.pid))`;
+    const parent = spawn(process.execPath, ["-r", "./scripts/register-ts.js", "-e", starter], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
+    const serverPid = await new Promise<number>((resolve, reject) => {
+      parent.stdout.on("data", (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
+      parent.once("exit", (code) => reject(new Error(`the starter exited (${code}) before the local AWS was ready`)));
+    });
+    expect(alive(serverPid)).toBe(true);
+    parent.kill("SIGKILL");
+    const deadline = Date.now() + 10_000;
+    while (alive(serverPid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(alive(serverPid)).toBe(false);
+  });
+});
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -41,7 +41,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await lab?.stop();
-  rmSync(outdir, { recursive: true, force: true });
+  if (!lab?.keptAfterFailure) rmSync(outdir, { recursive: true, force: true }); // else its logs say why
 });
 
 describe("the lab, deployed into the local AWS", () => {

@@ -79,8 +79,9 @@ export class LocalAws implements LocalAwsEndpoint {
     motoVersion();
     const args = [LAUNCHER, "--tls-dir", options.tlsDir, "--port", String(options.port ?? 0)];
     if (options.plainHttp) args.push("--plain-port", "0");
+    if (!options.outlive) args.push("--stop-with-parent"); // its standard input is our pipe: it closes when we end, even on SIGKILL
     const child = spawn("python3", args, {
-      stdio: ["ignore", "pipe", options.logFile ?? "pipe"],
+      stdio: [options.outlive ? "ignore" : "pipe", "pipe", options.logFile ?? "pipe"],
       // Its own process group: a Ctrl-C at the terminal reaches npm start, which stops the run in order, not the server.
       detached: true,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, LANG: process.env.LANG ?? "C.UTF-8", PYTHONUNBUFFERED: "1" },

@@ -144,7 +144,7 @@ export class LocalLab {
     this.status.finish(`terraform init: done in ${(this.timings.init / 1000).toFixed(1)} s`);
     const applied = await applyWithProgress(this.stack, "apply", resourceCount(this.stack), this.status);
     this.timings.apply = applied.seconds * 1000;
-    if (applied.status !== 0) throw new Error(`terraform apply into the local AWS failed:\n${tail(applied.output)}`);
+    if (applied.status !== 0) throw this.terraformFailed("apply", applied.output);
   }
 
   /** The lab bucket's name, from the state's outputs. */
@@ -258,19 +258,33 @@ export class LocalLab {
   async destroy(options: { emptyBucket: boolean }): Promise<void> {
     await prepareBucketForDestroy(this.s3, this.bucket, options, (line) => this.status.update(line), (line) => this.status.finish(line));
     const destroyed = await applyWithProgress(this.stack, "destroy", readLocalState(this.stack).resources.length, this.status);
-    if (destroyed.status !== 0) throw new Error(`terraform destroy in the local AWS failed:\n${tail(destroyed.output)}`);
+    if (destroyed.status !== 0) throw this.terraformFailed("destroy", destroyed.output);
     const left = readLocalState(this.stack).resources;
     if (left.length !== 0) throw new Error(`terraform destroy left ${left.length} resources in the state: ${left.map((r) => `${r.type}.${r.name}`).join(", ")}`);
   }
 
+  /** Set when Terraform failed: the run's folder then outlives stop(), for its logs. */
+  keptAfterFailure = false;
+
+  private terraformFailed(verb: "apply" | "destroy", output: string): Error {
+    this.keptAfterFailure = true;
+    const logs = `Terraform's output: ${join(this.stack.stackDir, `terraform-${verb}.log`)}; the local AWS's: ${join(this.options.outdir, "local-aws.log")}`;
+    return new Error(`terraform ${verb} into the local AWS failed (${logs}):\n${tail(output)}`);
+  }
+
   /**
    * Stops the local AWS, and with it every resource it holds (moto keeps them in memory), and
-   * removes the run's folder with its state file. With `keep`, leaves both.
+   * removes the run's folder with its state file. With `keep`, leaves both; after a Terraform
+   * failure, leaves the folder (its logs say why) and says so.
    */
   async stop(): Promise<void> {
     this.s3.destroy();
     if (this.options.keep) return;
     await this.aws.stop();
+    if (this.keptAfterFailure) {
+      this.status.finish(`the run's folder is kept for its logs: ${this.options.outdir}`);
+      return;
+    }
     rmSync(this.options.outdir, { recursive: true, force: true });
   }
 }

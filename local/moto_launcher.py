@@ -19,7 +19,7 @@ here, so the stack is never bent to suit the emulator):
 Prints one JSON line when it is ready: {"endpoint", "ca", "plain"?, "pid"}. Exit status 2 with one
 line on stderr when it cannot start (moto missing or another version, the port in use).
 
-  python3 local/moto_launcher.py --tls-dir DIR [--port 0] [--plain-port 0]
+  python3 local/moto_launcher.py --tls-dir DIR [--port 0] [--plain-port 0] [--stop-with-parent]
 """
 import argparse
 import datetime
@@ -280,6 +280,8 @@ def main(argv=None):
     parser.add_argument("--port", type=int, default=0, help="TLS port (0: any free port)")
     parser.add_argument("--plain-port", type=int, help="also serve plain HTTP on this port (0: any), to prove TLS-only policies")
     parser.add_argument("--tls-dir", required=True, help="folder for the run's CA and server certificate")
+    parser.add_argument("--stop-with-parent", action="store_true",
+                        help="stop when standard input closes: the parent holds it open, so its end, however abrupt, ends the server")
     args = parser.parse_args(argv)
     check_moto()
 
@@ -306,6 +308,8 @@ def main(argv=None):
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    if args.stop_with_parent:
+        threading.Thread(target=lambda: (sys.stdin.buffer.read(), stop()), daemon=True).start()
     print(json.dumps(ready), flush=True)
     tls.serve_forever()
     return 0
