@@ -3,14 +3,15 @@
 "use strict";
 const Sequencer = require("@jest/test-sequencer").default;
 
-const FIRST = /[\\/]local-lifecycle\.test\.ts$/;
+const LIFECYCLE = /[\\/]local-lifecycle\.test\.ts$/;
 
 class LifecycleFirst extends Sequencer {
   sort(tests) {
     const sorted = super.sort(tests);
-    const order = (list) => [...list.filter((t) => FIRST.test(t.path)), ...list.filter((t) => !FIRST.test(t.path))];
+    const order = (list) => [...list.filter((t) => LIFECYCLE.test(t.path)), ...list.filter((t) => !LIFECYCLE.test(t.path))];
     return Array.isArray(sorted) ? order(sorted) : sorted.then(order);
   }
 }
 
 module.exports = LifecycleFirst;
+module.exports.LIFECYCLE = LIFECYCLE;
