@@ -15,6 +15,8 @@ here, so the stack is never bent to suit the emulator):
 - Revoking a security group rule by an ID the group does not hold answers
   InvalidSecurityGroupRuleId.NotFound, as EC2 does (moto answers InvalidPermission.NotFound, which
   the AWS provider does not expect there, so a revoke that already took effect failed the apply).
+- A call the client retries after it was answered gets that answer again instead of running twice
+  (see AnswersByInvocation).
 
 Prints one JSON line when it is ready: {"endpoint", "ca", "plain"?, "pid"}. Exit status 2 with one
 line on stderr when it cannot start (moto missing or another version, the port in use).
@@ -225,12 +227,70 @@ def correct_moto(endpoint):
 
 # --- The server ---------------------------------------------------------------------------------
 
+class AnswersByInvocation:
+    """Answers a retried request with the answer its first attempt got, instead of running it again.
+
+    Under load, the AWS provider sometimes never reads an answer moto's server has written (the
+    server logs it as sent) and retries the call: a create then fails with EntityAlreadyExists, a
+    revoke with NotFound, for work already done. AWS SDKs send the same amz-sdk-invocation-id on
+    every attempt of one call and number the attempts (amz-sdk-request: attempt=N), so the answer to
+    each call that changes something is kept by its id. Reads run again, as they safely can.
+    """
+    KEEP = 1024  # calls remembered (the newest); a retry comes within seconds
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.answers = {}  # invocation id -> threading.Event, then (status, headers, body)
+
+    def call(self, environ, start_response, app):
+        invocation = environ.get("HTTP_AMZ_SDK_INVOCATION_ID")
+        if invocation is None or environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+            return app(environ, start_response)
+        attempt = environ.get("HTTP_AMZ_SDK_REQUEST", "attempt=1").partition(";")[0]
+        with self.lock:
+            kept = self.answers.get(invocation)
+            if kept is None:
+                self.answers[invocation] = kept = {"done": threading.Event()}
+                while len(self.answers) > self.KEEP:
+                    del self.answers[next(iter(self.answers))]
+                first = True
+            else:
+                first = False
+        if not first:
+            kept["done"].wait(60)
+            if "answer" in kept:
+                status, headers, body = kept["answer"]
+                print("local AWS: %s of a call already answered (%s %s): answered as before, not run again"
+                      % (attempt, environ.get("REQUEST_METHOD"), environ.get("HTTP_X_AMZ_TARGET") or environ.get("PATH_INFO")),
+                      file=sys.stderr, flush=True)
+                start_response(status, headers)
+                return [body]
+            return app(environ, start_response)  # the first attempt never got an answer: run this one
+        try:
+            captured = {}
+
+            def keep_start(status, headers, exc_info=None):
+                captured["status"], captured["headers"] = status, headers
+                return start_response(status, headers, exc_info)
+            chunks = app(environ, keep_start)
+            try:
+                body = b"".join(chunks)
+            finally:
+                if hasattr(chunks, "close"):
+                    chunks.close()
+            kept["answer"] = (captured["status"], captured["headers"], body)
+            return [body]
+        finally:
+            kept["done"].set()
+
+
 class LabApplication:
     """moto's WSGI application, with the request's scheme and caller noted for the corrections above,
     and the lab's two endpoints: the Lambda events kept, and function code."""
 
     def __init__(self, moto_app):
         self.moto_app = moto_app
+        self.answered = AnswersByInvocation()
 
     def __call__(self, environ, start_response):
         request_context.secure = environ.get("wsgi.url_scheme") == "https"
@@ -240,7 +300,7 @@ class LabApplication:
         path = environ.get("PATH_INFO", "")
         if path.startswith(LAB_API):
             return self.lab_api(path[len(LAB_API):], start_response)
-        return self.moto_app(environ, start_response)
+        return self.answered.call(environ, start_response, self.moto_app)
 
     def lab_api(self, path, start_response):
         if path == "lambda-events":
@@ -262,6 +322,12 @@ class LabApplication:
     def reply(start_response, status, content_type, body):
         start_response(status, [("Content-Type", content_type), ("Content-Length", str(len(body)))])
         return [body]
+
+
+def read_until_closed(fd):
+    """Reads a file descriptor until its end (os.read takes no interpreter lock at shutdown, unlike sys.stdin)."""
+    while os.read(fd, 4096):
+        pass
 
 
 def serve(app, host, port, ssl_context=None):
@@ -309,7 +375,7 @@ def main(argv=None):
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     if args.stop_with_parent:
-        threading.Thread(target=lambda: (sys.stdin.buffer.read(), stop()), daemon=True).start()
+        threading.Thread(target=lambda: (read_until_closed(0), stop()), daemon=True).start()
     print(json.dumps(ready), flush=True)
     tls.serve_forever()
     return 0
