@@ -45,7 +45,7 @@ function synthesized(outdir: string): any {
 function fileReport(stdout: string, file: string): string[] {
   const lines = stdout.split("\n");
   const first = lines.indexOf(`tests/${file}... in progress`);
-  const last = lines.findIndex((line, i) => i > first && /^tests\/\S+\.tftest\.hcl\.\.\. (pass|fail)$/.test(line) && line.startsWith(`tests/${file}`));
+  const last = lines.findIndex((line, i) => i > first && (line === `tests/${file}... pass` || line === `tests/${file}... fail`));
   return first < 0 || last < 0 ? [] : lines.slice(first, last + 1);
 }
 

@@ -240,7 +240,7 @@ class AnswersByInvocation:
 
     def __init__(self):
         self.lock = threading.Lock()
-        self.answers = {}  # invocation id -> threading.Event, then (status, headers, body)
+        self.answers = {}  # invocation id -> {"done": Event set once answered, "answer": (status, headers, body)}
 
     def call(self, environ, start_response, app):
         invocation = environ.get("HTTP_AMZ_SDK_INVOCATION_ID")
@@ -249,13 +249,11 @@ class AnswersByInvocation:
         attempt = environ.get("HTTP_AMZ_SDK_REQUEST", "attempt=1").partition(";")[0]
         with self.lock:
             kept = self.answers.get(invocation)
-            if kept is None:
+            first = kept is None
+            if first:
                 self.answers[invocation] = kept = {"done": threading.Event()}
                 while len(self.answers) > self.KEEP:
                     del self.answers[next(iter(self.answers))]
-                first = True
-            else:
-                first = False
         if not first:
             kept["done"].wait(60)
             if "answer" in kept:

@@ -79,7 +79,7 @@ export function impliedMirrorDirs(env: NodeJS.ProcessEnv = process.env): string[
 /** Where people and images install things; a mirror is looked for in them and two levels below. */
 export const INSTALL_ROOTS: readonly string[] = ["/opt", "/usr/local/share", "/usr/local/lib", "/usr/local", "/usr/share", "/usr/lib", "/var/lib", "/srv"];
 
-/** The first mirror at most two levels under one of the roots (`/opt/tf-plugins`, `/opt/x/mirror`). */
+/** The first mirror at most two levels under one of the roots (`<root>/tf-plugins`, `<root>/x/mirror`). */
 export function findMirrorUnder(roots: readonly string[]): string | undefined {
   const subdirs = (dir: string): string[] => {
     try {
