@@ -39,6 +39,7 @@ describe("lab settings", () => {
       compression: "UNCOMPRESSED",
       logRetentionDays: 14,
       generatorRate: 1,
+      packBytes: 5000,
       generatorMode: "synthetic",
       replayKey: "replay/banking_loss.csv",
       instanceType: "t3.micro",
@@ -140,6 +141,9 @@ describe("lab settings", () => {
     ["LAB_SOURCE_PREFIX", "destination/", "neither contains nor is contained in the destination prefix destination/ (LAB_DESTINATION_PREFIX's default)"],
     ["LAB_GENERATOR_RATE", "0", "greater than 0 and at most 1000"],
     ["LAB_GENERATOR_RATE", "fast", "greater than 0 and at most 1000"],
+    ["LAB_PACK_BYTES", "-1", "an integer from 0 to 1024000"],
+    ["LAB_PACK_BYTES", "1024001", "an integer from 0 to 1024000"],
+    ["LAB_PACK_BYTES", "4KiB", "an integer from 0 to 1024000"],
     ["LAB_INSTANCE_TYPE", "micro", "an EC2 instance type such as t3.micro"],
     ["LAB_INSTANCE_TYPE", "T3.micro", "an EC2 instance type such as t3.micro"],
     ["LAB_INSTANCE_TYPE", "t4g.micro", "an x86_64 instance type (the generator's image is Amazon Linux 2023 for x86_64); t4g is arm64 (AWS Graviton)"],
@@ -205,6 +209,16 @@ describe("lab settings", () => {
     expect(problemsOf({ ...legacy, LAB_APPLICATION_NAME: "app/1" })[0]).toContain("1-128 characters of a-z, A-Z, 0-9, '_', '.', '-'");
     expect(problemsOf({ LAB_APPLICATION_NAME: "Stream.App" })[0]).toContain("(a Lambda function name)");
     expect(resolveSettings({ env: { LAB_COMPRESSION: "GZIP", LAB_ANALYTICS_CONCURRENCY: "5" } })).toEqual(expect.objectContaining({ compression: "GZIP", analyticsConcurrency: 5 }));
+  });
+
+  it("pack records only where the analytics reads them line by line: off with the SQL application, refused on", () => {
+    const legacy = { LAB_ANALYTICS_ENGINE: "kinesis-analytics-sql" };
+    expect(resolveSettings({ env: legacy }).packBytes).toBe(0);
+    expect(resolveSettings({ env: { ...legacy, LAB_PACK_BYTES: "0" } }).packBytes).toBe(0);
+    expect(problemsOf({ ...legacy, LAB_PACK_BYTES: "5000" })[0]).toBe(
+      'LAB_PACK_BYTES = "5000" is not allowed: most bytes of records packed into one Firehose record (0: one record each) must be 0 with the kinesis-analytics-sql engine (the SQL application reads one JSON document per Firehose record)',
+    );
+    expect(resolveSettings({ env: { LAB_PACK_BYTES: "1024000" } }).packBytes).toBe(1_024_000);
   });
 
   it("report every bad setting at once", () => {

@@ -14,6 +14,8 @@ import {
   CompressionFormat,
   FIREHOSE_BUFFER_INTERVAL_SECONDS,
   FIREHOSE_BUFFER_SIZE_MIB,
+  FIREHOSE_MAX_RECORD_BYTES,
+  FIREHOSE_PACK_BYTES_DEFAULT,
   FIREHOSE_STREAM_NAME,
   FIREHOSE_STREAM_NAME_RULE,
   LAMBDA_FUNCTION_NAME,
@@ -89,6 +91,11 @@ export interface LabSettings {
   readonly logRetentionDays: number;
   /** Records per second the generator sends. */
   readonly generatorRate: number;
+  /**
+   * Most bytes of newline-delimited records the generator (and the micro-batch analytics) packs into
+   * one Firehose record; 0: one record per Firehose record (packing off, as the legacy engine needs).
+   */
+  readonly packBytes: number;
   /** Synthesize records from the schema, or replay s3://<bucketName>/<replayKey>. */
   readonly generatorMode: GeneratorMode;
   /** Key of the CSV the generator replays in replay mode. */
@@ -332,6 +339,18 @@ export const SETTINGS = [
     description: "records per second the generator sends",
     default: () => 1,
     parse: rate,
+  }),
+  spec({
+    key: "packBytes",
+    env: "LAB_PACK_BYTES",
+    description: "most bytes of records packed into one Firehose record (0: one record each)",
+    // One 5 KB billing unit (5,000 bytes fits either reading of KB): Firehose rounds each record up to it.
+    default: (s) => (s.analyticsEngine === "kinesis-analytics-sql" ? 0 : FIREHOSE_PACK_BYTES_DEFAULT),
+    parse: (raw, s) => {
+      const n = integer({ min: 0, max: FIREHOSE_MAX_RECORD_BYTES })(raw);
+      if (n instanceof Invalid || n === 0 || s.analyticsEngine !== "kinesis-analytics-sql") return n;
+      return new Invalid("0 with the kinesis-analytics-sql engine (the SQL application reads one JSON document per Firehose record)");
+    },
   }),
   spec({
     key: "generatorMode",

@@ -9,6 +9,13 @@ export const FIREHOSE_BUFFER_INTERVAL_SECONDS = { min: 0, max: 900 } as const;
 /** Firehose delivery stream names: 1-64 characters of [a-zA-Z0-9_.-]. */
 export const FIREHOSE_STREAM_NAME = /^[a-zA-Z0-9_.-]{1,64}$/;
 export const FIREHOSE_STREAM_NAME_RULE = "1-64 characters of a-z, A-Z, 0-9, '_', '.', '-'";
+/** Firehose: one record's data is at most 1,000 KiB (PutRecord, PutRecordBatch). */
+export const FIREHOSE_MAX_RECORD_BYTES = 1_000 * 1024;
+/**
+ * Firehose bills ingestion per record rounded up to the next 5 KB: records packed up to 5,000
+ * bytes (one unit, whichever way KB is read) cost one unit instead of one each.
+ */
+export const FIREHOSE_PACK_BYTES_DEFAULT = 5_000;
 /** Firehose S3 compression formats. */
 export const COMPRESSION_FORMATS = ["UNCOMPRESSED", "GZIP", "ZIP", "Snappy", "HADOOP_SNAPPY"] as const;
 export type CompressionFormat = (typeof COMPRESSION_FORMATS)[number];
