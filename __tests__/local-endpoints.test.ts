@@ -52,12 +52,11 @@ describe("services of the lab's resource types", () => {
 });
 
 describe("the provider override of a local run", () => {
-  it("sends every service the stack uses to the local endpoint, with dummy credentials and the run's CA", () => {
-    const override = localProviderOverride(synthLab().json, "https://127.0.0.1:4566", "/run/ca.pem") as { provider: { aws: Record<string, unknown> } };
+  it("sends every service the stack uses to the local endpoint, with dummy credentials", () => {
+    const override = localProviderOverride(synthLab().json, "https://127.0.0.1:4566") as { provider: { aws: Record<string, unknown> } };
     expect(override.provider.aws).toEqual({
       access_key: "local-aws",
       secret_key: "local-aws",
-      custom_ca_bundle: "/run/ca.pem",
       s3_use_path_style: true,
       skip_metadata_api_check: true,
       max_retries: 2,

@@ -11,7 +11,8 @@ import { join } from "node:path";
 import { App } from "cdktf";
 import { resolveSettings } from "../config/settings";
 import { LabStack } from "../main";
-import { TerraformResult, terraformAsync, terraformOrThrow } from "../scripts/terraform";
+import { withProviderProcess } from "../scripts/provider-process";
+import { TerraformResult, terraformAsync, terraformEnv, terraformOrThrow } from "../scripts/terraform";
 
 const SUITE = join(__dirname, "..", "tftest", "lab.tftest.hcl");
 
@@ -59,7 +60,8 @@ describe("a mocked apply of the synthesized lab stack (terraform test, mock_prov
     const [fn] = Object.values(wrong.resource.aws_lambda_function) as any[];
     fn.environment.variables.DESTINATION_STREAM_NAME = "Source";
     prepare(join(outdir, "lab"), json, wrong);
-    run = await terraformAsync(join(outdir, "lab"), ["test"]);
+    const lab = join(outdir, "lab");
+    run = await withProviderProcess(lab, terraformEnv(), (env) => terraformAsync(lab, ["test"], env));
   });
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 

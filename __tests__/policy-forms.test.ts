@@ -17,7 +17,8 @@ import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { checkTerraformJson, CheckResult, PolicyInputError } from "../policies";
 import { parseTerraformJson } from "../policies/json";
 import { main as policyCli } from "../scripts/policy";
-import { terraformOrThrow, writeOfflineOverride } from "../scripts/terraform";
+import { withProviderProcess } from "../scripts/provider-process";
+import { terraformEnv, terraformOrThrow, writeOfflineOverride } from "../scripts/terraform";
 import { Flag, JSON_FORMS, UNREADABLE_CONFIGURATIONS } from "./helpers/policy-forms";
 import { synthScope } from "./helpers/synth";
 
@@ -248,8 +249,10 @@ describe("the plan of every form, from real Terraform", () => {
     );
     writeOfflineOverride(dir);
     terraformOrThrow(dir, ["init", "-input=false"]);
-    terraformOrThrow(dir, ["plan", "-input=false", "-out=forms.tfplan"]);
-    plan = JSON.parse(terraformOrThrow(dir, ["show", "-json", "forms.tfplan"]).stdout);
+    plan = withProviderProcess(dir, terraformEnv(), (env) => {
+      terraformOrThrow(dir, ["plan", "-input=false", "-out=forms.tfplan"], env);
+      return JSON.parse(terraformOrThrow(dir, ["show", "-json", "forms.tfplan"], env).stdout);
+    });
   }, 300_000); // init and plan: minutes on a loaded machine
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -16,7 +16,8 @@ import { LabStack } from "../main";
 import { checkTerraformJson, CheckResult, RULES } from "../policies";
 import { addressOf } from "../policies/suppress";
 import { main as policyCli } from "../scripts/policy";
-import { terraformOrThrow, writeOfflineOverride } from "../scripts/terraform";
+import { withProviderProcess } from "../scripts/provider-process";
+import { terraformEnv, terraformOrThrow, writeOfflineOverride } from "../scripts/terraform";
 import { buildPolicyCases, buildSynthOnlyCases, buildUndecidedCases, POLICY_CASES, SUPPRESSION_REASON } from "./helpers/policy-cases";
 
 const ROOT = join(__dirname, "..");
@@ -68,8 +69,10 @@ describe("the policy pack on its cases", () => {
   let planResult: CheckResult;
   beforeAll(() => {
     terraformOrThrow(dir, ["init", "-input=false"]);
-    terraformOrThrow(dir, ["plan", "-input=false", "-out=cases.tfplan"]);
-    const shown = terraformOrThrow(dir, ["show", "-json", "cases.tfplan"]).stdout;
+    const shown = withProviderProcess(dir, terraformEnv(), (env) => {
+      terraformOrThrow(dir, ["plan", "-input=false", "-out=cases.tfplan"], env);
+      return terraformOrThrow(dir, ["show", "-json", "cases.tfplan"], env).stdout;
+    });
     writeFileSync(planFile, shown);
     plan = JSON.parse(shown);
     planResult = checkTerraformJson(plan);

@@ -7,7 +7,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cdktfFuzzyRendering, cdktfRendering, differences, hclString, repairHcl, synthHcl } from "../scripts/synth-hcl";
-import { terraformOrThrow } from "../scripts/terraform";
+import { withProviderProcess } from "../scripts/provider-process";
+import { terraformEnv, terraformOrThrow } from "../scripts/terraform";
 
 describe("HCL strings", () => {
   it.each([
@@ -65,7 +66,7 @@ describe("npm run synth:hcl on the lab stack", () => {
   it("passes terraform validate without a warning", () => {
     const dir = join(outdir, "stacks", "streaming-lab");
     terraformOrThrow(dir, ["init", "-input=false", "-backend=false"]);
-    const validate = terraformOrThrow(dir, ["validate"]);
+    const validate = withProviderProcess(dir, terraformEnv(), (env) => terraformOrThrow(dir, ["validate"], env));
     expect(`${validate.stdout}${validate.stderr}`.trim()).toBe("Success! The configuration is valid.");
   });
 

@@ -80,13 +80,14 @@ describe("npm run plan, offline, with real Terraform (default: micro-batch engin
 
   it("runs every step, one progress line each, and says it plans offline", () => {
     expect(run.stderr).toContain("Planning offline: no AWS credentials found (checked");
-    const steps = run.stderr.split("\n").filter((l) => /^\[\d\/5\]/.test(l));
+    const steps = run.stderr.split("\n").filter((l) => /^\[\d\/6\]/.test(l));
     expect(steps.map((l) => l.replace(/ \.\.\. done in \d+\.\d s$/, ""))).toEqual([
-      "[1/5] synth",
-      "[2/5] terraform init",
-      "[3/5] terraform plan",
-      "[4/5] terraform show -json",
-      "[5/5] summary",
+      "[1/6] synth",
+      "[2/6] terraform init",
+      "[3/6] AWS provider",
+      "[4/6] terraform plan",
+      "[5/6] terraform show -json",
+      "[6/6] summary",
     ]);
   });
 
@@ -171,7 +172,7 @@ describe("npm run plan when something is wrong", () => {
     mkdirSync(join(emptyMirror, "registry.terraform.io"), { recursive: true });
     const run = await npmRunPlan("no-provider", { LAB_TF_PROVIDER_MIRROR: emptyMirror });
     expect(run.status).toBe(1);
-    expect(run.stderr).toMatch(/\[2\/5\] terraform init \.\.\. FAILED after \d+\.\d s/);
+    expect(run.stderr).toMatch(/\[2\/6\] terraform init \.\.\. FAILED after \d+\.\d s/);
     expect(run.stderr).toContain('plan failed at step "terraform init"');
     expect(run.stderr).toContain("Failed to query available provider packages"); // Terraform's words
     expect(readFileSync(join(run.stackDir, "plan.md"), "utf8")).toContain("## Terraform plan failed at step: terraform init");

@@ -96,16 +96,18 @@ export const LOCAL_PROVIDER_OVERRIDE_FILE = "local_aws_override.tf.json";
 
 /**
  * The AWS provider pointed at the local AWS: every service the stack uses at its endpoint, dummy
- * credentials, the run's CA, and few retries (an untrusted certificate fails in seconds, not minutes).
+ * credentials, and few retries (an untrusted certificate fails in seconds, not minutes). The run's
+ * CA reaches the provider process as its only trusted root instead (localProviderEnv): the
+ * provider's `custom_ca_bundle` cannot be configured twice in one process ("unable to add custom
+ * RootCAs HTTPClient"), and the run's commands share one provider process.
  */
-export function localProviderOverride(stack: TerraformJson, endpoint: string, caFile: string): object {
+export function localProviderOverride(stack: TerraformJson, endpoint: string): object {
   const endpoints = Object.fromEntries(servicesOfStack(stack).map((service) => [service, endpoint]));
   return {
     provider: {
       aws: {
         access_key: "local-aws",
         secret_key: "local-aws",
-        custom_ca_bundle: caFile,
         s3_use_path_style: true,
         skip_metadata_api_check: true,
         max_retries: 2,
@@ -113,4 +115,13 @@ export function localProviderOverride(stack: TerraformJson, endpoint: string, ca
       },
     },
   };
+}
+
+/**
+ * The environment of the run's AWS provider process: Terraform's, with the run's CA as the only
+ * root Go trusts (SSL_CERT_FILE; SSL_CERT_DIR at a file, so no system folder adds more), so the
+ * provider can reach the local AWS and no other TLS server.
+ */
+export function localProviderEnv(env: NodeJS.ProcessEnv, caFile: string): NodeJS.ProcessEnv {
+  return { ...env, SSL_CERT_FILE: caFile, SSL_CERT_DIR: "/dev/null" };
 }

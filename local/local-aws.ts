@@ -134,7 +134,7 @@ const AWS_VARIABLES = /^(AWS_|NODE_EXTRA_CA_CERTS$|SSL_CERT_FILE$|REQUESTS_CA_BU
 /**
  * The environment of a child process of the local run: the parent's, without any AWS_* variable
  * or CA bundle, plus dummy credentials, the region, the local endpoint for every service and the
- * run's CA for every runtime (boto3, Node.js, Terraform gets its CA through the provider override).
+ * run's CA for every runtime (boto3, Node.js; the AWS provider gets it from localProviderEnv).
  */
 export function localAwsEnv(aws: LocalAwsEndpoint, region: string, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const env = Object.fromEntries(Object.entries(base).filter(([key]) => !AWS_VARIABLES.test(key)));

@@ -19,6 +19,8 @@ import { GeneratorRun, installFromUserData, InstalledGenerator, startGenerator }
 import { PrefixCounter, PrefixCount } from "./hop-counts";
 import { EventOutcome, LambdaServiceOptions, LocalLambdaService } from "./lambda-service";
 import { LocalAws, localAwsEnv, localClientConfig } from "./local-aws";
+import { ProviderProcess } from "../scripts/provider-process";
+import { localProviderEnv } from "./endpoints";
 import { applyWithProgress, initLocalStack, LocalStack, pointAtLocalAws, readLocalState, resourceCount, synthLocalStack } from "./local-stack";
 import { StatusLine } from "./status-line";
 
@@ -86,12 +88,20 @@ export class LocalLab {
 
   private constructor(
     readonly aws: LocalAws,
-    readonly stack: LocalStack,
+    private readonly synthesized: LocalStack,
     readonly settings: LabSettings,
     readonly s3: S3Client,
     private readonly options: LocalLabOptions,
     readonly status: StatusLine,
   ) {}
+
+  /** The AWS provider process Terraform attaches to, from init until stop() (see scripts/provider-process.ts). */
+  private provider: ProviderProcess | undefined;
+
+  /** The synthesized stack; once initialized, its Terraform environment attaches to the run's provider process. */
+  get stack(): LocalStack {
+    return this.provider === undefined ? this.synthesized : { ...this.synthesized, env: this.provider.env(this.synthesized.env) };
+  }
 
   /** Starts the local AWS and deploys the stack into it. On failure, nothing is left running. */
   static async up(options: LocalLabOptions): Promise<LocalLab> {
@@ -106,6 +116,7 @@ export class LocalLab {
       );
       return lab;
     } catch (error) {
+      lab.provider?.stop();
       await lab.aws.stop();
       throw error;
     }
@@ -140,6 +151,8 @@ export class LocalLab {
     const started = Date.now();
     this.status.update("terraform init ...");
     initLocalStack(this.stack);
+    // apply, plan, show and destroy run one after another: one provider process serves them all.
+    this.provider = ProviderProcess.start(this.synthesized.stackDir, localProviderEnv(this.synthesized.env, this.aws.ca));
     this.timings.init = Date.now() - started;
     this.status.finish(`terraform init: done in ${(this.timings.init / 1000).toFixed(1)} s`);
     const applied = await applyWithProgress(this.stack, "apply", resourceCount(this.stack), this.status);
@@ -279,6 +292,8 @@ export class LocalLab {
    */
   async stop(): Promise<void> {
     this.s3.destroy();
+    this.provider?.stop();
+    this.provider = undefined;
     if (this.options.keep) return;
     await this.aws.stop();
     if (this.keptAfterFailure) {

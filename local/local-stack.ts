@@ -46,7 +46,7 @@ export function synthLocalStack(settings: LabSettings, outdir: string, env: Node
 
 /** Points the synthesized stack at the local AWS: the provider override and the run's own state file, next to cdk.tf.json. */
 export function pointAtLocalAws(stack: LocalStack, aws: LocalAwsEndpoint): void {
-  writeJson(join(stack.stackDir, LOCAL_PROVIDER_OVERRIDE_FILE), localProviderOverride(stack.json, aws.endpoint, aws.ca));
+  writeJson(join(stack.stackDir, LOCAL_PROVIDER_OVERRIDE_FILE), localProviderOverride(stack.json, aws.endpoint));
   writeJson(join(stack.stackDir, BACKEND_OVERRIDE_FILE), { terraform: { backend: { local: { path: LOCAL_STATE_FILE } } } });
 }
 

@@ -1,6 +1,7 @@
 /**
  * `npm run plan`: synth, terraform init / plan / show -json, then the review summary. (`plan`
- * validates the configuration itself: a separate `validate` would only start the provider once more.)
+ * validates the configuration itself: a separate `validate` would only start the provider once more;
+ * plan and show share one provider process.)
  * Writes plan.json and plan.md into cdktf.out/stacks/<stack>/ and prints the summary.
  *
  * The summary includes the policy pack's verdict on the plan (policies/).
@@ -23,6 +24,7 @@ import { printAnnotations } from "./annotations";
 import { AwsAccess, awsAccess } from "./aws-credentials";
 import { PlanContext, renderPlanSummary, TerraformPlanJson } from "./plan-summary";
 import { Progress, StepFailed } from "./progress";
+import { ProviderProcess } from "./provider-process";
 import { offlineCopy, providerSource, terraformEnv, terraformOrThrow } from "./terraform";
 
 export const PROJECT_DIR = resolve(__dirname, "..");
@@ -57,7 +59,7 @@ export function outdirOf(env: NodeJS.ProcessEnv): string {
 export function runPlan(options: PlanOptions = {}): PlanResult {
   const env = options.env ?? process.env;
   const write = options.write ?? ((text: string) => process.stderr.write(text));
-  const progress = new Progress(5, write);
+  const progress = new Progress(6, write);
   const access = awsAccess(env, options.home);
   write(access.offline ? `Planning offline: ${access.reason}${access.checked ? ` (${access.checked})` : ""}.\n` : `Planning against AWS: ${access.reason}.\n`);
   write(`Providers: ${providerSource(env).description}.\n`);
@@ -83,9 +85,17 @@ export function runPlan(options: PlanOptions = {}): PlanResult {
     if (access.offline) planArgs.push("-refresh=false", "-lock=false");
 
     progress.step("terraform init", () => terraformOrThrow(workDir, ["init", "-input=false"], tfEnv));
-    progress.step(`terraform plan${options.destroy ? " -destroy" : ""}`, () => terraformOrThrow(workDir, planArgs, tfEnv));
-    const savedPlan = planFile;
-    const planJson = progress.step("terraform show -json", () => terraformOrThrow(workDir, ["show", "-json", savedPlan], tfEnv).stdout);
+    // plan and show attach to one provider process (see provider-process.ts) instead of starting it several times each.
+    const provider = progress.step("AWS provider", () => ProviderProcess.start(workDir, tfEnv));
+    let planJson: string;
+    try {
+      const attached = provider.env(tfEnv);
+      progress.step(`terraform plan${options.destroy ? " -destroy" : ""}`, () => terraformOrThrow(workDir, planArgs, attached));
+      const savedPlan = planFile;
+      planJson = progress.step("terraform show -json", () => terraformOrThrow(workDir, ["show", "-json", savedPlan], attached).stdout);
+    } finally {
+      provider.stop();
+    }
 
     const finalStackDir = stackDir;
     return progress.step("summary", () => {
