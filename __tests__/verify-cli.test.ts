@@ -131,17 +131,18 @@ describe("npm run verify (a child process, against a fake S3 on 127.0.0.1)", () 
   });
 
   it("with --wait, polls and prints one progress line per look when stderr is not a terminal, then fails when time runs out", () => {
-    const run = verify(["--bucket", sourceOnly, "--endpoint", s3.endpoint, "--wait", "1s"]);
+    // 3s: time for a second look even when a loaded machine makes the first one slow.
+    const run = verify(["--bucket", sourceOnly, "--endpoint", s3.endpoint, "--wait", "3s"]);
     expect(run.status).toBe(1);
     const lines = run.stderr.trimEnd().split("\n");
     expect(lines[0]).toBe(
-      "verify: waiting up to 1s for valid records under source/ and destination/ of cli-source-only, and for source records older than 2m to judge; " +
+      "verify: waiting up to 3s for valid records under source/ and destination/ of cli-source-only, and for source records older than 2m to judge; " +
         "Firehose delivers within about its buffer interval (60s)",
     );
     expect(lines.length).toBeGreaterThanOrEqual(3);
     const look = "source/ 1 object, 10 records (10 valid); destination/ 0 objects, 0 records (0 valid); 0 of 0 records old enough found";
-    expect(lines[1]).toMatch(new RegExp(`^verify: \\d+ms of 1s: ${look.replace(/[()]/g, "\\$&")}; next look in \\d+ms$`));
-    expect(lines[lines.length - 1]).toBe(`verify: 1s of 1s: ${look}`);
+    expect(lines[1]).toMatch(new RegExp(`^verify: \\d+ms of 3s: ${look.replace(/[()]/g, "\\$&")}; next look in \\d+m?s$`));
+    expect(lines[lines.length - 1]).toBe(`verify: 3s of 3s: ${look}`);
     expect(run.stdout).toContain(
       "FAIL: destination/ holds no object modified in the last 1h; no valid source record is older than the processing allowance (2m) yet, so none can be judged\n",
     );
