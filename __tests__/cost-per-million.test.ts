@@ -2,6 +2,8 @@
  * `npm run bench`'s modelled section: cost and PutRecordBatch calls per million source records,
  * with and without packing, at the lab's rate and at 1,000 records/s, said to be modelled.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { resolveSettings } from "../config/settings";
 import { perMillion, perMillionSection } from "../costs/per-million";
 
@@ -26,6 +28,11 @@ describe("per million source records", () => {
     expect(Math.round(on.functionCalls)).toBe(306);
     expect(off.firehoseUsd / on.firehoseUsd).toBeCloseTo(15, 0);
     expect(on.labUsd!).toBeLessThan(off.labUsd!);
+  });
+
+  it("is in the README as the code renders it at the default settings", () => {
+    const table = perMillionSection(settings()).filter((l) => l.startsWith("|"));
+    expect(readFileSync(join(__dirname, "..", "README.md"), "utf8")).toContain(table.join("\n"));
   });
 
   it("has no whole-lab figure when part of the lab has no price", () => {

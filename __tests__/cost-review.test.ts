@@ -4,7 +4,7 @@
  * used said in one line, never fatal; and `npm run cost -- --json`, the baseline's writer.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { resolveSettings } from "../config/settings";
@@ -71,6 +71,14 @@ describe("the cost section", () => {
     expect(md).toContain("| component | usage a month | monthly |");
     expect(() => readBaseline(join(scratch, "absent.json"))).toThrow(CostBaselineError);
     expect(() => readBaseline(join(scratch, "absent.json"))).toThrow(`Unusable cost baseline: ${COST_BASELINE_ENV}=${join(scratch, "absent.json")} cannot be read as JSON (ENOENT)`);
+  });
+});
+
+describe("in the README", () => {
+  it("is the table at the default settings, as the code renders it", () => {
+    const lines = costReview(settings(), {}).lines;
+    const table = lines.slice(lines.indexOf("| component | usage a month | monthly |"), lines.findIndex((l) => l.startsWith("| **total**")) + 1);
+    expect(readFileSync(join(ROOT, "README.md"), "utf8")).toContain(text(table));
   });
 });
 
