@@ -99,7 +99,10 @@ describe("the estimate", () => {
     expect(packingCut(settings(), TYPICAL_RECORD_SIZES, UNIT)).toBeCloseTo(1.875);
     expect(firehoseIngestionUsd(estimate({ LAB_PACK_BYTES: "0" })) / firehoseIngestionUsd(defaults)).toBeCloseTo(1.875);
     expect(usd(estimate({ LAB_PACK_BYTES: "0" }), "firehose-source")).toBeCloseTo(usd(defaults, "firehose-source"), 10);
-    expect(defaults.notes).toEqual(expect.arrayContaining([expect.stringMatching(/^At 1 record\/s the generator sends one record a second, so packing cannot shrink the Source stream/)]));
+    const sourceNote = /^At [\d.]+ record\/s every send of the generator holds one record, so packing cannot shrink the Source stream/;
+    expect(defaults.notes).toEqual(expect.arrayContaining([expect.stringMatching(sourceNote)]));
+    expect(estimate({ LAB_GENERATOR_RATE: "0.5" }).notes).toEqual(expect.arrayContaining([expect.stringMatching(sourceNote)]));
+    expect(estimate({ LAB_GENERATOR_RATE: "2" }).notes).not.toEqual(expect.arrayContaining([expect.stringMatching(sourceNote)]));
   });
 
   it("cuts Firehose ingestion 10× from 8 records/s, 15× at 1000 records/s", () => {

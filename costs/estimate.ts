@@ -331,9 +331,9 @@ function packingNotes(settings: CostSettings, t: LabTraffic, sizes: RecordSizes,
   const from = tenfold === undefined ? "no rate up to 1,000 record/s reaches 10×" : `10× from ${tenfold} record/s`;
   if (settings.packBytes === 0) return [`Packing is off (LAB_PACK_BYTES=0): packing ${FIREHOSE_PACK_BYTES_DEFAULT} bytes would cut Firehose ingestion ${round(cut)}× here (${from}).`];
   const notes = [`Packing cuts Firehose ingestion ${round(cut)}× at these settings (${from}).`];
-  if (t.recordsPerPack > 1 && settings.generatorRate * GENERATOR_FLUSH_SECONDS < 2) {
+  if (t.recordsPerPack > 1 && settings.generatorRate * GENERATOR_FLUSH_SECONDS <= 1) {
     notes.push(
-      `At ${settings.generatorRate} record/s the generator sends one record a second, so packing cannot shrink the Source stream; ` +
+      `At ${settings.generatorRate} record/s every send of the generator holds one record, so packing cannot shrink the Source stream; ` +
         "it packs the function's rows of each object into the Destination stream.",
     );
   }
