@@ -112,6 +112,11 @@ describe("the estimate", () => {
     expect(defaults.notes).toContain("Packing cuts Firehose ingestion 1.9× at these settings (10× from 8 record/s).");
   });
 
+  it("says when no rate reaches a tenfold cut: packs too small for two records", () => {
+    expect(rateForCut(settings({ LAB_PACK_BYTES: "600" }), 10, TYPICAL_RECORD_SIZES, UNIT)).toBeUndefined();
+    expect(estimate({ LAB_PACK_BYTES: "600" }).notes).toContain("Packing cuts Firehose ingestion 1× at these settings (no rate up to 1,000 record/s reaches 10×).");
+  });
+
   it("says what packing would save when it is off", () => {
     expect(estimate({ LAB_PACK_BYTES: "0" }).notes).toContain("Packing is off (LAB_PACK_BYTES=0): packing 5000 bytes would cut Firehose ingestion 1.9× here (10× from 8 record/s).");
   });

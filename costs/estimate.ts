@@ -350,7 +350,7 @@ export function packingCut(settings: CostSettings, sizes: RecordSizes, unitBytes
   return billedFirehoseBytes({ ...settings, packBytes: 0 }, sizes, unitBytes) / billedFirehoseBytes(settings, sizes, unitBytes);
 }
 
-/** The lowest whole rate (records/s, up to the settings' limit of 1,000) at which packing cuts Firehose ingestion `factor` times. */
+/** The lowest whole rate (records/s, up to 1,000, the most the settings allow unpacked) at which packing cuts Firehose ingestion `factor` times. */
 export function rateForCut(settings: CostSettings, factor: number, sizes: RecordSizes, unitBytes: number): number | undefined {
   for (let rate = 1; rate <= 1000; rate += 1) {
     if (packingCut({ ...settings, generatorRate: rate }, sizes, unitBytes) >= factor) return rate;
