@@ -35,23 +35,23 @@ const DAY_SECONDS = 86_400;
 const GB = 1024 ** 3;
 const MIB = 1024 ** 2;
 
-/** The generator sends what it has at least once a second (so a slow rate still arrives promptly). */
-export const GENERATOR_FLUSH_SECONDS = 1;
+/** The generator sends what it has at least once a second (userdata/generator.py), so a slow rate still arrives promptly. */
+const GENERATOR_FLUSH_SECONDS = 1;
 /**
  * One warm invocation: assumed 100 ms for reading the object and one PutRecordBatch round trip,
  * plus the rest of the 473 ms measured on a 3,500-record object (README, "The micro-batch engine")
  * spread over its records. No cold starts: at one object a minute the function stays warm.
  */
-export const LAMBDA_FIXED_MS = 100;
-export const LAMBDA_MS_PER_RECORD = (473 - LAMBDA_FIXED_MS) / 3500;
-/** Lambda's START, END and REPORT lines and the handler's one "processed" line, in its text format. */
-export const LAMBDA_LOG_BYTES_PER_INVOCATION = 520;
+const LAMBDA_FIXED_MS = 100;
+const LAMBDA_MS_PER_RECORD = (473 - LAMBDA_FIXED_MS) / 3500;
+/** About what Lambda's START, END and REPORT lines and the handler's one "processed" line take in its text format. */
+const LAMBDA_LOG_BYTES_PER_INVOCATION = 520;
 /**
  * A guess, not derived: the generator's few connections (Firehose, Session Manager) and internet
  * scans of its public address, as flow-log records (about 100 bytes each in the default format).
  */
-export const FLOW_LOG_RECORDS_PER_HOUR = 600;
-export const FLOW_LOG_RECORD_BYTES = 100;
+const FLOW_LOG_RECORDS_PER_HOUR = 600;
+const FLOW_LOG_RECORD_BYTES = 100;
 
 /** Records of `recordBytes` packed into Firehose records of at most `packBytes` (0: one each), and the billing units they make. */
 export function packed(records: number, recordBytes: number, packBytes: number, unitBytes: number): { firehoseRecords: number; billedUnits: number } {

@@ -10,7 +10,7 @@ import { priceTableFor } from "./prices";
 import { TYPICAL_RECORD_SIZES } from "./record-sizes";
 
 /** The high rate the figures are also given at: 1,000 records/s, the most the settings allow unpacked. */
-export const HIGH_RATE = 1000;
+const HIGH_RATE = 1000;
 
 export interface PerMillion {
   readonly rate: number;

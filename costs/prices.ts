@@ -57,7 +57,7 @@ export class PriceTableError extends UnusableInputError {
   }
 }
 
-export const COSTS_DIR = __dirname;
+const COSTS_DIR = __dirname;
 const PROJECT_DIR = join(__dirname, "..");
 /** The table whose region stands in for a region without its own. */
 export const DEFAULT_PRICE_REGION = "us-east-1";

@@ -55,7 +55,7 @@ function change(before: number | undefined, after: number | undefined): string {
 }
 
 /** Whether the baseline shows the same figures to the cent, line by line, at the same price date. */
-export function sameEstimate(a: CostEstimate, b: CostEstimate): boolean {
+function sameEstimate(a: CostEstimate, b: CostEstimate): boolean {
   const shown = (e: CostEstimate) => JSON.stringify([e.priceDate, e.priceRegion, cents(e.totalUsd), e.lines.map((l) => [l.id, cents(l.monthlyUsd)])]);
   return shown(a) === shown(b);
 }
