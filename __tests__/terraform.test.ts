@@ -132,6 +132,8 @@ describe("npm run plan, offline, with real Terraform (default: micro-batch engin
     expect(md).toMatch(/### Policy checks\n✅ \*\*Policy: passed\*\*: \d+ rules, no findings, 1 suppressed with a reason\./);
     expect(md).toContain("| `LAB-EC2-5` | `aws_launch_template.");
     expect(md.split("\n").filter((l) => l.startsWith("| + create | `aws_"))).toHaveLength(43);
+    // The estimate at the settings, between the policy checks and the resources.
+    expect(md).toMatch(/### Policy checks[^]*### Estimated monthly cost\n\n_An \*\*estimate\*\*, not a bill[^]*\| \*\*total\*\* \| \| \*\*\$[\d.]+\*\* \|[^]*### Resources by action/);
   });
 
   it("leaves the synthesized folder clean for a real deploy: no dummy credentials, no offline state", () => {
@@ -157,8 +159,9 @@ describe("npm run plan, offline, with real Terraform (LAB_ANALYTICS_ENGINE=kines
     expect(out.after("aws_lambda_function")).toEqual([]);
   });
 
-  it("warns in the summary that the analytics service is discontinued", () => {
+  it("warns in the summary that the analytics service is discontinued, and leaves it out of the cost estimate", () => {
     expect(out.md).toContain("- ⚠️ **Kinesis Data Analytics for SQL is discontinued** (`aws_kinesis_analytics_application.");
+    expect(out.md).toContain("- The total leaves out what has no price: SQL application (legacy engine).");
   });
 
   it("plans a stack that passes the policy pack too", () => {

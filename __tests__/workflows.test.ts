@@ -5,6 +5,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseDocument } from "yaml";
+import { COST_BASELINE_ENV } from "../costs/review";
 
 const ROOT = join(__dirname, "..");
 const DIR = join(ROOT, ".github", "workflows");
@@ -18,6 +19,7 @@ interface Step {
   run?: string;
   with?: Record<string, unknown>;
   env?: Record<string, unknown>;
+  "continue-on-error"?: boolean;
 }
 interface Job {
   if?: string;
@@ -146,6 +148,20 @@ describe("the GitHub workflows", () => {
       expect(index(/pip install -r requirements\.txt/)).toBeGreaterThanOrEqual(0);
       expect(index(/pip install -r requirements\.txt/)).toBeLessThan(index(/npm test/));
       expect(index(/actions\/setup-python@/)).toBeLessThan(index(/pip install/));
+    });
+
+    it("estimate the cost at the base with the base's own code, after the tests and before the plan, never failing the job", () => {
+      const checkout = steps.find((s) => s.uses?.startsWith("actions/checkout@") && s.with?.ref !== undefined)!;
+      expect(checkout.with).toEqual({ ref: "${{ github.event.pull_request.base.sha }}", path: ".base", "persist-credentials": false });
+      const estimate = steps[index(/npm run cost -- --json/)];
+      expect(estimate.run).toContain("(cd .base && npm_config_loglevel=silent npm run cost -- --json) > \"$baseline\"");
+      // The plan reads the baseline from the environment GITHUB_ENV hands to the later steps.
+      expect(estimate.run).toContain(`echo "${COST_BASELINE_ENV}=$baseline" >> "$GITHUB_ENV"`);
+      for (const s of [checkout, estimate]) expect({ step: s.name, continueOnError: s["continue-on-error"] }).toEqual({ step: s.name, continueOnError: true });
+      for (const i of [steps.indexOf(checkout), steps.indexOf(estimate)]) {
+        expect(i).toBeGreaterThan(index(/npm test/));
+        expect(i).toBeLessThan(index(/npm run plan/));
+      }
     });
 
     it("plan against AWS only when a role is configured, offline otherwise", () => {

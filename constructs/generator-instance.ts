@@ -14,6 +14,9 @@ import { physicalName } from "./physical-name";
 import { PolicyStatement } from "./policy-document";
 import { ServiceRole } from "./service-role";
 
+/** The root volume's default size in GiB: the image's own size (the cost estimate counts it too). */
+export const GENERATOR_ROOT_VOLUME_GIB = 8;
+
 /** A stream the generator can send to. */
 export interface GeneratorTarget {
   /** The stream's literal name (it is written into the user data, so not a Terraform reference). */
@@ -63,7 +66,7 @@ export interface GeneratorInstanceProps {
   readonly imageId?: string;
   /**
    * Root volume size in GiB.
-   * @default 8
+   * @default GENERATOR_ROOT_VOLUME_GIB (8)
    */
   readonly rootVolumeGiB?: number;
 }
@@ -97,7 +100,7 @@ export class GeneratorInstance extends Construct {
     super(scope, id);
     const what = `GeneratorInstance ${props.name}`;
     const rate = props.rate ?? 1;
-    const rootVolumeGiB = props.rootVolumeGiB ?? 8;
+    const rootVolumeGiB = props.rootVolumeGiB ?? GENERATOR_ROOT_VOLUME_GIB;
     requireValid(what, "rate", rate, Number.isFinite(rate) && rate > 0, "a number of records per second greater than 0");
     requireValid(what, "rootVolumeGiB", rootVolumeGiB, Number.isInteger(rootVolumeGiB) && rootVolumeGiB >= 8, "a whole number of GiB, at least 8 (the image's size)");
     const instanceType = props.instanceType ?? "t3.micro";

@@ -9,6 +9,9 @@ import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versionin
 import { requireValid, S3_BUCKET_NAME_PREFIX_MAX, S3_PREFIX, S3_PREFIX_RULE, S3_RESERVED_BUCKET_PREFIXES } from "./aws-limits";
 import { policyDocument } from "./policy-document";
 
+/** Days a noncurrent object version is kept by default (the cost estimate counts them as stored). */
+export const NONCURRENT_VERSION_EXPIRATION_DAYS = 7;
+
 export interface LabBucketProps {
   /**
    * Exact bucket name.
@@ -27,7 +30,7 @@ export interface LabBucketProps {
   readonly objectExpirationDays?: number;
   /**
    * Days a replaced or deleted object version is kept before it is removed.
-   * @default 7
+   * @default NONCURRENT_VERSION_EXPIRATION_DAYS (7)
    */
   readonly noncurrentVersionExpirationDays?: number;
   /**
@@ -59,7 +62,7 @@ export class LabBucket extends Construct {
     super(scope, id);
     const namePrefix = props.namePrefix ?? "lab-";
     const expirationDays = props.objectExpirationDays ?? 0;
-    const noncurrentDays = props.noncurrentVersionExpirationDays ?? 7;
+    const noncurrentDays = props.noncurrentVersionExpirationDays ?? NONCURRENT_VERSION_EXPIRATION_DAYS;
     const abortDays = props.abortIncompleteMultipartUploadDays ?? 7;
     requireValid("LabBucket", "namePrefix", namePrefix, isBucketNamePrefix(namePrefix),
       `1-${S3_BUCKET_NAME_PREFIX_MAX} characters of a-z, 0-9, '.', '-', starting with a letter or digit, that start a valid bucket name`);

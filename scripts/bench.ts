@@ -16,6 +16,7 @@ import { AddressInfo, createServer } from "node:net";
 import { parseArgs } from "node:util";
 import { settingsFromProject } from "../config/settings";
 import { exitCodeOf } from "../config/unusable-input";
+import { perMillionSection } from "../costs/per-million";
 import { BenchCommand, BenchGroup, Budget, finish, MB, runBenchmark } from "./bench-harness";
 
 const ROOT = join(__dirname, "..");
@@ -353,7 +354,8 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const { stackName } = settingsFromProject();
+  const settings = settingsFromProject();
+  const { stackName } = settings;
   const { scripts } = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> };
   const workDir = mkdtempSync(join(tmpdir(), "lab-bench-"));
   try {
@@ -364,7 +366,9 @@ async function main(): Promise<number> {
       return 2;
     }
     const report = await runBenchmark(groups, BUDGETS, { only: options.only });
-    return finish(report, options.out);
+    const code = finish(report, options.out);
+    console.log(`\n${perMillionSection(settings).join("\n")}`);
+    return code;
   } finally {
     rmSync(workDir, { recursive: true, force: true });
   }

@@ -153,6 +153,8 @@ export interface PlanContext {
   readonly policy?: PolicyReport;
   /** Planned a destroy (`npm run destroy`) rather than the configuration. */
   readonly destroy?: boolean;
+  /** The estimated monthly cost (costs/review.ts); undefined leaves it out. */
+  readonly cost?: Section;
 }
 
 /** Warnings a reviewer must not miss, derived from what the plan does. */
@@ -219,5 +221,6 @@ export function renderPlanSummary(plan: TerraformPlanJson, context: PlanContext,
   const footer: Section = {
     lines: [`<sub>Terraform ${plan.terraform_version ?? "(unknown version)"} · written by \`npm run plan\`</sub>`],
   };
-  return `${fitSections([header, warningSection, policySection(context.policy), resources, footer], max, [3, 2])}\n`;
+  const sections = [header, warningSection, policySection(context.policy), ...(context.cost ? [context.cost] : []), resources, footer];
+  return `${fitSections(sections, max, [sections.indexOf(resources), 2])}\n`;
 }

@@ -19,6 +19,7 @@ import { settingsFromProject } from "../config/settings";
 import { exitCodeOf } from "../config/unusable-input";
 import { LabStack } from "../main";
 import { LabSettings } from "../config/settings";
+import { costReview } from "../costs/review";
 import { checkTerraformJson } from "../policies";
 import { printAnnotations } from "./annotations";
 import { AwsAccess, awsAccess } from "./aws-credentials";
@@ -108,6 +109,8 @@ export function runPlan(options: PlanOptions = {}): PlanResult {
         destroy: options.destroy,
         // The policy pack on the plan itself: what Terraform will do, modules and computed values included.
         policy: checkTerraformJson(plan, { source: "plan.json" }),
+        // What the configuration costs a month; a destroy leaves nothing to estimate.
+        cost: options.destroy ? undefined : costReview(settings, env),
       };
       const summary = renderPlanSummary(plan, context);
       writeFileSync(join(finalStackDir, "plan.json"), planJson);
