@@ -107,6 +107,7 @@ export class LabStack extends TerraformStack {
       stream: this.source,
       region: settings.region,
       rate: settings.generatorRate,
+      packBytes: settings.packBytes,
       // Settings allow replay only with an exact bucket name.
       replay:
         settings.generatorMode === "replay"
