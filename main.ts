@@ -92,6 +92,7 @@ export class LabStack extends TerraformStack {
             reservedConcurrency: settings.analyticsConcurrency === "unreserved" ? undefined : settings.analyticsConcurrency,
             logRetentionDays: settings.logRetentionDays,
             roleNamePrefix: name,
+            packBytes: settings.packBytes,
           })
         : new SqlAnalyticsApplication(this, "analytics", {
             name: settings.applicationName,

@@ -57,7 +57,7 @@ describe("the lab topology (default settings: the micro-batch engine)", () => {
 
   it("runs the analytics on each object Source delivers under source/ and sends the rows to Destination", () => {
     expect(fn.body.function_name).toBe("StreamApplication");
-    expect(fn.body.environment.variables).toEqual({ DESTINATION_STREAM_NAME: "Destination" });
+    expect(fn.body.environment.variables).toEqual({ DESTINATION_STREAM_NAME: "Destination", PACK_BYTES: "5000" });
     const notification = resource(json, "aws_s3_bucket_notification").body;
     expect(notification.bucket).toBe(ref("aws_s3_bucket", bucketKey, "id"));
     expect(notification.lambda_function).toEqual([expect.objectContaining({ filter_prefix: "source/", lambda_function_arn: ref("aws_lambda_function", fn.key, "arn") })]);
