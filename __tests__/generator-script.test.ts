@@ -5,11 +5,12 @@
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import Ajv2020 from "ajv/dist/2020";
 import addFormats from "ajv-formats";
 import fc from "fast-check";
 import { LAB_RECORD_MAX_BYTES } from "../config/settings";
+import { FIREHOSE_BATCH_MAX_BYTES, FIREHOSE_BATCH_MAX_RECORDS, FIREHOSE_MAX_RECORD_BYTES } from "../constructs/aws-limits";
 import { SOURCE_SCHEMA } from "../schemas/loss-event";
 import { SQL_TYPE_KEYWORD } from "../schemas/sql-columns";
 import { validateSourceRecord } from "../schemas/validate";
@@ -109,6 +110,12 @@ describe("userdata/generator.py", () => {
     expect(made).toHaveLength(5000);
     expect(Math.max(...made)).toBeLessThanOrEqual(LAB_RECORD_MAX_BYTES);
     if (existsSync(LAB_DATA)) expect(Math.max(...sizes("--replay", LAB_DATA, "--count", "1402"))).toBeLessThanOrEqual(LAB_RECORD_MAX_BYTES);
+  });
+
+  it("holds Firehose's limits as constructs/aws-limits.ts defines them (the same facts, in its own runtime)", () => {
+    const code = "import json, sys; sys.path.insert(0, sys.argv[1]); import generator as g; print(json.dumps([g.MAX_RECORD_BYTES, g.MAX_BATCH_RECORDS, g.MAX_BATCH_BYTES]))";
+    const result = spawnSync("python3", ["-c", code, dirname(GENERATOR)], { encoding: "utf8" });
+    expect(JSON.parse(result.stdout)).toEqual([FIREHOSE_MAX_RECORD_BYTES, FIREHOSE_BATCH_MAX_RECORDS, FIREHOSE_BATCH_MAX_BYTES]);
   });
 
   it("is repeatable with a seed", () => {
