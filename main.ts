@@ -92,6 +92,7 @@ export class LabStack extends TerraformStack {
             reservedConcurrency: settings.analyticsConcurrency === "unreserved" ? undefined : settings.analyticsConcurrency,
             logRetentionDays: settings.logRetentionDays,
             roleNamePrefix: name,
+            packBytes: settings.packBytes,
           })
         : new SqlAnalyticsApplication(this, "analytics", {
             name: settings.applicationName,
@@ -107,6 +108,7 @@ export class LabStack extends TerraformStack {
       stream: this.source,
       region: settings.region,
       rate: settings.generatorRate,
+      packBytes: settings.packBytes,
       // Settings allow replay only with an exact bucket name.
       replay:
         settings.generatorMode === "replay"

@@ -11,9 +11,10 @@ import type { S3Event } from "aws-lambda";
 import { compileAnalyticsSql } from "../analytics/dialect";
 import { AnalyticsEngine } from "../analytics/engine";
 import { LAB_SQL_FILE, LAB_STREAMS } from "../analytics/lab";
-import { createHandler, objectKey } from "../analytics/lambda/handler";
+import { createHandler, handler, objectKey } from "../analytics/lambda/handler";
 import { LAB_RECORD_CHECKS } from "../analytics/schema-checks";
-import { batches, MAX_BATCH_BYTES, putAllRecords, PutRecordBatch } from "../analytics/lambda/put-records";
+import { batches, putAllRecords, PutRecordBatch } from "../analytics/lambda/put-records";
+import { FIREHOSE_BATCH_MAX_BYTES } from "../constructs/aws-limits";
 import { createBucket, LocalS3, startLocalS3 } from "../scripts/local-s3";
 import { asDestinationRecord, lossEvents } from "../scripts/loss-events";
 
@@ -65,8 +66,8 @@ describe("the micro-batch handler on a real S3-protocol server, with a fake Fire
   const lines = records.map((r) => JSON.stringify(r));
 
   const put = (key: string, body: string | Buffer) => s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
-  const handlerWith = (firehose: ReturnType<typeof fakeFirehose>) =>
-    createHandler({ s3, engine, destinationStream: STREAM, putRecordBatch: firehose.put, send, log: () => undefined });
+  const handlerWith = (firehose: ReturnType<typeof fakeFirehose>, packBytes = 0) =>
+    createHandler({ s3, engine, destinationStream: STREAM, packBytes, putRecordBatch: firehose.put, send, log: () => undefined });
 
   beforeAll(async () => {
     server = await startLocalS3();
@@ -95,6 +96,27 @@ describe("the micro-batch handler on a real S3-protocol server, with a fake Fire
     expect(firehose.delivered.map((r) => JSON.parse(r))).toEqual(records.map(asDestinationRecord));
     expect(firehose.delivered.every((r) => r.endsWith("}\n"))).toBe(true); // one JSON object per line, as under source/
     expect(result.objects).toEqual([expect.objectContaining({ records: 1201, rows: 1201, calls: 3, resent: 0 })]);
+  });
+
+  it("packs rows into Firehose records of up to packBytes: the same bytes, in order, each row whole", async () => {
+    const unpacked = fakeFirehose();
+    await handlerWith(unpacked)(s3Event("source/2024/05/01/10/Source-1-2024-05-01-10-00-00-abc"));
+    const packed = fakeFirehose();
+    const result = await handlerWith(packed, 5000)(s3Event("source/2024/05/01/10/Source-1-2024-05-01-10-00-00-abc"));
+    expect(packed.delivered.join("")).toBe(unpacked.delivered.join(""));
+    expect(packed.delivered.every((r) => Buffer.byteLength(r) <= 5000 && r.endsWith("}\n"))).toBe(true);
+    // About 15 rows of about 330 bytes to a Firehose record: one call instead of three.
+    expect(packed.calls).toHaveLength(1);
+    expect(result.objects).toEqual([expect.objectContaining({ rows: 1201, firehoseRecords: packed.delivered.length, calls: 1 })]);
+    expect(packed.delivered.length).toBeLessThan(1201 / 10);
+  });
+
+  it("re-sends a failed packed record whole", async () => {
+    const firehose = fakeFirehose({ fail: (call, i) => (call === 1 && i === 2 ? "ServiceUnavailableException" : undefined) });
+    const result = await handlerWith(firehose, 5000)(s3Event("source/2024/05/01/10/Source-1-2024-05-01-10-00-00-abc"));
+    expect(firehose.calls[1]).toEqual([firehose.calls[0][2]]);
+    expect([...firehose.delivered].sort()).toEqual([...firehose.calls[0]].sort());
+    expect(result.objects[0]).toEqual(expect.objectContaining({ rows: 1201, calls: 2, resent: 1 }));
   });
 
   it("reads gzipped objects and URL-encoded keys", async () => {
@@ -170,7 +192,7 @@ describe("the handler sends nothing from an object with a record that is not a s
     const bytes = Buffer.from(body);
     const s3 = { send: async () => ({ Body: { transformToByteArray: async () => new Uint8Array(bytes) } }) } as unknown as S3Client;
     const firehose = fakeFirehose();
-    const handler = createHandler({ s3, engine, destinationStream: STREAM, putRecordBatch: firehose.put, log: () => undefined });
+    const handler = createHandler({ s3, engine, destinationStream: STREAM, packBytes: 5000, putRecordBatch: firehose.put, log: () => undefined });
     const error = await handler(s3Event("source/2024/05/01/12/object")).then(() => undefined, (e: Error) => e);
     return { error: error?.message ?? "", calls: firehose.calls.length };
   }
@@ -235,13 +257,26 @@ describe("the handler sends nothing from an object with a record that is not a s
   });
 });
 
+describe("the function's environment", () => {
+  const saved = { ...process.env };
+  afterEach(() => {
+    process.env = { ...saved };
+  });
+
+  it.each(["", "-1", "4KiB", "1024001"])("refuses PACK_BYTES=%j in one line before it reads anything", async (value) => {
+    process.env.DESTINATION_STREAM_NAME = STREAM;
+    process.env.PACK_BYTES = value;
+    await expect(handler(s3Event("source/x"))).rejects.toThrow(`PACK_BYTES = "${value}" is not allowed: it must be a whole number of bytes from 0 to 1024000`);
+  });
+});
+
 describe("PutRecordBatch limits", () => {
   it("splits batches at 4 MiB as well as at 500 records", () => {
     const big = new Uint8Array(900 * 1024);
     expect(batches(Array(10).fill(big)).map((b) => b.length)).toEqual([4, 4, 2]);
     expect(batches(Array(1001).fill(new Uint8Array(10))).map((b) => b.length)).toEqual([500, 500, 1]);
     expect(batches([]).length).toBe(0);
-    expect(4 * 900 * 1024).toBeLessThanOrEqual(MAX_BATCH_BYTES);
+    expect(4 * 900 * 1024).toBeLessThanOrEqual(FIREHOSE_BATCH_MAX_BYTES);
   });
 
   it("refuses a record over 1,000 KiB before sending anything", async () => {

@@ -246,7 +246,7 @@ describe("invalid records are always reported by line, never forwarded", () => {
         calls++;
         return { FailedPutCount: 0, RequestResponses: [], $metadata: {} } as unknown as PutRecordBatchCommandOutput;
       };
-      const handler = createHandler({ s3, engine, destinationStream: "Destination", putRecordBatch, log: () => undefined });
+      const handler = createHandler({ s3, engine, destinationStream: "Destination", packBytes: 5000, putRecordBatch, log: () => undefined });
       const event = { Records: [{ s3: { bucket: { name: "lab-bucket" }, object: { key: "source/2024/05/01/10/object" } } }] } as unknown as S3Event;
       const bad = lines.flatMap((l, i) => (l.valid ? [] : [i + 1]));
       const error = await handler(event).then(() => undefined, (e: Error) => e);

@@ -93,8 +93,13 @@ describe("GeneratorInstance", () => {
       expect(files["/usr/local/lib/lab-generator/loss-event.schema.json"].content).toBe(project("schemas", "loss-event.schema.json"));
     });
 
-    it("configures the stream, region and rate the stack gives it, synthesizing records by default", () => {
-      expect(files["/etc/lab-generator.env"].content).toBe("LAB_STREAM=Source\nLAB_REGION=us-east-1\nLAB_RATE=2\nLAB_REPLAY_ARGS=\n");
+    it("configures the stream, region and rate the stack gives it, synthesizing records, one to a Firehose record, by default", () => {
+      expect(files["/etc/lab-generator.env"].content).toBe("LAB_STREAM=Source\nLAB_REGION=us-east-1\nLAB_RATE=2\nLAB_PACK_BYTES=0\nLAB_REPLAY_ARGS=\n");
+    });
+
+    it("packs records up to the packBytes it is given", () => {
+      const packed = cloudConfigOf(resource(synthGenerator({ packBytes: 5000 }), "aws_launch_template").body.user_data).config;
+      expect(packed.write_files.find((f: any) => f.path === "/etc/lab-generator.env").content).toContain("\nLAB_PACK_BYTES=5000\n");
     });
 
     it("runs it as a sandboxed systemd service that restarts on failure", () => {
@@ -103,7 +108,7 @@ describe("GeneratorInstance", () => {
       for (const line of ["DynamicUser=yes", "NoNewPrivileges=yes", "CapabilityBoundingSet=", "ProtectSystem=strict", "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX", "SystemCallFilter=@system-service"]) {
         expect(unit.split("\n")).toContain(line);
       }
-      expect(unit).toMatch(/^ExecStart=.*generator\.py --stream \$\{LAB_STREAM\} --region \$\{LAB_REGION\} --rate \$\{LAB_RATE\} \$LAB_REPLAY_ARGS$/m);
+      expect(unit).toMatch(/^ExecStart=.*generator\.py --stream \$\{LAB_STREAM\} --region \$\{LAB_REGION\} --rate \$\{LAB_RATE\} --pack-bytes \$\{LAB_PACK_BYTES\} \$LAB_REPLAY_ARGS$/m);
       expect(config.runcmd).toContainEqual(["systemctl", "enable", "--now", "lab-generator.service"]);
     });
 
@@ -123,7 +128,7 @@ describe("GeneratorInstance", () => {
     it("is told to replay s3://<bucket>/<key>", () => {
       const { config } = cloudConfigOf(resource(replayJson, "aws_launch_template").body.user_data);
       expect(config.write_files.find((f: any) => f.path === "/etc/lab-generator.env").content).toBe(
-        "LAB_STREAM=Source\nLAB_REGION=us-east-1\nLAB_RATE=2\nLAB_REPLAY_ARGS=--replay s3://my-lab-bucket/replay/banking_loss.csv\n",
+        "LAB_STREAM=Source\nLAB_REGION=us-east-1\nLAB_RATE=2\nLAB_PACK_BYTES=0\nLAB_REPLAY_ARGS=--replay s3://my-lab-bucket/replay/banking_loss.csv\n",
       );
     });
 
@@ -140,6 +145,9 @@ describe("GeneratorInstance", () => {
   it.each([
     [{ rate: 0 }, "rate = 0 is not allowed"],
     [{ rootVolumeGiB: 4 }, "rootVolumeGiB = 4 is not allowed"],
+    [{ packBytes: -1 }, "packBytes = -1 is not allowed; it must be an integer from 0 to 1024000 (Firehose's record limit)"],
+    [{ packBytes: 1_024_001 }, "packBytes = 1024001 is not allowed; it must be an integer from 0 to 1024000"],
+    [{ packBytes: 2.5 }, "packBytes = 2.5 is not allowed"],
     [{ replay: { ...replay, key: "replay/*" } }, 'replay.key = "replay/*" is not allowed; it must be an S3 object key'],
     [{ replay: { ...replay, key: "replay/" } }, 'replay.key = "replay/" is not allowed'],
     [{ replay: { ...replay, bucketName: "" } }, 'replay.bucketName = "" is not allowed'],

@@ -5,10 +5,12 @@
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import Ajv2020 from "ajv/dist/2020";
 import addFormats from "ajv-formats";
 import fc from "fast-check";
+import { LAB_RECORD_MAX_BYTES } from "../config/settings";
+import { FIREHOSE_BATCH_MAX_BYTES, FIREHOSE_BATCH_MAX_RECORDS, FIREHOSE_MAX_RECORD_BYTES } from "../constructs/aws-limits";
 import { SOURCE_SCHEMA } from "../schemas/loss-event";
 import { SQL_TYPE_KEYWORD } from "../schemas/sql-columns";
 import { validateSourceRecord } from "../schemas/validate";
@@ -100,6 +102,20 @@ describe("userdata/generator.py", () => {
     expect(replayed).toHaveLength(1402);
     expect(replayed.filter((r) => !validateSourceRecord(r))).toEqual([]);
     expect(replayed[0]).toEqual(CASES.valid); // the lab's first row, every field typed
+  });
+
+  it("makes records of at most LAB_RECORD_MAX_BYTES, the size the generator's rate limit is derived from", () => {
+    const sizes = (...args: string[]) => run("--dry-run", "--rate", "0", ...args).stdout.split("\n").slice(0, -1).map((line) => Buffer.byteLength(line) + 1);
+    const made = sizes("--count", "5000", "--seed", "1");
+    expect(made).toHaveLength(5000);
+    expect(Math.max(...made)).toBeLessThanOrEqual(LAB_RECORD_MAX_BYTES);
+    if (existsSync(LAB_DATA)) expect(Math.max(...sizes("--replay", LAB_DATA, "--count", "1402"))).toBeLessThanOrEqual(LAB_RECORD_MAX_BYTES);
+  });
+
+  it("holds Firehose's limits as constructs/aws-limits.ts defines them (the same facts, in its own runtime)", () => {
+    const code = "import json, sys; sys.path.insert(0, sys.argv[1]); import generator as g; print(json.dumps([g.MAX_RECORD_BYTES, g.MAX_BATCH_RECORDS, g.MAX_BATCH_BYTES]))";
+    const result = spawnSync("python3", ["-c", code, dirname(GENERATOR)], { encoding: "utf8" });
+    expect(JSON.parse(result.stdout)).toEqual([FIREHOSE_MAX_RECORD_BYTES, FIREHOSE_BATCH_MAX_RECORDS, FIREHOSE_BATCH_MAX_BYTES]);
   });
 
   it("is repeatable with a seed", () => {

@@ -57,7 +57,7 @@ describe("the lab topology (default settings: the micro-batch engine)", () => {
 
   it("runs the analytics on each object Source delivers under source/ and sends the rows to Destination", () => {
     expect(fn.body.function_name).toBe("StreamApplication");
-    expect(fn.body.environment.variables).toEqual({ DESTINATION_STREAM_NAME: "Destination" });
+    expect(fn.body.environment.variables).toEqual({ DESTINATION_STREAM_NAME: "Destination", PACK_BYTES: "5000" });
     const notification = resource(json, "aws_s3_bucket_notification").body;
     expect(notification.bucket).toBe(ref("aws_s3_bucket", bucketKey, "id"));
     expect(notification.lambda_function).toEqual([expect.objectContaining({ filter_prefix: "source/", lambda_function_arn: ref("aws_lambda_function", fn.key, "arn") })]);
@@ -98,10 +98,10 @@ describe("the lab topology (default settings: the micro-batch engine)", () => {
     expect(firehose.map((s) => [asList(s.Action), asList(s.Resource)])).toEqual([[["firehose:PutRecord", "firehose:PutRecordBatch"], [sourceArn]]]);
   });
 
-  it("tells the generator to send to the source stream in the stack's region", () => {
+  it("tells the generator to send to the source stream in the stack's region, packed", () => {
     const { config } = cloudConfigOf(resource(json, "aws_launch_template").body.user_data);
     const env = config.write_files.find((f: any) => f.path === "/etc/lab-generator.env").content;
-    expect(env).toBe("LAB_STREAM=Source\nLAB_REGION=us-east-1\nLAB_RATE=1\nLAB_REPLAY_ARGS=\n");
+    expect(env).toBe("LAB_STREAM=Source\nLAB_REGION=us-east-1\nLAB_RATE=1\nLAB_PACK_BYTES=5000\nLAB_REPLAY_ARGS=\n");
   });
 
   it("tags everything through the provider's default tags, in the lab's region", () => {
@@ -162,6 +162,11 @@ describe("the lab topology with the legacy engine (LAB_ANALYTICS_ENGINE=kinesis-
     expect(app.inputs.schema.record_columns.map((c: any) => c.mapping)).toEqual(LAB_STREAMS.input.columns.map((c) => `$.${c.name}`));
   });
 
+  it("has the generator send one record per Firehose record, as the application reads them", () => {
+    const { config } = cloudConfigOf(resource(json, "aws_launch_template").body.user_data);
+    expect(config.write_files.find((f: any) => f.path === "/etc/lab-generator.env").content).toContain("\nLAB_PACK_BYTES=0\n");
+  });
+
   it("runs the lab's SQL file, exactly", () => {
     expect(app.code).toBe(readFileSync(LAB_SQL_FILE, "utf8"));
     expect((app.code.match(/"/g) ?? []).length % 2).toBe(0);
@@ -215,7 +220,7 @@ describe("the lab topology with settings changed", () => {
   it("points the generator at the renamed stream, in the new region, at the new rate and size", () => {
     const template = resource(json, "aws_launch_template").body;
     const { config } = cloudConfigOf(template.user_data);
-    expect(config.write_files.find((f: any) => f.path === "/etc/lab-generator.env").content).toBe("LAB_STREAM=Events\nLAB_REGION=eu-west-1\nLAB_RATE=25\nLAB_REPLAY_ARGS=\n");
+    expect(config.write_files.find((f: any) => f.path === "/etc/lab-generator.env").content).toBe("LAB_STREAM=Events\nLAB_REGION=eu-west-1\nLAB_RATE=25\nLAB_PACK_BYTES=5000\nLAB_REPLAY_ARGS=\n");
     expect(template.instance_type).toBe("t3a.nano");
     expect(json.provider!.aws).toEqual([expect.objectContaining({ region: "eu-west-1" })]);
     expect(resource(json, "aws_subnet").body.availability_zone).toBe("eu-west-1a");

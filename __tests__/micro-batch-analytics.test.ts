@@ -53,7 +53,7 @@ describe("MicroBatchAnalytics", () => {
       timeout: 60,
       memory_size: 512,
       role: ref("aws_iam_role", role.key, "arn"),
-      environment: { variables: { DESTINATION_STREAM_NAME: "Destination" } },
+      environment: { variables: { DESTINATION_STREAM_NAME: "Destination", PACK_BYTES: "0" } },
       source_code_hash: construct.deploymentPackage.sha256,
     }));
     expect(fn.filename).toMatch(/^assets\/analytics_package_[A-F0-9]+\/[0-9a-f]{32}\/[0-9a-f]{32}\.zip$/);
@@ -131,6 +131,8 @@ describe("MicroBatchAnalytics", () => {
     ["3 retries", { maximumRetryAttempts: 3 }, "maximumRetryAttempts = 3 is not allowed; it must be an integer from 0 to 2"],
     ["a short event age", { maximumEventAgeSeconds: 30 }, "maximumEventAgeSeconds = 30 is not allowed"],
     ["a bad retention", { logRetentionDays: 10 }, "logRetentionDays = 10 is not allowed"],
+    ["rows packed past Firehose's record limit", { packBytes: 1_024_001 }, "packBytes = 1024001 is not allowed; it must be an integer from 0 to 1024000 (Firehose's record limit)"],
+    ["a negative pack size", { packBytes: -1 }, "packBytes = -1 is not allowed"],
     ["the discontinued Node.js 20 runtime", { runtime: "nodejs20.x" as never }, "runtime = \"nodejs20.x\" is not allowed; it must be one of nodejs22.x, nodejs24.x"],
     ["a missing SQL file", { sqlFile: join(tmp, "missing.sql") }, "cannot be read"],
     ["SQL the engine refuses, naming the line", { sqlFile: sql('CREATE OR REPLACE STREAM "DESTINATION_SQL_BASIC_STREAM" (a DOUBLE);\nCREATE OR REPLACE PUMP "P" AS INSERT INTO "DESTINATION_SQL_BASIC_STREAM"\nSELECT STREAM SUM("NetLoss") FROM "SOURCE_SQL_STREAM_001";') },

@@ -27,7 +27,8 @@ const validSettings = fc
       LAB_BUFFER_INTERVAL_SECONDS: digits(0, 900),
       LAB_COMPRESSION: fc.constantFrom("UNCOMPRESSED", "GZIP"),
       LAB_LOG_RETENTION_DAYS: fc.constantFrom("1", "7", "365", "3653"),
-      LAB_GENERATOR_RATE: fc.double({ min: 0.001, max: 1000, noNaN: true }).map((n) => String(Math.max(0.001, Number(n.toFixed(3))))),
+      LAB_GENERATOR_RATE: fc.double({ min: 0.001, max: 2912, noNaN: true }).map((n) => String(Math.max(0.001, Number(n.toFixed(3))))),
+      LAB_PACK_BYTES: fc.oneof(fc.constant("0"), digits(0, 1_024_000)),
       LAB_REPLAY_KEY: fc.stringMatching(/^[a-z0-9_-]{1,20}$/).map((name) => `replay/${name}.csv`),
       LAB_INSTANCE_TYPE: fc.constantFrom("t3.micro", "t2.nano", "m7i-flex.large", "c5.metal", "r8i.96xlarge"),
       LAB_VPC_CIDR: fc.tuple(fc.integer({ min: 0, max: 2 ** 24 - 1 }), fc.integer({ min: 16, max: 28 })).map(([n, bits]) => {
@@ -50,7 +51,7 @@ const validSettings = fc
       invalid: fc.oneof(
         { weight: 3, arbitrary: fc.constant(null) },
         { weight: 1, arbitrary: fc.constantFrom<[string, string]>(["LAB_STACK_NAME", "l".repeat(37)], ["LAB_INSTANCE_TYPE", "t4g.small"], ["LAB_VPC_CIDR", "10.1.0.0/8"], ["LAB_SOURCE_PREFIX", "a*/"],
-          ["LAB_GENERATOR_RATE", "1000.5"], ["LAB_AVAILABILITY_ZONE", "us-east-1z"], ["LAB_LOG_RETENTION_DAYS", "10"], ["LAB_BUFFER_SIZE_MIB", "0"]) },
+          ["LAB_GENERATOR_RATE", "2912.5"], ["LAB_AVAILABILITY_ZONE", "us-east-1z"], ["LAB_LOG_RETENTION_DAYS", "10"], ["LAB_BUFFER_SIZE_MIB", "0"]) },
       ),
     }),
   )
@@ -89,7 +90,8 @@ describe("settings and synth (property)", () => {
       { LAB_STACK_NAME: `l${"a".repeat(35)}`, LAB_BUCKET_NAME: "a".repeat(63), LAB_GENERATOR_MODE: "replay", LAB_REPLAY_KEY: `r/${"k".repeat(1000)}.csv` },
       { LAB_SOURCE_STREAM_NAME: "S".repeat(64), LAB_DESTINATION_STREAM_NAME: "D".repeat(64), LAB_APPLICATION_NAME: "A".repeat(64), LAB_SOURCE_PREFIX: `${"s".repeat(504)}/`, LAB_DESTINATION_PREFIX: `${"d".repeat(504)}/` },
       { LAB_ANALYTICS_ENGINE: "kinesis-analytics-sql", LAB_APPLICATION_NAME: "A.".repeat(64), LAB_COMPRESSION: "HADOOP_SNAPPY", LAB_VPC_CIDR: "192.168.255.240/28" },
-      { LAB_BUFFER_SIZE_MIB: "128", LAB_BUFFER_INTERVAL_SECONDS: "0", LAB_ANALYTICS_TIMEOUT_SECONDS: "900", LAB_ANALYTICS_MEMORY_MIB: "10240", LAB_ANALYTICS_CONCURRENCY: "1000", LAB_GENERATOR_RATE: "1000", LAB_VPC_CIDR: "10.0.0.0/16" },
+      { LAB_BUFFER_SIZE_MIB: "128", LAB_BUFFER_INTERVAL_SECONDS: "0", LAB_ANALYTICS_TIMEOUT_SECONDS: "900", LAB_ANALYTICS_MEMORY_MIB: "10240", LAB_ANALYTICS_CONCURRENCY: "1000", LAB_GENERATOR_RATE: "2912", LAB_PACK_BYTES: "1024000", LAB_VPC_CIDR: "10.0.0.0/16" },
+      { LAB_GENERATOR_RATE: "1000", LAB_PACK_BYTES: "0" },
     ];
     for (const env of edges) {
       const { stack } = synthLab(env);

@@ -6,7 +6,7 @@ import fc from "fast-check";
 import { availabilityZonesOf, AWS_REGIONS } from "../config/aws-regions";
 import { cdktfJsonContext, duplicateKeys } from "../config/cdktf-json";
 import { firehoseErrorOutputPrefix, overlappingPrefixes, prefixesOverlap, staticPrefix } from "../config/key-prefixes";
-import { resolveSettings, SETTINGS, SettingsError, settingsFromProject, stackKeyPrefixes } from "../config/settings";
+import { generatorRateMax, LAB_RECORD_MAX_BYTES, resolveSettings, SETTINGS, SettingsError, settingsFromProject, stackKeyPrefixes } from "../config/settings";
 import { exitCodeOf } from "../config/unusable-input";
 import { SPECIAL_IPV4_RANGES } from "../config/vpc-cidr";
 
@@ -139,8 +139,9 @@ describe("lab settings", () => {
     ["LAB_DESTINATION_PREFIX", "errors/", "the source stream's error prefix errors/source/"],
     ["LAB_SOURCE_PREFIX", "errors/", "neither contains nor is contained in the source stream's error prefix errors/errors/ (errors/ + LAB_SOURCE_PREFIX)"],
     ["LAB_SOURCE_PREFIX", "destination/", "neither contains nor is contained in the destination prefix destination/ (LAB_DESTINATION_PREFIX's default)"],
-    ["LAB_GENERATOR_RATE", "0", "greater than 0 and at most 1000"],
-    ["LAB_GENERATOR_RATE", "fast", "greater than 0 and at most 1000"],
+    ["LAB_GENERATOR_RATE", "0", "greater than 0 and at most 2912 with LAB_PACK_BYTES=5000"],
+    ["LAB_GENERATOR_RATE", "fast", "greater than 0 and at most 2912 with LAB_PACK_BYTES=5000"],
+    ["LAB_GENERATOR_RATE", "2913", "greater than 0 and at most 2912 with LAB_PACK_BYTES=5000"],
     ["LAB_PACK_BYTES", "-1", "an integer from 0 to 1024000"],
     ["LAB_PACK_BYTES", "1024001", "an integer from 0 to 1024000"],
     ["LAB_PACK_BYTES", "4KiB", "an integer from 0 to 1024000"],
@@ -219,6 +220,19 @@ describe("lab settings", () => {
       'LAB_PACK_BYTES = "5000" is not allowed: most bytes of records packed into one Firehose record (0: one record each) must be 0 with the kinesis-analytics-sql engine (the SQL application reads one JSON document per Firehose record)',
     );
     expect(resolveSettings({ env: { LAB_PACK_BYTES: "1024000" } }).packBytes).toBe(1_024_000);
+  });
+
+  it("allow the generator what one Firehose stream takes: 1,000 records and 1 MiB of the lab's records a second", () => {
+    // 1 MiB/s over the largest lab record; 1,000 Firehose records/s, each holding what fits in packBytes.
+    expect(generatorRateMax(5000)).toBe(Math.floor(1_048_576 / LAB_RECORD_MAX_BYTES));
+    expect([0, 359, 720, 1079, 1080, 1_024_000].map(generatorRateMax)).toEqual([1000, 1000, 2000, 2000, 2912, 2912]);
+    expect(resolveSettings({ env: { LAB_GENERATOR_RATE: "2912" } }).generatorRate).toBe(2912);
+    expect(resolveSettings({ env: { LAB_GENERATOR_RATE: "1000", LAB_PACK_BYTES: "0" } }).generatorRate).toBe(1000);
+    expect(problemsOf({ LAB_GENERATOR_RATE: "1001", LAB_PACK_BYTES: "0" })).toEqual([
+      'LAB_GENERATOR_RATE = "1001" is not allowed: records per second the generator sends must be a number of records per second greater than 0 and at most 1000 with LAB_PACK_BYTES=0 (2912 with packing of 1080 bytes or more)',
+    ]);
+    expect(problemsOf({ LAB_GENERATOR_RATE: "2001", LAB_PACK_BYTES: "720" })[0]).toContain("at most 2000 with LAB_PACK_BYTES=720 (2912 with packing of 1080 bytes or more)");
+    expect(problemsOf({ LAB_GENERATOR_RATE: "1001", LAB_ANALYTICS_ENGINE: "kinesis-analytics-sql" })[0]).toContain("at most 1000 with LAB_PACK_BYTES=0");
   });
 
   it("report every bad setting at once", () => {

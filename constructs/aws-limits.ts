@@ -16,6 +16,16 @@ export const FIREHOSE_MAX_RECORD_BYTES = 1_000 * 1024;
  * bytes (one unit, whichever way KB is read) cost one unit instead of one each.
  */
 export const FIREHOSE_PACK_BYTES_DEFAULT = 5_000;
+/** PutRecordBatch: at most 500 records and 4 MiB a call. */
+export const FIREHOSE_BATCH_MAX_RECORDS = 500;
+export const FIREHOSE_BATCH_MAX_BYTES = 4 * 1024 * 1024;
+/**
+ * Firehose Direct PUT: what one stream takes a second (PutRecord and PutRecordBatch together;
+ * Developer Guide, "Amazon Data Firehose Quota"), the smaller figures, which hold in every region:
+ * 1 MiB/s (5 MiB/s in us-east-1, us-west-2 and eu-west-1) and 1,000 records/s (the guide's figure
+ * for most regions; those three now take 500,000).
+ */
+export const FIREHOSE_DIRECT_PUT_PER_SECOND = { bytes: 1024 * 1024, records: 1_000 } as const;
 /** Firehose S3 compression formats. */
 export const COMPRESSION_FORMATS = ["UNCOMPRESSED", "GZIP", "ZIP", "Snappy", "HADOOP_SNAPPY"] as const;
 export type CompressionFormat = (typeof COMPRESSION_FORMATS)[number];

@@ -8,7 +8,7 @@ import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security
 import { suppressPolicy } from "../policies/suppress";
 import { compressUserData, renderCloudConfig } from "../userdata/cloud-config";
 import { x86InstanceTypeProblem } from "../config/instance-types";
-import { EC2_USER_DATA_MAX_BYTES, requireValid, S3_OBJECT_KEY, S3_OBJECT_KEY_RULE } from "./aws-limits";
+import { EC2_USER_DATA_MAX_BYTES, FIREHOSE_MAX_RECORD_BYTES, isIntegerIn, requireValid, S3_OBJECT_KEY, S3_OBJECT_KEY_RULE } from "./aws-limits";
 import { LabNetwork } from "./lab-network";
 import { physicalName } from "./physical-name";
 import { PolicyStatement } from "./policy-document";
@@ -48,6 +48,13 @@ export interface GeneratorInstanceProps {
    * @default 1
    */
   readonly rate?: number;
+  /**
+   * Most bytes of newline-delimited records packed into one Firehose record, up to Firehose's
+   * 1,000 KiB; 0 sends each record alone, as a reader of one JSON document per Firehose record
+   * (the SQL application) needs.
+   * @default 0
+   */
+  readonly packBytes?: number;
   /**
    * Replay this CSV (the lab's format) in a loop instead of synthesizing records from the schema;
    * the instance may then read exactly this one object.
@@ -100,8 +107,10 @@ export class GeneratorInstance extends Construct {
     super(scope, id);
     const what = `GeneratorInstance ${props.name}`;
     const rate = props.rate ?? 1;
+    const packBytes = props.packBytes ?? 0;
     const rootVolumeGiB = props.rootVolumeGiB ?? GENERATOR_ROOT_VOLUME_GIB;
     requireValid(what, "rate", rate, Number.isFinite(rate) && rate > 0, "a number of records per second greater than 0");
+    requireValid(what, "packBytes", packBytes, isIntegerIn(packBytes, { min: 0, max: FIREHOSE_MAX_RECORD_BYTES }), `an integer from 0 to ${FIREHOSE_MAX_RECORD_BYTES} (Firehose's record limit)`);
     requireValid(what, "rootVolumeGiB", rootVolumeGiB, Number.isInteger(rootVolumeGiB) && rootVolumeGiB >= 8, "a whole number of GiB, at least 8 (the image's size)");
     const instanceType = props.instanceType ?? "t3.micro";
     // Another image may be built for another architecture: then its type is the caller's to choose.
@@ -119,6 +128,7 @@ export class GeneratorInstance extends Construct {
       streamName: props.stream.name,
       region: props.region,
       rate,
+      packBytes,
       replayUrl: replay !== undefined ? `s3://${replay.bucketName}/${replay.key}` : undefined,
     });
     this.userDataBytes = compressUserData(this.userData);

@@ -11,8 +11,9 @@ import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy";
 import { compileAnalyticsSql, SqlDialectError } from "../analytics/dialect";
 import { deploymentPackage, DeploymentPackage } from "../analytics/lambda/deployment-package";
-import { DESTINATION_STREAM_ENV, PackagedAnalytics } from "../analytics/lambda/packaged";
+import { DESTINATION_STREAM_ENV, PACK_BYTES_ENV, PackagedAnalytics } from "../analytics/lambda/packaged";
 import {
+  FIREHOSE_MAX_RECORD_BYTES,
   isIntegerIn,
   LAMBDA_ASYNC_EVENT_AGE_SECONDS,
   LAMBDA_ASYNC_RETRY_ATTEMPTS,
@@ -61,6 +62,12 @@ export interface MicroBatchAnalyticsProps {
     /** The in-application stream (created by the SQL) whose rows are sent. */
     readonly inApplicationStreamName: string;
   };
+  /**
+   * Most bytes of output rows (newline-delimited) packed into one Firehose record, up to Firehose's
+   * 1,000 KiB; 0 sends each row alone.
+   * @default 0
+   */
+  readonly packBytes?: number;
   /**
    * Lambda runtime (both run on Amazon Linux 2023, which the bundled DuckDB binding supports).
    * Not Node.js 20: Lambda deprecated nodejs20.x on 2026-04-30 and no longer creates functions on it.
@@ -135,9 +142,11 @@ export class MicroBatchAnalytics extends Construct {
     const retentionDays = props.logRetentionDays ?? 14;
     const namePrefix = props.input.namePrefix ?? "SOURCE_SQL_STREAM";
     const runtime = props.runtime ?? "nodejs22.x";
+    const packBytes = props.packBytes ?? 0;
     requireValid(what, "name", props.name, LAMBDA_FUNCTION_NAME.test(props.name), LAMBDA_FUNCTION_NAME_RULE);
     requireValid(what, "runtime", runtime, MICRO_BATCH_RUNTIMES.includes(runtime), `one of ${MICRO_BATCH_RUNTIMES.join(", ")}`);
     requireValid(what, "input.prefix", props.input.prefix, S3_PREFIX.test(props.input.prefix), S3_PREFIX_RULE);
+    requireValid(what, "packBytes", packBytes, isIntegerIn(packBytes, { min: 0, max: FIREHOSE_MAX_RECORD_BYTES }), `an integer from 0 to ${FIREHOSE_MAX_RECORD_BYTES} (Firehose's record limit)`);
     requireValid(what, "timeoutSeconds", timeoutSeconds, isIntegerIn(timeoutSeconds, LAMBDA_TIMEOUT_SECONDS), "an integer from 1 to 900");
     requireValid(what, "memoryMiB", memoryMiB, isIntegerIn(memoryMiB, LAMBDA_MEMORY_MIB), "an integer from 128 to 10240");
     if (props.reservedConcurrency !== undefined) {
@@ -227,7 +236,7 @@ export class MicroBatchAnalytics extends Construct {
       timeout: timeoutSeconds,
       memorySize: memoryMiB,
       ...(props.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: props.reservedConcurrency } : {}),
-      environment: { variables: { [DESTINATION_STREAM_ENV]: props.output.stream.name } },
+      environment: { variables: { [DESTINATION_STREAM_ENV]: props.output.stream.name, [PACK_BYTES_ENV]: String(packBytes) } },
       loggingConfig: { logFormat: "Text", logGroup: this.logGroup.name },
       // The role must be able to log before the first invocation.
       dependsOn: [this.logGroup, this.role.policy],

@@ -6,7 +6,7 @@
  */
 import { LabSettings } from "../config/settings";
 import { FIREHOSE_PACK_BYTES_DEFAULT } from "../constructs/aws-limits";
-import { MAX_BATCH_BYTES, MAX_BATCH_RECORDS } from "../analytics/lambda/put-records";
+import { FIREHOSE_BATCH_MAX_BYTES, FIREHOSE_BATCH_MAX_RECORDS } from "../constructs/aws-limits";
 import { GENERATOR_ROOT_VOLUME_GIB } from "../constructs/generator-instance";
 import { NONCURRENT_VERSION_EXPIRATION_DAYS } from "../constructs/lab-bucket";
 import { PriceKey, PriceTable, priceTableFor } from "./prices";
@@ -67,7 +67,7 @@ export function packed(records: number, recordBytes: number, packBytes: number, 
 }
 
 /** PutRecordBatch calls for records of `bytes` in all: at most 500 records and 4 MiB a call. */
-export const putCalls = (records: number, bytes: number): number => Math.max(1, Math.ceil(Math.max(records / MAX_BATCH_RECORDS, bytes / MAX_BATCH_BYTES)));
+export const putCalls = (records: number, bytes: number): number => Math.max(1, Math.ceil(Math.max(records / FIREHOSE_BATCH_MAX_RECORDS, bytes / FIREHOSE_BATCH_MAX_BYTES)));
 
 export interface StreamTraffic {
   /** Firehose records (packs, when packing) a second. */

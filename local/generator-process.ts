@@ -2,7 +2,7 @@
  * The generator as the instance runs it: the files the deployed launch template's user data
  * installs (generator.py, the schema, the systemd unit, /etc/lab-generator.env) are unpacked from
  * that user data, and the unit's ExecStart is expanded with the environment file the way systemd
- * does, so the local run sends with exactly the stream, region, rate and mode the stack rendered.
+ * does, so the local run sends with exactly the stream, region, rate, pack size and mode the stack rendered.
  */
 import { ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -14,7 +14,7 @@ const UNIT_FILE = "/etc/systemd/system/lab-generator.service";
 const ENV_FILE = "/etc/lab-generator.env";
 
 export interface InstalledGenerator {
-  /** The environment file's variables (LAB_STREAM, LAB_REGION, LAB_RATE, LAB_REPLAY_ARGS). */
+  /** The environment file's variables (LAB_STREAM, LAB_REGION, LAB_RATE, LAB_PACK_BYTES, LAB_REPLAY_ARGS). */
   readonly environment: Readonly<Record<string, string>>;
   /** ExecStart expanded, with the install folder mapped to `dir` and the interpreter to python3. */
   readonly command: readonly string[];

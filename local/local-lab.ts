@@ -12,7 +12,7 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { S3Client } from "@aws-sdk/client-s3";
-import { LabSettings, settingsFromProject } from "../config/settings";
+import { generatorRateMax, LabSettings, settingsFromProject } from "../config/settings";
 import { prepareBucketForDestroy } from "../scripts/bucket-contents";
 import { providerSource } from "../scripts/terraform";
 import { GeneratorRun, installFromUserData, InstalledGenerator, startGenerator } from "./generator-process";
@@ -25,10 +25,11 @@ import { applyWithProgress, initLocalStack, LocalStack, pointAtLocalAws, readLoc
 import { StatusLine } from "./status-line";
 
 /**
- * Settings a local run uses where the project sets none: the generator at its highest allowed rate,
- * so that thousands of records flow in seconds (LAB_GENERATOR_RATE or cdktf.json still win).
+ * Settings a local run uses where the project sets none: the generator at the highest rate allowed
+ * with and without packing, so that thousands of records flow in seconds whatever LAB_PACK_BYTES
+ * says (LAB_GENERATOR_RATE or cdktf.json still win).
  */
-export const LOCAL_RUN_DEFAULTS = { generatorRate: 1000 } as const;
+export const LOCAL_RUN_DEFAULTS = { generatorRate: generatorRateMax(0) } as const;
 
 /** How long the pipeline may make no progress before a flow stops and reports the hop that stalled. */
 const STALL_MS = 60_000;

@@ -23,6 +23,7 @@ import { AnalyticsEngine, RecordChecks } from "../analytics/engine";
 import { LAB_RECORD_CHECKS } from "../analytics/schema-checks";
 import { LAB_SQL_FILE, LAB_STREAMS } from "../analytics/lab";
 import { deploymentPackage } from "../analytics/lambda/deployment-package";
+import { FIREHOSE_PACK_BYTES_DEFAULT } from "../constructs/aws-limits";
 import { createBucket, LOCAL_S3_CREDENTIALS, putObject, startLocalS3 } from "./local-s3";
 import { lossEventLines } from "./loss-events";
 
@@ -50,8 +51,9 @@ function fakeFirehose(): Promise<{ url: string; close: () => void; received: () 
     const chunks: Buffer[] = [];
     request.on("data", (c: Buffer) => chunks.push(c));
     request.on("end", () => {
-      const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { Records: unknown[] };
-      received += body.Records.length;
+      const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { Records: { Data: string }[] };
+      // Rows, not Firehose records: the handler packs rows as the stack tells it.
+      for (const record of body.Records) received += Buffer.from(record.Data, "base64").toString("utf8").split("\n").length - 1;
       response.writeHead(200, { "content-type": "application/x-amz-json-1.1" });
       response.end(JSON.stringify({ FailedPutCount: 0, Encrypted: true, RequestResponses: body.Records.map((_, i) => ({ RecordId: String(i) })) }));
     });
@@ -118,6 +120,7 @@ async function coldStart(objectRecords: number, runs: number) {
             AWS_ENDPOINT_URL_FIREHOSE: firehose.url,
             AWS_LAMBDA_FUNCTION_MEMORY_SIZE: "512",
             DESTINATION_STREAM_NAME: "Destination",
+            PACK_BYTES: String(FIREHOSE_PACK_BYTES_DEFAULT),
           },
         }));
       } catch (e) {

@@ -114,6 +114,7 @@ async function main(argv: readonly string[]): Promise<number> {
     const settings = generator.environment;
     process.stderr.write(
       `generator: stream ${settings.LAB_STREAM}, region ${settings.LAB_REGION}, rate ${settings.LAB_RATE}/s, ` +
+        `${settings.LAB_PACK_BYTES === "0" ? "one record per Firehose record" : `packed up to ${settings.LAB_PACK_BYTES} bytes a Firehose record`}, ` +
         `${settings.LAB_REPLAY_ARGS ? `replay (${settings.LAB_REPLAY_ARGS})` : "synthetic records"} (from the deployed user data)\n`,
     );
     const flow = await lab.flow({ records: args.records, stop });

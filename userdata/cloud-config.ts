@@ -15,6 +15,8 @@ export interface GeneratorConfig {
   readonly region: string;
   /** Records per second. */
   readonly rate: number;
+  /** Most bytes of records packed into one Firehose record (0: one record each). */
+  readonly packBytes: number;
   /** `s3://bucket/key` of a CSV to replay instead of synthesizing records. */
   readonly replayUrl?: string;
 }
@@ -30,6 +32,7 @@ export function renderCloudConfig(config: GeneratorConfig): string {
     `LAB_STREAM=${config.streamName}`,
     `LAB_REGION=${config.region}`,
     `LAB_RATE=${config.rate}`,
+    `LAB_PACK_BYTES=${config.packBytes}`,
     // Unbraced in the unit's ExecStart, so systemd splits it into words (none when empty).
     `LAB_REPLAY_ARGS=${config.replayUrl !== undefined ? `--replay ${config.replayUrl}` : ""}`,
   ].join("\n");
@@ -47,7 +50,7 @@ export function renderCloudConfig(config: GeneratorConfig): string {
       ["systemctl", "enable", "--now", "lab-generator.service"],
     ],
   };
-  return `#cloud-config\n${JSON.stringify(cloudConfig, null, 1)}\n`;
+  return `#cloud-config\n${JSON.stringify(cloudConfig)}\n`;
 }
 
 /**

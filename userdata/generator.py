@@ -26,6 +26,7 @@ MAX_BATCH_RECORDS = 500  # PutRecordBatch limits
 MAX_BATCH_BYTES = 4 * 1024 * 1024
 MAX_RECORD_BYTES = 1000 * 1024
 MAX_ATTEMPTS = 8
+FLUSH_SECONDS = 1.0  # the longest a record waits to be sent
 # Errors no retry can fix: give up on the batch at once. The last three are botocore's classes.
 FATAL_ERRORS = {"ResourceNotFoundException", "InvalidArgumentException", "AccessDeniedException",
                 "InvalidKMSResourceException", "UnrecognizedClientException",
@@ -652,24 +653,38 @@ def encode(record):
 
 
 class FirehoseSender:
-    """Batches records for PutRecordBatch (500 records / 4 MiB) and re-sends exactly those that
-    failed, with backoff and jitter, MAX_ATTEMPTS times. What still fails is counted in `given_up`
-    and logged, named by `named` from the numbers added with the records."""
+    """Packs records into Firehose records of up to `pack_bytes` (0: one each; a longer one goes alone:
+    analytics/lambda/pack-records.ts's rule, in Python), batches those for PutRecordBatch (500 records /
+    4 MiB) and re-sends exactly those that failed, whole, with backoff and jitter, MAX_ATTEMPTS times.
+    What still fails is counted in `given_up` and logged, named by `named` from the numbers added."""
 
-    def __init__(self, client, stream, sleep=time.sleep, rng=random, named=lambda pairs: "records " + spans(pairs)):
-        self.client, self.stream, self.sleep, self.rng, self.named = client, stream, sleep, rng, named
-        self.pending, self.numbers, self.pending_bytes = [], [], 0
+    def __init__(self, client, stream, pack_bytes=0, sleep=time.sleep, rng=random, clock=time.monotonic,
+                 named=lambda pairs: "records " + spans(pairs)):
+        self.client, self.stream, self.pack_bytes, self.sleep, self.rng, self.clock, self.named = (
+            client, stream, pack_bytes, sleep, rng, clock, named)
+        self.pending, self.numbers, self.pending_bytes, self.since = [], [], 0, None
         self.sent = self.given_up = 0
 
     def add(self, data, number=None):
         if len(data) > MAX_RECORD_BYTES:
             self.give_up([number], "of %d bytes (Firehose takes at most %d)" % (len(data), MAX_RECORD_BYTES))
             return
-        if len(self.pending) == MAX_BATCH_RECORDS or self.pending_bytes + len(data) > MAX_BATCH_BYTES:
+        if self.pending_bytes + len(data) > MAX_BATCH_BYTES:
             self.flush()
-        self.pending.append(data)
-        self.numbers.append(number)
+        if self.pending and len(self.pending[-1]) + len(data) <= self.pack_bytes:
+            self.pending[-1] += data
+            self.numbers[-1].append(number)
+        else:
+            if len(self.pending) == MAX_BATCH_RECORDS:
+                self.flush()
+            self.pending.append(bytearray(data))
+            self.numbers.append([number])
         self.pending_bytes += len(data)
+        if self.since is None:
+            self.since = self.clock()
+
+    def wait(self):  # seconds until what is pending must be sent
+        return math.inf if self.since is None else self.since + FLUSH_SECONDS - self.clock()
 
     def give_up(self, numbers, why):
         self.given_up += len(numbers)
@@ -678,34 +693,34 @@ class FirehoseSender:
 
     def flush(self):
         batch, numbers = self.pending, self.numbers
-        self.pending, self.numbers, self.pending_bytes = [], [], 0
+        self.pending, self.numbers, self.pending_bytes, self.since = [], [], 0, None
         attempt = 0
         while batch:
             attempt += 1
+            count = sum(map(len, numbers))
             try:
                 response = self.client.put_record_batch(
-                    DeliveryStreamName=self.stream, Records=[{"Data": d} for d in batch])
+                    DeliveryStreamName=self.stream, Records=[{"Data": bytes(d)} for d in batch])
             except Exception as error:  # throttled, unreachable, refused: the whole batch failed
                 code = ((getattr(error, "response", None) or {}).get("Error") or {}).get("Code")
                 if code in FATAL_ERRORS or type(error).__name__ in FATAL_ERRORS:
                     attempt = MAX_ATTEMPTS
                 log.warning("PutRecordBatch of %d records failed (attempt %d of %d): %s",
-                            len(batch), attempt, MAX_ATTEMPTS, one_line(error))
-                failed = range(len(batch))
+                            count, attempt, MAX_ATTEMPTS, one_line(error))
             else:
                 results = response.get("RequestResponses", [])
                 if response.get("FailedPutCount") == 0 and len(results) == len(batch):
                     failed = []
                 else:  # a record without a result counts as failed: re-sent rather than lost
                     failed = [i for i in range(len(batch)) if i >= len(results) or "ErrorCode" in results[i]]
-                self.sent += len(batch) - len(failed)
+                batch, numbers = [batch[i] for i in failed], [numbers[i] for i in failed]
+                self.sent += count - sum(map(len, numbers))
                 if failed:
                     first = next((r for r in results if "ErrorCode" in r), {})
-                    log.warning("%d of %d records failed (attempt %d of %d, %s)", len(failed), len(batch),
+                    log.warning("%d of %d records failed (attempt %d of %d, %s)", sum(map(len, numbers)), count,
                                 attempt, MAX_ATTEMPTS, first.get("ErrorCode", "no result"))
-            batch, numbers = [batch[i] for i in failed], [numbers[i] for i in failed]
             if batch and attempt >= MAX_ATTEMPTS:
-                self.give_up(numbers, "after %d attempts" % attempt)
+                self.give_up([n for ns in numbers for n in ns], "after %d attempts" % attempt)
                 return
             if batch:
                 self.sleep(min(20.0, 0.1 * 2 ** attempt) * self.rng.uniform(0.5, 1.0))
@@ -753,6 +768,8 @@ def parse_args(argv):
     parser.add_argument("--replay", metavar="FILE", help="replay this CSV (a path or s3://bucket/key) in a loop",
                         type=option(lambda t: t if re.fullmatch(r"s3://[^/]+/.+", t) or t and not t.startswith("s3://") else None,
                                     "a CSV file or s3://BUCKET/KEY"))
+    parser.add_argument("--pack-bytes", default=0, metavar="BYTES", help="bytes of records per Firehose record (default 0: one each)",
+                        type=option(lambda t: int(t) if 0 <= int(t) <= MAX_RECORD_BYTES else None, "a whole number from 0 to %d" % MAX_RECORD_BYTES))
     parser.add_argument("--seed", type=option(int, "a whole number"), help="random seed, for repeatable output")
     parser.add_argument("--schema", default=default_schema(), help="the record's JSON Schema (default: %(default)s)")
     parser.add_argument("--dry-run", action="store_true", help="print records to stdout instead of sending")
@@ -814,7 +831,7 @@ def skipped(replay):
 
 class Printer:
     """--dry-run: records to stdout, at once when paced."""
-    pending, given_up = (), 0
+    given_up = 0
 
     def __init__(self, paced):
         self.paced, self.sent = paced, 0
@@ -828,6 +845,9 @@ class Printer:
     def flush(self):
         pass
 
+    def wait(self):
+        return math.inf
+
 
 class Run:
     """Counts records, paces them (--rate), stops them (--count, SIGTERM) and hands them on."""
@@ -835,8 +855,6 @@ class Run:
     def __init__(self, args, sender):
         self.count, self.sender, self.progress_every = args.count, sender, args.progress_every
         self.interval = 1.0 / args.rate if args.rate > 0 else 0.0
-        # Batch about a second of records, so a slow rate still sends promptly.
-        self.batch_size = max(1, min(MAX_BATCH_RECORDS, int(args.rate))) if args.rate > 0 else MAX_BATCH_RECORDS
         self.made = self.invalid = 0
         self.stopping = []
         self.started = self.reported = time.monotonic()
@@ -851,17 +869,17 @@ class Run:
             self.invalid += 1
         else:
             self.sender.add(data, number)
-            if len(self.sender.pending) >= self.batch_size:
-                self.sender.flush()
         if time.monotonic() - self.reported >= self.progress_every:
             self.reported = time.monotonic()
             log.info("sent %d records so far, gave up on %d", self.sender.sent, self.sender.given_up)
         deadline = self.started + self.made * self.interval
-        while self.interval and not self.stopping:  # sleeps, waking twice a second to notice a stop
+        while True:  # sends what waited FLUSH_SECONDS; sleeps, waking twice a second to notice a stop
+            if self.sender.wait() <= 0:
+                self.sender.flush()
             left = deadline - time.monotonic()
-            if left <= 0:
+            if not self.interval or self.stopping or left <= 0:
                 break
-            time.sleep(min(left, 0.5))
+            time.sleep(min(left, 0.5, self.sender.wait()))
 
 
 def synthesize(run, synthesizer, validator):
@@ -905,7 +923,7 @@ def main(argv=None, firehose=None):
         if args.dry_run:
             sender = Printer(args.rate > 0)
         else:
-            sender = FirehoseSender(firehose if firehose is not None else aws_client("firehose", args.region), args.stream)
+            sender = FirehoseSender(firehose if firehose is not None else aws_client("firehose", args.region), args.stream, args.pack_bytes)
             if replay:
                 sender.named = lambda pairs: "%s of %s" % (lines_of(pairs), replay.name)
     except InputError as error:

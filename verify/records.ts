@@ -17,9 +17,10 @@
  * each object of a `{...}{...}` line with its own position, named as that format.
  */
 import { isUtf8 } from "node:buffer";
+import { FIREHOSE_MAX_RECORD_BYTES } from "../constructs/aws-limits";
 
-/** Firehose's limit on one record (1,000 KiB): no delivered record is longer. */
-export const MAX_RECORD_BYTES = 1_000 * 1024;
+/** Firehose's limit on one record (1,000 KiB): no delivered record is longer, packed or not. */
+export const MAX_RECORD_BYTES = FIREHOSE_MAX_RECORD_BYTES;
 
 /** Where an item is in the decoded object: its ordinal (from 1), byte offset (from 0) and line (from 1). */
 export interface RecordPosition {

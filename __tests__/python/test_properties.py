@@ -13,7 +13,7 @@ import re
 import sys
 import unittest
 
-from support import generator, load_schema
+from support import FakeFirehose, generator, load_schema
 
 try:
     from hypothesis import HealthCheck, given, settings, strategies as st
@@ -259,6 +259,36 @@ else:
                     broken_before = True  # what follows an open quote is part of its row
                 elif how not in BROKEN and not broken_before and expected_record(cells) is not None:
                     self.assertIn(line, sent, "a clean, valid row was not sent: %r" % row)
+
+    class PackingProperties(unittest.TestCase):
+        @settings(max_examples=300, deadline=None, database=None)
+        @given(st.lists(st.binary(max_size=3000).map(lambda b: b.replace(b"\n", b"") + b"\n"), max_size=80),
+               st.integers(0, 6000) | st.just(generator.MAX_RECORD_BYTES),
+               st.lists(st.sampled_from([None, 1, 2, "throttle"]), max_size=6))
+        def test_firehose_records_hold_the_records_whole_in_order_within_the_limit(self, data, pack_bytes, failures):
+            data = [b"%d:" % n + d for n, d in enumerate(data)]  # distinct records, so re-sends are known by their bytes
+            client = FakeFirehose(script=failures)
+            sender = generator.FirehoseSender(client, "Source", pack_bytes, sleep=lambda _: None)
+            with self.assertLogs("generator", logging.DEBUG):
+                logging.getLogger("generator").debug("sending")
+                for number, d in enumerate(data):
+                    sender.add(d, number)
+                sender.flush()
+            self.assertEqual((sender.sent, sender.given_up), (len(data), 0))
+            sent = [bytes(d) for _, batch in client.calls for d in batch]
+            packs = list(dict.fromkeys(sent))  # each Firehose record as first sent (re-sends are the same bytes)
+            self.assertEqual(b"".join(packs), b"".join(data), "the records, in order, nothing lost or added")
+            self.assertEqual(sorted(client.delivered), sorted(packs), "each Firehose record delivered once, whole")
+            ends, offset = set(), 0
+            for d in data:
+                offset += len(d)
+                ends.add(offset)
+            offset = 0
+            for pack in packs:
+                offset += len(pack)
+                self.assertIn(offset, ends, "a Firehose record ends where a record ends")
+                self.assertTrue(len(pack) <= max(pack_bytes, max(map(len, data))) and len(pack) <= generator.MAX_RECORD_BYTES)
+                self.assertTrue(len(pack) <= pack_bytes or pack.count(b"\n") == 1, "only a record longer than the pack size goes alone")
 
 
 if __name__ == "__main__":

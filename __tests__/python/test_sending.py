@@ -15,9 +15,10 @@ def records(n, size=40):
     return [("%06d" % i).encode().ljust(size, b"x") + b"\n" for i in range(n)]
 
 
-def sender_for(client):
+def sender_for(client, pack_bytes=0, clock=None):
     sleeps = []
-    return generator.FirehoseSender(client, "Source", sleep=sleeps.append, rng=random.Random(1)), sleeps
+    extra = {"clock": clock} if clock else {}
+    return generator.FirehoseSender(client, "Source", pack_bytes, sleep=sleeps.append, rng=random.Random(1), **extra), sleeps
 
 
 class FirehoseSenderTest(unittest.TestCase):
@@ -139,6 +140,89 @@ class FirehoseSenderTest(unittest.TestCase):
                 sender.add(b"{}\n", 1)
                 sender.flush()
             self.assertEqual((client.calls, sleeps, sender.given_up), (1, [], 1))
+
+
+class PackingTest(unittest.TestCase):
+    def test_records_are_packed_whole_up_to_the_pack_size_and_a_longer_one_goes_alone(self):
+        client = FakeFirehose()
+        sender, _ = sender_for(client, pack_bytes=100)
+        data = records(5, size=40) + [b"y" * 150 + b"\n"] + records(3, size=60)
+        for d in data:
+            sender.add(d)
+        sender.flush()
+        self.assertEqual(len(client.calls), 1)
+        # 41 + 41 fit in 100; a third would not; 151 goes alone; 61 + 61 would not fit.
+        self.assertEqual([len(d) for d in client.delivered], [82, 82, 41, 151, 61, 61, 61])
+        self.assertEqual(b"".join(client.delivered), b"".join(data))
+        self.assertEqual(sender.sent, 9)
+
+    def test_without_packing_each_record_is_one_firehose_record(self):
+        client = FakeFirehose()
+        sender, _ = sender_for(client)
+        data = records(4)
+        for d in data:
+            sender.add(d)
+        sender.flush()
+        self.assertEqual(client.delivered, data)
+
+    def test_a_failed_packed_record_is_resent_whole_and_its_records_are_counted_once(self):
+        client = FakeFirehose(script=[1])  # the first Firehose record of the first call fails
+        sender, _ = sender_for(client, pack_bytes=1000)
+        data = records(60, size=40)  # 24 to a Firehose record: 24, 24, 12
+        with self.assertLogs("generator", logging.WARNING) as logs:
+            for d in data:
+                sender.add(d)
+            sender.flush()
+        self.assertEqual([len(batch) for _, batch in client.calls], [3, 1])
+        self.assertEqual(client.calls[1][1], client.calls[0][1][:1])
+        self.assertEqual(sorted(client.delivered), sorted([b"".join(data[:24]), b"".join(data[24:48]), b"".join(data[48:])]))
+        self.assertEqual((sender.sent, sender.given_up), (60, 0))
+        self.assertIn("24 of 60 records failed (attempt 1 of 8, ServiceUnavailableException)", logs.output[0])
+
+    def test_records_of_a_packed_record_given_up_are_named_by_their_lines(self):
+        client = FakeFirehose(default=1)  # the first Firehose record of every call fails
+        sender, _ = sender_for(client, pack_bytes=100)
+        sender.named = lambda pairs: "%s of data.csv" % generator.lines_of(pairs)
+        with self.assertLogs("generator", logging.WARNING) as logs:
+            for line, d in zip([2, 3, 5, 6], records(4)):
+                sender.add(d, line)
+            sender.flush()
+        self.assertIn("ERROR:generator:gave up on 2 records (lines 2-3 of data.csv) after 8 attempts", logs.output)
+        self.assertEqual((sender.sent, sender.given_up), (2, 2))
+
+    def test_a_packed_batch_stays_within_500_firehose_records_and_4_mib(self):
+        client = FakeFirehose()
+        sender, _ = sender_for(client, pack_bytes=generator.MAX_RECORD_BYTES)
+        data = records(6000, size=1000)  # 1,001 bytes each: 1,022 to a Firehose record, 4 per call
+        for d in data:
+            sender.add(d)
+        sender.flush()
+        for _, batch in client.calls:
+            self.assertLessEqual(len(batch), generator.MAX_BATCH_RECORDS)
+            self.assertLessEqual(sum(map(len, batch)), generator.MAX_BATCH_BYTES)
+            self.assertTrue(all(len(d) <= generator.MAX_RECORD_BYTES for d in batch))
+        self.assertEqual(b"".join(client.delivered), b"".join(data))
+
+    def test_what_is_pending_is_due_one_flush_interval_after_its_first_record(self):
+        now = [100.0]
+        sender, _ = sender_for(FakeFirehose(), pack_bytes=5000, clock=lambda: now[0])
+        self.assertEqual(sender.wait(), float("inf"))
+        sender.add(b"{}\n")
+        now[0] += 0.4
+        sender.add(b"{}\n")
+        self.assertAlmostEqual(sender.wait(), generator.FLUSH_SECONDS - 0.4)
+        now[0] += 0.6
+        self.assertLessEqual(sender.wait(), 0)
+        sender.flush()
+        self.assertEqual(sender.wait(), float("inf"))
+
+    def test_a_slow_rate_is_flushed_at_least_once_a_second_packed(self):
+        client = FakeFirehose()
+        with self.assertLogs("generator", logging.INFO):
+            status = generator.main(["--stream", "Source", "--rate", "4", "--count", "6", "--seed", "1", "--pack-bytes", "5000"], firehose=client)
+        self.assertEqual(status, 0)
+        # 4 records in the first second, then the last 2 when it stops: packed, never held longer.
+        self.assertEqual([[d.count(b"\n") for d in batch] for _, batch in client.calls], [[4], [2]])
 
 
 class MainSendingTest(unittest.TestCase):

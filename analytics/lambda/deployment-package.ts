@@ -6,7 +6,7 @@
  *
  * Built packages are cached by a hash of everything that goes into them (the packaged SQL and
  * streams, every source file the bundle takes from the project: analytics/, schemas/ (the record
- * checks) and the error class the schemas' meta-schema throws; the lock file's dependency versions): a warm synth reads a small JSON file and never loads
+ * checks), the error class the schemas' meta-schema throws and the AWS limits; the lock file's dependency versions): a warm synth reads a small JSON file and never loads
  * esbuild, fflate, ajv or DuckDB.
  */
 import { createHash } from "node:crypto";
@@ -24,7 +24,7 @@ const LAYOUT_VERSION = "1";
 const ANALYTICS_DIR = join(__dirname, "..");
 const PROJECT_DIR = join(ANALYTICS_DIR, "..");
 /** The project folders and files the bundle may take code from: all of them are in the cache key. */
-const BUNDLED_SOURCES = ["analytics", "schemas", "config/unusable-input.ts"];
+const BUNDLED_SOURCES = ["analytics", "schemas", "config/unusable-input.ts", "constructs/aws-limits.ts"];
 /** Entries' modification time: local midnight of 2000-01-01, the same bytes in every time zone. */
 const ZIP_TIME = new Date(2000, 0, 1);
 /** Cached packages kept besides the newest (other SQL files, e.g. in tests). */

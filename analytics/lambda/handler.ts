@@ -1,7 +1,8 @@
 /**
  * The micro-batch engine's Lambda function: each object Firehose delivers under the source prefix
  * triggers it (S3 event notification); it runs the analytics SQL over that object's records and
- * sends the output rows to the destination stream, one JSON object per line.
+ * sends the output rows to the destination stream, one JSON object per line, packed into Firehose
+ * records of up to PACK_BYTES bytes (the objects under the destination prefix are the same bytes).
  *
  * Every record must be a source record and every row a destination record (the schemas, checked
  * by ajv), decoded as strict UTF-8. An object with a record or row that does not fit is not sent
@@ -20,7 +21,9 @@ import { compileAnalyticsSql } from "../dialect";
 import { AnalyticsEngine } from "../engine";
 import { LAB_RECORD_CHECKS } from "../schema-checks";
 import { shortened, SHOWN_PROBLEM_CHARS, SHOWN_PROBLEMS } from "../shown";
-import { DESTINATION_STREAM_ENV, PACKAGED_ANALYTICS_FILE, PackagedAnalytics } from "./packaged";
+import { FIREHOSE_MAX_RECORD_BYTES } from "../../constructs/aws-limits";
+import { packRecords } from "./pack-records";
+import { DESTINATION_STREAM_ENV, PACK_BYTES_ENV, PACKAGED_ANALYTICS_FILE, PackagedAnalytics } from "./packaged";
 import { putAllRecords, PutRecordBatch, SendOptions } from "./put-records";
 
 export interface ObjectReport {
@@ -28,6 +31,8 @@ export interface ObjectReport {
   readonly key: string;
   readonly records: number;
   readonly rows: number;
+  /** Firehose records the rows were packed into. */
+  readonly firehoseRecords: number;
   readonly calls: number;
   readonly resent: number;
   readonly ms: number;
@@ -39,6 +44,8 @@ export interface HandlerDependencies {
   /** The engine, opened with the record checks (the function's own has LAB_RECORD_CHECKS). */
   readonly engine: AnalyticsEngine;
   readonly destinationStream: string;
+  /** Most bytes of rows packed into one Firehose record (0: one row each). */
+  readonly packBytes: number;
   readonly send?: SendOptions;
   readonly log?: (entry: Record<string, unknown>) => void;
 }
@@ -90,8 +97,8 @@ export function createHandler(deps: HandlerDependencies): AnalyticsHandler {
         );
       }
       const rows = result.rows.map((row) => Buffer.from(`${JSON.stringify(row)}\n`));
-      const sent = await putAllRecords(deps.putRecordBatch, deps.destinationStream, rows, deps.send);
-      const report = { bucket, key, records: result.records, rows: rows.length, calls: sent.calls, resent: sent.resent, ms: Date.now() - started };
+      const sent = await putAllRecords(deps.putRecordBatch, deps.destinationStream, packRecords(rows, deps.packBytes), deps.send);
+      const report = { bucket, key, records: result.records, rows: rows.length, firehoseRecords: sent.records, calls: sent.calls, resent: sent.resent, ms: Date.now() - started };
       log({ message: "processed", ...report });
       objects.push(report);
     }
@@ -105,6 +112,10 @@ let ready: Promise<AnalyticsHandler> | undefined;
 async function fromPackage(): Promise<AnalyticsHandler> {
   const destinationStream = process.env[DESTINATION_STREAM_ENV];
   if (!destinationStream) throw new Error(`${DESTINATION_STREAM_ENV} is not set: the function does not know where to send rows`);
+  const packBytes = Number(process.env[PACK_BYTES_ENV]);
+  if (!/^\d+$/.test(process.env[PACK_BYTES_ENV] ?? "") || packBytes > FIREHOSE_MAX_RECORD_BYTES) {
+    throw new Error(`${PACK_BYTES_ENV} = ${JSON.stringify(process.env[PACK_BYTES_ENV])} is not allowed: it must be a whole number of bytes from 0 to ${FIREHOSE_MAX_RECORD_BYTES}`);
+  }
   const packaged = JSON.parse(readFileSync(join(__dirname, PACKAGED_ANALYTICS_FILE), "utf8")) as PackagedAnalytics;
   // Leave half of the function's memory to Node.js (records, rows, the SDK).
   const memoryMiB = Number(process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE);
@@ -115,7 +126,7 @@ async function fromPackage(): Promise<AnalyticsHandler> {
   // A custom endpoint is an S3-compatible server (a local test), addressed by path.
   const s3 = new S3Client({ forcePathStyle: process.env.AWS_ENDPOINT_URL_S3 !== undefined });
   const firehose = new FirehoseClient({});
-  return createHandler({ s3, engine, destinationStream, putRecordBatch: (input) => firehose.send(new PutRecordBatchCommand(input)) });
+  return createHandler({ s3, engine, destinationStream, packBytes, putRecordBatch: (input) => firehose.send(new PutRecordBatchCommand(input)) });
 }
 
 /** The Lambda entry point (`index.handler` in the deployment package). */

@@ -14,3 +14,5 @@ export interface PackagedAnalytics {
 export const PACKAGED_ANALYTICS_FILE = "analytics.json";
 /** Environment variable naming the destination delivery stream. */
 export const DESTINATION_STREAM_ENV = "DESTINATION_STREAM_NAME";
+/** Environment variable with the most bytes of rows packed into one Firehose record (0: one row each). */
+export const PACK_BYTES_ENV = "PACK_BYTES";

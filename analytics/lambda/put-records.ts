@@ -5,11 +5,7 @@
  * so that Lambda's own retries and its on-failure destination take over: nothing is dropped.
  */
 import type { PutRecordBatchCommandInput, PutRecordBatchCommandOutput } from "@aws-sdk/client-firehose";
-
-/** Firehose limits (PutRecordBatch and one record). */
-export const MAX_BATCH_RECORDS = 500;
-export const MAX_BATCH_BYTES = 4 * 1024 * 1024;
-export const MAX_RECORD_BYTES = 1000 * 1024;
+import { FIREHOSE_BATCH_MAX_BYTES, FIREHOSE_BATCH_MAX_RECORDS, FIREHOSE_MAX_RECORD_BYTES } from "../../constructs/aws-limits";
 
 /** One PutRecordBatch call (the real one is FirehoseClient.send(new PutRecordBatchCommand(input))). */
 export type PutRecordBatch = (input: PutRecordBatchCommandInput) => Promise<PutRecordBatchCommandOutput>;
@@ -54,7 +50,7 @@ export function batches(records: readonly Uint8Array[]): Uint8Array[][] {
   let current: Uint8Array[] = [];
   let bytes = 0;
   for (const record of records) {
-    if (current.length === MAX_BATCH_RECORDS || bytes + record.byteLength > MAX_BATCH_BYTES) {
+    if (current.length === FIREHOSE_BATCH_MAX_RECORDS || bytes + record.byteLength > FIREHOSE_BATCH_MAX_BYTES) {
       result.push(current);
       current = [];
       bytes = 0;
@@ -74,8 +70,8 @@ export async function putAllRecords(put: PutRecordBatch, streamName: string, rec
   const random = options.random ?? Math.random;
 
   records.forEach((r, i) => {
-    if (r.byteLength > MAX_RECORD_BYTES) {
-      throw new SendError(`record ${i + 1} is ${r.byteLength} bytes; Firehose takes at most ${MAX_RECORD_BYTES} bytes a record (nothing was sent)`, records.length);
+    if (r.byteLength > FIREHOSE_MAX_RECORD_BYTES) {
+      throw new SendError(`record ${i + 1} is ${r.byteLength} bytes; Firehose takes at most ${FIREHOSE_MAX_RECORD_BYTES} bytes a record (nothing was sent)`, records.length);
     }
   });
   let calls = 0;
