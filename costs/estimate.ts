@@ -5,8 +5,7 @@
  * listed with the estimate. An estimate, never a bill.
  */
 import { LabSettings } from "../config/settings";
-import { FIREHOSE_PACK_BYTES_DEFAULT } from "../constructs/aws-limits";
-import { FIREHOSE_BATCH_MAX_BYTES, FIREHOSE_BATCH_MAX_RECORDS } from "../constructs/aws-limits";
+import { FIREHOSE_BATCH_MAX_BYTES, FIREHOSE_BATCH_MAX_RECORDS, FIREHOSE_PACK_BYTES_DEFAULT } from "../constructs/aws-limits";
 import { GENERATOR_ROOT_VOLUME_GIB } from "../constructs/generator-instance";
 import { NONCURRENT_VERSION_EXPIRATION_DAYS } from "../constructs/lab-bucket";
 import { PriceKey, PriceTable, priceTableFor } from "./prices";
