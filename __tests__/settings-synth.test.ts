@@ -57,6 +57,12 @@ const validSettings = fc
   )
   .map(({ env, zone, replay, invalid }) => ({
     ...env,
+    // Pairs refused together are left to `invalid`: the SQL application takes no packing, and an
+    // unpacked stream no more than 1000 records/s.
+    ...(env.LAB_ANALYTICS_ENGINE === "kinesis-analytics-sql" && env.LAB_PACK_BYTES !== undefined ? { LAB_PACK_BYTES: "0" } : {}),
+    ...(Number(env.LAB_GENERATOR_RATE) > 1000 && !(Number(env.LAB_PACK_BYTES ?? 5000) >= 1080 && env.LAB_ANALYTICS_ENGINE !== "kinesis-analytics-sql")
+      ? { LAB_GENERATOR_RATE: String(Number(env.LAB_GENERATOR_RATE) / 3) }
+      : {}),
     LAB_AVAILABILITY_ZONE: zone,
     ...(replay && env.LAB_BUCKET_NAME !== undefined ? { LAB_GENERATOR_MODE: "replay" } : {}),
     ...(invalid ? { [invalid[0]]: invalid[1] } : {}),
