@@ -6,6 +6,7 @@
  */
 import type { PutRecordBatchCommandInput, PutRecordBatchCommandOutput } from "@aws-sdk/client-firehose";
 import { FIREHOSE_BATCH_MAX_BYTES, FIREHOSE_BATCH_MAX_RECORDS, FIREHOSE_MAX_RECORD_BYTES } from "../../constructs/aws-limits";
+import { runsWithin } from "./pack-records";
 
 /** One PutRecordBatch call (the real one is FirehoseClient.send(new PutRecordBatchCommand(input))). */
 export type PutRecordBatch = (input: PutRecordBatchCommandInput) => Promise<PutRecordBatchCommandOutput>;
@@ -46,20 +47,7 @@ function retryable(error: unknown): boolean {
 
 /** Splits records into PutRecordBatch-sized batches, keeping their order. */
 export function batches(records: readonly Uint8Array[]): Uint8Array[][] {
-  const result: Uint8Array[][] = [];
-  let current: Uint8Array[] = [];
-  let bytes = 0;
-  for (const record of records) {
-    if (current.length === FIREHOSE_BATCH_MAX_RECORDS || bytes + record.byteLength > FIREHOSE_BATCH_MAX_BYTES) {
-      result.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(record);
-    bytes += record.byteLength;
-  }
-  if (current.length > 0) result.push(current);
-  return result;
+  return runsWithin(records, FIREHOSE_BATCH_MAX_RECORDS, FIREHOSE_BATCH_MAX_BYTES);
 }
 
 export async function putAllRecords(put: PutRecordBatch, streamName: string, records: readonly Uint8Array[], options: SendOptions = {}): Promise<SendReport> {
