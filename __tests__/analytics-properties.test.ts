@@ -165,6 +165,13 @@ describe("valid records from the schema, through DuckDB", () => {
     }), { numRuns: 150 });
   });
 
+  it("keep a text that starts with U+FEFF (the property below found it dropped: DuckDB's Node.js API decodes text as if it began with a byte-order mark)", async () => {
+    const record = { Region: "\uFEFF", Business: "", Name: "\uFEFFx", Status: "a\uFEFF", RiskCategory: "", RiskSubCategory: "", DiscoveryDate: "1970-01-01", OccurrenceStartDate: "0100-12-31", NetLoss: 0, RecoveryAmount: 0, EstimatedGrossLoss: 0 };
+    const { rows, problems } = await unchecked.run(Buffer.from(`${JSON.stringify(record)}\n`));
+    expect(problems).toEqual([]);
+    expect(rows).toEqual([asDestinationRecord(record)]);
+  });
+
   it("keep any unicode text up to each column's length exactly (astral characters, NUL and controls included), read from UTF-8 bytes", async () => {
     await fc.assert(fc.asyncProperty(fc.array(recordsOf(FREE_TEXT_SCHEMA), { minLength: 1, maxLength: 8 }), async (records) => {
       const bytes = Buffer.from(records.map((r) => JSON.stringify(r)).join("\n"));

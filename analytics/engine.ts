@@ -7,6 +7,7 @@
  * optional record checks (the source and destination schemas) see every record and every row.
  */
 import {
+  DuckDBBlobValue,
   DuckDBConnection,
   DuckDBDateValue,
   DuckDBDecimalValue,
@@ -165,6 +166,21 @@ function significantDigits(text: string): number {
 }
 
 /** A converter from result values to the JSON values of one output column, saying why a value does not fit. */
+/** Decodes text as DuckDB stored it: a leading U+FEFF is part of the value, not a byte-order mark. */
+const TEXT_BYTES = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+const isText = (column: StreamColumn) => /^(VARCHAR|CHAR)\b/.test(column.sqlType);
+
+/**
+ * The pump's query as the engine reads its rows: text columns as their UTF-8 bytes. DuckDB's Node.js
+ * API decodes VARCHAR with a decoder that drops a leading U+FEFF, so "\uFEFF" would come out as "".
+ */
+function readQuery(pump: CompiledPump, output: readonly StreamColumn[]): string {
+  const names = [LINE_COLUMN, ...pump.targets.map((_, i) => `item_${i}`)].map(quoteName);
+  const items = names.map((name, i) => (i > 0 && isText(output[pump.targets[i - 1]]) ? `encode(${name}) AS ${name}` : name));
+  return `SELECT ${items.join(", ")} FROM (${pump.query}) AS pump_rows(${names.join(", ")})`;
+}
+
 function outputConverter(column: StreamColumn): (value: DuckDBValue) => Converted {
   const { sqlType } = column;
   const base = sqlType.replace(/\(.*$/, "");
@@ -178,7 +194,7 @@ function outputConverter(column: StreamColumn): (value: DuckDBValue) => Converte
       case "CHAR": {
         const max = Number(size![1]);
         return (value) => {
-          const text = String(value);
+          const text = TEXT_BYTES.decode((value as DuckDBBlobValue).bytes); // read as bytes: see readQuery
           const length = tooLong(text, max);
           return length === undefined ? { value: text } : { why: `${shownValue(text)} has ${length} characters; ${sqlType} holds at most ${max}` };
         };
@@ -418,7 +434,7 @@ export class AnalyticsEngine {
     for (const [p, pump] of pumps.entries()) {
       let results: DuckDBValue[][];
       try {
-        results = (await this.connection.runAndReadAll(pump.query)).getRows();
+        results = (await this.connection.runAndReadAll(readQuery(pump, output.columns))).getRows();
       } catch (e) {
         const line = lastLine === 0 ? undefined : await this.firstFailingLine(pump, firstLine, lastLine);
         const message = `pump ${quoteName(pump.name)} failed: ${duckdbMessage(e)}`;

@@ -300,8 +300,11 @@ export function typeOfExpression(root: Expression, columnType: (name: string) =>
             return numeric(first, `${e.name} takes a number`);
           case "CEIL":
           case "CEILING":
-          case "FLOOR":
-            return numeric(first, `${e.name} takes a number`, DOUBLE);
+          case "FLOOR": {
+            // DuckDB gives an integer back as DOUBLE (a DECIMAL as DECIMAL): never a whole number a DATE moves by.
+            const t = numeric(first, `${e.name} takes a number`, DOUBLE);
+            return t.whole ? DOUBLE : t;
+          }
           case "EXP":
           case "LN":
           case "SQRT":
