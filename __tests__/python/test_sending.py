@@ -221,8 +221,12 @@ class PackingTest(unittest.TestCase):
         with self.assertLogs("generator", logging.INFO):
             status = generator.main(["--stream", "Source", "--rate", "4", "--count", "6", "--seed", "1", "--pack-bytes", "5000"], firehose=client)
         self.assertEqual(status, 0)
-        # 4 records in the first second, then the last 2 when it stops: packed, never held longer.
-        self.assertEqual([[d.count(b"\n") for d in batch] for _, batch in client.calls], [[4], [2]])
+        # About 4 records in the first second, the rest when it stops: packed, never held longer.
+        # (A real clock: on a loaded machine the first second's pack may take 3 or 5.)
+        packs = [[d.count(b"\n") for d in batch] for _, batch in client.calls]
+        self.assertEqual([len(batch) for batch in packs], [1, 1], packs)
+        self.assertEqual(sum(sum(batch) for batch in packs), 6, packs)
+        self.assertTrue(2 <= packs[0][0] <= 5, packs)
 
 
 class MainSendingTest(unittest.TestCase):
