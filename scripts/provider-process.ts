@@ -89,12 +89,6 @@ export class ProviderProcess {
     return { ...env, TF_REATTACH_PROVIDERS: this.reattach };
   }
 
-  /** What the provider wrote to its standard error (its panics and log lines). */
-  output(): string {
-    const file = join(this.logDir, "provider.log");
-    return existsSync(file) ? readFileSync(file, "utf8") : "";
-  }
-
   stop(): void {
     try {
       process.kill(this.pid, "SIGTERM");
