@@ -16,6 +16,7 @@ import {
   FIREHOSE_BUFFER_SIZE_MIB,
   FIREHOSE_DIRECT_PUT_PER_SECOND,
   FIREHOSE_MAX_RECORD_BYTES,
+  FIREHOSE_PACK_BYTES,
   FIREHOSE_PACK_BYTES_DEFAULT,
   FIREHOSE_STREAM_NAME,
   FIREHOSE_STREAM_NAME_RULE,
@@ -358,7 +359,7 @@ export const SETTINGS = [
     // One 5 KB billing unit (5,000 bytes fits either reading of KB): Firehose rounds each record up to it.
     default: (s) => (s.analyticsEngine === "kinesis-analytics-sql" ? 0 : FIREHOSE_PACK_BYTES_DEFAULT),
     parse: (raw, s) => {
-      const n = integer({ min: 0, max: FIREHOSE_MAX_RECORD_BYTES })(raw);
+      const n = integer(FIREHOSE_PACK_BYTES)(raw);
       if (n instanceof Invalid || n === 0 || s.analyticsEngine !== "kinesis-analytics-sql") return n;
       return new Invalid("0 with the kinesis-analytics-sql engine (the SQL application reads one JSON document per Firehose record)");
     },

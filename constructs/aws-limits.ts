@@ -16,6 +16,9 @@ export const FIREHOSE_MAX_RECORD_BYTES = 1_000 * 1024;
  * bytes (one unit, whichever way KB is read) cost one unit instead of one each.
  */
 export const FIREHOSE_PACK_BYTES_DEFAULT = 5_000;
+/** A pack size: 0 (one record per Firehose record) up to one Firehose record's limit. */
+export const FIREHOSE_PACK_BYTES = { min: 0, max: FIREHOSE_MAX_RECORD_BYTES } as const;
+export const FIREHOSE_PACK_BYTES_RULE = `an integer from 0 to ${FIREHOSE_MAX_RECORD_BYTES} (Firehose's record limit)`;
 /** PutRecordBatch: at most 500 records and 4 MiB a call. */
 export const FIREHOSE_BATCH_MAX_RECORDS = 500;
 export const FIREHOSE_BATCH_MAX_BYTES = 4 * 1024 * 1024;

@@ -8,7 +8,7 @@ import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security
 import { suppressPolicy } from "../policies/suppress";
 import { compressUserData, renderCloudConfig } from "../userdata/cloud-config";
 import { x86InstanceTypeProblem } from "../config/instance-types";
-import { EC2_USER_DATA_MAX_BYTES, FIREHOSE_MAX_RECORD_BYTES, isIntegerIn, requireValid, S3_OBJECT_KEY, S3_OBJECT_KEY_RULE } from "./aws-limits";
+import { EC2_USER_DATA_MAX_BYTES, FIREHOSE_PACK_BYTES, FIREHOSE_PACK_BYTES_RULE, isIntegerIn, requireValid, S3_OBJECT_KEY, S3_OBJECT_KEY_RULE } from "./aws-limits";
 import { LabNetwork } from "./lab-network";
 import { physicalName } from "./physical-name";
 import { PolicyStatement } from "./policy-document";
@@ -110,7 +110,7 @@ export class GeneratorInstance extends Construct {
     const packBytes = props.packBytes ?? 0;
     const rootVolumeGiB = props.rootVolumeGiB ?? GENERATOR_ROOT_VOLUME_GIB;
     requireValid(what, "rate", rate, Number.isFinite(rate) && rate > 0, "a number of records per second greater than 0");
-    requireValid(what, "packBytes", packBytes, isIntegerIn(packBytes, { min: 0, max: FIREHOSE_MAX_RECORD_BYTES }), `an integer from 0 to ${FIREHOSE_MAX_RECORD_BYTES} (Firehose's record limit)`);
+    requireValid(what, "packBytes", packBytes, isIntegerIn(packBytes, FIREHOSE_PACK_BYTES), FIREHOSE_PACK_BYTES_RULE);
     requireValid(what, "rootVolumeGiB", rootVolumeGiB, Number.isInteger(rootVolumeGiB) && rootVolumeGiB >= 8, "a whole number of GiB, at least 8 (the image's size)");
     const instanceType = props.instanceType ?? "t3.micro";
     // Another image may be built for another architecture: then its type is the caller's to choose.

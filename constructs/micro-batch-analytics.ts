@@ -13,7 +13,8 @@ import { compileAnalyticsSql, SqlDialectError } from "../analytics/dialect";
 import { deploymentPackage, DeploymentPackage } from "../analytics/lambda/deployment-package";
 import { DESTINATION_STREAM_ENV, PACK_BYTES_ENV, PackagedAnalytics } from "../analytics/lambda/packaged";
 import {
-  FIREHOSE_MAX_RECORD_BYTES,
+  FIREHOSE_PACK_BYTES,
+  FIREHOSE_PACK_BYTES_RULE,
   isIntegerIn,
   LAMBDA_ASYNC_EVENT_AGE_SECONDS,
   LAMBDA_ASYNC_RETRY_ATTEMPTS,
@@ -146,7 +147,7 @@ export class MicroBatchAnalytics extends Construct {
     requireValid(what, "name", props.name, LAMBDA_FUNCTION_NAME.test(props.name), LAMBDA_FUNCTION_NAME_RULE);
     requireValid(what, "runtime", runtime, MICRO_BATCH_RUNTIMES.includes(runtime), `one of ${MICRO_BATCH_RUNTIMES.join(", ")}`);
     requireValid(what, "input.prefix", props.input.prefix, S3_PREFIX.test(props.input.prefix), S3_PREFIX_RULE);
-    requireValid(what, "packBytes", packBytes, isIntegerIn(packBytes, { min: 0, max: FIREHOSE_MAX_RECORD_BYTES }), `an integer from 0 to ${FIREHOSE_MAX_RECORD_BYTES} (Firehose's record limit)`);
+    requireValid(what, "packBytes", packBytes, isIntegerIn(packBytes, FIREHOSE_PACK_BYTES), FIREHOSE_PACK_BYTES_RULE);
     requireValid(what, "timeoutSeconds", timeoutSeconds, isIntegerIn(timeoutSeconds, LAMBDA_TIMEOUT_SECONDS), "an integer from 1 to 900");
     requireValid(what, "memoryMiB", memoryMiB, isIntegerIn(memoryMiB, LAMBDA_MEMORY_MIB), "an integer from 128 to 10240");
     if (props.reservedConcurrency !== undefined) {

@@ -4,7 +4,7 @@
  * A pure function of its inputs; every figure it assumes rather than derives is named below and
  * listed with the estimate. An estimate, never a bill.
  */
-import { LabSettings } from "../config/settings";
+import { generatorRateMax, LabSettings } from "../config/settings";
 import { FIREHOSE_BATCH_MAX_BYTES, FIREHOSE_BATCH_MAX_RECORDS, FIREHOSE_PACK_BYTES_DEFAULT } from "../constructs/aws-limits";
 import { GENERATOR_ROOT_VOLUME_GIB } from "../constructs/generator-instance";
 import { NONCURRENT_VERSION_EXPIRATION_DAYS } from "../constructs/lab-bucket";
@@ -29,6 +29,8 @@ export type CostSettings = Pick<
 
 /** AWS's month for hourly prices; every monthly figure here uses it. */
 export const MONTH_HOURS = 730;
+/** The most records a second the settings allow unpacked (1,000): the fastest rate the estimate compares. */
+export const UNPACKED_RATE_MAX = generatorRateMax(0);
 const MONTH_SECONDS = MONTH_HOURS * 3600;
 const DAY_SECONDS = 86_400;
 const GB = 1024 ** 3;
@@ -327,7 +329,7 @@ function packingNotes(settings: CostSettings, t: LabTraffic, sizes: RecordSizes,
   const on = settings.packBytes > 0 ? settings : { ...settings, packBytes: FIREHOSE_PACK_BYTES_DEFAULT };
   const cut = packingCut(on, sizes, unitBytes);
   const tenfold = rateForCut(on, 10, sizes, unitBytes);
-  const from = tenfold === undefined ? "no rate up to 1,000 record/s reaches 10×" : `10× from ${tenfold} record/s`;
+  const from = tenfold === undefined ? `no rate up to ${UNPACKED_RATE_MAX.toLocaleString("en-US")} record/s reaches 10×` : `10× from ${tenfold} record/s`;
   if (settings.packBytes === 0) return [`Packing is off (LAB_PACK_BYTES=0): packing ${FIREHOSE_PACK_BYTES_DEFAULT} bytes would cut Firehose ingestion ${round(cut)}× here (${from}).`];
   const notes = [`Packing cuts Firehose ingestion ${round(cut)}× at these settings (${from}).`];
   if (t.recordsPerPack > 1 && settings.generatorRate * GENERATOR_FLUSH_SECONDS <= 1) {
@@ -349,9 +351,9 @@ export function packingCut(settings: CostSettings, sizes: RecordSizes, unitBytes
   return billedFirehoseBytes({ ...settings, packBytes: 0 }, sizes, unitBytes) / billedFirehoseBytes(settings, sizes, unitBytes);
 }
 
-/** The lowest whole rate (records/s, up to 1,000, the most the settings allow unpacked) at which packing cuts Firehose ingestion `factor` times. */
+/** The lowest whole rate (records/s, up to UNPACKED_RATE_MAX) at which packing cuts Firehose ingestion `factor` times. */
 export function rateForCut(settings: CostSettings, factor: number, sizes: RecordSizes, unitBytes: number): number | undefined {
-  for (let rate = 1; rate <= 1000; rate += 1) {
+  for (let rate = 1; rate <= UNPACKED_RATE_MAX; rate += 1) {
     if (packingCut({ ...settings, generatorRate: rate }, sizes, unitBytes) >= factor) return rate;
   }
   return undefined;

@@ -5,12 +5,12 @@
  */
 import { FIREHOSE_PACK_BYTES_DEFAULT } from "../constructs/aws-limits";
 import { cell, tableHead } from "../scripts/markdown";
-import { CostSettings, estimateCost, firehoseIngestionUsd, labTraffic, MONTH_HOURS } from "./estimate";
+import { CostSettings, estimateCost, firehoseIngestionUsd, labTraffic, MONTH_HOURS, UNPACKED_RATE_MAX } from "./estimate";
 import { priceTableFor } from "./prices";
 import { TYPICAL_RECORD_SIZES } from "./record-sizes";
 
-/** The high rate the figures are also given at: 1,000 records/s, the most the settings allow unpacked. */
-const HIGH_RATE = 1000;
+/** The high rate the figures are also given at: the most the settings allow unpacked. */
+const HIGH_RATE = UNPACKED_RATE_MAX;
 
 export interface PerMillion {
   readonly rate: number;

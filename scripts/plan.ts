@@ -87,16 +87,11 @@ export function runPlan(options: PlanOptions = {}): PlanResult {
 
     progress.step("terraform init", () => terraformOrThrow(workDir, ["init", "-input=false"], tfEnv));
     // plan and show attach to one provider process (see provider-process.ts) instead of starting it several times each.
-    const provider = progress.step("AWS provider", () => ProviderProcess.start(workDir, tfEnv));
-    let planJson: string;
-    try {
-      const attached = provider.env(tfEnv);
+    const savedPlan = planFile;
+    const planJson = progress.step("AWS provider", () => ProviderProcess.start(workDir, tfEnv)).serve(tfEnv, (attached) => {
       progress.step(`terraform plan${options.destroy ? " -destroy" : ""}`, () => terraformOrThrow(workDir, planArgs, attached));
-      const savedPlan = planFile;
-      planJson = progress.step("terraform show -json", () => terraformOrThrow(workDir, ["show", "-json", savedPlan], attached).stdout);
-    } finally {
-      provider.stop();
-    }
+      return progress.step("terraform show -json", () => terraformOrThrow(workDir, ["show", "-json", savedPlan], attached).stdout);
+    });
 
     const finalStackDir = stackDir;
     return progress.step("summary", () => {

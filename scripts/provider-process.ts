@@ -89,6 +89,20 @@ export class ProviderProcess {
     return { ...env, TF_REATTACH_PROVIDERS: this.reattach };
   }
 
+  /** Runs `run` (sync or async) with Terraform attached to this process (`env` plus TF_REATTACH_PROVIDERS), then stops it. */
+  serve<T>(env: NodeJS.ProcessEnv, run: (env: NodeJS.ProcessEnv) => T): T {
+    let result: T;
+    try {
+      result = run(this.env(env));
+    } catch (error) {
+      this.stop();
+      throw error;
+    }
+    if (result instanceof Promise) return result.finally(() => this.stop()) as T;
+    this.stop();
+    return result;
+  }
+
   stop(): void {
     try {
       process.kill(this.pid, "SIGTERM");
@@ -102,15 +116,5 @@ export class ProviderProcess {
 
 /** Runs `run` (sync or async) with one provider process for `workDir` (initialized), stopped when it is done. */
 export function withProviderProcess<T>(workDir: string, env: NodeJS.ProcessEnv, run: (env: NodeJS.ProcessEnv) => T): T {
-  const provider = ProviderProcess.start(workDir, env);
-  let result: T;
-  try {
-    result = run(provider.env(env));
-  } catch (error) {
-    provider.stop();
-    throw error;
-  }
-  if (result instanceof Promise) return result.finally(() => provider.stop()) as T;
-  provider.stop();
-  return result;
+  return ProviderProcess.start(workDir, env).serve(env, run);
 }
