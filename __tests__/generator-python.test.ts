@@ -6,10 +6,11 @@
  */
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
+import { python } from "../scripts/python";
 
 describe("the generator's Python tests", () => {
   it("pass under python3 -m unittest (validator, records, fake Firehose retries, command line, properties)", () => {
-    const result = spawnSync("python3", ["-m", "unittest", "discover", "-s", join(__dirname, "python"), "-v"], { encoding: "utf8" });
+    const result = spawnSync(python(), ["-m", "unittest", "discover", "-s", join(__dirname, "python"), "-v"], { encoding: "utf8" });
     if (result.error) throw new Error(`cannot run python3 (${result.error.message}); python3 must be on PATH`);
     const report = result.stderr; // unittest reports on stderr
     expect({ status: result.status, report }).toEqual({ status: 0, report: expect.stringMatching(/^OK/m) });

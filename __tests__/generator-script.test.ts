@@ -14,6 +14,7 @@ import { FIREHOSE_BATCH_MAX_BYTES, FIREHOSE_BATCH_MAX_RECORDS, FIREHOSE_MAX_RECO
 import { SOURCE_SCHEMA } from "../schemas/loss-event";
 import { SQL_TYPE_KEYWORD } from "../schemas/sql-columns";
 import { validateSourceRecord } from "../schemas/validate";
+import { python as pythonInterpreter } from "../scripts/python";
 import { badRecords, CASES, fieldsNamed, LossRecord } from "./helpers/records";
 
 const GENERATOR = join(__dirname, "..", "userdata", "generator.py");
@@ -24,7 +25,7 @@ const LAB_DATA = join(__dirname, "..", "..", "shared", "data", "banking_loss.csv
 const withLabData = existsSync(LAB_DATA) ? it : it.skip;
 
 function python(script: string, args: string[], input?: string) {
-  const result = spawnSync("python3", [script, ...args], { encoding: "utf8", input, maxBuffer: 64 * 1024 * 1024 });
+  const result = spawnSync(pythonInterpreter(), [script, ...args], { encoding: "utf8", input, maxBuffer: 64 * 1024 * 1024 });
   if (result.error) throw new Error(`cannot run python3 (${result.error.message}); python3 must be on PATH`);
   return result;
 }
@@ -114,7 +115,7 @@ describe("userdata/generator.py", () => {
 
   it("holds Firehose's limits as constructs/aws-limits.ts defines them (the same facts, in its own runtime)", () => {
     const code = "import json, sys; sys.path.insert(0, sys.argv[1]); import generator as g; print(json.dumps([g.MAX_RECORD_BYTES, g.MAX_BATCH_RECORDS, g.MAX_BATCH_BYTES]))";
-    const result = spawnSync("python3", ["-c", code, dirname(GENERATOR)], { encoding: "utf8" });
+    const result = spawnSync(pythonInterpreter(), ["-c", code, dirname(GENERATOR)], { encoding: "utf8" });
     expect(JSON.parse(result.stdout)).toEqual([FIREHOSE_MAX_RECORD_BYTES, FIREHOSE_BATCH_MAX_RECORDS, FIREHOSE_BATCH_MAX_BYTES]);
   });
 

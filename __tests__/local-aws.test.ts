@@ -8,6 +8,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { python } from "../scripts/python";
 
 const ROOT = join(__dirname, "..");
 const scratch = mkdtempSync(join(tmpdir(), "lab-local-aws-"));
@@ -15,7 +16,7 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe("the local AWS launcher's corrections of moto", () => {
   it("pass under python3 -m unittest (a retried call answered as before; revoking a security group rule by an ID the group does not hold)", () => {
-    const result = spawnSync("python3", ["-m", "unittest", "discover", "-s", join(__dirname, "python-local"), "-v"], { encoding: "utf8" });
+    const result = spawnSync(python(), ["-m", "unittest", "discover", "-s", join(__dirname, "python-local"), "-v"], { encoding: "utf8" });
     if (result.error) throw new Error(`cannot run python3 (${result.error.message}); python3 must be on PATH`);
     const report = result.stderr; // unittest reports on stderr
     expect({ status: result.status, report }).toEqual({ status: 0, report: expect.stringMatching(/^OK$/m) });

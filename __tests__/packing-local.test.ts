@@ -23,6 +23,7 @@ import { FIREHOSE_PACK_BYTES_DEFAULT } from "../constructs/aws-limits";
 import { installFromUserData, startGenerator } from "../local/generator-process";
 import { LOCAL_ACCOUNT, LocalAws, localAwsEnv, localClientConfig } from "../local/local-aws";
 import { compressUserData, renderCloudConfig } from "../userdata/cloud-config";
+import { python } from "../scripts/python";
 
 const REGION = "us-east-1";
 const BUCKET = "packing-lab";
@@ -54,7 +55,7 @@ beforeAll(async () => {
       }));
     }
   }
-  const dryRun = spawnSync("python3", [join(__dirname, "..", "userdata", "generator.py"), "--dry-run", "--rate", "0", "--count", String(RECORDS), "--seed", SEED]);
+  const dryRun = spawnSync(python(), [join(__dirname, "..", "userdata", "generator.py"), "--dry-run", "--rate", "0", "--count", String(RECORDS), "--seed", SEED]);
   records = dryRun.stdout;
   engine = await AnalyticsEngine.open(compileAnalyticsSql(readFileSync(LAB_SQL_FILE, "utf8"), LAB_STREAMS, "stream-application.sql"), { checks: LAB_RECORD_CHECKS });
   rows = Buffer.from((await engine.run(records)).rows.map((row) => `${JSON.stringify(row)}\n`).join(""));

@@ -11,6 +11,7 @@ import { RecordSchemaError, recordSchemaProblems } from "../schemas/meta-schema"
 import { derivedSqlType, recordColumnsFromSchema, SQL_TYPE_KEYWORD, sqlTypeOf, sqlTypeOverrideProblem } from "../schemas/sql-columns";
 import { describeErrors, fieldErrors, validateDestinationRecord, validateSourceRecord } from "../schemas/validate";
 import { asDestinationRecord } from "../scripts/loss-events";
+import { python } from "../scripts/python";
 import { badRecords, CASES, fieldsNamed } from "./helpers/records";
 
 const RECORD = CASES.valid;
@@ -301,7 +302,7 @@ for schema in json.load(open(${JSON.stringify(join(dir, "schemas.json"))})):
     except Exception as e:
         out.append({"records": [], "error": "%s: %s" % (type(e).__name__, e)})
 print(json.dumps(out))`;
-    const result = spawnSync("python3", ["-c", script], { encoding: "utf8" });
+    const result = spawnSync(python(), ["-c", script], { encoding: "utf8" });
     expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: "" });
     const generated = JSON.parse(result.stdout) as { records: Record<string, unknown>[]; error: string | null }[];
     schemas.forEach((schema, i) => {

@@ -9,6 +9,7 @@ import { firehoseErrorOutputPrefix, overlappingPrefixes, prefixesOverlap, static
 import { generatorRateMax, LAB_RECORD_MAX_BYTES, resolveSettings, SETTINGS, SettingsError, settingsFromProject, stackKeyPrefixes } from "../config/settings";
 import { exitCodeOf } from "../config/unusable-input";
 import { SPECIAL_IPV4_RANGES } from "../config/vpc-cidr";
+import { python } from "../scripts/python";
 
 function problemsOf(env: Record<string, string>, context: Record<string, unknown> = {}): string[] {
   try {
@@ -445,7 +446,7 @@ describe("LAB_INSTANCE_TYPE", () => {
   it("keeps its data as EC2's list says, with its source (config/ec2-instance-types.py)", () => {
     const data = JSON.parse(readFileSync(join(__dirname, "..", "config", "ec2-instance-types.json"), "utf8"));
     expect(data.source).toMatch(/^EC2 DescribeInstanceTypes as recorded in moto \d/);
-    const result = spawnSync("python3", [join(__dirname, "..", "config", "ec2-instance-types.py")], { encoding: "utf8" });
+    const result = spawnSync(python(), [join(__dirname, "..", "config", "ec2-instance-types.py")], { encoding: "utf8" });
     if (result.status !== 0 && /No module named 'moto'/.test(result.stderr)) {
       console.warn("skipped: the instance-type data is regenerated from moto's copy of EC2's list; moto is not installed here");
       return;

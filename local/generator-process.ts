@@ -8,6 +8,7 @@ import { ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
+import { python } from "../scripts/python";
 import { GENERATOR_INSTALL_DIR } from "../userdata/cloud-config";
 
 const UNIT_FILE = "/etc/systemd/system/lab-generator.service";
@@ -43,7 +44,7 @@ export function installFromUserData(userDataBase64: string, dir: string): Instal
   const execStart = unit.split("\n").find((line) => line.startsWith("ExecStart="));
   if (execStart === undefined) throw new Error(`${UNIT_FILE} has no ExecStart`);
   const command = expandExecStart(execStart.slice("ExecStart=".length), environment).map((word) =>
-    word === "/usr/bin/python3" ? "python3" : word.startsWith(`${GENERATOR_INSTALL_DIR}/`) ? join(dir, word.slice(GENERATOR_INSTALL_DIR.length + 1)) : word,
+    word === "/usr/bin/python3" ? python() : word.startsWith(`${GENERATOR_INSTALL_DIR}/`) ? join(dir, word.slice(GENERATOR_INSTALL_DIR.length + 1)) : word,
   );
   return { environment, command, dir };
 }

@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs";
 import { Agent } from "node:https";
 import { join } from "node:path";
 import { UNUSABLE_INPUT_EXIT_CODE } from "../config/unusable-input";
+import { python, PYTHON_COMMAND } from "../scripts/python";
 
 const LAUNCHER = join(__dirname, "moto_launcher.py");
 /** The moto version requirements.txt pins: the one the launcher's corrections are written for. */
@@ -56,10 +57,10 @@ export const LOCAL_CREDENTIALS = { accessKeyId: "local-aws", secretAccessKey: "l
 export const LOCAL_ACCOUNT = "123456789012";
 
 /** The installed moto's version, or a LocalAwsUnavailable saying how to install it. */
-export function motoVersion(python = "python3"): string {
-  const probe = spawnSync(python, ["-c", "import moto; print(moto.__version__)"], { encoding: "utf8" });
-  if (probe.error) throw new LocalAwsUnavailable(`${python} is not on PATH: the local AWS (moto's server) needs Python 3 with ${MOTO_INSTALL}`);
-  if (probe.status !== 0) throw new LocalAwsUnavailable(`moto is not installed for ${python}: install it with ${MOTO_INSTALL}`);
+export function motoVersion(): string {
+  const probe = spawnSync(python(), ["-c", "import moto; print(moto.__version__)"], { encoding: "utf8" });
+  if (probe.error) throw new LocalAwsUnavailable(`${PYTHON_COMMAND} is not on PATH: the local AWS (moto's server) needs Python 3 with ${MOTO_INSTALL}`);
+  if (probe.status !== 0) throw new LocalAwsUnavailable(`moto is not installed for ${PYTHON_COMMAND}: install it with ${MOTO_INSTALL}`);
   const version = probe.stdout.trim();
   if (version !== PINNED_MOTO) throw new LocalAwsUnavailable(`moto ${version} is installed, but the local AWS is written for moto ${PINNED_MOTO}: install it with ${MOTO_INSTALL}`);
   return version;
@@ -80,7 +81,7 @@ export class LocalAws implements LocalAwsEndpoint {
     const args = [LAUNCHER, "--tls-dir", options.tlsDir, "--port", String(options.port ?? 0)];
     if (options.plainHttp) args.push("--plain-port", "0");
     if (!options.outlive) args.push("--stop-with-parent"); // its standard input is our pipe: it closes when we end, even on SIGKILL
-    const child = spawn("python3", args, {
+    const child = spawn(python(), args, {
       stdio: [options.outlive ? "ignore" : "pipe", "pipe", options.logFile ?? "pipe"],
       // Its own process group: a Ctrl-C at the terminal reaches npm start, which stops the run in order, not the server.
       detached: true,

@@ -4,13 +4,14 @@
  */
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
+import { python } from "./python";
 
 export type LossEvent = Record<string, unknown>;
 
 /** `count` records as the generator prints them: one JSON object per line, repeatable by seed. */
 export function lossEventLines(count: number, seed = 1): string[] {
   const generator = join(__dirname, "..", "userdata", "generator.py");
-  const result = spawnSync("python3", [generator, "--dry-run", "--count", String(count), "--rate", "0", "--seed", String(seed)], {
+  const result = spawnSync(python(), [generator, "--dry-run", "--count", String(count), "--rate", "0", "--seed", String(seed)], {
     encoding: "utf8",
     maxBuffer: 1024 * 1024 * 1024,
   });

@@ -1,0 +1,58 @@
+/**
+ * How the project starts Python: the interpreter `python3` on PATH names as its own, asked once,
+ * so a version manager's shim (pyenv, asdf) is not started again for every generator run.
+ */
+import { spawnSync } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { findPython, python, PYTHON_COMMAND } from "../scripts/python";
+
+const scratch = mkdtempSync(join(tmpdir(), "lab-python-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** A PATH whose python3 is this shell script, and nothing else. */
+function pathWithPython(name: string, script: string): NodeJS.ProcessEnv {
+  const bin = join(scratch, name);
+  mkdirSync(bin);
+  writeFileSync(join(bin, "python3"), `#!/bin/sh\n${script}\n`);
+  chmodSync(join(bin, "python3"), 0o755);
+  return { PATH: `${bin}:/usr/bin:/bin` };
+}
+
+describe("the Python interpreter", () => {
+  it("is the one python3 on PATH runs: an absolute path, the same version", () => {
+    const found = python();
+    expect(found).toMatch(/^\//);
+    const version = (command: string) => spawnSync(command, ["-c", "import sys; print(sys.version)"], { encoding: "utf8" }).stdout;
+    expect(version(found)).toBe(version(PYTHON_COMMAND));
+  });
+
+  it("is asked once per process", () => {
+    const asked = join(scratch, "asked");
+    const counting = pathWithPython("counting", `echo >> ${asked}; exec ${python()} "$@"`);
+    const path = process.env.PATH;
+    process.env.PATH = counting.PATH;
+    try {
+      jest.isolateModules(() => {
+        const fresh = (require("../scripts/python") as typeof import("../scripts/python")).python;
+        expect([fresh(), fresh(), fresh()]).toEqual([python(), python(), python()]);
+      });
+    } finally {
+      process.env.PATH = path;
+    }
+    expect(readFileSync(asked, "utf8")).toBe("\n");
+  });
+
+  it("stays python3 when python3 names no executable file, so python3's own failure is reported", () => {
+    expect(findPython(pathWithPython("prints-a-version", "echo 5.0.0"))).toBe(PYTHON_COMMAND);
+    expect(findPython(pathWithPython("names-a-folder", `echo ${scratch}`))).toBe(PYTHON_COMMAND);
+    expect(findPython(pathWithPython("fails", "echo 'No module named sys' >&2; exit 1"))).toBe(PYTHON_COMMAND);
+    expect(findPython({ PATH: join(scratch, "nothing-here") })).toBe(PYTHON_COMMAND);
+  });
+
+  it("follows a shim to what it starts", () => {
+    const real = python();
+    expect(findPython(pathWithPython("shim", `exec ${real} "$@"`))).toBe(real);
+  });
+});
