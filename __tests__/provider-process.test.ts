@@ -6,7 +6,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { installedAwsProvider, ProviderProcess } from "../scripts/provider-process";
+import { installedAwsProvider, ProviderProcess, providerLogging } from "../scripts/provider-process";
 import { terraformEnv, terraformOrThrow } from "../scripts/terraform";
 
 const dir = mkdtempSync(join(tmpdir(), "lab-provider-process-"));
@@ -64,4 +64,16 @@ describe("the shared AWS provider process", () => {
     parent.kill("SIGKILL");
     expect(await gone(pid, 10_000)).toBe(true);
   }, 60_000);
+});
+
+describe("the provider process's logging", () => {
+  it("is Terraform's default, none, when the environment chooses no level (-debug alone would log every call at TRACE)", () => {
+    expect(providerLogging({ PATH: "/bin" })).toEqual({ PATH: "/bin", TF_LOG_PROVIDER: "off", TF_LOG_PROVIDER_AWS: "off", TF_LOG_SDK: "off" });
+  });
+
+  it("is what the environment says when it names a level", () => {
+    for (const chosen of [{ TF_LOG: "debug" }, { TF_LOG_PROVIDER: "trace" }, { TF_LOG_PROVIDER_AWS: "info" }, { TF_LOG_SDK_PROTO: "trace" }]) {
+      expect(providerLogging({ PATH: "/bin", ...chosen })).toEqual({ PATH: "/bin", ...chosen });
+    }
+  });
 });

@@ -95,14 +95,30 @@ export function servicesOfStack(stack: TerraformJson): string[] {
 export const LOCAL_PROVIDER_OVERRIDE_FILE = "local_aws_override.tf.json";
 
 /**
- * The AWS provider pointed at the local AWS: every service the stack uses at its endpoint, dummy
- * credentials, and few retries (an untrusted certificate fails in seconds, not minutes). The run's
- * CA reaches the provider process as its only trusted root instead (localProviderEnv): the
- * provider's `custom_ca_bundle` cannot be configured twice in one process ("unable to add custom
- * RootCAs HTTPClient"), and the run's commands share one provider process.
+ * The AWS SDK's name of each service in an endpoint variable (AWS_ENDPOINT_URL_<ID>: the service's
+ * SDK id, upper case, spaces as underscores), by the provider's endpoint key.
  */
-export function localProviderOverride(stack: TerraformJson, endpoint: string): object {
-  const endpoints = Object.fromEntries(servicesOfStack(stack).map((service) => [service, endpoint]));
+const ENDPOINT_VARIABLE_ID: Readonly<Record<string, string>> = {
+  ec2: "EC2",
+  firehose: "FIREHOSE",
+  iam: "IAM",
+  lambda: "LAMBDA",
+  logs: "CLOUDWATCH_LOGS",
+  s3: "S3",
+  sqs: "SQS",
+  sts: "STS",
+};
+
+/**
+ * The AWS provider's settings for a local run: dummy credentials (no one's: a provider that reached
+ * AWS with them could only be refused), path-style S3, and few retries (an untrusted certificate
+ * fails in seconds, not minutes). The endpoints and the run's CA reach the provider process through
+ * its environment instead (localProviderEnv): any `endpoints` block costs the provider about 3 s of
+ * CPU each time Terraform validates its configuration (several times per apply, plan and destroy),
+ * and `custom_ca_bundle` cannot be configured twice in one process ("unable to add custom RootCAs
+ * HTTPClient"), while the run's commands share one provider process.
+ */
+export function localProviderOverride(): object {
   return {
     provider: {
       aws: {
@@ -111,17 +127,24 @@ export function localProviderOverride(stack: TerraformJson, endpoint: string): o
         s3_use_path_style: true,
         skip_metadata_api_check: true,
         max_retries: 2,
-        endpoints: [endpoints],
       },
     },
   };
 }
 
+/** AWS_ENDPOINT_URL_<ID> at the local AWS for every service the stack uses; throws NoLocalEndpoint as servicesOfStack does. */
+export function localEndpointVariables(stack: TerraformJson, endpoint: string): Record<string, string> {
+  return Object.fromEntries(servicesOfStack(stack).map((service) => [`AWS_ENDPOINT_URL_${ENDPOINT_VARIABLE_ID[service]}`, endpoint]));
+}
+
 /**
- * The environment of the run's AWS provider process: Terraform's, with the run's CA as the only
- * root Go trusts (SSL_CERT_FILE; SSL_CERT_DIR at a file, so no system folder adds more), so the
- * provider can reach the local AWS and no other TLS server.
+ * The environment of the run's AWS provider process: Terraform's, without any endpoint variable of
+ * this machine, with every service the stack uses at the local AWS, and the run's CA as the only
+ * root Go trusts (SSL_CERT_FILE; SSL_CERT_DIR at a file, so no system folder adds more). The
+ * provider can reach the local AWS and no other TLS server, so a service missing here fails; it
+ * cannot reach AWS.
  */
-export function localProviderEnv(env: NodeJS.ProcessEnv, caFile: string): NodeJS.ProcessEnv {
-  return { ...env, SSL_CERT_FILE: caFile, SSL_CERT_DIR: "/dev/null" };
+export function localProviderEnv(env: NodeJS.ProcessEnv, stack: TerraformJson, aws: { readonly endpoint: string; readonly ca: string }): NodeJS.ProcessEnv {
+  const own = Object.fromEntries(Object.entries(env).filter(([name]) => !name.startsWith("AWS_ENDPOINT_URL")));
+  return { ...own, ...localEndpointVariables(stack, aws.endpoint), SSL_CERT_FILE: aws.ca, SSL_CERT_DIR: "/dev/null" };
 }

@@ -21,7 +21,7 @@ import { EventOutcome, LambdaServiceOptions, LocalLambdaService } from "./lambda
 import { LocalAws, localAwsEnv, localClientConfig } from "./local-aws";
 import { ProviderProcess } from "../scripts/provider-process";
 import { localProviderEnv } from "./endpoints";
-import { applyWithProgress, initLocalStack, LocalStack, pointAtLocalAws, readLocalState, resourceCount, synthLocalStack } from "./local-stack";
+import { applyWithProgress, initLocalStack, LocalStack, readLocalState, resourceCount, synthLocalStack, writeLocalOverrides } from "./local-stack";
 import { StatusLine } from "./status-line";
 
 /**
@@ -141,7 +141,7 @@ export class LocalLab {
     const aws = await LocalAws.start({ tlsDir: join(options.outdir, "tls"), port: options.port, plainHttp: options.plainHttp, logFile, outlive: options.keep });
     status.finish(`local AWS: moto's server at ${aws.endpoint} (TLS, CA made for this run), up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     writeFileSync(join(options.outdir, "run.json"), `${JSON.stringify({ endpoint: aws.endpoint, ca: aws.ca, pid: aws.pid }, null, 2)}\n`);
-    pointAtLocalAws(stack, aws);
+    writeLocalOverrides(stack);
     const lab = new LocalLab(aws, stack, settings, new S3Client(localClientConfig(aws, settings.region)), options, status);
     lab.timings = { synth, localAws: Date.now() - started, init: 0, apply: 0 };
     return lab;
@@ -153,7 +153,7 @@ export class LocalLab {
     this.status.update("terraform init ...");
     initLocalStack(this.stack);
     // apply, plan, show and destroy run one after another: one provider process serves them all.
-    this.provider = ProviderProcess.start(this.synthesized.stackDir, localProviderEnv(this.synthesized.env, this.aws.ca));
+    this.provider = ProviderProcess.start(this.synthesized.stackDir, localProviderEnv(this.synthesized.env, this.synthesized.json, this.aws));
     this.timings.init = Date.now() - started;
     this.status.finish(`terraform init: done in ${(this.timings.init / 1000).toFixed(1)} s`);
     const applied = await applyWithProgress(this.stack, "apply", resourceCount(this.stack), this.status);

@@ -12,7 +12,6 @@ import { LabSettings } from "../config/settings";
 import { LabStack } from "../main";
 import { terraformAsync, terraformEnv, terraformOrThrow } from "../scripts/terraform";
 import { LOCAL_PROVIDER_OVERRIDE_FILE, localProviderOverride, servicesOfStack } from "./endpoints";
-import { LocalAwsEndpoint } from "./local-aws";
 import { StatusLine } from "./status-line";
 
 /** The run's own state file: its name says whose it is, and it lives only in the run's folder. */
@@ -44,9 +43,9 @@ export function synthLocalStack(settings: LabSettings, outdir: string, env: Node
   return { stackDir, settings, json, env: tfEnv };
 }
 
-/** Points the synthesized stack at the local AWS: the provider override and the run's own state file, next to cdk.tf.json. */
-export function pointAtLocalAws(stack: LocalStack, aws: LocalAwsEndpoint): void {
-  writeJson(join(stack.stackDir, LOCAL_PROVIDER_OVERRIDE_FILE), localProviderOverride(stack.json, aws.endpoint));
+/** The overrides of a local run, next to cdk.tf.json: the provider's settings and the run's own state file (the endpoints are the provider process's: localProviderEnv). */
+export function writeLocalOverrides(stack: LocalStack): void {
+  writeJson(join(stack.stackDir, LOCAL_PROVIDER_OVERRIDE_FILE), localProviderOverride());
   writeJson(join(stack.stackDir, BACKEND_OVERRIDE_FILE), { terraform: { backend: { local: { path: LOCAL_STATE_FILE } } } });
 }
 

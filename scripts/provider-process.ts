@@ -20,6 +20,20 @@ const AWS_PROVIDER = "registry.terraform.io/hashicorp/aws";
 /** The provider prints its reattach line within a second; the rest is slack for a loaded machine. */
 const START_TIMEOUT_MS = 60_000;
 
+/**
+ * The provider's log levels when the environment sets none. A provider Terraform starts logs what
+ * TF_LOG says, nothing by default; one started with `-debug` logs at TRACE instead: every gRPC call
+ * and every HTTP request and response, bodies included (1.4 MB for a plan of one queue), into a
+ * file of the system's temporary folder. So it gets Terraform's default.
+ */
+const TERRAFORM_DEFAULT_LOGGING = { TF_LOG_PROVIDER: "off", TF_LOG_PROVIDER_AWS: "off", TF_LOG_SDK: "off" } as const;
+
+/** `env`, with the provider's logging as Terraform would leave it. */
+export function providerLogging(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const chosen = Object.keys(env).some((name) => name === "TF_LOG" || name.startsWith("TF_LOG_PROVIDER") || name.startsWith("TF_LOG_SDK"));
+  return chosen ? env : { ...env, ...TERRAFORM_DEFAULT_LOGGING };
+}
+
 /** The provider binary `terraform init` installed in `workDir` (undefined: not initialized). */
 export function installedAwsProvider(workDir: string): string | undefined {
   const versions = join(workDir, ".terraform", "providers", AWS_PROVIDER);
@@ -51,7 +65,7 @@ export class ProviderProcess {
     const log = openSync(logFile, "w");
     const child = spawn("sh", ["-c", '"$0" -debug </dev/null & provider=$!; read -r _; kill "$provider" 2>/dev/null', binary], {
       cwd: workDir,
-      env,
+      env: providerLogging(env),
       stdio: ["pipe", log, log],
     });
     closeSync(log);
