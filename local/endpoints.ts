@@ -134,7 +134,13 @@ export function localProviderOverride(): object {
 
 /** AWS_ENDPOINT_URL_<ID> at the local AWS for every service the stack uses; throws NoLocalEndpoint as servicesOfStack does. */
 export function localEndpointVariables(stack: TerraformJson, endpoint: string): Record<string, string> {
-  return Object.fromEntries(servicesOfStack(stack).map((service) => [`AWS_ENDPOINT_URL_${ENDPOINT_VARIABLE_ID[service]}`, endpoint]));
+  return Object.fromEntries(
+    servicesOfStack(stack).map((service) => {
+      const id = ENDPOINT_VARIABLE_ID[service];
+      if (id === undefined) throw new Error(`local/endpoints.ts maps types to the service "${service}" but names no endpoint variable for it`);
+      return [`AWS_ENDPOINT_URL_${id}`, endpoint];
+    }),
+  );
 }
 
 /**
