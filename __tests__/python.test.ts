@@ -1,12 +1,13 @@
 /**
- * How the project starts Python: the interpreter `python3` on PATH names as its own, asked once,
- * so a version manager's shim (pyenv, asdf) is not started again for every generator run.
+ * How the project starts Python: the interpreter LAB_PYTHON names, or else the one `python3` on
+ * PATH names as its own, asked once, so a version manager's shim (pyenv, asdf) is not started again
+ * for every generator run. `npm test` asks once in its global setup and hands the answer down.
  */
 import { spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { findPython, python, PYTHON_COMMAND } from "../scripts/python";
+import { findPython, python, PYTHON_COMMAND, PYTHON_ENV } from "../scripts/python";
 
 const scratch = mkdtempSync(join(tmpdir(), "lab-python-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -31,8 +32,9 @@ describe("the Python interpreter", () => {
   it("is asked once per process", () => {
     const asked = join(scratch, "asked");
     const counting = pathWithPython("counting", `echo >> ${asked}; exec ${python()} "$@"`);
-    const path = process.env.PATH;
+    const { PATH: path, [PYTHON_ENV]: chosen } = process.env;
     process.env.PATH = counting.PATH;
+    delete process.env[PYTHON_ENV]; // as outside npm test
     try {
       jest.isolateModules(() => {
         const fresh = (require("../scripts/python") as typeof import("../scripts/python")).python;
@@ -40,6 +42,7 @@ describe("the Python interpreter", () => {
       });
     } finally {
       process.env.PATH = path;
+      if (chosen !== undefined) process.env[PYTHON_ENV] = chosen;
     }
     expect(readFileSync(asked, "utf8")).toBe("\n");
   });
@@ -54,5 +57,24 @@ describe("the Python interpreter", () => {
   it("follows a shim to what it starts", () => {
     const real = python();
     expect(findPython(pathWithPython("shim", `exec ${real} "$@"`))).toBe(real);
+  });
+
+  it("is the one LAB_PYTHON names, without asking python3", () => {
+    const asked = join(scratch, "asked-never");
+    const env = { ...pathWithPython("never-asked", `echo >> ${asked}; exit 1`), [PYTHON_ENV]: python() };
+    expect(findPython(env)).toBe(python());
+    expect(() => readFileSync(asked)).toThrow(/ENOENT/);
+  });
+
+  it("is handed to every test process by npm test's global setup", () => {
+    expect(process.env[PYTHON_ENV]).toBe(python());
+  });
+
+  it("refuses a LAB_PYTHON that is not the absolute path of an executable file, in one line naming it", () => {
+    const refusal = (value: string) => `python: LAB_PYTHON = "${value}" is not allowed: the absolute path of a Python 3 interpreter (an executable file), or unset to use python3 on PATH`;
+    for (const value of ["python3", scratch, join(scratch, "missing")]) {
+      expect(() => findPython({ [PYTHON_ENV]: value })).toThrow(refusal(value));
+    }
+    expect(() => findPython({ [PYTHON_ENV]: "python3" })).toThrow(expect.objectContaining({ exitCode: 2 }));
   });
 });

@@ -7,6 +7,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:f
 import { createServer, Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { PYTHON_ENV } from "../scripts/python";
 import { parseStartArgs, UsageError } from "../scripts/start";
 
 const ROOT = join(__dirname, "..");
@@ -72,13 +73,18 @@ describe("npm start when the machine cannot run the local AWS", () => {
     expect(run.stderr).not.toContain("local AWS: moto's server at");
   });
 
-  /** npm start with a stand-in python3 first on PATH, running this shell script. */
-  const withPython = (name: string, script: string) => {
+  /** A stand-in python3 running this shell script, in a folder of its own. */
+  const standIn = (name: string, script: string) => {
     const bin = join(scratch, name);
     mkdirSync(bin, { recursive: true });
     writeFileSync(join(bin, "python3"), `#!/bin/sh\n${script}\n`);
     chmodSync(join(bin, "python3"), 0o755);
-    return npmStart(["--records", "10"], { ...process.env, PATH: `${bin}:${process.env.PATH}` });
+    return bin;
+  };
+  /** npm start with the stand-in first on PATH, and no LAB_PYTHON (npm test sets one). */
+  const withPython = (name: string, script: string) => {
+    const { [PYTHON_ENV]: _chosen, ...env } = process.env;
+    return npmStart(["--records", "10"], { ...env, PATH: `${standIn(name, script)}:${process.env.PATH}` });
   };
 
   it("says how to install the pinned moto when another version is installed, exit status 2", () => {
@@ -94,6 +100,23 @@ describe("npm start when the machine cannot run the local AWS", () => {
       status: 2,
       stdout: "",
       stderr: "start: moto is not installed for python3: install it with python3 -m pip install 'moto[server]==5.2.1'\n",
+    });
+  });
+
+  it("names the interpreter LAB_PYTHON chose in the way to install moto, exit status 2", () => {
+    const chosen = join(standIn("chosen-no-moto", "exit 1"), "python3");
+    expect(npmStart(["--records", "10"], { ...process.env, [PYTHON_ENV]: chosen })).toEqual({
+      status: 2,
+      stdout: "",
+      stderr: `start: moto is not installed for ${chosen}: install it with ${chosen} -m pip install 'moto[server]==5.2.1'\n`,
+    });
+  });
+
+  it("refuses a LAB_PYTHON that is not an interpreter's path in one line, exit status 2", () => {
+    expect(npmStart(["--records", "10"], { ...process.env, [PYTHON_ENV]: "python3.11" })).toEqual({
+      status: 2,
+      stdout: "",
+      stderr: 'start: python: LAB_PYTHON = "python3.11" is not allowed: the absolute path of a Python 3 interpreter (an executable file), or unset to use python3 on PATH\n',
     });
   });
 });

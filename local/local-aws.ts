@@ -9,12 +9,13 @@ import { readFileSync } from "node:fs";
 import { Agent } from "node:https";
 import { join } from "node:path";
 import { UNUSABLE_INPUT_EXIT_CODE } from "../config/unusable-input";
-import { python, PYTHON_COMMAND } from "../scripts/python";
+import { python, pythonNamed } from "../scripts/python";
 
 const LAUNCHER = join(__dirname, "moto_launcher.py");
 /** The moto version requirements.txt pins: the one the launcher's corrections are written for. */
 export const PINNED_MOTO = /^moto\[server\]==(\S+)$/m.exec(readFileSync(join(__dirname, "..", "requirements.txt"), "utf8"))![1];
-export const MOTO_INSTALL = `python3 -m pip install 'moto[server]==${PINNED_MOTO}'`;
+/** How to install the pinned moto for the interpreter the local run starts (named as the user named it). */
+export const motoInstall = (named = pythonNamed()) => `${named} -m pip install 'moto[server]==${PINNED_MOTO}'`;
 const READY_TIMEOUT_MS = 60_000;
 
 /** The local AWS could not start: one line for people (moto missing, the port in use, ...). Exit status 2. */
@@ -59,10 +60,11 @@ export const LOCAL_ACCOUNT = "123456789012";
 /** The installed moto's version, or a LocalAwsUnavailable saying how to install it. */
 export function motoVersion(): string {
   const probe = spawnSync(python(), ["-c", "import moto; print(moto.__version__)"], { encoding: "utf8" });
-  if (probe.error) throw new LocalAwsUnavailable(`${PYTHON_COMMAND} is not on PATH: the local AWS (moto's server) needs Python 3 with ${MOTO_INSTALL}`);
-  if (probe.status !== 0) throw new LocalAwsUnavailable(`moto is not installed for ${PYTHON_COMMAND}: install it with ${MOTO_INSTALL}`);
+  const named = pythonNamed();
+  if (probe.error) throw new LocalAwsUnavailable(`${named} is not on PATH: the local AWS (moto's server) needs Python 3 with ${motoInstall(named)}`);
+  if (probe.status !== 0) throw new LocalAwsUnavailable(`moto is not installed for ${named}: install it with ${motoInstall(named)}`);
   const version = probe.stdout.trim();
-  if (version !== PINNED_MOTO) throw new LocalAwsUnavailable(`moto ${version} is installed, but the local AWS is written for moto ${PINNED_MOTO}: install it with ${MOTO_INSTALL}`);
+  if (version !== PINNED_MOTO) throw new LocalAwsUnavailable(`moto ${version} is installed, but the local AWS is written for moto ${PINNED_MOTO}: install it with ${motoInstall(named)}`);
   return version;
 }
 
