@@ -13,7 +13,8 @@ import { fingerprint } from "../verify/object-check";
 import { describeS3Error, S3Problem } from "../verify/s3";
 import { prefixesOverlap } from "../config/key-prefixes";
 import { renderReport } from "../verify/report";
-import { checkUntilSettled, processingAllowanceMs, Verifier, VerifyOptions } from "../verify/verifier";
+import { processingAllowanceMs } from "../verify/allowance";
+import { checkUntilSettled, Verifier, VerifyOptions } from "../verify/verifier";
 
 const FIXTURES = join(__dirname, "fixtures", "verify");
 const fixture = (name: string) => readFileSync(join(FIXTURES, name));

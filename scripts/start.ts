@@ -7,12 +7,13 @@
  *
  * Usage: npm start [-- --records N] [--keep] [--port P]
  */
+import { rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { join, relative } from "node:path";
 import { PROJECT_DIR } from "../config/settings";
 import { exitCodeOf, UNUSABLE_INPUT_EXIT_CODE } from "../config/unusable-input";
 import { LOCAL_CREDENTIALS, motoVersion } from "../local/local-aws";
-import { hopTable, LocalLab, runningLocalAws } from "../local/local-lab";
+import type { LocalLab } from "../local/local-lab";
 
 export const USAGE = "usage: npm start [-- --records N] [--keep] [--port P]";
 /** The run's folder (git-ignored): synthesized stack, state, certificates, logs. */
@@ -75,6 +76,8 @@ async function main(argv: readonly string[]): Promise<number> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true"; // this process's clients talk to the local AWS only
   const version = motoVersion();
   await checkPortFree(args.port);
+  // Loaded only now: synth, Terraform and the AWS clients cost about 0.5 s of CPU to load, which bad input does not need.
+  const { hopTable, LocalLab, runningLocalAws } = await import("../local/local-lab");
   const earlier = runningLocalAws(LOCAL_OUTDIR);
   if (earlier !== undefined) {
     throw new UsageError(
@@ -82,7 +85,6 @@ async function main(argv: readonly string[]): Promise<number> {
         `stop it with: kill ${earlier.pid} && rm -rf ${relative(process.cwd(), LOCAL_OUTDIR) || "."}`,
     );
   }
-  const { rmSync } = await import("node:fs");
   rmSync(LOCAL_OUTDIR, { recursive: true, force: true }); // a stopped earlier run's leftovers
 
   process.stderr.write(

@@ -7,7 +7,7 @@
  * "Old enough": its object's LastModified lies at least the processing allowance before the check.
  * The allowance is the time the pipeline may take from a source object landing to its rows landing
  * under the destination prefix: by default the analytics' time (the function's timeout, one
- * object) plus the Destination stream's buffer interval (processingAllowanceMs below).
+ * object) plus the Destination stream's buffer interval (processingAllowanceMs in ./allowance.ts).
  *
  * A Verifier remembers the objects it has read (by key and ETag), so polling while waiting for
  * deliveries reads each object once.
@@ -17,6 +17,7 @@ import type { Encoding } from "./decode";
 import { formatDuration } from "./duration";
 import { checkObject, ObjectCheck, RecordProblem, Role } from "./object-check";
 import { overlappingPrefixesProblem } from "./prefixes";
+import { plural } from "./plural";
 import { listObjects, objectBytes, ObjectSummary } from "./s3";
 
 export interface VerifyOptions {
@@ -45,15 +46,6 @@ export interface VerifyOptions {
   readonly now?: () => number;
   /** Called after each object is read. */
   readonly onProgress?: (progress: CheckProgress) => void;
-}
-
-/**
- * The default processing allowance: the analytics' time (the micro-batch function may take up to
- * its timeout on one object) plus the Destination stream's buffer interval (Firehose holds the
- * rows up to that long before it writes them). LAB_BUFFER_INTERVAL_SECONDS sets both streams.
- */
-export function processingAllowanceMs(settings: { readonly bufferIntervalSeconds: number; readonly analyticsTimeoutSeconds: number }): number {
-  return (settings.bufferIntervalSeconds + settings.analyticsTimeoutSeconds) * 1000;
 }
 
 export interface CheckProgress {
@@ -370,10 +362,6 @@ function judge(
   const unreadable = source.unreadable + destination.unreadable;
   if (unreadable > 0) failures.push({ text: `${plural(unreadable, "object")} could not be decoded`, pending: false });
   return failures;
-}
-
-export function plural(n: number, noun: string): string {
-  return `${n.toLocaleString("en-US")} ${noun}${n === 1 ? "" : "s"}`;
 }
 
 export interface WaitOptions {
