@@ -2,13 +2,14 @@
  * `npm start`'s answers to bad input, each one line and exit status 2, before anything is started
  * or deployed. (The run itself is the lifecycle test's: __tests__/local-lifecycle.test.ts.)
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, Server } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { PYTHON_ENV } from "../scripts/python";
-import { parseStartArgs, UsageError } from "../scripts/start";
+import { writeRunRecord } from "../local/run-record";
+import { earlierRunRefusal, parseStartArgs, UsageError } from "../scripts/start";
 
 const ROOT = join(__dirname, "..");
 const scratch = mkdtempSync(join(tmpdir(), "lab-start-"));
@@ -120,3 +121,40 @@ describe("npm start when the machine cannot run the local AWS", () => {
     });
   });
 });
+
+describe("npm start when an earlier run's local AWS still holds the folder", () => {
+  const outdir = join(scratch, "earlier-run");
+  /** A process that stands in for the local AWS, and one that has ended (its pid is free). */
+  const server = spawn("sleep", ["60"]);
+  const ended = spawnSync("true").pid;
+  afterAll(() => server.kill());
+  const record = (runner: number, keep: boolean) => {
+    mkdirSync(outdir, { recursive: true });
+    writeRunRecord(outdir, { endpoint: "https://127.0.0.1:4566", ca: join(outdir, "tls", "ca.pem"), pid: server.pid!, runner, keep });
+  };
+  const stop = `kill ${server.pid} && rm -rf ${relative(process.cwd(), outdir)}`;
+
+  it("names a local AWS left up by --keep, and how to stop it", () => {
+    record(ended, true);
+    expect(earlierRunRefusal(outdir)?.message).toBe(`start: an earlier \`npm start -- --keep\` left its local AWS (pid ${server.pid}, https://127.0.0.1:4566) running; stop it with: ${stop}`);
+  });
+
+  it("names another npm start still running, and says to let it finish rather than kill its server", () => {
+    record(process.pid, false);
+    expect(earlierRunRefusal(outdir)?.message).toBe(
+      `start: another npm start (pid ${process.pid}) is running in this folder with its local AWS (pid ${server.pid}, https://127.0.0.1:4566); let it finish, or stop it with Ctrl-C there (or kill -INT ${process.pid})`,
+    );
+  });
+
+  it("names a local AWS whose npm start ended without stopping it", () => {
+    record(ended, false);
+    expect(earlierRunRefusal(outdir)?.message).toBe(`start: an earlier npm start ended without stopping its local AWS (pid ${server.pid}, https://127.0.0.1:4566); stop it with: ${stop}`);
+  });
+
+  it("refuses nothing when the recorded local AWS is gone, or there is no record", () => {
+    writeRunRecord(outdir, { endpoint: "https://127.0.0.1:4566", ca: "ca.pem", pid: ended, runner: ended, keep: true });
+    expect(earlierRunRefusal(outdir)).toBeUndefined();
+    expect(earlierRunRefusal(join(scratch, "no-run-here"))).toBeUndefined();
+  });
+});
+

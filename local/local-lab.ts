@@ -9,7 +9,7 @@
  *   stop()     stop the local AWS (its resources go with it) and remove the run's folder
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, openSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { S3Client } from "@aws-sdk/client-s3";
 import { generatorRateMax, LabSettings, settingsFromProject } from "../config/settings";
@@ -17,6 +17,7 @@ import { prepareBucketForDestroy } from "../scripts/bucket-contents";
 import { providerSource } from "../scripts/terraform";
 import { GeneratorRun, installFromUserData, InstalledGenerator, startGenerator } from "./generator-process";
 import { PrefixCounter, PrefixCount } from "./hop-counts";
+import { writeRunRecord } from "./run-record";
 import { EventOutcome, LambdaServiceOptions, LocalLambdaService } from "./lambda-service";
 import { LocalAws, localAwsEnv, localClientConfig } from "./local-aws";
 import { ProviderProcess } from "../scripts/provider-process";
@@ -140,7 +141,7 @@ export class LocalLab {
     status.update("local AWS: starting moto's server ...");
     const aws = await LocalAws.start({ tlsDir: join(options.outdir, "tls"), port: options.port, plainHttp: options.plainHttp, logFile, outlive: options.keep });
     status.finish(`local AWS: moto's server at ${aws.endpoint} (TLS, CA made for this run), up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    writeFileSync(join(options.outdir, "run.json"), `${JSON.stringify({ endpoint: aws.endpoint, ca: aws.ca, pid: aws.pid }, null, 2)}\n`);
+    writeRunRecord(options.outdir, { endpoint: aws.endpoint, ca: aws.ca, pid: aws.pid, runner: process.pid, keep: options.keep === true });
     writeLocalOverrides(stack);
     const lab = new LocalLab(aws, stack, settings, new S3Client(localClientConfig(aws, settings.region)), options, status);
     lab.timings = { synth, localAws: Date.now() - started, init: 0, apply: 0 };
@@ -349,19 +350,6 @@ export function hopTable(c: HopCounts, settings: LabSettings): string {
       return index === 0 ? `${line}\n${"-".repeat(line.length)}` : line;
     })
     .join("\n");
-}
-
-/** An earlier run left its local AWS up (--keep): its pid and endpoint, if it is still running. */
-export function runningLocalAws(outdir: string): { pid: number; endpoint: string; ca: string } | undefined {
-  const file = join(outdir, "run.json");
-  if (!existsSync(file)) return undefined;
-  const run = JSON.parse(readFileSync(file, "utf8")) as { pid: number; endpoint: string; ca: string };
-  try {
-    process.kill(run.pid, 0);
-    return run;
-  } catch {
-    return undefined;
-  }
 }
 
 function tail(text: string, lines = 40): string {

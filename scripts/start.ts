@@ -13,6 +13,7 @@ import { join, relative } from "node:path";
 import { PROJECT_DIR } from "../config/settings";
 import { exitCodeOf, UNUSABLE_INPUT_EXIT_CODE } from "../config/unusable-input";
 import { LOCAL_CREDENTIALS, motoVersion } from "../local/local-aws";
+import { isRunning, runningLocalAws } from "../local/run-record";
 import type { LocalLab } from "../local/local-lab";
 
 export const USAGE = "usage: npm start [-- --records N] [--keep] [--port P]";
@@ -71,20 +72,32 @@ function checkPortFree(port: number): Promise<void> {
   });
 }
 
+/**
+ * The refusal when an earlier run's local AWS still holds the run's folder, saying whose it is: one
+ * left up by --keep, another npm start still running, or one whose npm start ended without
+ * stopping it.
+ */
+export function earlierRunRefusal(outdir: string): UsageError | undefined {
+  const earlier = runningLocalAws(outdir);
+  if (earlier === undefined) return undefined;
+  const server = `its local AWS (pid ${earlier.pid}, ${earlier.endpoint})`;
+  const stop = `kill ${earlier.pid} && rm -rf ${relative(process.cwd(), outdir) || "."}`;
+  if (earlier.keep) return new UsageError(`start: an earlier \`npm start -- --keep\` left ${server} running; stop it with: ${stop}`);
+  if (isRunning(earlier.runner)) {
+    return new UsageError(`start: another npm start (pid ${earlier.runner}) is running in this folder with ${server}; let it finish, or stop it with Ctrl-C there (or kill -INT ${earlier.runner})`);
+  }
+  return new UsageError(`start: an earlier npm start ended without stopping ${server}; stop it with: ${stop}`);
+}
+
 async function main(argv: readonly string[]): Promise<number> {
   const args = parseStartArgs(argv);
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true"; // this process's clients talk to the local AWS only
   const version = motoVersion();
   await checkPortFree(args.port);
   // Loaded only now: synth, Terraform and the AWS clients cost about 0.5 s of CPU to load, which bad input does not need.
-  const { hopTable, LocalLab, runningLocalAws } = await import("../local/local-lab");
-  const earlier = runningLocalAws(LOCAL_OUTDIR);
-  if (earlier !== undefined) {
-    throw new UsageError(
-      `start: an earlier \`npm start -- --keep\` is still running its local AWS (pid ${earlier.pid}, ${earlier.endpoint}); ` +
-        `stop it with: kill ${earlier.pid} && rm -rf ${relative(process.cwd(), LOCAL_OUTDIR) || "."}`,
-    );
-  }
+  const { hopTable, LocalLab } = await import("../local/local-lab");
+  const earlier = earlierRunRefusal(LOCAL_OUTDIR);
+  if (earlier !== undefined) throw earlier;
   rmSync(LOCAL_OUTDIR, { recursive: true, force: true }); // a stopped earlier run's leftovers
 
   process.stderr.write(
