@@ -101,6 +101,11 @@ export class LocalLab {
   private provider: ProviderProcess | undefined;
 
   /** The synthesized stack; once initialized, its Terraform environment attaches to the run's provider process. */
+  /** The AWS provider's environment: Terraform's, with the local AWS's endpoints and CA and no AWS_* of this machine. */
+  providerEnv(): NodeJS.ProcessEnv {
+    return localProviderEnv(this.synthesized.env, this.synthesized.json, this.aws);
+  }
+
   get stack(): LocalStack {
     return this.provider === undefined ? this.synthesized : { ...this.synthesized, env: this.provider.env(this.synthesized.env) };
   }
@@ -154,7 +159,7 @@ export class LocalLab {
     this.status.update("terraform init ...");
     initLocalStack(this.stack);
     // apply, plan, show and destroy run one after another: one provider process serves them all.
-    this.provider = ProviderProcess.start(this.synthesized.stackDir, localProviderEnv(this.synthesized.env, this.synthesized.json, this.aws));
+    this.provider = ProviderProcess.start(this.synthesized.stackDir, this.providerEnv());
     this.timings.init = Date.now() - started;
     this.status.finish(`terraform init: done in ${(this.timings.init / 1000).toFixed(1)} s`);
     const applied = await applyWithProgress(this.stack, "apply", resourceCount(this.stack), this.status);

@@ -7,11 +7,12 @@
  *
  * Usage: npm start [-- --records N] [--keep] [--port P]
  */
-import { rmSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join, relative } from "node:path";
 import { PROJECT_DIR } from "../config/settings";
 import { exitCodeOf, UNUSABLE_INPUT_EXIT_CODE } from "../config/unusable-input";
+import { envFile } from "../local/env-file";
 import { LOCAL_CREDENTIALS, motoVersion } from "../local/local-aws";
 import { isRunning, runningLocalAws } from "../local/run-record";
 import type { LocalLab } from "../local/local-lab";
@@ -152,6 +153,9 @@ async function main(argv: readonly string[]): Promise<number> {
 }
 
 function printKept(lab: LocalLab): void {
+  // Terraform run by hand in the stack folder needs the provider's environment: without it, the provider would try AWS.
+  const envFilePath = join(LOCAL_OUTDIR, "terraform.env");
+  writeFileSync(envFilePath, envFile(process.env, lab.providerEnv()));
   const env = `AWS_ACCESS_KEY_ID=${LOCAL_CREDENTIALS.accessKeyId} AWS_SECRET_ACCESS_KEY=${LOCAL_CREDENTIALS.secretAccessKey} AWS_DEFAULT_REGION=${lab.settings.region}`;
   const aws = `aws --endpoint-url ${lab.aws.endpoint} --ca-bundle ${lab.aws.ca}`;
   process.stdout.write(
@@ -160,6 +164,7 @@ function printKept(lab: LocalLab): void {
       `ca: ${lab.aws.ca}\n` +
       `  ${env} ${aws} s3 ls s3://${lab.bucket}/${lab.settings.destinationPrefix} --recursive\n` +
       `  ${env} ${aws} firehose describe-delivery-stream --delivery-stream-name ${lab.settings.sourceStreamName}\n` +
+      `Terraform on it, as the run ran it: (. ${relative(process.cwd(), envFilePath)} && terraform -chdir=${relative(process.cwd(), lab.stack.stackDir)} plan)\n` +
       `Stop it: kill ${lab.aws.pid} && rm -rf ${relative(process.cwd(), LOCAL_OUTDIR)}\n`,
   );
 }
