@@ -95,10 +95,10 @@ async function main(argv: readonly string[]): Promise<number> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true"; // this process's clients talk to the local AWS only
   const version = motoVersion();
   await checkPortFree(args.port);
-  // Loaded only now: synth, Terraform and the AWS clients cost about 0.5 s of CPU to load, which bad input does not need.
-  const { hopTable, LocalLab } = await import("../local/local-lab");
   const earlier = earlierRunRefusal(LOCAL_OUTDIR);
   if (earlier !== undefined) throw earlier;
+  // Loaded only now: synth, Terraform and the AWS clients cost about 0.5 s of CPU to load, which bad input does not need.
+  const { hopTable, LocalLab } = await import("../local/local-lab");
   rmSync(LOCAL_OUTDIR, { recursive: true, force: true }); // a stopped earlier run's leftovers
 
   process.stderr.write(
