@@ -8,6 +8,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { isRunning as alive } from "../local/run-record";
 import { python } from "../scripts/python";
 
 const ROOT = join(__dirname, "..");
@@ -39,12 +40,3 @@ describe("the local AWS's lifetime", () => {
     expect(alive(serverPid)).toBe(false);
   });
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -8,18 +8,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { installedAwsProvider, ProviderProcess, providerLogging } from "../scripts/provider-process";
 import { terraformEnv, terraformOrThrow } from "../scripts/terraform";
+import { isRunning as alive } from "../local/run-record";
 
 const dir = mkdtempSync(join(tmpdir(), "lab-provider-process-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 async function gone(pid: number, withinMs: number): Promise<boolean> {
   for (const started = Date.now(); Date.now() - started < withinMs; await new Promise((r) => setTimeout(r, 50))) {

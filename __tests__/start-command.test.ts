@@ -157,4 +157,3 @@ describe("npm start when an earlier run's local AWS still holds the folder", () 
     expect(earlierRunRefusal(join(scratch, "no-run-here"))).toBeUndefined();
   });
 });
-

@@ -100,12 +100,12 @@ export class LocalLab {
   /** The AWS provider process Terraform attaches to, from init until stop() (see scripts/provider-process.ts). */
   private provider: ProviderProcess | undefined;
 
-  /** The synthesized stack; once initialized, its Terraform environment attaches to the run's provider process. */
   /** The AWS provider's environment: Terraform's, with the local AWS's endpoints and CA and no AWS_* of this machine. */
   providerEnv(): NodeJS.ProcessEnv {
     return localProviderEnv(this.synthesized.env, this.synthesized.json, this.aws);
   }
 
+  /** The synthesized stack; once initialized, its Terraform environment attaches to the run's provider process. */
   get stack(): LocalStack {
     return this.provider === undefined ? this.synthesized : { ...this.synthesized, env: this.provider.env(this.synthesized.env) };
   }

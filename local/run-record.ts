@@ -1,7 +1,7 @@
 /**
  * The local run's record of itself, `run.json` in its folder: the local AWS's endpoint, CA and pid,
  * the npm start that owns it, and whether it was left up on purpose (--keep). A second npm start
- * reads it to refuse sharing the folder, saying which of the two cases it is.
+ * reads it to refuse sharing the folder, saying whose local AWS holds it.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -30,6 +30,7 @@ export function runningLocalAws(outdir: string): RunRecord | undefined {
   return isRunning(run.pid) ? run : undefined;
 }
 
+/** Whether a process with this pid exists (signal 0 checks without signalling). */
 export function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);

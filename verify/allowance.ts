@@ -1,5 +1,3 @@
-/** How long after a source object lands its records may still lack their destination rows. */
-
 /**
  * The default processing allowance: the analytics' time (the micro-batch function may take up to
  * its timeout on one object) plus the Destination stream's buffer interval (Firehose holds the
