@@ -6,15 +6,15 @@ import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { compileAnalyticsSql, parseAnalyticsSql, SqlDialectError } from "../analytics/dialect";
-import { AnalyticsEngine, RunResult } from "../analytics/engine";
+import { compileAnalyticsSql, parseAnalyticsSql, SqlDialectError } from "../dialect/dialect";
+import { AnalyticsEngine, RunResult } from "../dialect/duckdb-runner";
 import { DESTINATION_SCHEMA, SOURCE_SCHEMA } from "../schemas/loss-event";
 import { sqlTypeOf } from "../schemas/sql-columns";
 import { describeErrors, validateDestinationRecord } from "../schemas/validate";
-import { asDestinationRecord, lossEvents } from "../scripts/loss-events";
+import { asDestinationRecord, lossEvents } from "../fixtures/loss-events";
 import { LabBucket } from "../constructs/lab-bucket";
 import { MicroBatchAnalytics } from "../constructs/micro-batch-analytics";
-import { LAB_INPUT_COLUMNS, LAB_OUTPUT_STREAM, LAB_SQL_FILE, LAB_STREAMS } from "../analytics/lab";
+import { LAB_INPUT_COLUMNS, LAB_OUTPUT_STREAM, LAB_SQL_FILE, LAB_STREAMS } from "../sql/analytics";
 import { synthScope } from "./helpers/synth";
 
 const PROJECT = join(__dirname, "..");
@@ -316,7 +316,7 @@ describe("the lab's SQL against the schemas (one parser for the engine and this 
 });
 
 describe("npm run sql", () => {
-  const sql = (...args: string[]) => spawnSync(process.execPath, ["-r", "./scripts/register-ts.js", "scripts/sql.ts", ...args], { cwd: PROJECT, encoding: "utf8" });
+  const sql = (...args: string[]) => spawnSync(process.execPath, ["-r", "./loader/register-ts.js", "scripts/sql.ts", ...args], { cwd: PROJECT, encoding: "utf8" });
   const input = join(tmp, "records.ndjson");
   const records = lossEvents(20, 4);
   writeFileSync(input, `${lines(records).join("\n")}\n`);
@@ -492,12 +492,12 @@ describe("dates, times and timestamps arrive exactly as written (no Date.UTC on 
 
 describe("npm run sql on input it cannot use: one line naming the file, exit 2; records that do not fit: exit 1", () => {
   // A copy of what `npm run sql` loads, so that its schemas can be broken without touching the project's;
-  // always at the same place, so that its TypeScript stays transpiled (scripts/register-ts.js caches by path).
+  // always at the same place, so that its TypeScript stays transpiled (loader/register-ts.js caches by path).
   const copy = join(PROJECT, "node_modules", ".cache", "lab-sql-test-project");
   rmSync(copy, { recursive: true, force: true });
   mkdirSync(join(copy, "scripts"), { recursive: true });
-  for (const dir of ["analytics", "config", "schemas", "sql"]) cpSync(join(PROJECT, dir), join(copy, dir), { recursive: true });
-  for (const file of ["sql.ts", "register-ts.js"]) cpSync(join(PROJECT, "scripts", file), join(copy, "scripts", file));
+  for (const dir of ["aws", "dialect", "input", "loader", "schemas", "sql", "text"]) cpSync(join(PROJECT, dir), join(copy, dir), { recursive: true });
+  cpSync(join(PROJECT, "scripts", "sql.ts"), join(copy, "scripts", "sql.ts"));
   symlinkSync(join(PROJECT, "node_modules"), join(copy, "node_modules"));
   afterAll(() => rmSync(copy, { recursive: true, force: true }));
   const sourceSchema = join(copy, "schemas", "loss-event.schema.json");
@@ -507,7 +507,7 @@ describe("npm run sql on input it cannot use: one line naming the file, exit 2; 
   const records = lossEvents(4, 8);
   const input = join(copy, "records.ndjson");
   writeFileSync(input, `${lines(records).join("\n")}\n`);
-  const sql = (...args: string[]) => spawnSync(process.execPath, ["-r", "./scripts/register-ts.js", "scripts/sql.ts", ...args], { cwd: copy, encoding: "utf8" });
+  const sql = (...args: string[]) => spawnSync(process.execPath, ["-r", "./loader/register-ts.js", "scripts/sql.ts", ...args], { cwd: copy, encoding: "utf8" });
   const edit = (file: string, change: (schema: any) => void) => {
     const schema = JSON.parse(readFileSync(file, "utf8"));
     change(schema);

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { awsAccess } from "../scripts/aws-credentials";
+import { awsAccess } from "../terraform/aws-credentials";
 
 describe("AWS credential detection (decides offline plans; nothing calls AWS)", () => {
   const homes: string[] = [];

@@ -6,9 +6,9 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BenchReport, Budget, checkBudgets, finish, formatReport, MB, measureOnce, Progress, quantile, runBenchmark, spread } from "../scripts/bench-harness";
+import { BenchReport, Budget, checkBudgets, finish, formatReport, MB, measureOnce, Progress, quantile, runBenchmark, spread } from "../bench/harness";
 import { BUDGETS, DEFAULTS, labBench, parseOptions, QUICK, unknownIds } from "../scripts/bench";
-import { shortCommand } from "../scripts/process-tree";
+import { shortCommand } from "../bench/process-tree";
 
 const scratch = mkdtempSync(join(tmpdir(), "lab-bench-test-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -41,9 +41,9 @@ describe("measuring one process tree", () => {
   });
 
   it("names processes as people recognise them", () => {
-    expect(shortCommand(["/usr/bin/node", "-r", "./scripts/register-ts.js", "main.ts"].join("\0"))).toBe("node main.ts");
+    expect(shortCommand(["/usr/bin/node", "-r", "./loader/register-ts.js", "main.ts"].join("\0"))).toBe("node main.ts");
     expect(shortCommand(["node", "/x/node_modules/.bin/ts-node", "main.ts"].join("\0"))).toBe("node ts-node main.ts");
-    expect(shortCommand(["python3", "userdata/generator.py", "--rate", "0"].join("\0"))).toBe("python3 generator.py");
+    expect(shortCommand(["python3", "generator/generator.py", "--rate", "0"].join("\0"))).toBe("python3 generator.py");
     expect(shortCommand(["node", "-e", "require('/x/y')"].join("\0"))).toBe("node");
     expect(shortCommand(".terraform/providers/registry.terraform.io/hashicorp/aws/5.100.0/linux_amd64/terraform-provider-aws_v5.100.0_x5")).toBe("terraform-provider-aws_v5.100.0_x5");
     expect(shortCommand("npm run policy -- cdktf.out/stacks/x/plan.json")).toBe("npm run policy");
@@ -257,7 +257,7 @@ describe("the lab's benchmark plan", () => {
   it("runs the template baseline as cdktf synth with a type-checking ts-node app on the same main.ts", () => {
     const template = labBench({ ...base, scripts: {} })[0].commands.find((c) => c.id === "synth-template")!;
     const { argv, env } = template.invocation!();
-    expect(argv.slice(0, 5)).toEqual(["npx", "cdktf", "synth", "--app", "npx ts-node main.ts"]);
+    expect(argv.slice(0, 5)).toEqual(["npx", "cdktf", "synth", "--app", "npx ts-node app.ts"]);
     expect(env).toEqual(expect.objectContaining({ CHECKPOINT_DISABLE: "1" }));
     expect(labBench({ ...base, scripts: {} })[0].commands.map((c) => c.baseline)).toEqual(["synth-template", undefined, "synth-template"]);
   });
@@ -298,7 +298,7 @@ describe("the lab's benchmark plan", () => {
   });
 
   it("exits 2 with the usage on a bad option, before measuring anything", () => {
-    const result = spawnSync(process.execPath, ["-r", "./scripts/register-ts.js", "scripts/bench.ts", "--runs", "many"], { cwd: join(__dirname, ".."), encoding: "utf8" });
+    const result = spawnSync(process.execPath, ["-r", "./loader/register-ts.js", "scripts/bench.ts", "--runs", "many"], { cwd: join(__dirname, ".."), encoding: "utf8" });
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('--runs = "many" is not allowed: a whole number ≥ 1');
     expect(result.stderr).toContain("usage: npm run bench --");

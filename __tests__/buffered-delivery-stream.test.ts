@@ -1,5 +1,5 @@
 import { BufferedDeliveryStream, BufferedDeliveryStreamProps } from "../constructs/buffered-delivery-stream";
-import { firehoseErrorOutputPrefix } from "../config/key-prefixes";
+import { firehoseErrorOutputPrefix } from "../aws/key-prefixes";
 import { LabBucket } from "../constructs/lab-bucket";
 import { asList, ref, resource, statements, synthScope } from "./helpers/synth";
 
@@ -85,7 +85,7 @@ describe("BufferedDeliveryStream", () => {
     expect(stream.body.depends_on).toEqual([`aws_iam_role_policy.${resource(json, "aws_iam_role_policy").key}`]);
   });
 
-  it("takes its default error prefix from config/key-prefixes.ts, and scopes a custom one to its literal part", () => {
+  it("takes its default error prefix from aws/key-prefixes.ts, and scopes a custom one to its literal part", () => {
     expect(stream.body.extended_s3_configuration.error_output_prefix).toBe(firehoseErrorOutputPrefix("source/"));
     const custom = "errors/late/!{timestamp:yyyy}/!{firehose:error-output-type}/";
     const customJson = synthStream({ errorOutputPrefix: custom });

@@ -8,8 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { NatGateway } from "@cdktf/provider-aws/lib/nat-gateway";
 import { resolveSettings } from "../config/settings";
-import { x86InstanceTypeProblem } from "../config/instance-types";
-import { FIREHOSE_PACK_BYTES_DEFAULT } from "../constructs/aws-limits";
+import { x86InstanceTypeProblem } from "../aws/instance-types";
+import { FIREHOSE_PACK_BYTES_DEFAULT } from "../aws/limits";
 import { checkPriceTable, DEFAULT_PRICE_REGION, INSTANCE_PRICE, loadPriceTable, PRICE_KEYS, priceFile, priceTableFor, PriceTableError, typesWithoutEntry } from "../costs/prices";
 import { synthLab, synthScope, SynthJson } from "./helpers/synth";
 

@@ -6,8 +6,8 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { TYPICAL_RECORD_SIZES, TYPICAL_SAMPLE } from "../costs/record-sizes";
-import { asDestinationRecord, lossEventLines } from "../scripts/loss-events";
-import { python } from "../scripts/python";
+import { asDestinationRecord, lossEventLines } from "../fixtures/loss-events";
+import { python } from "../local/python";
 
 const LAB_DATA = join(__dirname, "..", "..", "shared", "data", "banking_loss.csv");
 const meanBytes = (lines: readonly string[]) => lines.reduce((sum, line) => sum + Buffer.byteLength(`${line}\n`), 0) / lines.length;
@@ -26,7 +26,7 @@ describe("the typical record sizes", () => {
 
   // The lab's own data lives beside the project (../shared/data/), not in it: a clone elsewhere has none.
   (existsSync(LAB_DATA) ? it : it.skip)(`are within 5 % of the lab's own records (${existsSync(LAB_DATA) ? "../shared/data/banking_loss.csv" : "skipped: ../shared/data/banking_loss.csv is absent"})`, () => {
-    const generator = join(__dirname, "..", "userdata", "generator.py");
+    const generator = join(__dirname, "..", "generator", "generator.py");
     const result = spawnSync(python(), [generator, "--dry-run", "--rate", "0", "--replay", LAB_DATA, "--count", "1402"], { encoding: "utf8" });
     expect(result.status).toBe(0);
     const lab = meanBytes(result.stdout.trimEnd().split("\n"));

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { resolveSettings } from "../config/settings";
 import { estimateCost } from "../costs/estimate";
 import { COST_BASELINE_ENV, CostBaselineError, costReview, costSection, readBaseline } from "../costs/review";
-import { ResourceChange, renderPlanSummary, SUMMARY_MAX_CHARS } from "../scripts/plan-summary";
+import { ResourceChange, renderPlanSummary, SUMMARY_MAX_CHARS } from "../terraform/plan-summary";
 
 const ROOT = join(__dirname, "..");
 const scratch = mkdtempSync(join(tmpdir(), "lab-cost-review-"));
@@ -103,7 +103,7 @@ describe("in plan.md", () => {
 
 describe("npm run cost", () => {
   const run = (args: string[], env: Record<string, string> = {}) =>
-    spawnSync(process.execPath, ["-r", "./scripts/register-ts.js", "scripts/cost.ts", ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...env } });
+    spawnSync(process.execPath, ["-r", "./loader/register-ts.js", "scripts/cost.ts", ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...env } });
 
   it("writes the estimate as JSON, which reads back as a baseline", () => {
     const result = run(["--json"], { LAB_GENERATOR_RATE: "3" });

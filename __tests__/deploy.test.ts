@@ -18,7 +18,7 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 function deploy(args: string[], env: Record<string, string> = {}) {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(AWS_|LAB_(?!TF_PROVIDER_MIRROR)|CI$)/.test(k)));
   const outdir = join(scratch, "cdktf.out");
-  const result = spawnSync("node", ["-r", "./scripts/register-ts.js", "scripts/deploy.ts", ...args], {
+  const result = spawnSync("node", ["-r", "./loader/register-ts.js", "scripts/deploy.ts", ...args], {
     cwd: ROOT,
     env: { ...base, HOME: emptyHome, CDKTF_OUTDIR: outdir, ...env },
     encoding: "utf8",

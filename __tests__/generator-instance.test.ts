@@ -88,8 +88,8 @@ describe("GeneratorInstance", () => {
     const files = Object.fromEntries(config.write_files.map((f: any) => [f.path, f]));
     const project = (...path: string[]) => readFileSync(join(__dirname, "..", ...path), "utf8");
 
-    it("installs the generator from userdata/ unchanged, with the record schema next to it", () => {
-      expect(files["/usr/local/lib/lab-generator/generator.py"]).toEqual({ path: "/usr/local/lib/lab-generator/generator.py", content: project("userdata", "generator.py"), permissions: "0755" });
+    it("installs the generator from generator/ unchanged, with the record schema next to it", () => {
+      expect(files["/usr/local/lib/lab-generator/generator.py"]).toEqual({ path: "/usr/local/lib/lab-generator/generator.py", content: project("generator", "generator.py"), permissions: "0755" });
       expect(files["/usr/local/lib/lab-generator/loss-event.schema.json"].content).toBe(project("schemas", "loss-event.schema.json"));
     });
 

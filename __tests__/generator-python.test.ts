@@ -6,7 +6,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
-import { python } from "../scripts/python";
+import { python } from "../local/python";
 
 describe("the generator's Python tests", () => {
   it("pass under python3 -m unittest (validator, records, fake Firehose retries, command line, properties)", () => {

@@ -1,5 +1,5 @@
 /**
- * userdata/generator.py from the outside: its records checked with ajv (the validators every
+ * generator/generator.py from the outside: its records checked with ajv (the validators every
  * other part of the project uses), and its own stdlib validator compared with ajv. Its unit tests
  * (validator, synthesis, replay, retries against a fake Firehose, signals) are in __tests__/python.
  */
@@ -10,14 +10,14 @@ import Ajv2020 from "ajv/dist/2020";
 import addFormats from "ajv-formats";
 import fc from "fast-check";
 import { LAB_RECORD_MAX_BYTES } from "../config/settings";
-import { FIREHOSE_BATCH_MAX_BYTES, FIREHOSE_BATCH_MAX_RECORDS, FIREHOSE_MAX_RECORD_BYTES } from "../constructs/aws-limits";
+import { FIREHOSE_BATCH_MAX_BYTES, FIREHOSE_BATCH_MAX_RECORDS, FIREHOSE_MAX_RECORD_BYTES } from "../aws/limits";
 import { SOURCE_SCHEMA } from "../schemas/loss-event";
 import { SQL_TYPE_KEYWORD } from "../schemas/sql-columns";
 import { validateSourceRecord } from "../schemas/validate";
-import { python as pythonInterpreter } from "../scripts/python";
+import { python as pythonInterpreter } from "../local/python";
 import { badRecords, CASES, fieldsNamed, LossRecord } from "./helpers/records";
 
-const GENERATOR = join(__dirname, "..", "userdata", "generator.py");
+const GENERATOR = join(__dirname, "..", "generator", "generator.py");
 const VALIDATE_RECORDS = join(__dirname, "python", "validate_records.py");
 const SCHEMA_VARIANTS = join(__dirname, "python", "schema_variants.py");
 /** The lab's replay file, next to the project (never copied into it); absent in a user's own clone. */
@@ -90,7 +90,7 @@ beforeAll(() => {
   synthesized = records("--count", "1000", "--seed", "11");
 });
 
-describe("userdata/generator.py", () => {
+describe("generator/generator.py", () => {
 
   it("synthesizes 1,000 records that all validate against the source schema (ajv)", () => {
     expect(synthesized).toHaveLength(1000);
@@ -113,7 +113,7 @@ describe("userdata/generator.py", () => {
     if (existsSync(LAB_DATA)) expect(Math.max(...sizes("--replay", LAB_DATA, "--count", "1402"))).toBeLessThanOrEqual(LAB_RECORD_MAX_BYTES);
   });
 
-  it("holds Firehose's limits as constructs/aws-limits.ts defines them (the same facts, in its own runtime)", () => {
+  it("holds Firehose's limits as aws/limits.ts defines them (the same facts, in its own runtime)", () => {
     const code = "import json, sys; sys.path.insert(0, sys.argv[1]); import generator as g; print(json.dumps([g.MAX_RECORD_BYTES, g.MAX_BATCH_RECORDS, g.MAX_BATCH_BYTES]))";
     const result = spawnSync(pythonInterpreter(), ["-c", code, dirname(GENERATOR)], { encoding: "utf8" });
     expect(JSON.parse(result.stdout)).toEqual([FIREHOSE_MAX_RECORD_BYTES, FIREHOSE_BATCH_MAX_RECORDS, FIREHOSE_BATCH_MAX_BYTES]);

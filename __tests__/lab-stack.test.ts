@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { unzipSync } from "fflate";
-import { LAB_STREAMS } from "../analytics/lab";
+import { LAB_STREAMS } from "../sql/analytics";
 import { MicroBatchAnalytics } from "../constructs/micro-batch-analytics";
 import { LAB_SQL_FILE } from "../main";
 import { asList, cloudConfigOf, ref, resource, resources, statements, synthLab } from "./helpers/synth";

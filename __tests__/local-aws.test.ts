@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isRunning as alive } from "../local/run-record";
-import { python } from "../scripts/python";
+import { python } from "../local/python";
 
 const ROOT = join(__dirname, "..");
 const scratch = mkdtempSync(join(tmpdir(), "lab-local-aws-"));
@@ -28,7 +28,7 @@ describe("the local AWS launcher's corrections of moto", () => {
 describe("the local AWS's lifetime", () => {
   it("ends with the process that started it, even when that process is killed outright (SIGKILL)", async () => {
     const starter = `require("./local/local-aws").LocalAws.start({ tlsDir: ${JSON.stringify(join(scratch, "tls"))} }).then((aws) => console.log(aws.pid))`;
-    const parent = spawn(process.execPath, ["-r", "./scripts/register-ts.js", "-e", starter], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
+    const parent = spawn(process.execPath, ["-r", "./loader/register-ts.js", "-e", starter], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
     const serverPid = await new Promise<number>((resolve, reject) => {
       parent.stdout.on("data", (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
       parent.once("exit", (code) => reject(new Error(`the starter exited (${code}) before the local AWS was ready`)));

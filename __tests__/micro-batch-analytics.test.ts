@@ -4,9 +4,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { unzipSync } from "fflate";
-import { deploymentPackage, NATIVE_BINDING_PACKAGE, packageKey } from "../analytics/lambda/deployment-package";
-import { PACKAGED_ANALYTICS_FILE, PackagedAnalytics } from "../analytics/lambda/packaged";
-import { LAB_OUTPUT_STREAM, LAB_STREAMS } from "../analytics/lab";
+import { deploymentPackage, NATIVE_BINDING_PACKAGE, packageKey } from "../micro-batch/deployment-package";
+import { PACKAGED_ANALYTICS_FILE, PackagedAnalytics } from "../micro-batch/packaged";
+import { LAB_OUTPUT_STREAM, LAB_STREAMS } from "../sql/analytics";
 import { LabBucket } from "../constructs/lab-bucket";
 import { MicroBatchAnalytics, MicroBatchAnalyticsProps } from "../constructs/micro-batch-analytics";
 import { LAB_INPUT_COLUMNS, LAB_SQL_FILE } from "../main";
@@ -211,7 +211,7 @@ describe("the micro-batch deployment package", () => {
     const script = `const { LabStack } = require("./main"); const { settingsFromProject } = require("./config/settings"); const { App } = require("cdktf");
       const app = new App({ outdir: ${JSON.stringify(outdir)} }); new LabStack(app, settingsFromProject({})); app.synth();
       const loaded = Object.keys(require.cache).filter((f) => /node_modules\\/(esbuild|fflate|ajv|@duckdb)\\//.test(f)); process.stdout.write(JSON.stringify(loaded));`;
-    const run = () => spawnSync(process.execPath, ["-r", "./scripts/register-ts.js", "-e", script], { cwd: join(__dirname, ".."), encoding: "utf8" });
+    const run = () => spawnSync(process.execPath, ["-r", "./loader/register-ts.js", "-e", script], { cwd: join(__dirname, ".."), encoding: "utf8" });
     run(); // warms the TypeScript cache (its first run loads esbuild to transpile)
     const warm = run();
     expect(warm.status).toBe(0);

@@ -11,8 +11,8 @@ import { join } from "node:path";
 import { App } from "cdktf";
 import { resolveSettings } from "../config/settings";
 import { LabStack } from "../main";
-import { withProviderProcess } from "../scripts/provider-process";
-import { TerraformResult, terraformAsync, terraformEnv, terraformOrThrow } from "../scripts/terraform";
+import { withProviderProcess } from "../terraform/provider-process";
+import { TerraformResult, terraformAsync, terraformEnv, terraformOrThrow } from "../terraform/terraform";
 
 const SUITE = join(__dirname, "..", "tftest", "lab.tftest.hcl");
 

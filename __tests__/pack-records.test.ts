@@ -1,12 +1,12 @@
 /**
- * The packing rule (analytics/lambda/pack-records.ts): for any records and any pack size, the
+ * The packing rule (micro-batch/pack-records.ts): for any records and any pack size, the
  * Firehose records hold the records whole, in order, each within packBytes unless it is one record
  * longer than that. The generator's Python copy of the rule has the same property in
  * __tests__/python/test_properties.py.
  */
 import fc from "fast-check";
-import { packRecords } from "../analytics/lambda/pack-records";
-import { FIREHOSE_MAX_RECORD_BYTES } from "../constructs/aws-limits";
+import { packRecords } from "../micro-batch/pack-records";
+import { FIREHOSE_MAX_RECORD_BYTES } from "../aws/limits";
 
 const line = (text: string) => Buffer.from(`${text}\n`);
 

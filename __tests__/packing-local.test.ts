@@ -14,16 +14,16 @@ import { spawnSync } from "node:child_process";
 import { CreateDeliveryStreamCommand, FirehoseClient, PutRecordBatchCommand } from "@aws-sdk/client-firehose";
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import type { S3Event } from "aws-lambda";
-import { compileAnalyticsSql } from "../analytics/dialect";
-import { AnalyticsEngine } from "../analytics/engine";
-import { LAB_SQL_FILE, LAB_STREAMS } from "../analytics/lab";
-import { createHandler } from "../analytics/lambda/handler";
-import { LAB_RECORD_CHECKS } from "../analytics/schema-checks";
-import { FIREHOSE_PACK_BYTES_DEFAULT } from "../constructs/aws-limits";
+import { compileAnalyticsSql } from "../dialect/dialect";
+import { AnalyticsEngine } from "../dialect/duckdb-runner";
+import { LAB_SQL_FILE, LAB_STREAMS } from "../sql/analytics";
+import { createHandler } from "../micro-batch/handler";
+import { LAB_RECORD_CHECKS } from "../sql/record-checks";
+import { FIREHOSE_PACK_BYTES_DEFAULT } from "../aws/limits";
 import { installFromUserData, startGenerator } from "../local/generator-process";
 import { LOCAL_ACCOUNT, LocalAws, localAwsEnv, localClientConfig } from "../local/local-aws";
-import { compressUserData, renderCloudConfig } from "../userdata/cloud-config";
-import { python } from "../scripts/python";
+import { compressUserData, renderCloudConfig } from "../generator/cloud-config";
+import { python } from "../local/python";
 
 const REGION = "us-east-1";
 const BUCKET = "packing-lab";
@@ -55,7 +55,7 @@ beforeAll(async () => {
       }));
     }
   }
-  const dryRun = spawnSync(python(), [join(__dirname, "..", "userdata", "generator.py"), "--dry-run", "--rate", "0", "--count", String(RECORDS), "--seed", SEED]);
+  const dryRun = spawnSync(python(), [join(__dirname, "..", "generator", "generator.py"), "--dry-run", "--rate", "0", "--count", String(RECORDS), "--seed", SEED]);
   records = dryRun.stdout;
   engine = await AnalyticsEngine.open(compileAnalyticsSql(readFileSync(LAB_SQL_FILE, "utf8"), LAB_STREAMS, "stream-application.sql"), { checks: LAB_RECORD_CHECKS });
   rows = Buffer.from((await engine.run(records)).rows.map((row) => `${JSON.stringify(row)}\n`).join(""));

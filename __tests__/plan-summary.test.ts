@@ -6,9 +6,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fitSections } from "../scripts/markdown";
+import { fitSections } from "../text/markdown";
 import type { Finding } from "../policies";
-import { PolicyReport, policySection } from "../scripts/plan-findings";
+import { PolicyReport, policySection } from "../terraform/plan-findings";
 import {
   actionOf,
   changesInReviewOrder,
@@ -20,8 +20,8 @@ import {
   ResourceChange,
   SUMMARY_MAX_CHARS,
   TerraformPlanJson,
-} from "../scripts/plan-summary";
-import { terraformOrThrow } from "../scripts/terraform";
+} from "../terraform/plan-summary";
+import { terraformOrThrow } from "../terraform/terraform";
 
 const ONLINE: PlanContext = { stack: "streaming-lab", offline: false, accessReason: "AWS credentials from AWS_PROFILE=dev", state: "local file." };
 

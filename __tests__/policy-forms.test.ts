@@ -17,8 +17,8 @@ import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { checkTerraformJson, CheckResult, PolicyInputError } from "../policies";
 import { parseTerraformJson } from "../policies/json";
 import { main as policyCli } from "../scripts/policy";
-import { withProviderProcess } from "../scripts/provider-process";
-import { terraformEnv, terraformOrThrow, writeOfflineOverride } from "../scripts/terraform";
+import { withProviderProcess } from "../terraform/provider-process";
+import { terraformEnv, terraformOrThrow, writeOfflineOverride } from "../terraform/terraform";
 import { Flag, JSON_FORMS, UNREADABLE_CONFIGURATIONS } from "./helpers/policy-forms";
 import { synthScope } from "./helpers/synth";
 

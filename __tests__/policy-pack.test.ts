@@ -12,10 +12,10 @@ import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group
 import { resolveSettings } from "../config/settings";
 import { LabStack } from "../main";
 import { checkTerraformJson, PolicyInputError, RULES } from "../policies";
-import { PolicyAspect } from "../policies/aspect";
+import { PolicyAspect } from "../policy-aspect/policy-aspect";
 import { UNSCOPABLE_ACTIONS } from "../policies/rules/iam-2-resource-wildcard";
-import { addressOf, suppressPolicy } from "../policies/suppress";
-import { SUPPRESSIONS_OUTPUT } from "../policies/suppressions";
+import { addressOf, suppressPolicy } from "../policy-aspect/suppress-policy";
+import { SUPPRESSIONS_OUTPUT } from "../policies/carried-suppressions";
 import { expectPolicyClean } from "./helpers/policy";
 
 const README = readFileSync(join(__dirname, "..", "README.md"), "utf8");

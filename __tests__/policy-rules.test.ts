@@ -1,7 +1,7 @@
 /**
  * Every rule of the policy pack against its failing and passing cases, on both kinds of input:
  * the synthesized JSON and the plan JSON that real Terraform (AWS provider 5.100.0, offline; see
- * scripts/terraform.ts) makes of it. One stack holds every case, so there is one synth, one
+ * terraform/terraform.ts) makes of it. One stack holds every case, so there is one synth, one
  * `terraform init` and one plan for the whole pack. Then the CLI on those same files.
  */
 import { spawnSync } from "node:child_process";
@@ -14,10 +14,10 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { resolveSettings } from "../config/settings";
 import { LabStack } from "../main";
 import { checkTerraformJson, CheckResult, RULES } from "../policies";
-import { addressOf } from "../policies/suppress";
+import { addressOf } from "../policy-aspect/suppress-policy";
 import { main as policyCli } from "../scripts/policy";
-import { withProviderProcess } from "../scripts/provider-process";
-import { terraformEnv, terraformOrThrow, writeOfflineOverride } from "../scripts/terraform";
+import { withProviderProcess } from "../terraform/provider-process";
+import { terraformEnv, terraformOrThrow, writeOfflineOverride } from "../terraform/terraform";
 import { buildPolicyCases, buildSynthOnlyCases, buildUndecidedCases, POLICY_CASES, SUPPRESSION_REASON } from "./helpers/policy-cases";
 
 const ROOT = join(__dirname, "..");
@@ -136,7 +136,7 @@ describe("the policy pack on its cases", () => {
 
   describe("npm run policy", () => {
     const run = (args: string[], input?: string) =>
-      spawnSync(process.execPath, ["-r", "./scripts/register-ts.js", "scripts/policy.ts", ...args], { cwd: ROOT, encoding: "utf8", input });
+      spawnSync(process.execPath, ["-r", "./loader/register-ts.js", "scripts/policy.ts", ...args], { cwd: ROOT, encoding: "utf8", input });
 
     it("exits 1 on the synthesized cases and lists rule, resource, problem, fix and the suppression (text)", () => {
       const { status, stdout } = run([synthFile]);

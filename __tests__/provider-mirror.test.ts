@@ -16,7 +16,7 @@ import {
   linkMirrorInto,
   PROVIDER_MIRROR_ENV,
   terraformPlatform,
-} from "../scripts/provider-mirror";
+} from "../terraform/provider-mirror";
 
 const scratch = mkdtempSync(join(tmpdir(), "lab-provider-mirror-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));

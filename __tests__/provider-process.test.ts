@@ -1,13 +1,13 @@
 /**
- * One AWS provider process for a sequence of Terraform commands (scripts/provider-process.ts):
+ * One AWS provider process for a sequence of Terraform commands (terraform/provider-process.ts):
  * Terraform attaches to it, and it never outlives what started it.
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { installedAwsProvider, ProviderProcess, providerLogging } from "../scripts/provider-process";
-import { terraformEnv, terraformOrThrow } from "../scripts/terraform";
+import { installedAwsProvider, ProviderProcess, providerLogging } from "../terraform/provider-process";
+import { terraformEnv, terraformOrThrow } from "../terraform/terraform";
 import { isRunning as alive } from "../local/run-record";
 
 const dir = mkdtempSync(join(tmpdir(), "lab-provider-process-"));
@@ -47,8 +47,8 @@ describe("the shared AWS provider process", () => {
   }, 60_000);
 
   it("ends with the process that started it, even when that one is killed outright (SIGKILL)", async () => {
-    const code = `require(${JSON.stringify(join(__dirname, "..", "scripts", "register-ts.js"))});
-      const { ProviderProcess } = require(${JSON.stringify(join(__dirname, "..", "scripts", "provider-process.ts"))});
+    const code = `require(${JSON.stringify(join(__dirname, "..", "loader", "register-ts.js"))});
+      const { ProviderProcess } = require(${JSON.stringify(join(__dirname, "..", "terraform", "provider-process.ts"))});
       console.log(ProviderProcess.start(${JSON.stringify(dir)}, process.env).pid);
       setInterval(() => undefined, 1000);`;
     const parent = spawn(process.execPath, ["-e", code], { env: terraformEnv(), stdio: ["ignore", "pipe", "inherit"] });

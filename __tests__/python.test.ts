@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { findPython, python, PYTHON_COMMAND, PYTHON_ENV } from "../scripts/python";
+import { findPython, python, PYTHON_COMMAND, PYTHON_ENV } from "../local/python";
 
 const scratch = mkdtempSync(join(tmpdir(), "lab-python-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -37,7 +37,7 @@ describe("the Python interpreter", () => {
     delete process.env[PYTHON_ENV]; // as outside npm test
     try {
       jest.isolateModules(() => {
-        const fresh = (require("../scripts/python") as typeof import("../scripts/python")).python;
+        const fresh = (require("../local/python") as typeof import("../local/python")).python;
         expect([fresh(), fresh(), fresh()]).toEqual([python(), python(), python()]);
       });
     } finally {

@@ -5,13 +5,13 @@ import { join } from "node:path";
 import Ajv2020 from "ajv/dist/2020";
 import addFormats from "ajv-formats";
 import fc from "fast-check";
-import { exitCodeOf } from "../config/unusable-input";
+import { exitCodeOf } from "../input/unusable-input";
 import { DESTINATION_SCHEMA, DESTINATION_SCHEMA_FILE, LossEventSchema, SOURCE_SCHEMA, SOURCE_SCHEMA_FILE } from "../schemas/loss-event";
 import { RecordSchemaError, recordSchemaProblems } from "../schemas/meta-schema";
 import { derivedSqlType, recordColumnsFromSchema, SQL_TYPE_KEYWORD, sqlTypeOf, sqlTypeOverrideProblem } from "../schemas/sql-columns";
 import { describeErrors, fieldErrors, validateDestinationRecord, validateSourceRecord } from "../schemas/validate";
-import { asDestinationRecord } from "../scripts/loss-events";
-import { python } from "../scripts/python";
+import { asDestinationRecord } from "../fixtures/loss-events";
+import { python } from "../local/python";
 import { badRecords, CASES, fieldsNamed } from "./helpers/records";
 
 const RECORD = CASES.valid;
@@ -126,7 +126,7 @@ describe("the synth path", () => {
 
   it("never loads ajv (synth reads the schema as data; validators cost ~150 ms)", () => {
     expect(ajvLoadedBy(["-e", 'require("ajv/dist/2020")'])).not.toEqual([]); // the probe does see ajv when it is loaded
-    expect(ajvLoadedBy(["-r", "./scripts/register-ts.js", "main.ts"])).toEqual([]);
+    expect(ajvLoadedBy(["-r", "./loader/register-ts.js", "app.ts"])).toEqual([]);
   });
 });
 
@@ -165,7 +165,7 @@ describe("the meta-schema (what the project supports of JSON Schema)", () => {
     ["a TIMESTAMP for a date", (s) => (s.properties.DiscoveryDate[SQL_TYPE_KEYWORD] = "TIMESTAMP"), `${S}#/properties/DiscoveryDate/x-sql-type: "TIMESTAMP" is not allowed; x-sql-type must be DATE, for a string of format date`],
     ["required naming no property", (s) => s.required.push("Comment"), `${S}#/required/11: "Comment" is not allowed; required must name properties of the record (Region, Business,`],
     ["required naming one twice", (s) => s.required.push("Region"), `${S}#/required: `],
-    ["a keyword the generator does not know", (s) => (s.properties.NetLoss.minimum = 0), `${S}#/properties/NetLoss/minimum: keyword "minimum" is not supported in a property (the generator's validator, userdata/generator.py, does not know it); it may have: title, description, $comment, type, enum, maxLength, minLength, pattern, format, x-sql-type`],
+    ["a keyword the generator does not know", (s) => (s.properties.NetLoss.minimum = 0), `${S}#/properties/NetLoss/minimum: keyword "minimum" is not supported in a property (the generator's validator, generator/generator.py, does not know it); it may have: title, description, $comment, type, enum, maxLength, minLength, pattern, format, x-sql-type`],
     ["a const property", (s) => (s.properties.Status = { type: "string", maxLength: 16, const: "Approved" }), `${S}#/properties/Status/const: keyword "const" is not supported in a property (the generator cannot synthesize it: use a one-value enum)`],
     ["an array property", (s) => (s.properties.Tags = { type: "array", items: { type: "string" } }), `${S}#/properties/Tags/type: "array" is not allowed; type must be one of string, number, integer, boolean`],
     ["a property without a type", (s) => (s.properties.Comment = { enum: ["a", "b"] }), `${S}#/properties/Comment: "type" is required in a property`],
@@ -289,7 +289,7 @@ describe("what the meta-schema accepts (property)", () => {
     writeFileSync(join(dir, "schemas.json"), JSON.stringify(schemas));
     const script = `
 import json, random, sys
-sys.path.insert(0, ${JSON.stringify(join(__dirname, "..", "userdata"))})
+sys.path.insert(0, ${JSON.stringify(join(__dirname, "..", "generator"))})
 import generator
 out = []
 for schema in json.load(open(${JSON.stringify(join(dir, "schemas.json"))})):

@@ -3,7 +3,7 @@
  * construct, and no policy, refuses: a construct's prop never stands in for the setting's message.
  */
 import fc from "fast-check";
-import { availabilityZonesOf, AWS_REGIONS } from "../config/aws-regions";
+import { availabilityZonesOf, AWS_REGIONS } from "../aws/regions";
 import { resolveSettings, SettingsError } from "../config/settings";
 import { synthLab } from "./helpers/synth";
 

@@ -3,13 +3,13 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
-import { availabilityZonesOf, AWS_REGIONS } from "../config/aws-regions";
+import { availabilityZonesOf, AWS_REGIONS } from "../aws/regions";
 import { cdktfJsonContext, duplicateKeys } from "../config/cdktf-json";
-import { firehoseErrorOutputPrefix, overlappingPrefixes, prefixesOverlap, staticPrefix } from "../config/key-prefixes";
+import { firehoseErrorOutputPrefix, overlappingPrefixes, prefixesOverlap, staticPrefix } from "../aws/key-prefixes";
 import { generatorRateMax, LAB_RECORD_MAX_BYTES, resolveSettings, SETTINGS, SettingsError, settingsFromProject, stackKeyPrefixes } from "../config/settings";
-import { exitCodeOf } from "../config/unusable-input";
-import { SPECIAL_IPV4_RANGES } from "../config/vpc-cidr";
-import { python } from "../scripts/python";
+import { exitCodeOf } from "../input/unusable-input";
+import { SPECIAL_IPV4_RANGES } from "../aws/vpc-cidr";
+import { python } from "../local/python";
 
 function problemsOf(env: Record<string, string>, context: Record<string, unknown> = {}): string[] {
   try {
@@ -153,7 +153,7 @@ describe("lab settings", () => {
     ["LAB_INSTANCE_TYPE", "a1.medium", "a1 is arm64 (AWS Graviton)"],
     ["LAB_INSTANCE_TYPE", "mac1.metal", "mac1 is x86_64_mac (a Mac on a dedicated host)"],
     ["LAB_INSTANCE_TYPE", "t3.huge", "a size of t3 that EC2 has: nano, micro, small, medium, large, xlarge, 2xlarge"],
-    ["LAB_INSTANCE_TYPE", "q9.large", "config/ec2-instance-types.json, EC2's own list, has no family q9"],
+    ["LAB_INSTANCE_TYPE", "q9.large", "aws/ec2-instance-types.json, EC2's own list, has no family q9"],
     ["LAB_INSTANCE_TYPE", "constructor.large", "has no family constructor"],
     ["LAB_REGION", "constructor", "a known AWS region"],
     ["LAB_LOG_RETENTION_DAYS", "10", "one of 1, 3, 5, 7, 14"],
@@ -443,10 +443,10 @@ describe("LAB_INSTANCE_TYPE", () => {
     expect(resolveSettings({ env: { LAB_INSTANCE_TYPE: type } }).instanceType).toBe(type);
   });
 
-  it("keeps its data as EC2's list says, with its source (config/ec2-instance-types.py)", () => {
-    const data = JSON.parse(readFileSync(join(__dirname, "..", "config", "ec2-instance-types.json"), "utf8"));
+  it("keeps its data as EC2's list says, with its source (aws/ec2-instance-types.py)", () => {
+    const data = JSON.parse(readFileSync(join(__dirname, "..", "aws", "ec2-instance-types.json"), "utf8"));
     expect(data.source).toMatch(/^EC2 DescribeInstanceTypes as recorded in moto \d/);
-    const result = spawnSync(python(), [join(__dirname, "..", "config", "ec2-instance-types.py")], { encoding: "utf8" });
+    const result = spawnSync(python(), [join(__dirname, "..", "aws", "ec2-instance-types.py")], { encoding: "utf8" });
     if (result.status !== 0 && /No module named 'moto'/.test(result.stderr)) {
       console.warn("skipped: the instance-type data is regenerated from moto's copy of EC2's list; moto is not installed here");
       return;

@@ -7,7 +7,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:f
 import { createServer, Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { PYTHON_ENV } from "../scripts/python";
+import { PYTHON_ENV } from "../local/python";
 import { writeRunRecord } from "../local/run-record";
 import { earlierRunRefusal, parseStartArgs, UsageError } from "../scripts/start";
 
@@ -16,7 +16,7 @@ const scratch = mkdtempSync(join(tmpdir(), "lab-start-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 function npmStart(args: string[], env: NodeJS.ProcessEnv = process.env) {
-  const run = spawnSync(process.execPath, ["-r", "./scripts/register-ts.js", "scripts/start.ts", ...args], { cwd: ROOT, env, encoding: "utf8" });
+  const run = spawnSync(process.execPath, ["-r", "./loader/register-ts.js", "scripts/start.ts", ...args], { cwd: ROOT, env, encoding: "utf8" });
   return { status: run.status, stderr: run.stderr, stdout: run.stdout };
 }
 

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Testing, TerraformStack } from "cdktf";
 import { stateBackend } from "../constructs/state-backend";
-import { offlineCopy, terraform, terraformOrThrow } from "../scripts/terraform";
+import { offlineCopy, terraform, terraformOrThrow } from "../terraform/terraform";
 import { synthLab } from "./helpers/synth";
 
 const S3_STATE = { LAB_STATE_BUCKET: "team-tf-state", LAB_STATE_KEY: "labs/streaming.tfstate", LAB_STATE_REGION: "eu-west-1" };

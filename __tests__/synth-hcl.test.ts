@@ -7,8 +7,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cdktfFuzzyRendering, cdktfRendering, differences, hclString, repairHcl, synthHcl } from "../scripts/synth-hcl";
-import { withProviderProcess } from "../scripts/provider-process";
-import { terraformEnv, terraformOrThrow } from "../scripts/terraform";
+import { withProviderProcess } from "../terraform/provider-process";
+import { terraformEnv, terraformOrThrow } from "../terraform/terraform";
 
 describe("HCL strings", () => {
   it.each([

@@ -37,7 +37,7 @@ async function npmRunPlan(name: string, env: Record<string, string> = {}, args: 
   const outdir = join(scratch, name, "cdktf.out"); // the local state resolves next to it, inside scratch
   const stackDir = join(outdir, "stacks", "streaming-lab");
   try {
-    const { stdout, stderr } = await promisify(execFile)("node", ["-r", "./scripts/register-ts.js", "scripts/plan.ts", ...args], {
+    const { stdout, stderr } = await promisify(execFile)("node", ["-r", "./loader/register-ts.js", "scripts/plan.ts", ...args], {
       cwd: ROOT,
       env: { ...base, HOME: home, CDKTF_OUTDIR: outdir, ...env },
       maxBuffer: 64 * 1024 * 1024,

@@ -1,6 +1,6 @@
 /**
  * The whole tree type-checks under tsconfig.json's strict settings. Jest itself only transpiles
- * (isolatedModules), and so does every command (scripts/register-ts.js): this is where a type error
+ * (isolatedModules), and so does every command (loader/register-ts.js): this is where a type error
  * fails. It runs as one test file beside the others rather than before them, because tsc uses one
  * core and the suite has two. `tsc --build` skips the check when no input changed since a check
  * recorded in the build info (about 1 s instead of 7 s of CPU), and still reports the errors that

@@ -9,8 +9,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { PROJECT_DIR, settingsFromProject } from "../config/settings";
-import { createBucket, firehoseKey, LocalS3, putObject, recordBytes, seedLikeFirehose, startLocalS3 } from "../scripts/local-s3";
-import { asDestinationRecord, lossEvents } from "../scripts/loss-events";
+import { createBucket, firehoseKey, LocalS3, putObject, recordBytes, seedLikeFirehose, startLocalS3 } from "../fixtures/local-s3";
+import { asDestinationRecord, lossEvents } from "../fixtures/loss-events";
 import { parseVerifyArgs, stateFilePath, usage } from "../scripts/verify";
 import { s3ClientFor, VerifyCommand } from "../verify/run-verify";
 import { S3Problem } from "../verify/s3";
@@ -70,7 +70,7 @@ function verifyEnv(env: Record<string, string>): NodeJS.ProcessEnv {
     ...env,
   };
 }
-const VERIFY_ARGV = ["-r", join(PROJECT_DIR, "scripts", "register-ts.js"), VERIFY];
+const VERIFY_ARGV = ["-r", join(PROJECT_DIR, "loader", "register-ts.js"), VERIFY];
 
 /** Runs `npm run verify -- <args>` (what the npm script runs). */
 function verify(args: string[], env: Record<string, string> = {}) {
@@ -223,7 +223,7 @@ describe("npm run verify (a child process, against a fake S3 on 127.0.0.1)", () 
 });
 
 describe("npm run local-s3", () => {
-  const LOCAL_S3 = [join(PROJECT_DIR, "scripts", "register-ts.js"), join(PROJECT_DIR, "scripts", "local-s3.ts")];
+  const LOCAL_S3 = [join(PROJECT_DIR, "loader", "register-ts.js"), join(PROJECT_DIR, "scripts", "local-s3.ts")];
   const localS3 = (args: string[]) =>
     spawnSync(process.execPath, ["-r", ...LOCAL_S3, ...args], { encoding: "utf8", env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" } });
 
@@ -281,7 +281,7 @@ describe("npm run local-s3", () => {
 
 describe("npm run bench:verify", () => {
   it.each([["--layout", "xml"], ["--runs", "0"], ["--format", "yaml"], ["--bogus"]])("refuses %j with one line and exit status 2", (...args) => {
-    const run = spawnSync(process.execPath, ["-r", join(PROJECT_DIR, "scripts", "register-ts.js"), join(PROJECT_DIR, "scripts", "verify-benchmark.ts"), ...args], { encoding: "utf8" });
+    const run = spawnSync(process.execPath, ["-r", join(PROJECT_DIR, "loader", "register-ts.js"), join(PROJECT_DIR, "scripts", "bench-verify.ts"), ...args], { encoding: "utf8" });
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(/^bench:verify: [^\n]+ \(usage: npm run bench:verify -- [^\n]+\)\n$/);
   });
@@ -289,7 +289,7 @@ describe("npm run bench:verify", () => {
   it("seeds its own fake S3, times full verification passes and reports records per second", () => {
     const result = spawnSync(
       process.execPath,
-      ["-r", join(PROJECT_DIR, "scripts", "register-ts.js"), join(PROJECT_DIR, "scripts", "verify-benchmark.ts"), "--records", "300", "--per-object", "100", "--runs", "2", "--gzip", "--format", "json"],
+      ["-r", join(PROJECT_DIR, "loader", "register-ts.js"), join(PROJECT_DIR, "scripts", "bench-verify.ts"), "--records", "300", "--per-object", "100", "--runs", "2", "--gzip", "--format", "json"],
       { encoding: "utf8", env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" } },
     );
     expect(result.status).toBe(0);

@@ -184,9 +184,9 @@ describe("RecordSplitter, one JSON object per line (source objects, as the analy
   });
 
   it("agrees with the analytics' own reader on which lines are records", async () => {
-    const { AnalyticsEngine } = await import("../analytics/engine");
-    const { compileAnalyticsSql } = await import("../analytics/dialect");
-    const { LAB_SQL_FILE, LAB_STREAMS } = await import("../analytics/lab");
+    const { AnalyticsEngine } = await import("../dialect/duckdb-runner");
+    const { compileAnalyticsSql } = await import("../dialect/dialect");
+    const { LAB_SQL_FILE, LAB_STREAMS } = await import("../sql/analytics");
     const engine = await AnalyticsEngine.open(compileAnalyticsSql(readFileSync(LAB_SQL_FILE, "utf8"), LAB_STREAMS, LAB_SQL_FILE), { threads: 1 });
     try {
       const lines = [

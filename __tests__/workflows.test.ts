@@ -75,7 +75,7 @@ describe("the GitHub workflows", () => {
     }
     const commands = [...allSteps.flatMap((s) => (s.run ? [s.run] : [])), ...called.filter((c) => c in scripts).map((c) => scripts[c])];
     const files = commands.flatMap(repoFiles);
-    expect(files).toEqual(expect.arrayContaining(["scripts/plan.ts", "scripts/deploy.ts", "scripts/synth-app.js"]));
+    expect(files).toEqual(expect.arrayContaining(["scripts/plan.ts", "scripts/deploy.ts", "scripts/synth.js"]));
     for (const file of files) {
       expect({ file, exists: existsSync(join(ROOT, file)) }).toEqual({ file, exists: true });
     }

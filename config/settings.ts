@@ -37,13 +37,13 @@ import {
   S3_PREFIX_RULE,
   S3_RESERVED_BUCKET_PREFIXES,
   S3_STATE_KEY_RULE,
-} from "../constructs/aws-limits";
-import { availabilityZonesOf, AWS_REGIONS } from "./aws-regions";
+} from "../aws/limits";
+import { availabilityZonesOf, AWS_REGIONS } from "../aws/regions";
 import { cdktfJsonContext } from "./cdktf-json";
-import { x86InstanceTypeProblem } from "./instance-types";
-import { firehoseErrorOutputPrefix, NamedPrefix, overlappingPrefixes, staticPrefix } from "./key-prefixes";
-import { UnusableInputError } from "./unusable-input";
-import { vpcCidrProblem } from "./vpc-cidr";
+import { x86InstanceTypeProblem } from "../aws/instance-types";
+import { firehoseErrorOutputPrefix, NamedPrefix, overlappingPrefixes, staticPrefix } from "../aws/key-prefixes";
+import { UnusableInputError } from "../input/unusable-input";
+import { vpcCidrProblem } from "../aws/vpc-cidr";
 
 /** Thrown when one or more settings (or cdktf.json) are unusable; `problems` holds one line per bad setting. */
 export class SettingsError extends UnusableInputError {

@@ -11,8 +11,8 @@ import {
   requireValid,
   S3_PREFIX,
   S3_PREFIX_RULE,
-} from "./aws-limits";
-import { FIREHOSE_ERROR_OUTPUT_TYPE, firehoseErrorOutputPrefix, prefixesOverlap, staticPrefix } from "../config/key-prefixes";
+} from "../aws/limits";
+import { FIREHOSE_ERROR_OUTPUT_TYPE, firehoseErrorOutputPrefix, prefixesOverlap, staticPrefix } from "../aws/key-prefixes";
 import { LabBucket } from "./lab-bucket";
 import { physicalName } from "./physical-name";
 import { PolicyStatement } from "./policy-document";
@@ -29,7 +29,7 @@ export interface BufferedDeliveryStreamProps {
   /**
    * Key prefix of records Firehose could not deliver or process: a literal prefix (what the role
    * may write to), optionally followed by Firehose expressions, e.g. `!{firehose:error-output-type}/`.
-   * @default `errors/<prefix>!{firehose:error-output-type}/` (config/key-prefixes.ts)
+   * @default `errors/<prefix>!{firehose:error-output-type}/` (aws/key-prefixes.ts)
    */
   readonly errorOutputPrefix?: string;
   /**

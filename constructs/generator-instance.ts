@@ -5,10 +5,9 @@ import { Instance } from "@cdktf/provider-aws/lib/instance";
 import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
-import { suppressPolicy } from "../policies/suppress";
-import { compressUserData, renderCloudConfig } from "../userdata/cloud-config";
-import { x86InstanceTypeProblem } from "../config/instance-types";
-import { EC2_USER_DATA_MAX_BYTES, FIREHOSE_PACK_BYTES, FIREHOSE_PACK_BYTES_RULE, isIntegerIn, requireValid, S3_OBJECT_KEY, S3_OBJECT_KEY_RULE } from "./aws-limits";
+import { compressUserData, renderCloudConfig } from "../generator/cloud-config";
+import { x86InstanceTypeProblem } from "../aws/instance-types";
+import { EC2_USER_DATA_MAX_BYTES, FIREHOSE_PACK_BYTES, FIREHOSE_PACK_BYTES_RULE, isIntegerIn, requireValid, S3_OBJECT_KEY, S3_OBJECT_KEY_RULE } from "../aws/limits";
 import { LabNetwork } from "./lab-network";
 import { physicalName } from "./physical-name";
 import { PolicyStatement } from "./policy-document";
@@ -62,7 +61,7 @@ export interface GeneratorInstanceProps {
    */
   readonly replay?: ReplayObject;
   /**
-   * Instance type: x86_64, which the default image is built for (config/ec2-instance-types.json).
+   * Instance type: x86_64, which the default image is built for (aws/ec2-instance-types.json).
    * @default "t3.micro"
    */
   readonly instanceType?: string;
@@ -194,9 +193,6 @@ export class GeneratorInstance extends Construct {
         { resourceType: "volume", tags: { Name: `${props.name}-generator` } },
       ],
     });
-
-    suppressPolicy(this.launchTemplate, "LAB-EC2-5",
-      "the subnet is public by design (a NAT gateway or the four interface endpoints a private subnet needs would cost more than the rest of the lab); the security group has no inbound rule, so the address receives nothing");
 
     this.instance = new Instance(this, "instance", {
       launchTemplate: { id: this.launchTemplate.id, version: Token.asString(this.launchTemplate.latestVersion) },

@@ -6,7 +6,7 @@ import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
-import { requireValid, S3_BUCKET_NAME_PREFIX_MAX, S3_PREFIX, S3_PREFIX_RULE, S3_RESERVED_BUCKET_PREFIXES } from "./aws-limits";
+import { requireValid, S3_BUCKET_NAME_PREFIX_MAX, S3_PREFIX, S3_PREFIX_RULE, S3_RESERVED_BUCKET_PREFIXES } from "../aws/limits";
 import { policyDocument } from "./policy-document";
 
 /** Days a noncurrent object version is kept by default (the cost estimate counts them as stored). */

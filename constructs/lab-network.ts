@@ -7,9 +7,9 @@ import { RouteTable } from "@cdktf/provider-aws/lib/route-table";
 import { RouteTableAssociation } from "@cdktf/provider-aws/lib/route-table-association";
 import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
-import { AWS_REGIONS, availabilityZonesOf } from "../config/aws-regions";
-import { vpcCidrProblem } from "../config/vpc-cidr";
-import { requireLogRetention, requireValid } from "./aws-limits";
+import { AWS_REGIONS, availabilityZonesOf } from "../aws/regions";
+import { vpcCidrProblem } from "../aws/vpc-cidr";
+import { requireLogRetention, requireValid } from "../aws/limits";
 import { physicalName } from "./physical-name";
 import { ServiceRole } from "./service-role";
 

@@ -9,9 +9,9 @@ import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { S3BucketNotification } from "@cdktf/provider-aws/lib/s3-bucket-notification";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy";
-import { compileAnalyticsSql, SqlDialectError } from "../analytics/dialect";
-import { deploymentPackage, DeploymentPackage } from "../analytics/lambda/deployment-package";
-import { DESTINATION_STREAM_ENV, PACK_BYTES_ENV, PackagedAnalytics } from "../analytics/lambda/packaged";
+import { compileAnalyticsSql, SqlDialectError } from "../dialect/dialect";
+import { deploymentPackage, DeploymentPackage } from "../micro-batch/deployment-package";
+import { DESTINATION_STREAM_ENV, PACK_BYTES_ENV, PackagedAnalytics } from "../micro-batch/packaged";
 import {
   FIREHOSE_PACK_BYTES,
   FIREHOSE_PACK_BYTES_RULE,
@@ -29,7 +29,7 @@ import {
   S3_PREFIX,
   S3_PREFIX_RULE,
   SQS_MESSAGE_RETENTION_SECONDS,
-} from "./aws-limits";
+} from "../aws/limits";
 import { LabBucket } from "./lab-bucket";
 import { physicalName } from "./physical-name";
 import { policyDocument } from "./policy-document";

@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { CloudwatchLogStream } from "@cdktf/provider-aws/lib/cloudwatch-log-stream";
-import { requireLogRetention } from "./aws-limits";
+import { requireLogRetention } from "../aws/limits";
 import { PolicyStatement } from "./policy-document";
 
 export interface ServiceLogProps {

@@ -7,7 +7,7 @@ import {
   ANALYTICS_APPLICATION_NAME_RULE,
   ANALYTICS_CODE_MAX_BYTES,
   requireValid,
-} from "./aws-limits";
+} from "../aws/limits";
 import { MAX_SQL_COLUMNS, SQL_COLUMN_NAME, SQL_COLUMN_NAME_RULE } from "../schemas/sql-columns";
 import { physicalName } from "./physical-name";
 import { ServiceLog } from "./service-log";

@@ -1,5 +1,5 @@
 import { LocalBackend, S3Backend, TerraformBackend, TerraformStack } from "cdktf";
-import { isS3BucketName, isS3StateKey, requireValid, S3_BUCKET_NAME_RULE, S3_STATE_KEY_RULE } from "./aws-limits";
+import { isS3BucketName, isS3StateKey, requireValid, S3_BUCKET_NAME_RULE, S3_STATE_KEY_RULE } from "../aws/limits";
 
 export interface StateBackendProps {
   /**

@@ -5,7 +5,7 @@
  * listed with the estimate. An estimate, never a bill.
  */
 import { generatorRateMax, LabSettings } from "../config/settings";
-import { FIREHOSE_BATCH_MAX_BYTES, FIREHOSE_BATCH_MAX_RECORDS, FIREHOSE_PACK_BYTES_DEFAULT } from "../constructs/aws-limits";
+import { FIREHOSE_BATCH_MAX_BYTES, FIREHOSE_BATCH_MAX_RECORDS, FIREHOSE_PACK_BYTES_DEFAULT } from "../aws/limits";
 import { GENERATOR_ROOT_VOLUME_GIB } from "../constructs/generator-instance";
 import { NONCURRENT_VERSION_EXPIRATION_DAYS } from "../constructs/lab-bucket";
 import { PriceKey, PriceTable, priceTableFor } from "./prices";
@@ -36,7 +36,7 @@ const DAY_SECONDS = 86_400;
 const GB = 1024 ** 3;
 const MIB = 1024 ** 2;
 
-/** The generator sends what it has at least once a second (userdata/generator.py), so a slow rate still arrives promptly. */
+/** The generator sends what it has at least once a second (generator/generator.py), so a slow rate still arrives promptly. */
 const GENERATOR_FLUSH_SECONDS = 1;
 /**
  * One warm invocation: assumed 100 ms for reading the object and one PutRecordBatch round trip,

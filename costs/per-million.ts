@@ -3,8 +3,8 @@
  * and without packing, and the PutRecordBatch calls they take, from the cost model (costs/estimate.ts)
  * at the lab's settings and at a high rate. Modelled, not measured.
  */
-import { FIREHOSE_PACK_BYTES_DEFAULT } from "../constructs/aws-limits";
-import { cell, tableHead } from "../scripts/markdown";
+import { FIREHOSE_PACK_BYTES_DEFAULT } from "../aws/limits";
+import { cell, tableHead } from "../text/markdown";
 import { CostSettings, estimateCost, firehoseIngestionUsd, labTraffic, MONTH_HOURS, UNPACKED_RATE_MAX } from "./estimate";
 import { priceTableFor } from "./prices";
 import { TYPICAL_RECORD_SIZES } from "./record-sizes";

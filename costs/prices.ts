@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { UnusableInputError } from "../config/unusable-input";
+import { UnusableInputError } from "../input/unusable-input";
 
 /** The prices the estimate multiplies usage by; `ec2.instance` is the instance type's own hourly price. */
 export const PRICE_KEYS = [

@@ -4,7 +4,7 @@
  * when the schema or the generator changes them (then update the numbers here).
  */
 
-/** Records the sizes are the mean of: `userdata/generator.py --dry-run --seed 1 --count 10000`. */
+/** Records the sizes are the mean of: `generator/generator.py --dry-run --seed 1 --count 10000`. */
 export const TYPICAL_SAMPLE = { count: 10_000, seed: 1 } as const;
 
 export interface RecordSizes {

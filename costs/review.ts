@@ -4,8 +4,8 @@
  * --json`) is given and differs, its figures before and after with the change.
  */
 import { readFileSync } from "node:fs";
-import { UnusableInputError } from "../config/unusable-input";
-import { cell, Section, tableHead } from "../scripts/markdown";
+import { UnusableInputError } from "../input/unusable-input";
+import { cell, Section, tableHead } from "../text/markdown";
 import { CostEstimate, CostLine, CostSettings, estimateCost } from "./estimate";
 
 /** Names the baseline file: an estimate written by `npm run cost -- --json` (CI writes one at the pull request's base). */

@@ -4,7 +4,7 @@
  * not in this table is refused before Terraform runs: a local run never sends a request to AWS
  * because an endpoint was forgotten.
  */
-import { UNUSABLE_INPUT_EXIT_CODE } from "../config/unusable-input";
+import { UNUSABLE_INPUT_EXIT_CODE } from "../input/unusable-input";
 
 /**
  * The AWS provider's `endpoints` key of each service, by resource-type family: a type belongs to a

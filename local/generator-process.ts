@@ -8,8 +8,8 @@ import { ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
-import { python } from "../scripts/python";
-import { GENERATOR_INSTALL_DIR } from "../userdata/cloud-config";
+import { python } from "./python";
+import { GENERATOR_INSTALL_DIR } from "../generator/cloud-config";
 
 const UNIT_FILE = "/etc/systemd/system/lab-generator.service";
 const ENV_FILE = "/etc/lab-generator.env";

@@ -8,8 +8,8 @@ import { ChildProcess, spawn, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { Agent } from "node:https";
 import { join } from "node:path";
-import { UNUSABLE_INPUT_EXIT_CODE } from "../config/unusable-input";
-import { python, pythonNamed } from "../scripts/python";
+import { UNUSABLE_INPUT_EXIT_CODE } from "../input/unusable-input";
+import { python, pythonNamed } from "./python";
 
 const LAUNCHER = join(__dirname, "moto_launcher.py");
 /** The moto version requirements.txt pins: the one the launcher's corrections are written for. */

@@ -13,14 +13,14 @@ import { mkdirSync, openSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { S3Client } from "@aws-sdk/client-s3";
 import { generatorRateMax, LabSettings, settingsFromProject } from "../config/settings";
-import { prepareBucketForDestroy } from "../scripts/bucket-contents";
-import { providerSource } from "../scripts/terraform";
+import { prepareBucketForDestroy } from "../terraform/bucket-contents";
+import { providerSource } from "../terraform/terraform";
 import { GeneratorRun, installFromUserData, InstalledGenerator, startGenerator } from "./generator-process";
 import { PrefixCounter, PrefixCount } from "./hop-counts";
 import { writeRunRecord } from "./run-record";
 import { EventOutcome, LambdaServiceOptions, LocalLambdaService } from "./lambda-service";
 import { LocalAws, localAwsEnv, localClientConfig } from "./local-aws";
-import { ProviderProcess } from "../scripts/provider-process";
+import { ProviderProcess } from "../terraform/provider-process";
 import { localProviderEnv } from "./endpoints";
 import { applyWithProgress, initLocalStack, LocalStack, readLocalState, resourceCount, synthLocalStack, writeLocalOverrides } from "./local-stack";
 import { StatusLine } from "./status-line";
@@ -97,7 +97,7 @@ export class LocalLab {
     readonly status: StatusLine,
   ) {}
 
-  /** The AWS provider process Terraform attaches to, from init until stop() (see scripts/provider-process.ts). */
+  /** The AWS provider process Terraform attaches to, from init until stop() (see terraform/provider-process.ts). */
   private provider: ProviderProcess | undefined;
 
   /** The AWS provider's environment: Terraform's, with the local AWS's endpoints and CA and no AWS_* of this machine. */
@@ -259,7 +259,7 @@ export class LocalLab {
    * being processed.
    */
   verify(extraArgs: readonly string[] = []): Promise<{ status: number; stdout: string; stderr: string }> {
-    const args = ["-r", "./scripts/register-ts.js", "scripts/verify.ts", "--bucket", this.bucket, "--endpoint", this.aws.endpoint, "--region", this.settings.region, "--since", "all", "--allowance", "0", ...extraArgs];
+    const args = ["-r", "./loader/register-ts.js", "scripts/verify.ts", "--bucket", this.bucket, "--endpoint", this.aws.endpoint, "--region", this.settings.region, "--since", "all", "--allowance", "0", ...extraArgs];
     return new Promise((resolve) => {
       const child = spawn(process.execPath, args, { cwd: join(__dirname, ".."), env: this.childEnv() });
       let stdout = "";

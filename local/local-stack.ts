@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { App } from "cdktf";
 import { LabSettings } from "../config/settings";
 import { LabStack } from "../main";
-import { terraformAsync, terraformEnv, terraformOrThrow } from "../scripts/terraform";
+import { terraformAsync, terraformEnv, terraformOrThrow } from "../terraform/terraform";
 import { LOCAL_PROVIDER_OVERRIDE_FILE, localProviderOverride, servicesOfStack } from "./endpoints";
 import { StatusLine } from "./status-line";
 

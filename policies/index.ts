@@ -1,19 +1,19 @@
 /**
  * The policy pack: rules (policies/rules/, one per file) run over one model of Terraform JSON
- * (policies/model.ts), whichever entry point asks: the synth-time Aspect (policies/aspect.ts),
+ * (policies/model.ts), whichever entry point asks: the synth-time Aspect (policy-aspect/policy-aspect.ts),
  * the Jest helper, or the CLI (`npm run policy -- FILE`) on a synthesized stack or a plan.
  */
 import { loadTerraformJson } from "./load";
 import { InputKind, TerraformModel } from "./model";
 import { Rule, RuleInfo, Severity } from "./rule";
 import { RULES } from "./rules";
-import { readSuppressions, Suppression } from "./suppressions";
+import { readSuppressions, Suppression } from "./carried-suppressions";
 
 export { RULES } from "./rules";
 export { PolicyInputError } from "./model";
 export type { InputKind } from "./model";
 export type { RuleInfo, Severity } from "./rule";
-export type { Suppression } from "./suppressions";
+export type { Suppression } from "./carried-suppressions";
 
 export interface Finding {
   readonly rule: string;

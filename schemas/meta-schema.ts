@@ -1,7 +1,7 @@
 /**
  * The meta-schema of the record format: what this project supports of JSON Schema 2020-12, which
  * is what every reader of the schemas understands alike — ajv (the validators), the generator's
- * own validator and synthesizer (userdata/generator.py), the SQL column mapping (./sql-columns.ts)
+ * own validator and synthesizer (generator/generator.py), the SQL column mapping (./sql-columns.ts)
  * and both analytics engines. Both schemas are checked against it when they are loaded, so a schema
  * edit nothing downstream can honour (an empty enum, a maxLength of 0 or 1.5, an unknown
  * `x-sql-type`, a `required` name with no property, a keyword the generator does not know) stops
@@ -10,7 +10,7 @@
  * Written as data and a small walker rather than a JSON meta-schema for ajv: synth never loads ajv
  * (about 150 ms), and several rules relate one part of a schema to another.
  */
-import { UnusableInputError } from "../config/unusable-input";
+import { UnusableInputError } from "../input/unusable-input";
 import { MAX_SQL_COLUMNS, SQL_COLUMN_NAME, SQL_COLUMN_NAME_RULE, SQL_TYPE_KEYWORD, sqlTypeOverrideProblem } from "./sql-columns";
 
 export const JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema";
@@ -174,8 +174,8 @@ const REQUIRED: Readonly<Partial<Record<Kind, readonly string[]>>> = {
 
 /** Why a keyword people reach for is not in the meta-schema. */
 const NOT_SUPPORTED: Readonly<Record<string, string>> = {
-  minimum: "the generator's validator, userdata/generator.py, does not know it",
-  maximum: "the generator's validator, userdata/generator.py, does not know it",
+  minimum: "the generator's validator, generator/generator.py, does not know it",
+  maximum: "the generator's validator, generator/generator.py, does not know it",
   const: "the generator cannot synthesize it: use a one-value enum",
   $ref: "in the source schema a property is written out: its column type and the generator read it directly",
   items: "a record's values are scalars: each property is one SQL column",

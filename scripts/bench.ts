@@ -15,9 +15,9 @@ import { ChildProcess, spawn, spawnSync } from "node:child_process";
 import { AddressInfo, createServer } from "node:net";
 import { parseArgs } from "node:util";
 import { settingsFromProject } from "../config/settings";
-import { exitCodeOf } from "../config/unusable-input";
+import { exitCodeOf } from "../input/unusable-input";
 import { perMillionSection } from "../costs/per-million";
-import { BenchCommand, BenchGroup, Budget, finish, MB, runBenchmark } from "./bench-harness";
+import { BenchCommand, BenchGroup, Budget, finish, MB, runBenchmark } from "../bench/harness";
 
 const ROOT = join(__dirname, "..");
 
@@ -94,7 +94,7 @@ export function labBench(options: LabBenchOptions): BenchGroup[] {
     },
   });
 
-  const generator = join("userdata", "generator.py");
+  const generator = join("generator", "generator.py");
   // The input the generator makes once, for the commands that read records (not timed).
   let seeded: string | undefined;
   const seededInput = (): string => {
@@ -119,7 +119,7 @@ export function labBench(options: LabBenchOptions): BenchGroup[] {
       commands: [
         synthCommand("synth", "npm run synth", () => ["npm", "run", "synth"], (outdir) => ({ CDKTF_OUTDIR: outdir })),
         synthCommand("synth-template", "cdktf synth + ts-node app (init template)", (outdir) => [
-          "npx", "cdktf", "synth", "--app", "npx ts-node main.ts", "--output", outdir,
+          "npx", "cdktf", "synth", "--app", "npx ts-node app.ts", "--output", outdir,
         ]),
         synthCommand("synth-cdktf", "cdktf synth (project's cdktf.json)", (outdir) => ["npx", "cdktf", "synth", "--output", outdir]),
       ],

@@ -6,7 +6,7 @@
  * Usage: npm run cost [-- --json]
  */
 import { settingsFromProject } from "../config/settings";
-import { exitCodeOf } from "../config/unusable-input";
+import { exitCodeOf } from "../input/unusable-input";
 import { estimateCost } from "../costs/estimate";
 import { costReview } from "../costs/review";
 

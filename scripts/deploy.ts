@@ -17,13 +17,13 @@ import { join } from "node:path";
 import { createInterface } from "node:readline/promises";
 import { S3Client } from "@aws-sdk/client-s3";
 import { settingsFromProject } from "../config/settings";
-import { exitCodeOf } from "../config/unusable-input";
-import { awsAccess, PLAN_OFFLINE_ENV } from "./aws-credentials";
-import { BucketNotEmpty, bucketContents, describeContents, isEmpty, prepareBucketForDestroy } from "./bucket-contents";
-import { PLAN_FILE, runPlan } from "./plan";
-import { countPlan, TerraformPlanJson } from "./plan-summary";
-import { StepFailed } from "./progress";
-import { terraformEnv, terraformStreaming } from "./terraform";
+import { exitCodeOf } from "../input/unusable-input";
+import { awsAccess, PLAN_OFFLINE_ENV } from "../terraform/aws-credentials";
+import { BucketNotEmpty, bucketContents, describeContents, isEmpty, prepareBucketForDestroy } from "../terraform/bucket-contents";
+import { PLAN_FILE, runPlan } from "../terraform/lab-plan";
+import { countPlan, TerraformPlanJson } from "../terraform/plan-summary";
+import { StepFailed } from "../text/progress";
+import { terraformEnv, terraformStreaming } from "../terraform/terraform";
 
 export interface DeployArgs {
   readonly destroy: boolean;

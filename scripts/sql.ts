@@ -5,7 +5,7 @@
  * line.
  *
  *   npm run sql -- --input records.ndjson [--sql sql/stream-application.sql]
- *   python3 userdata/generator.py --dry-run --count 5 --rate 0 | npm run sql -- --input -
+ *   python3 generator/generator.py --dry-run --count 5 --rate 0 | npm run sql -- --input -
  *
  * Problems (records or rows that do not fit) go to stderr with their line. Exit status: 0 all
  * records fit; 1 some did not (or the run failed); 2 usage, or an input that cannot be used at all
@@ -16,8 +16,8 @@ import { readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import Ajv2020 from "ajv/dist/2020";
-import { CompiledAnalytics, compileAnalyticsSql, SqlDialectError } from "../analytics/dialect";
-import { AnalyticsEngine, AnalyticsRunError, RunResult } from "../analytics/engine";
+import { CompiledAnalytics, compileAnalyticsSql, SqlDialectError } from "../dialect/dialect";
+import { AnalyticsEngine, AnalyticsRunError, RunResult } from "../dialect/duckdb-runner";
 
 const USAGE = "usage: npm run sql -- --input FILE|- [--sql FILE]";
 
@@ -49,8 +49,8 @@ function loadSchemas() {
     }
   };
   const schemas = load(() => require("../schemas/loss-event") as typeof import("../schemas/loss-event"), () => "schemas/");
-  const lab = load(() => require("../analytics/lab") as typeof import("../analytics/lab"), () => schemas.SOURCE_SCHEMA_FILE);
-  const checks = load(() => require("../analytics/schema-checks") as typeof import("../analytics/schema-checks"), () => refusedSchemaFiles(schemas));
+  const lab = load(() => require("../sql/analytics") as typeof import("../sql/analytics"), () => schemas.SOURCE_SCHEMA_FILE);
+  const checks = load(() => require("../sql/record-checks") as typeof import("../sql/record-checks"), () => refusedSchemaFiles(schemas));
   return { ...lab, ...schemas, LAB_RECORD_CHECKS: checks.LAB_RECORD_CHECKS };
 }
 

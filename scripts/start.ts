@@ -11,7 +11,7 @@ import { rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join, relative } from "node:path";
 import { PROJECT_DIR } from "../config/settings";
-import { exitCodeOf, UNUSABLE_INPUT_EXIT_CODE } from "../config/unusable-input";
+import { exitCodeOf, UNUSABLE_INPUT_EXIT_CODE } from "../input/unusable-input";
 import { envFile } from "../local/env-file";
 import { LOCAL_CREDENTIALS, motoVersion } from "../local/local-aws";
 import { isRunning, runningLocalAws } from "../local/run-record";

@@ -22,8 +22,8 @@ import { App } from "cdktf";
 import { LabSettings } from "../config/settings";
 import { settingsFromProject } from "../config/settings";
 import { LabStack } from "../main";
-import { terraformOrThrow } from "./terraform";
-import { exitCodeOf } from "../config/unusable-input";
+import { terraformOrThrow } from "../terraform/terraform";
+import { exitCodeOf } from "../input/unusable-input";
 
 export const DEFAULT_HCL_OUTDIR = "cdktf.out.hcl";
 

@@ -6,8 +6,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { parseArgs } from "node:util";
-import { isS3BucketName, S3_BUCKET_NAME_RULE, S3_PREFIX, S3_PREFIX_RULE } from "../constructs/aws-limits";
-import { AWS_REGIONS } from "../config/aws-regions";
+import { isS3BucketName, S3_BUCKET_NAME_RULE, S3_PREFIX, S3_PREFIX_RULE } from "../aws/limits";
+import { AWS_REGIONS } from "../aws/regions";
 import { LabSettings, PROJECT_DIR, SettingsError, settingsFromProject } from "../config/settings";
 import { DURATION_RULE, formatDuration, parseDuration } from "../verify/duration";
 import { overlappingPrefixesProblem } from "../verify/prefixes";

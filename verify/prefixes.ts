@@ -1,8 +1,8 @@
 /**
  * The verifier's refusal of a source and destination prefix that overlap, by the same rule synth
- * applies to the stack's prefixes (config/key-prefixes.ts).
+ * applies to the stack's prefixes (aws/key-prefixes.ts).
  */
-import { prefixesOverlap } from "../config/key-prefixes";
+import { prefixesOverlap } from "../aws/key-prefixes";
 
 /**
  * The one-line refusal of overlapping source and destination prefixes, or undefined when they

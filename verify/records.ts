@@ -17,7 +17,7 @@
  * each object of a `{...}{...}` line with its own position, named as that format.
  */
 import { isUtf8 } from "node:buffer";
-import { FIREHOSE_MAX_RECORD_BYTES } from "../constructs/aws-limits";
+import { FIREHOSE_MAX_RECORD_BYTES } from "../aws/limits";
 
 /** Firehose's limit on one record (1,000 KiB): no delivered record is longer, packed or not. */
 export const MAX_RECORD_BYTES = FIREHOSE_MAX_RECORD_BYTES;

@@ -1,7 +1,7 @@
 /** The verification report as a person reads it: one table, the first problems, a verdict. */
 import { formatDuration } from "./duration";
 import type { RecordProblem } from "./object-check";
-import { plural } from "./plural";
+import { plural } from "../text/plural";
 import type { PrefixReport, VerifyReport } from "./verifier";
 
 const number = (n: number) => n.toLocaleString("en-US");

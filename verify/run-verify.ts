@@ -4,7 +4,7 @@
  */
 import { S3Client } from "@aws-sdk/client-s3";
 import { formatDuration } from "./duration";
-import { plural } from "./plural";
+import { plural } from "../text/plural";
 import { renderReport } from "./report";
 import { S3Problem } from "./s3";
 import { checkUntilSettled, PrefixReport, Verifier, VerifyReport } from "./verifier";

@@ -17,7 +17,7 @@ import type { Encoding } from "./decode";
 import { formatDuration } from "./duration";
 import { checkObject, ObjectCheck, RecordProblem, Role } from "./object-check";
 import { overlappingPrefixesProblem } from "./prefixes";
-import { plural } from "./plural";
+import { plural } from "../text/plural";
 import { listObjects, objectBytes, ObjectSummary } from "./s3";
 
 export interface VerifyOptions {

@@ -10,7 +10,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { isAbsolute, join } from "node:path";
-import { python, PYTHON_ENV } from "../../scripts/python";
+import { python, PYTHON_ENV } from "../../local/python";
 
 /** Where the run's temporary folder's path is kept for the teardown. */
 export const RUN_TMPDIR_ENV = "LAB_TEST_TMPDIR";

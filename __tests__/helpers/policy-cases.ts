@@ -47,7 +47,7 @@ import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
-import { ensureSuppressionsOutput, suppressPolicy } from "../../policies/suppress";
+import { ensureSuppressionsOutput, suppressPolicy } from "../../policy-aspect/suppress-policy";
 
 export interface PolicyCase {
   /** Builds resources that pass this rule and every other. */

@@ -2,7 +2,7 @@
 import { Testing, TerraformStack } from "cdktf";
 import { checkTerraformJson, CheckResult } from "../../policies";
 import { formatText } from "../../policies/report";
-import { ensureSuppressionsOutput } from "../../policies/suppress";
+import { ensureSuppressionsOutput } from "../../policy-aspect/suppress-policy";
 
 /**
  * Fails the test with the pack's report when the stack breaks any rule (suppressions with their

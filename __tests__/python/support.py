@@ -6,16 +6,16 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROJECT = os.path.dirname(os.path.dirname(HERE))
-USERDATA = os.path.join(PROJECT, "userdata")
-GENERATOR = os.path.join(USERDATA, "generator.py")
+GENERATOR_DIR = os.path.join(PROJECT, "generator")
+GENERATOR = os.path.join(GENERATOR_DIR, "generator.py")
 SCHEMA = os.path.join(PROJECT, "schemas", "loss-event.schema.json")
 CASES = os.path.join(PROJECT, "__tests__", "fixtures", "loss-event-cases.json")
 # The lab's replay file, read where the project's neighbours keep it (never copied into the repository).
 LAB_DATA = os.path.normpath(os.path.join(PROJECT, "..", "shared", "data", "banking_loss.csv"))
 NEEDS_LAB_DATA = "needs ../shared/data/banking_loss.csv"
 
-sys.path.insert(0, USERDATA)
-import generator  # noqa: E402  (the module under test, from userdata/)
+sys.path.insert(0, GENERATOR_DIR)
+import generator  # noqa: E402  (the module under test, from generator/)
 
 
 def load_schema():

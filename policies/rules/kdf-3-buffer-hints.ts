@@ -1,4 +1,4 @@
-import { FIREHOSE_BUFFER_INTERVAL_SECONDS, FIREHOSE_BUFFER_SIZE_MIB } from "../../constructs/aws-limits";
+import { FIREHOSE_BUFFER_INTERVAL_SECONDS, FIREHOSE_BUFFER_SIZE_MIB } from "../../aws/limits";
 import { blocks, flag, numberOf, readBlocks } from "../model";
 import { defineRule, undecided, violation, Violation } from "../rule";
 
