@@ -49,7 +49,7 @@ export class LabStack extends TerraformStack {
 
     this.bucket = new LabBucket(this, "bucket", {
       bucketName: settings.bucketName,
-      namePrefix: `${name}-`,
+      bucketNamePrefix: `${name}-`,
       objectExpirationDays: settings.objectExpirationDays,
       forceDestroy: settings.bucketForceDestroy,
     });

@@ -9,7 +9,7 @@ import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { PutRecordBatchCommandInput, PutRecordBatchCommandOutput } from "@aws-sdk/client-firehose";
 import type { S3Event } from "aws-lambda";
 import { compileAnalyticsSql } from "../dialect/dialect";
-import { AnalyticsEngine } from "../dialect/duckdb-runner";
+import { SqlRunner } from "../dialect/duckdb-runner";
 import { LAB_SQL_FILE, LAB_STREAMS } from "../sql/analytics";
 import { createHandler, handler, objectKey } from "../micro-batch/handler";
 import { LAB_RECORD_CHECKS } from "../sql/record-checks";
@@ -59,7 +59,7 @@ function fakeFirehose(options: { fail?: (call: number, index: number) => string 
 describe("the micro-batch handler on a real S3-protocol server, with a fake Firehose client", () => {
   let server: LocalS3;
   let s3: S3Client;
-  let engine: AnalyticsEngine;
+  let runner: SqlRunner;
   const sleeps: number[] = [];
   const send = { sleep: async (ms: number) => void sleeps.push(ms), random: () => 1 };
   const records = lossEvents(1201, 21);
@@ -67,13 +67,13 @@ describe("the micro-batch handler on a real S3-protocol server, with a fake Fire
 
   const put = (key: string, body: string | Buffer) => s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
   const handlerWith = (firehose: ReturnType<typeof fakeFirehose>, packBytes = 0) =>
-    createHandler({ s3, engine, destinationStream: STREAM, packBytes, putRecordBatch: firehose.put, send, log: () => undefined });
+    createHandler({ s3, runner, destinationStream: STREAM, packBytes, putRecordBatch: firehose.put, send, log: () => undefined });
 
   beforeAll(async () => {
     server = await startLocalS3();
     s3 = server.client;
     await createBucket(s3, BUCKET);
-    engine = await AnalyticsEngine.open(compileAnalyticsSql(readFileSync(LAB_SQL_FILE, "utf8"), LAB_STREAMS, "stream-application.sql"), { checks: LAB_RECORD_CHECKS });
+    runner = await SqlRunner.open(compileAnalyticsSql(readFileSync(LAB_SQL_FILE, "utf8"), LAB_STREAMS, "stream-application.sql"), { checks: LAB_RECORD_CHECKS });
     // As Firehose writes them: one JSON record per line, under source/YYYY/MM/dd/HH/.
     await put("source/2024/05/01/10/Source-1-2024-05-01-10-00-00-abc", `${lines.join("\n")}\n`);
     await put("source/2024/05/01/10/Source-1 gzipped.gz", gzipSync(`${lines.slice(0, 7).join("\n")}\n`));
@@ -81,7 +81,7 @@ describe("the micro-batch handler on a real S3-protocol server, with a fake Fire
   });
 
   afterAll(async () => {
-    engine?.close();
+    runner?.close();
     await server?.stop();
   });
 
@@ -183,16 +183,16 @@ describe("the handler sends nothing from an object with a record that is not a s
   const records = lossEvents(6, 41);
   const lines = records.map((r) => JSON.stringify(r));
   const sql = readFileSync(LAB_SQL_FILE, "utf8");
-  const engines: AnalyticsEngine[] = [];
-  afterAll(() => engines.forEach((e) => e.close()));
+  const runners: SqlRunner[] = [];
+  afterAll(() => runners.forEach((e) => e.close()));
   /** A handler over one object (a stand-in S3 client: these cases are about the body, not about S3). */
   async function invoke(body: string | Buffer, analyticsSql = sql) {
-    const engine = await AnalyticsEngine.open(compileAnalyticsSql(analyticsSql, LAB_STREAMS, "stream-application.sql"), { checks: LAB_RECORD_CHECKS, threads: 1 });
-    engines.push(engine);
+    const runner = await SqlRunner.open(compileAnalyticsSql(analyticsSql, LAB_STREAMS, "stream-application.sql"), { checks: LAB_RECORD_CHECKS, threads: 1 });
+    runners.push(runner);
     const bytes = Buffer.from(body);
     const s3 = { send: async () => ({ Body: { transformToByteArray: async () => new Uint8Array(bytes) } }) } as unknown as S3Client;
     const firehose = fakeFirehose();
-    const handler = createHandler({ s3, engine, destinationStream: STREAM, packBytes: 5000, putRecordBatch: firehose.put, log: () => undefined });
+    const handler = createHandler({ s3, runner, destinationStream: STREAM, packBytes: 5000, putRecordBatch: firehose.put, log: () => undefined });
     const error = await handler(s3Event("source/2024/05/01/12/object")).then(() => undefined, (e: Error) => e);
     return { error: error?.message ?? "", calls: firehose.calls.length };
   }

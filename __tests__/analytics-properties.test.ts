@@ -17,7 +17,7 @@ import { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import fc from "fast-check";
 import { civilFromDays, daysFromCivil, formatDate, parseDate } from "../dialect/calendar";
 import { compileAnalyticsSql, duckdbType, LINE_COLUMN, parseAnalyticsSql, quoteName, SqlDialectError } from "../dialect/dialect";
-import { AnalyticsEngine, RESULT_KINDS } from "../dialect/duckdb-runner";
+import { SqlRunner, RESULT_KINDS } from "../dialect/duckdb-runner";
 import { LAB_SQL_FILE, LAB_STREAMS } from "../sql/analytics";
 import { createHandler } from "../micro-batch/handler";
 import { LAB_RECORD_CHECKS } from "../sql/record-checks";
@@ -138,12 +138,12 @@ describe("the calendar", () => {
 });
 
 describe("valid records from the schema, through DuckDB", () => {
-  let checked: AnalyticsEngine;
-  let unchecked: AnalyticsEngine;
+  let checked: SqlRunner;
+  let unchecked: SqlRunner;
   beforeAll(async () => {
     const compiled = compileAnalyticsSql(LAB_SQL, LAB_STREAMS, "stream-application.sql");
-    checked = await AnalyticsEngine.open(compiled, { checks: LAB_RECORD_CHECKS, threads: 1 });
-    unchecked = await AnalyticsEngine.open(compiled, { threads: 1 });
+    checked = await SqlRunner.open(compiled, { checks: LAB_RECORD_CHECKS, threads: 1 });
+    unchecked = await SqlRunner.open(compiled, { threads: 1 });
   });
   afterAll(() => {
     checked?.close();
@@ -229,15 +229,15 @@ const objects = fc.tuple(fc.array(validLine, { maxLength: 6 }), fc.array(invalid
   .chain(([valid, invalid]) => fc.shuffledSubarray([...valid, ...invalid], { minLength: valid.length + invalid.length }));
 
 describe("invalid records are always reported by line, never forwarded", () => {
-  let engine: AnalyticsEngine;
+  let runner: SqlRunner;
   beforeAll(async () => {
-    engine = await AnalyticsEngine.open(compileAnalyticsSql(LAB_SQL, LAB_STREAMS, "stream-application.sql"), { checks: LAB_RECORD_CHECKS, threads: 1 });
+    runner = await SqlRunner.open(compileAnalyticsSql(LAB_SQL, LAB_STREAMS, "stream-application.sql"), { checks: LAB_RECORD_CHECKS, threads: 1 });
   });
-  afterAll(() => engine?.close());
+  afterAll(() => runner?.close());
 
   it("by the engine: exactly the invalid lines are problems, and only the valid records become rows", async () => {
     await fc.assert(fc.asyncProperty(objects, async (lines) => {
-      const { rows, problems } = await engine.run(Buffer.from(lines.map((l) => l.bytes).join("\n")));
+      const { rows, problems } = await runner.run(Buffer.from(lines.map((l) => l.bytes).join("\n")));
       const lineNumbers = (valid: boolean) => lines.flatMap((l, i) => (l.valid === valid ? [i + 1] : []));
       expect(problems.map((p) => p.line)).toEqual(lineNumbers(false));
       expect(rows).toEqual(lines.filter((l) => l.valid).map((l) => asDestinationRecord(JSON.parse(l.bytes.toString()) as Row)));
@@ -253,7 +253,7 @@ describe("invalid records are always reported by line, never forwarded", () => {
         calls++;
         return { FailedPutCount: 0, RequestResponses: [], $metadata: {} } as unknown as PutRecordBatchCommandOutput;
       };
-      const handler = createHandler({ s3, engine, destinationStream: "Destination", packBytes: 5000, putRecordBatch, log: () => undefined });
+      const handler = createHandler({ s3, runner, destinationStream: "Destination", packBytes: 5000, putRecordBatch, log: () => undefined });
       const event = { Records: [{ s3: { bucket: { name: "lab-bucket" }, object: { key: "source/2024/05/01/10/object" } } }] } as unknown as S3Event;
       const bad = lines.flatMap((l, i) => (l.valid ? [] : [i + 1]));
       const error = await handler(event).then(() => undefined, (e: Error) => e);

@@ -7,7 +7,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symli
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { compileAnalyticsSql, parseAnalyticsSql, SqlDialectError } from "../dialect/dialect";
-import { AnalyticsEngine, RunResult } from "../dialect/duckdb-runner";
+import { SqlRunner, RunResult } from "../dialect/duckdb-runner";
 import { DESTINATION_SCHEMA, SOURCE_SCHEMA } from "../schemas/loss-event";
 import { sqlTypeOf } from "../schemas/sql-columns";
 import { describeErrors, validateDestinationRecord } from "../schemas/validate";
@@ -39,11 +39,11 @@ function labRecords(): Row[] {
 const lines = (records: Row[]) => records.map((r) => JSON.stringify(r));
 
 async function run(sql: string, input: string[]): Promise<RunResult> {
-  const engine = await AnalyticsEngine.open(compileAnalyticsSql(sql, LAB_STREAMS, "test.sql"));
+  const runner = await SqlRunner.open(compileAnalyticsSql(sql, LAB_STREAMS, "test.sql"));
   try {
-    return await engine.run(input);
+    return await runner.run(input);
   } finally {
-    engine.close();
+    runner.close();
   }
 }
 
@@ -216,7 +216,7 @@ FROM "SOURCE_SQL_STREAM_001"${tail};`;
     ["DISTINCT", wrap(`DISTINCT "NetLoss"`), 3, "SELECT STREAM DISTINCT"],
     ["SELECT *", wrap(`*`), 3, "SELECT STREAM * (list the columns"],
     ["SELECT without STREAM", wrap(`"NetLoss"`).replace("SELECT STREAM", "SELECT"), 3, "SELECT without STREAM"],
-    ["a function the dialects do not share", wrap(`REGEXP_REPLACE("Name", 'a', 'b')`), 3, "the function REGEXP_REPLACE (the functions both engines share are"],
+    ["a function the dialects do not share", wrap(`REGEXP_REPLACE("Name", 'a', 'b')`), 3, "the function REGEXP_REPLACE (the functions both runners share are"],
     ["a view", `CREATE OR REPLACE VIEW "V" AS SELECT STREAM "NetLoss" FROM "SOURCE_SQL_STREAM_001";`, 1, "CREATE VIEW (only CREATE OR REPLACE STREAM and CREATE OR REPLACE PUMP are) is not supported"],
     ["an INSERT outside a pump", `INSERT INTO "DESTINATION_SQL_BASIC_STREAM" SELECT STREAM "NetLoss" FROM "SOURCE_SQL_STREAM_001";`, 1, "INSERT outside a pump"],
     ["a stream alias", wrap(`"NetLoss"`, ` AS s`), 4, "a stream alias"],
@@ -257,7 +257,7 @@ CREATE OR REPLACE PUMP "P2" AS INSERT INTO "DESTINATION_SQL_BASIC_STREAM" SELECT
   it("checks DuckDB's types of each pump again when the engine opens (a pump compiled elsewhere cannot slip through)", async () => {
     const compiled = compileAnalyticsSql(pumpSql("Loss DOUBLE", `"NetLoss"`), LAB_STREAMS, "app.sql");
     const mistyped = { ...compiled, output: { ...compiled.output, columns: [{ name: "LOSS", sqlType: "VARCHAR(16)" }] } };
-    await expect(AnalyticsEngine.open(mistyped)).rejects.toThrow('app.sql:2:1: pump "P": select item 1 gives DOUBLE, which cannot go into "LOSS" VARCHAR(16) (CAST it)');
+    await expect(SqlRunner.open(mistyped)).rejects.toThrow('app.sql:2:1: pump "P": select item 1 gives DOUBLE, which cannot go into "LOSS" VARCHAR(16) (CAST it)');
   });
 });
 
@@ -429,7 +429,7 @@ describe("types checked at compile (synth), before anything runs", () => {
     expect(compileError(pumpSql("Loss DOUBLE", deep))).toMatch(/^app\.sql:1:1: the SQL nests expressions too deeply to check/);
   });
 
-  it("accepts what both engines compute alike: numbers into any numeric column, dates with whole days, date-like text compared with dates", async () => {
+  it("accepts what both runners compute alike: numbers into any numeric column, dates with whole days, date-like text compared with dates", async () => {
     const sql = pumpSql(
       "Days INTEGER, NextDay DATE, Recent BOOLEAN, Amount DECIMAL(12,2), Label VARCHAR(80), Stamp TIMESTAMP",
       `"OccurrenceStartDate" - "DiscoveryDate", "DiscoveryDate" + 1, "DiscoveryDate" >= '2010-01-01',

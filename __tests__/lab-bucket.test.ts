@@ -2,7 +2,7 @@ import { LabBucket } from "../constructs/lab-bucket";
 import { ref, resource, statements, synthScope } from "./helpers/synth";
 
 describe("LabBucket", () => {
-  const json = synthScope((scope) => new LabBucket(scope, "bucket", { namePrefix: "lab-test-", objectExpirationDays: 30 }));
+  const json = synthScope((scope) => new LabBucket(scope, "bucket", { bucketNamePrefix: "lab-test-", objectExpirationDays: 30 }));
   const bucket = resource(json, "aws_s3_bucket");
   const bucketId = ref("aws_s3_bucket", bucket.key, "id");
   const bucketArn = ref("aws_s3_bucket", bucket.key, "arn");
@@ -63,9 +63,9 @@ describe("LabBucket", () => {
   });
 
   it.each([
-    [{ namePrefix: "Lab_" }, 'namePrefix = "Lab_" is not allowed'],
-    [{ namePrefix: "xn--lab-" }, 'namePrefix = "xn--lab-" is not allowed; it must be 1-37 characters of a-z, 0-9, \'.\', \'-\', starting with a letter or digit, that start a valid bucket name'],
-    [{ namePrefix: "l".repeat(38) }, "is not allowed; it must be 1-37 characters"],
+    [{ bucketNamePrefix: "Lab_" }, 'bucketNamePrefix = "Lab_" is not allowed'],
+    [{ bucketNamePrefix: "xn--lab-" }, 'bucketNamePrefix = "xn--lab-" is not allowed; it must be 1-37 characters of a-z, 0-9, \'.\', \'-\', starting with a letter or digit, that start a valid bucket name'],
+    [{ bucketNamePrefix: "l".repeat(38) }, "is not allowed; it must be 1-37 characters"],
     [{ objectExpirationDays: 1.5 }, "objectExpirationDays = 1.5 is not allowed"],
     [{ noncurrentVersionExpirationDays: 0 }, "noncurrentVersionExpirationDays = 0 is not allowed"],
     [{ abortIncompleteMultipartUploadDays: -1 }, "abortIncompleteMultipartUploadDays = -1 is not allowed"],

@@ -15,7 +15,7 @@ import { CreateDeliveryStreamCommand, FirehoseClient, PutRecordBatchCommand } fr
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import type { S3Event } from "aws-lambda";
 import { compileAnalyticsSql } from "../dialect/dialect";
-import { AnalyticsEngine } from "../dialect/duckdb-runner";
+import { SqlRunner } from "../dialect/duckdb-runner";
 import { LAB_SQL_FILE, LAB_STREAMS } from "../sql/analytics";
 import { createHandler } from "../micro-batch/handler";
 import { LAB_RECORD_CHECKS } from "../sql/record-checks";
@@ -36,7 +36,7 @@ const work = mkdtempSync(join(tmpdir(), "lab-packing-"));
 let aws: LocalAws;
 let s3: S3Client;
 let firehose: FirehoseClient;
-let engine: AnalyticsEngine;
+let runner: SqlRunner;
 /** What the generator makes with the seed (its --dry-run output), and the SQL's rows of it. */
 let records: Buffer;
 let rows: Buffer;
@@ -57,12 +57,12 @@ beforeAll(async () => {
   }
   const dryRun = spawnSync(python(), [join(__dirname, "..", "generator", "generator.py"), "--dry-run", "--rate", "0", "--count", String(RECORDS), "--seed", SEED]);
   records = dryRun.stdout;
-  engine = await AnalyticsEngine.open(compileAnalyticsSql(readFileSync(LAB_SQL_FILE, "utf8"), LAB_STREAMS, "stream-application.sql"), { checks: LAB_RECORD_CHECKS });
-  rows = Buffer.from((await engine.run(records)).rows.map((row) => `${JSON.stringify(row)}\n`).join(""));
+  runner = await SqlRunner.open(compileAnalyticsSql(readFileSync(LAB_SQL_FILE, "utf8"), LAB_STREAMS, "stream-application.sql"), { checks: LAB_RECORD_CHECKS });
+  rows = Buffer.from((await runner.run(records)).rows.map((row) => `${JSON.stringify(row)}\n`).join(""));
 }, 120_000);
 
 afterAll(async () => {
-  engine?.close();
+  runner?.close();
   await aws?.stop();
   rmSync(work, { recursive: true, force: true });
 });
@@ -110,7 +110,7 @@ describe("packed records through the local AWS", () => {
   it.each(Object.keys(MODES) as Mode[])("the analytics handler sends the rows of every %s source object to Firehose", async (mode) => {
     const handler = createHandler({
       s3,
-      engine,
+      runner,
       destinationStream: `destination-${mode}`,
       packBytes: MODES[mode],
       putRecordBatch: (input) => firehose.send(new PutRecordBatchCommand(input)),

@@ -184,10 +184,10 @@ describe("RecordSplitter, one JSON object per line (source objects, as the analy
   });
 
   it("agrees with the analytics' own reader on which lines are records", async () => {
-    const { AnalyticsEngine } = await import("../dialect/duckdb-runner");
+    const { SqlRunner } = await import("../dialect/duckdb-runner");
     const { compileAnalyticsSql } = await import("../dialect/dialect");
     const { LAB_SQL_FILE, LAB_STREAMS } = await import("../sql/analytics");
-    const engine = await AnalyticsEngine.open(compileAnalyticsSql(readFileSync(LAB_SQL_FILE, "utf8"), LAB_STREAMS, LAB_SQL_FILE), { threads: 1 });
+    const runner = await SqlRunner.open(compileAnalyticsSql(readFileSync(LAB_SQL_FILE, "utf8"), LAB_STREAMS, LAB_SQL_FILE), { threads: 1 });
     try {
       const lines = [
         LINES[0],
@@ -203,14 +203,14 @@ describe("RecordSplitter, one JSON object per line (source objects, as the analy
         `\uFEFF${LINES[9]}`,
         LINES[10],
       ];
-      const refusedByAnalytics = (await engine.run(lines)).problems.map((p) => p.line);
+      const refusedByAnalytics = (await runner.run(lines)).problems.map((p) => p.line);
       const items = splitSource(lines.join("\n"));
       const acceptedByVerifier = new Set(items.filter((i) => i.kind === "record").map((i) => i.position.line));
       const refusedByVerifier = [...new Set(items.filter((i) => i.kind === "broken").map((i) => i.position.line))];
       expect(refusedByVerifier).toEqual(refusedByAnalytics);
       expect([...acceptedByVerifier]).toEqual([1, 3, 4, 12]);
     } finally {
-      engine.close();
+      runner.close();
     }
   });
 

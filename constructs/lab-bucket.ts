@@ -15,14 +15,14 @@ export const NONCURRENT_VERSION_EXPIRATION_DAYS = 7;
 export interface LabBucketProps {
   /**
    * Exact bucket name.
-   * @default - Terraform generates a unique name starting with `namePrefix`
+   * @default - Terraform generates a unique name starting with `bucketNamePrefix`
    */
   readonly bucketName?: string;
   /**
    * Start of the generated name when `bucketName` is not given (at most 37 characters: Terraform adds 26).
    * @default "lab-"
    */
-  readonly namePrefix?: string;
+  readonly bucketNamePrefix?: string;
   /**
    * Days after which current objects expire; 0 keeps them forever.
    * @default 0
@@ -60,18 +60,18 @@ export class LabBucket extends Construct {
 
   constructor(scope: Construct, id: string, props: LabBucketProps = {}) {
     super(scope, id);
-    const namePrefix = props.namePrefix ?? "lab-";
+    const bucketNamePrefix = props.bucketNamePrefix ?? "lab-";
     const expirationDays = props.objectExpirationDays ?? 0;
     const noncurrentDays = props.noncurrentVersionExpirationDays ?? NONCURRENT_VERSION_EXPIRATION_DAYS;
     const abortDays = props.abortIncompleteMultipartUploadDays ?? 7;
-    requireValid("LabBucket", "namePrefix", namePrefix, isBucketNamePrefix(namePrefix),
+    requireValid("LabBucket", "bucketNamePrefix", bucketNamePrefix, isBucketNamePrefix(bucketNamePrefix),
       `1-${S3_BUCKET_NAME_PREFIX_MAX} characters of a-z, 0-9, '.', '-', starting with a letter or digit, that start a valid bucket name`);
     requireValid("LabBucket", "objectExpirationDays", expirationDays, Number.isInteger(expirationDays) && expirationDays >= 0, "a whole number of days, 0 for never");
     requireValid("LabBucket", "noncurrentVersionExpirationDays", noncurrentDays, Number.isInteger(noncurrentDays) && noncurrentDays >= 1, "a whole number of days, at least 1");
     requireValid("LabBucket", "abortIncompleteMultipartUploadDays", abortDays, Number.isInteger(abortDays) && abortDays >= 1, "a whole number of days, at least 1");
 
     this.bucket = new S3Bucket(this, "bucket", {
-      ...(props.bucketName !== undefined ? { bucket: props.bucketName } : { bucketPrefix: namePrefix }),
+      ...(props.bucketName !== undefined ? { bucket: props.bucketName } : { bucketPrefix: bucketNamePrefix }),
       forceDestroy: props.forceDestroy ?? false,
     });
     this.name = this.bucket.bucket;

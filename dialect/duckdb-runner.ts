@@ -47,7 +47,7 @@ export interface RecordChecks {
   readonly output?: RecordCheck;
 }
 
-export interface EngineOptions {
+export interface SqlRunnerOptions {
   /** DuckDB memory limit, e.g. "256MB" (default: DuckDB's, 80% of the machine's memory). */
   readonly memoryLimit?: string;
   /** DuckDB worker threads (default: DuckDB's, one per core). */
@@ -143,7 +143,7 @@ function inputReader(column: StreamColumn): Reader {
       return (v) => (typeof v === "boolean" ? ok((a) => a.appendBoolean(v)) : fail(`expected true or false, got ${shownValue(v)}`));
     default:
       // compileAnalyticsSql refuses every other input type first.
-      throw new Error(`input column ${quoteName(column.name)} has the type ${sqlType}, which the engine cannot read from JSON`);
+      throw new Error(`input column ${quoteName(column.name)} has the type ${sqlType}, which the SQL runner cannot read from JSON`);
   }
 }
 
@@ -291,7 +291,7 @@ function duckdbMessage(e: unknown): string {
  * One DuckDB database holding the input table; `run` is called once per batch of records (one
  * delivered object). Batches run one at a time.
  */
-export class AnalyticsEngine {
+export class SqlRunner {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly readers: Reader[];
   private readonly converters: ((value: DuckDBValue) => Converted)[];
@@ -301,7 +301,7 @@ export class AnalyticsEngine {
     readonly analytics: CompiledAnalytics,
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
-    options: EngineOptions,
+    options: SqlRunnerOptions,
   ) {
     this.readers = analytics.input.columns.map(inputReader);
     this.converters = analytics.output.columns.map(outputConverter);
@@ -312,7 +312,7 @@ export class AnalyticsEngine {
    * Opens an in-memory database with the input table, and checks each pump's query there (names,
    * functions and types as DuckDB sees them) before any record arrives.
    */
-  static async open(analytics: CompiledAnalytics, options: EngineOptions = {}): Promise<AnalyticsEngine> {
+  static async open(analytics: CompiledAnalytics, options: SqlRunnerOptions = {}): Promise<SqlRunner> {
     analytics.input.columns.forEach(inputReader); // refuses input types it cannot read, before DuckDB starts
     const config: Record<string, string> = {
       // Nothing outside this process: no files, no network, no extension downloads.
@@ -326,16 +326,16 @@ export class AnalyticsEngine {
     };
     const instance = await DuckDBInstance.create(":memory:", config);
     const connection = await instance.connect();
-    const engine = new AnalyticsEngine(analytics, instance, connection, options);
+    const runner = new SqlRunner(analytics, instance, connection, options);
     try {
       const columns = analytics.input.columns.map((c) => `${quoteName(c.name)} ${duckdbType(c.sqlType)}`);
       await connection.run(`CREATE TABLE ${quoteName(analytics.input.name)} (${[`${quoteName(LINE_COLUMN)} INTEGER`, ...columns].join(", ")})`);
-      for (const pump of analytics.pumps) await engine.checkPump(pump);
+      for (const pump of analytics.pumps) await runner.checkPump(pump);
     } catch (e) {
-      engine.close();
+      runner.close();
       throw e;
     }
-    return engine;
+    return runner;
   }
 
   /** DuckDB's own view of the pump: it must bind, and give types the output columns hold (as compileAnalyticsSql worked out). */

@@ -18,7 +18,7 @@ import { FirehoseClient, PutRecordBatchCommand } from "@aws-sdk/client-firehose"
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { S3Event } from "aws-lambda";
 import { compileAnalyticsSql } from "../dialect/dialect";
-import { AnalyticsEngine } from "../dialect/duckdb-runner";
+import { SqlRunner } from "../dialect/duckdb-runner";
 import { LAB_RECORD_CHECKS } from "../sql/record-checks";
 import { shortened, SHOWN_PROBLEM_CHARS, SHOWN_PROBLEMS } from "../text/shown";
 import { FIREHOSE_MAX_RECORD_BYTES } from "../aws/limits";
@@ -41,8 +41,8 @@ export interface ObjectReport {
 export interface HandlerDependencies {
   readonly s3: Pick<S3Client, "send">;
   readonly putRecordBatch: PutRecordBatch;
-  /** The engine, opened with the record checks (the function's own has LAB_RECORD_CHECKS). */
-  readonly engine: AnalyticsEngine;
+  /** The SQL runner, opened with the record checks (the function's own has LAB_RECORD_CHECKS). */
+  readonly runner: SqlRunner;
   readonly destinationStream: string;
   /** Most bytes of rows packed into one Firehose record (0: one row each). */
   readonly packBytes: number;
@@ -82,9 +82,9 @@ export function createHandler(deps: HandlerDependencies): AnalyticsHandler {
           throw failed("is not valid gzip", e);
         }
       }
-      let result: Awaited<ReturnType<AnalyticsEngine["run"]>>;
+      let result: Awaited<ReturnType<SqlRunner["run"]>>;
       try {
-        result = await deps.engine.run(body);
+        result = await deps.runner.run(body);
       } catch (e) {
         throw failed("the analytics failed, so none of its rows was sent", e);
       }
@@ -119,14 +119,14 @@ async function fromPackage(): Promise<AnalyticsHandler> {
   const packaged = JSON.parse(readFileSync(join(__dirname, PACKAGED_ANALYTICS_FILE), "utf8")) as PackagedAnalytics;
   // Leave half of the function's memory to Node.js (records, rows, the SDK).
   const memoryMiB = Number(process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE);
-  const engine = await AnalyticsEngine.open(compileAnalyticsSql(packaged.sql, packaged.streams, packaged.sqlFile), {
+  const runner = await SqlRunner.open(compileAnalyticsSql(packaged.sql, packaged.streams, packaged.sqlFile), {
     memoryLimit: Number.isFinite(memoryMiB) && memoryMiB > 0 ? `${Math.floor(memoryMiB / 2)}MB` : undefined,
     checks: LAB_RECORD_CHECKS,
   });
   // A custom endpoint is an S3-compatible server (a local test), addressed by path.
   const s3 = new S3Client({ forcePathStyle: process.env.AWS_ENDPOINT_URL_S3 !== undefined });
   const firehose = new FirehoseClient({});
-  return createHandler({ s3, engine, destinationStream, packBytes, putRecordBatch: (input) => firehose.send(new PutRecordBatchCommand(input)) });
+  return createHandler({ s3, runner, destinationStream, packBytes, putRecordBatch: (input) => firehose.send(new PutRecordBatchCommand(input)) });
 }
 
 /** The Lambda entry point (`index.handler` in the deployment package). */

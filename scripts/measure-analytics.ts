@@ -19,7 +19,7 @@ import { dirname, join } from "node:path";
 import { parseArgs, promisify } from "node:util";
 import { unzipSync } from "fflate";
 import { compileAnalyticsSql } from "../dialect/dialect";
-import { AnalyticsEngine, RecordChecks } from "../dialect/duckdb-runner";
+import { SqlRunner, RecordChecks } from "../dialect/duckdb-runner";
 import { LAB_RECORD_CHECKS } from "../sql/record-checks";
 import { LAB_SQL_FILE, LAB_STREAMS } from "../sql/analytics";
 import { deploymentPackage } from "../micro-batch/deployment-package";
@@ -31,16 +31,16 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const progress = (message: string) => process.stderr.write(`measure: ${message}\n`);
 
 async function sqlRate(body: Buffer, records: number, runs: number, checks: RecordChecks | undefined, what: string): Promise<{ rate: number; runs: number[] }> {
-  const engine = await AnalyticsEngine.open(compileAnalyticsSql(readFileSync(LAB_SQL_FILE, "utf8"), LAB_STREAMS), { checks });
+  const runner = await SqlRunner.open(compileAnalyticsSql(readFileSync(LAB_SQL_FILE, "utf8"), LAB_STREAMS), { checks });
   const seconds: number[] = [];
   for (let i = 1; i <= runs; i++) {
     const started = performance.now();
-    const result = await engine.run(body);
+    const result = await runner.run(body);
     seconds.push((performance.now() - started) / 1000);
     if (result.rows.length !== records) throw new Error(`expected ${records} rows, got ${result.rows.length}`);
     progress(`SQL ${what}, run ${i}/${runs}: ${seconds[i - 1].toFixed(2)} s`);
   }
-  engine.close();
+  runner.close();
   return { rate: records / median(seconds), runs: seconds };
 }
 

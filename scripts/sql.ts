@@ -17,7 +17,7 @@ import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import Ajv2020 from "ajv/dist/2020";
 import { CompiledAnalytics, compileAnalyticsSql, SqlDialectError } from "../dialect/dialect";
-import { AnalyticsEngine, AnalyticsRunError, RunResult } from "../dialect/duckdb-runner";
+import { SqlRunner, AnalyticsRunError, RunResult } from "../dialect/duckdb-runner";
 
 const USAGE = "usage: npm run sql -- --input FILE|- [--sql FILE]";
 
@@ -104,21 +104,21 @@ async function main(argv: string[]): Promise<number> {
     // Besides the SQL's own errors, only the input columns (from the source schema) can be refused.
     throw new Stop(2, e instanceof SqlDialectError ? e.message : `${SOURCE_SCHEMA_FILE}: ${firstLine(e)}`);
   }
-  let engine: AnalyticsEngine;
+  let runner: SqlRunner;
   try {
-    engine = await AnalyticsEngine.open(compiled, { checks: LAB_RECORD_CHECKS });
+    runner = await SqlRunner.open(compiled, { checks: LAB_RECORD_CHECKS });
   } catch (e) {
     if (e instanceof SqlDialectError) throw new Stop(2, e.message);
     throw e;
   }
   let result: RunResult;
   try {
-    result = await engine.run(input);
+    result = await runner.run(input);
   } catch (e) {
     if (e instanceof AnalyticsRunError) throw new Stop(1, `${inputName}: ${e.message}`);
     throw e;
   } finally {
-    engine.close();
+    runner.close();
   }
   const seconds = (performance.now() - started) / 1000;
 
