@@ -24,10 +24,8 @@ import { LabBucket } from "./constructs/lab-bucket";
 import { LabNetwork } from "./constructs/lab-network";
 import { MicroBatchAnalytics } from "./constructs/micro-batch-analytics";
 import { SqlAnalyticsApplication } from "./constructs/sql-analytics-application";
-import { LAB_INPUT_COLUMNS, LAB_INPUT_NAME_PREFIX, LAB_OUTPUT_STREAM, LAB_SQL_FILE } from "./sql/analytics";
+import { LAB_ANALYTICS } from "./sql/analytics";
 import { stateBackend } from "./constructs/state-backend";
-
-export { LAB_INPUT_COLUMNS, LAB_SQL_FILE };
 
 export class LabStack extends TerraformStack {
   readonly bucket: LabBucket;
@@ -74,14 +72,14 @@ export class LabStack extends TerraformStack {
       roleNamePrefix: `${name}-destination`,
     });
 
-    // Both engines run the same SQL file over the same columns into the same destination.
-    const output = { stream: this.destination, inApplicationStreamName: LAB_OUTPUT_STREAM };
+    // Both engines run the one analytics definition (sql/analytics.ts) into the same destination.
+    const output = { stream: this.destination };
     this.analytics =
       settings.analyticsEngine === "micro-batch"
         ? new MicroBatchAnalytics(this, "analytics", {
             name: settings.applicationName,
-            sqlFile: LAB_SQL_FILE,
-            input: { bucket: this.bucket, prefix: settings.sourcePrefix, columns: LAB_INPUT_COLUMNS, namePrefix: LAB_INPUT_NAME_PREFIX },
+            analytics: LAB_ANALYTICS,
+            input: { bucket: this.bucket, prefix: settings.sourcePrefix },
             output,
             timeoutSeconds: settings.analyticsTimeoutSeconds,
             memoryMiB: settings.analyticsMemoryMiB,
@@ -92,8 +90,8 @@ export class LabStack extends TerraformStack {
           })
         : new SqlAnalyticsApplication(this, "analytics", {
             name: settings.applicationName,
-            sqlFile: LAB_SQL_FILE,
-            input: { stream: this.source, columns: LAB_INPUT_COLUMNS, namePrefix: LAB_INPUT_NAME_PREFIX },
+            analytics: LAB_ANALYTICS,
+            input: { stream: this.source },
             output,
             logRetentionDays: settings.logRetentionDays,
             roleNamePrefix: name,

@@ -10,7 +10,7 @@ import type { PutRecordBatchCommandInput, PutRecordBatchCommandOutput } from "@a
 import type { S3Event } from "aws-lambda";
 import { compileAnalyticsSql } from "../dialect/dialect";
 import { SqlRunner } from "../dialect/duckdb-runner";
-import { LAB_SQL_FILE, LAB_STREAMS } from "../sql/analytics";
+import { LAB_ANALYTICS } from "../sql/analytics";
 import { createHandler, handler, objectKey } from "../micro-batch/handler";
 import { LAB_RECORD_CHECKS } from "../sql/record-checks";
 import { batches, putAllRecords, PutRecordBatch } from "../micro-batch/put-records";
@@ -73,7 +73,7 @@ describe("the micro-batch handler on a real S3-protocol server, with a fake Fire
     server = await startLocalS3();
     s3 = server.client;
     await createBucket(s3, BUCKET);
-    runner = await SqlRunner.open(compileAnalyticsSql(readFileSync(LAB_SQL_FILE, "utf8"), LAB_STREAMS, "stream-application.sql"), { checks: LAB_RECORD_CHECKS });
+    runner = await SqlRunner.open(compileAnalyticsSql(readFileSync(LAB_ANALYTICS.sqlFile, "utf8"), LAB_ANALYTICS.streams, "stream-application.sql"), { checks: LAB_RECORD_CHECKS });
     // As Firehose writes them: one JSON record per line, under source/YYYY/MM/dd/HH/.
     await put("source/2024/05/01/10/Source-1-2024-05-01-10-00-00-abc", `${lines.join("\n")}\n`);
     await put("source/2024/05/01/10/Source-1 gzipped.gz", gzipSync(`${lines.slice(0, 7).join("\n")}\n`));
@@ -182,12 +182,12 @@ describe("the micro-batch handler on a real S3-protocol server, with a fake Fire
 describe("the handler sends nothing from an object with a record that is not a source record or a row that is not a destination record", () => {
   const records = lossEvents(6, 41);
   const lines = records.map((r) => JSON.stringify(r));
-  const sql = readFileSync(LAB_SQL_FILE, "utf8");
+  const sql = readFileSync(LAB_ANALYTICS.sqlFile, "utf8");
   const runners: SqlRunner[] = [];
   afterAll(() => runners.forEach((e) => e.close()));
   /** A handler over one object (a stand-in S3 client: these cases are about the body, not about S3). */
   async function invoke(body: string | Buffer, analyticsSql = sql) {
-    const runner = await SqlRunner.open(compileAnalyticsSql(analyticsSql, LAB_STREAMS, "stream-application.sql"), { checks: LAB_RECORD_CHECKS, threads: 1 });
+    const runner = await SqlRunner.open(compileAnalyticsSql(analyticsSql, LAB_ANALYTICS.streams, "stream-application.sql"), { checks: LAB_RECORD_CHECKS, threads: 1 });
     runners.push(runner);
     const bytes = Buffer.from(body);
     const s3 = { send: async () => ({ Body: { transformToByteArray: async () => new Uint8Array(bytes) } }) } as unknown as S3Client;

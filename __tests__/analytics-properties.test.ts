@@ -18,7 +18,7 @@ import fc from "fast-check";
 import { civilFromDays, daysFromCivil, formatDate, parseDate } from "../dialect/calendar";
 import { compileAnalyticsSql, duckdbType, LINE_COLUMN, parseAnalyticsSql, quoteName, SqlDialectError } from "../dialect/dialect";
 import { SqlRunner, RESULT_KINDS } from "../dialect/duckdb-runner";
-import { LAB_SQL_FILE, LAB_STREAMS } from "../sql/analytics";
+import { LAB_ANALYTICS } from "../sql/analytics";
 import { createHandler } from "../micro-batch/handler";
 import { LAB_RECORD_CHECKS } from "../sql/record-checks";
 import { ValueKind, typeOfExpression } from "../dialect/sql-types";
@@ -28,7 +28,7 @@ import { asDestinationRecord, lossEvents } from "../fixtures/loss-events";
 
 type Schema = Record<string, any>;
 type Row = Record<string, unknown>;
-const LAB_SQL = readFileSync(LAB_SQL_FILE, "utf8");
+const LAB_SQL = readFileSync(LAB_ANALYTICS.sqlFile, "utf8");
 const DAY_MS = 86_400_000;
 
 // ---------------------------------------------------------------------------------------------
@@ -141,7 +141,7 @@ describe("valid records from the schema, through DuckDB", () => {
   let checked: SqlRunner;
   let unchecked: SqlRunner;
   beforeAll(async () => {
-    const compiled = compileAnalyticsSql(LAB_SQL, LAB_STREAMS, "stream-application.sql");
+    const compiled = compileAnalyticsSql(LAB_SQL, LAB_ANALYTICS.streams, "stream-application.sql");
     checked = await SqlRunner.open(compiled, { checks: LAB_RECORD_CHECKS, threads: 1 });
     unchecked = await SqlRunner.open(compiled, { threads: 1 });
   });
@@ -231,7 +231,7 @@ const objects = fc.tuple(fc.array(validLine, { maxLength: 6 }), fc.array(invalid
 describe("invalid records are always reported by line, never forwarded", () => {
   let runner: SqlRunner;
   beforeAll(async () => {
-    runner = await SqlRunner.open(compileAnalyticsSql(LAB_SQL, LAB_STREAMS, "stream-application.sql"), { checks: LAB_RECORD_CHECKS, threads: 1 });
+    runner = await SqlRunner.open(compileAnalyticsSql(LAB_SQL, LAB_ANALYTICS.streams, "stream-application.sql"), { checks: LAB_RECORD_CHECKS, threads: 1 });
   });
   afterAll(() => runner?.close());
 
@@ -270,7 +270,7 @@ describe("invalid records are always reported by line, never forwarded", () => {
 describe("the dialect's types agree with DuckDB's", () => {
   let instance: DuckDBInstance;
   let connection: DuckDBConnection;
-  const input = LAB_STREAMS.input;
+  const input = LAB_ANALYTICS.streams.input;
   const columnTypes = new Map(input.columns.map((c) => [c.name, c.sqlType]));
   beforeAll(async () => {
     // As the engine configures it (integer division), over real records.
@@ -359,7 +359,7 @@ CREATE OR REPLACE PUMP "P" AS INSERT INTO "DESTINATION_SQL_BASIC_STREAM" SELECT 
         throw e;
       }
       accepted++;
-      const { query } = compileAnalyticsSql(sql(OUTPUT_TYPE[kind]), LAB_STREAMS).pumps[0];
+      const { query } = compileAnalyticsSql(sql(OUTPUT_TYPE[kind]), LAB_ANALYTICS.streams).pumps[0];
       const types = (await connection.runAndReadAll(`${query} LIMIT 0`)).columnTypes();
       if (kind !== "null") expect([text, RESULT_KINDS[types[1].typeId]]).toEqual([text, kind]);
       try {

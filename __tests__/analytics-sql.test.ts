@@ -14,11 +14,11 @@ import { describeErrors, validateDestinationRecord } from "../schemas/validate";
 import { asDestinationRecord, lossEvents } from "../fixtures/loss-events";
 import { LabBucket } from "../constructs/lab-bucket";
 import { MicroBatchAnalytics } from "../constructs/micro-batch-analytics";
-import { LAB_INPUT_COLUMNS, LAB_OUTPUT_STREAM, LAB_SQL_FILE, LAB_STREAMS } from "../sql/analytics";
+import { defineAnalytics, LAB_ANALYTICS } from "../sql/analytics";
 import { synthScope } from "./helpers/synth";
 
 const PROJECT = join(__dirname, "..");
-const LAB_SQL = readFileSync(LAB_SQL_FILE, "utf8");
+const LAB_SQL = readFileSync(LAB_ANALYTICS.sqlFile, "utf8");
 /** The lab's replay file, read where the project's shared folder keeps it (never copied into the repository). */
 const LAB_DATA = join(PROJECT, "..", "shared", "data", "banking_loss.csv");
 const tmp = mkdtempSync(join(tmpdir(), "lab-analytics-sql-"));
@@ -39,7 +39,7 @@ function labRecords(): Row[] {
 const lines = (records: Row[]) => records.map((r) => JSON.stringify(r));
 
 async function run(sql: string, input: string[]): Promise<RunResult> {
-  const runner = await SqlRunner.open(compileAnalyticsSql(sql, LAB_STREAMS, "test.sql"));
+  const runner = await SqlRunner.open(compileAnalyticsSql(sql, LAB_ANALYTICS.streams, "test.sql"));
   try {
     return await runner.run(input);
   } finally {
@@ -176,9 +176,9 @@ CREATE OR REPLACE PUMP "P" AS INSERT INTO "DESTINATION_SQL_BASIC_STREAM"
 
   it("upper-cases unquoted names as the service does, so a source column must be quoted in its case", () => {
     const unquoted = pumpSql("Region VARCHAR(16)", "Region");
-    expect(() => compileAnalyticsSql(unquoted, LAB_STREAMS, "t.sql")).toThrow('t.sql:3:15: "REGION" is not a column of "SOURCE_SQL_STREAM_001"; did you mean "Region"?');
+    expect(() => compileAnalyticsSql(unquoted, LAB_ANALYTICS.streams, "t.sql")).toThrow('t.sql:3:15: "REGION" is not a column of "SOURCE_SQL_STREAM_001"; did you mean "Region"?');
     const lowerStream = unquoted.replace('"SOURCE_SQL_STREAM_001"', "source_sql_stream_001").replace("SELECT STREAM Region", 'SELECT STREAM "Region"');
-    expect(compileAnalyticsSql(lowerStream, LAB_STREAMS).pumps).toHaveLength(1);
+    expect(compileAnalyticsSql(lowerStream, LAB_ANALYTICS.streams).pumps).toHaveLength(1);
   });
 
   it.each([
@@ -216,14 +216,14 @@ FROM "SOURCE_SQL_STREAM_001"${tail};`;
     ["DISTINCT", wrap(`DISTINCT "NetLoss"`), 3, "SELECT STREAM DISTINCT"],
     ["SELECT *", wrap(`*`), 3, "SELECT STREAM * (list the columns"],
     ["SELECT without STREAM", wrap(`"NetLoss"`).replace("SELECT STREAM", "SELECT"), 3, "SELECT without STREAM"],
-    ["a function the dialects do not share", wrap(`REGEXP_REPLACE("Name", 'a', 'b')`), 3, "the function REGEXP_REPLACE (the functions both runners share are"],
+    ["a function the dialects do not share", wrap(`REGEXP_REPLACE("Name", 'a', 'b')`), 3, "the function REGEXP_REPLACE (the functions both engines share are"],
     ["a view", `CREATE OR REPLACE VIEW "V" AS SELECT STREAM "NetLoss" FROM "SOURCE_SQL_STREAM_001";`, 1, "CREATE VIEW (only CREATE OR REPLACE STREAM and CREATE OR REPLACE PUMP are) is not supported"],
     ["an INSERT outside a pump", `INSERT INTO "DESTINATION_SQL_BASIC_STREAM" SELECT STREAM "NetLoss" FROM "SOURCE_SQL_STREAM_001";`, 1, "INSERT outside a pump"],
     ["a stream alias", wrap(`"NetLoss"`, ` AS s`), 4, "a stream alias"],
   ])("refuses %s", (_, sql, line, message) => {
     let error: unknown;
     try {
-      compileAnalyticsSql(sql, LAB_STREAMS, "app.sql");
+      compileAnalyticsSql(sql, LAB_ANALYTICS.streams, "app.sql");
     } catch (e) {
       error = e;
     }
@@ -237,9 +237,9 @@ FROM "SOURCE_SQL_STREAM_001"${tail};`;
     const chained = `CREATE OR REPLACE STREAM "DESTINATION_SQL_BASIC_STREAM" (a DOUBLE);
 CREATE OR REPLACE PUMP "P1" AS INSERT INTO "DESTINATION_SQL_BASIC_STREAM" SELECT STREAM "NetLoss" FROM "SOURCE_SQL_STREAM_001";
 CREATE OR REPLACE PUMP "P2" AS INSERT INTO "DESTINATION_SQL_BASIC_STREAM" SELECT STREAM "A" FROM "DESTINATION_SQL_BASIC_STREAM";`;
-    expect(() => compileAnalyticsSql(chained, LAB_STREAMS, "app.sql")).toThrow('app.sql:3:98: a pump reading another in-application stream ("DESTINATION_SQL_BASIC_STREAM") is not supported');
+    expect(() => compileAnalyticsSql(chained, LAB_ANALYTICS.streams, "app.sql")).toThrow('app.sql:3:98: a pump reading another in-application stream ("DESTINATION_SQL_BASIC_STREAM") is not supported');
     const intermediate = `CREATE OR REPLACE STREAM "TEMP_STREAM" (a DOUBLE);\n${chained}`;
-    expect(() => compileAnalyticsSql(intermediate, LAB_STREAMS, "app.sql")).toThrow('app.sql:1:26: CREATE STREAM "TEMP_STREAM" is not supported by the micro-batch engine');
+    expect(() => compileAnalyticsSql(intermediate, LAB_ANALYTICS.streams, "app.sql")).toThrow('app.sql:1:26: CREATE STREAM "TEMP_STREAM" is not supported by the micro-batch engine');
   });
 
   it.each([
@@ -251,11 +251,11 @@ CREATE OR REPLACE PUMP "P2" AS INSERT INTO "DESTINATION_SQL_BASIC_STREAM" SELECT
     ["a function with the wrong arguments", pumpSql("a DOUBLE", `ABS("NetLoss", 2)`), "app.sql:3:15: ABS takes 1 argument(s), not 2"],
     ["a type the streams do not have", pumpSql("a VARBINARY(4)", `"NetLoss"`), "app.sql:1:60: expected a SQL type"],
   ])("reports %s", (_, sql, message) => {
-    expect(() => compileAnalyticsSql(sql, LAB_STREAMS, "app.sql")).toThrow(message);
+    expect(() => compileAnalyticsSql(sql, LAB_ANALYTICS.streams, "app.sql")).toThrow(message);
   });
 
   it("checks DuckDB's types of each pump again when the engine opens (a pump compiled elsewhere cannot slip through)", async () => {
-    const compiled = compileAnalyticsSql(pumpSql("Loss DOUBLE", `"NetLoss"`), LAB_STREAMS, "app.sql");
+    const compiled = compileAnalyticsSql(pumpSql("Loss DOUBLE", `"NetLoss"`), LAB_ANALYTICS.streams, "app.sql");
     const mistyped = { ...compiled, output: { ...compiled.output, columns: [{ name: "LOSS", sqlType: "VARCHAR(16)" }] } };
     await expect(SqlRunner.open(mistyped)).rejects.toThrow('app.sql:2:1: pump "P": select item 1 gives DOUBLE, which cannot go into "LOSS" VARCHAR(16) (CAST it)');
   });
@@ -292,7 +292,7 @@ describe("values that do not fit are reported with their line, never changed", (
 });
 
 describe("the lab's SQL against the schemas (one parser for the engine and this check)", () => {
-  const compiled = compileAnalyticsSql(LAB_SQL, LAB_STREAMS, "stream-application.sql");
+  const compiled = compileAnalyticsSql(LAB_SQL, LAB_ANALYTICS.streams, "stream-application.sql");
   const resolve = (property: Record<string, unknown>): [string, Record<string, unknown>] => {
     const name = String(property.$ref).split("/").pop()!;
     return [name, SOURCE_SCHEMA.properties[name]];
@@ -311,7 +311,7 @@ describe("the lab's SQL against the schemas (one parser for the engine and this 
 
   it("would notice a pump that drops a field", () => {
     const dropped = LAB_SQL.replace(`"Region", "Business"`, `'EMEA', "Business"`);
-    expect(compileAnalyticsSql(dropped, LAB_STREAMS).pumps[0].selectedColumns).not.toEqual(Object.keys(SOURCE_SCHEMA.properties));
+    expect(compileAnalyticsSql(dropped, LAB_ANALYTICS.streams).pumps[0].selectedColumns).not.toEqual(Object.keys(SOURCE_SCHEMA.properties));
   });
 });
 
@@ -353,7 +353,7 @@ describe("npm run sql", () => {
 describe("types checked at compile (synth), before anything runs", () => {
   const compileError = (sql: string): string => {
     try {
-      compileAnalyticsSql(sql, LAB_STREAMS, "app.sql");
+      compileAnalyticsSql(sql, LAB_ANALYTICS.streams, "app.sql");
     } catch (e) {
       expect(e).toBeInstanceOf(SqlDialectError);
       return (e as Error).message;
@@ -404,9 +404,9 @@ describe("types checked at compile (synth), before anything runs", () => {
     const destination = { name: "Destination", arn: "arn:aws:firehose:us-east-1:111122223333:deliverystream/Destination" };
     expect(() => synthScope((scope) => new MicroBatchAnalytics(scope, "analytics", {
       name: "StreamApplication",
-      sqlFile: file,
-      input: { bucket: new LabBucket(scope, "bucket"), prefix: "source/", columns: LAB_INPUT_COLUMNS },
-      output: { stream: destination, inApplicationStreamName: LAB_OUTPUT_STREAM },
+      analytics: defineAnalytics({ sqlFile: file, input: LAB_ANALYTICS.input, outputStream: LAB_ANALYTICS.outputStream }),
+      input: { bucket: new LabBucket(scope, "bucket"), prefix: "source/" },
+      output: { stream: destination },
     }))).toThrow(`MicroBatchAnalytics StreamApplication: sqlFile ${file}:25:49: "Region" is VARCHAR(16), which the output column "NETLOSS" DOUBLE cannot hold`);
   });
 
@@ -418,7 +418,7 @@ describe("types checked at compile (synth), before anything runs", () => {
   });
 
   it("refuses input columns the engine cannot read from JSON (a type the schema mapping made), naming the column", () => {
-    const streams = { ...LAB_STREAMS, input: { ...LAB_STREAMS.input, columns: [{ name: "Name", sqlType: "VARCHAR(1.5)" }] } };
+    const streams = { ...LAB_ANALYTICS.streams, input: { ...LAB_ANALYTICS.streams.input, columns: [{ name: "Name", sqlType: "VARCHAR(1.5)" }] } };
     expect(() => compileAnalyticsSql(pumpSql("Name VARCHAR(16)", `"Name"`), streams, "app.sql")).toThrow(
       'the input column "Name" of "SOURCE_SQL_STREAM_001" has the type VARCHAR(1.5); the micro-batch engine reads VARCHAR(n), CHAR(n) (n at least 1), DATE, DOUBLE, REAL, TINYINT, SMALLINT, INTEGER, BIGINT and BOOLEAN from JSON records',
     );
@@ -429,7 +429,7 @@ describe("types checked at compile (synth), before anything runs", () => {
     expect(compileError(pumpSql("Loss DOUBLE", deep))).toMatch(/^app\.sql:1:1: the SQL nests expressions too deeply to check/);
   });
 
-  it("accepts what both runners compute alike: numbers into any numeric column, dates with whole days, date-like text compared with dates", async () => {
+  it("accepts what both engines compute alike: numbers into any numeric column, dates with whole days, date-like text compared with dates", async () => {
     const sql = pumpSql(
       "Days INTEGER, NextDay DATE, Recent BOOLEAN, Amount DECIMAL(12,2), Label VARCHAR(80), Stamp TIMESTAMP",
       `"OccurrenceStartDate" - "DiscoveryDate", "DiscoveryDate" + 1, "DiscoveryDate" >= '2010-01-01',

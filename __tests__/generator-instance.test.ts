@@ -6,14 +6,7 @@ import { GeneratorInstance, GeneratorInstanceProps } from "../constructs/generat
 import { LabNetwork } from "../constructs/lab-network";
 import { asList, cloudConfigOf, ref, resource, resources, statements, synthScope } from "./helpers/synth";
 
-const STREAM = {
-  name: "Source",
-  allowPutRecords: () => ({
-    sid: "PutRecords",
-    actions: ["firehose:PutRecord", "firehose:PutRecordBatch"],
-    resources: ["arn:aws:firehose:us-east-1:111122223333:deliverystream/Source"],
-  }),
-};
+const STREAM = { name: "Source", arn: "arn:aws:firehose:us-east-1:111122223333:deliverystream/Source" };
 
 function synthGenerator(props: Partial<GeneratorInstanceProps> = {}) {
   return synthScope((scope) => {

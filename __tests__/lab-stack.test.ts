@@ -1,8 +1,7 @@
 import { readFileSync } from "node:fs";
 import { unzipSync } from "fflate";
-import { LAB_STREAMS } from "../sql/analytics";
+import { LAB_ANALYTICS } from "../sql/analytics";
 import { MicroBatchAnalytics } from "../constructs/micro-batch-analytics";
-import { LAB_SQL_FILE } from "../main";
 import { asList, cloudConfigOf, ref, resource, resources, statements, synthLab } from "./helpers/synth";
 
 /** The resources every engine shares: bucket, streams, generator, network. */
@@ -70,11 +69,11 @@ describe("the lab topology (default settings: the micro-batch engine)", () => {
   it("packages the lab's SQL file exactly, with the input stream typed by the schema and the lab's output stream", () => {
     const packageFiles = unzipSync(readFileSync((stack.analytics as MicroBatchAnalytics).deploymentPackage.path), { filter: (f) => f.name === "analytics.json" });
     expect(JSON.parse(Buffer.from(packageFiles["analytics.json"]).toString())).toEqual({
-      sql: readFileSync(LAB_SQL_FILE, "utf8"),
+      sql: readFileSync(LAB_ANALYTICS.sqlFile, "utf8"),
       sqlFile: "stream-application.sql",
-      streams: LAB_STREAMS,
+      streams: LAB_ANALYTICS.streams,
     });
-    expect(LAB_STREAMS.input.columns.map((c) => `${c.name} ${c.sqlType}`)).toEqual([
+    expect(LAB_ANALYTICS.streams.input.columns.map((c) => `${c.name} ${c.sqlType}`)).toEqual([
       "Region VARCHAR(16)",
       "Business VARCHAR(32)",
       "Name VARCHAR(16)",
@@ -87,8 +86,8 @@ describe("the lab topology (default settings: the micro-batch engine)", () => {
       "RecoveryAmount DOUBLE",
       "EstimatedGrossLoss DOUBLE",
     ]);
-    expect(LAB_STREAMS.input.name).toBe("SOURCE_SQL_STREAM_001");
-    expect(LAB_STREAMS.outputStream).toBe("DESTINATION_SQL_BASIC_STREAM");
+    expect(LAB_ANALYTICS.streams.input.name).toBe("SOURCE_SQL_STREAM_001");
+    expect(LAB_ANALYTICS.streams.outputStream).toBe("DESTINATION_SQL_BASIC_STREAM");
   });
 
   it("lets the generator put records to exactly the source stream", () => {
@@ -158,8 +157,8 @@ describe("the lab topology with the legacy engine (LAB_ANALYTICS_ENGINE=kinesis-
   });
 
   it("gives the application the lab's eleven columns with the lab's types, the same the micro-batch engine packages", () => {
-    expect(app.inputs.schema.record_columns.map((c: any) => ({ name: c.name, sqlType: c.sql_type }))).toEqual(LAB_STREAMS.input.columns);
-    expect(app.inputs.schema.record_columns.map((c: any) => c.mapping)).toEqual(LAB_STREAMS.input.columns.map((c) => `$.${c.name}`));
+    expect(app.inputs.schema.record_columns.map((c: any) => ({ name: c.name, sqlType: c.sql_type }))).toEqual(LAB_ANALYTICS.streams.input.columns);
+    expect(app.inputs.schema.record_columns.map((c: any) => c.mapping)).toEqual(LAB_ANALYTICS.streams.input.columns.map((c) => `$.${c.name}`));
   });
 
   it("has the generator send one record per Firehose record, as the application reads them", () => {
@@ -168,7 +167,7 @@ describe("the lab topology with the legacy engine (LAB_ANALYTICS_ENGINE=kinesis-
   });
 
   it("runs the lab's SQL file, exactly", () => {
-    expect(app.code).toBe(readFileSync(LAB_SQL_FILE, "utf8"));
+    expect(app.code).toBe(readFileSync(LAB_ANALYTICS.sqlFile, "utf8"));
     expect((app.code.match(/"/g) ?? []).length % 2).toBe(0);
   });
 

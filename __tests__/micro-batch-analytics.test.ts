@@ -6,22 +6,26 @@ import { join } from "node:path";
 import { unzipSync } from "fflate";
 import { deploymentPackage, NATIVE_BINDING_PACKAGE, packageKey } from "../micro-batch/deployment-package";
 import { PACKAGED_ANALYTICS_FILE, PackagedAnalytics } from "../micro-batch/packaged";
-import { LAB_OUTPUT_STREAM, LAB_STREAMS } from "../sql/analytics";
+import { AnalyticsDefinition, AnalyticsSpec, defineAnalytics, LAB_ANALYTICS } from "../sql/analytics";
 import { LabBucket } from "../constructs/lab-bucket";
 import { MicroBatchAnalytics, MicroBatchAnalyticsProps } from "../constructs/micro-batch-analytics";
-import { LAB_INPUT_COLUMNS, LAB_SQL_FILE } from "../main";
 import { DESTINATION_SCHEMA, SOURCE_SCHEMA } from "../schemas/loss-event";
 import { asList, ref, resource, resources, statements, synthScope } from "./helpers/synth";
 
 const DESTINATION = { name: "Destination", arn: "arn:aws:firehose:us-east-1:111122223333:deliverystream/Destination" };
 const tmp = mkdtempSync(join(tmpdir(), "lab-micro-batch-"));
 
+/** The lab's analytics with some of its parts replaced. */
+function analyticsWith(spec: Partial<AnalyticsSpec>): AnalyticsDefinition {
+  return defineAnalytics({ sqlFile: LAB_ANALYTICS.sqlFile, input: LAB_ANALYTICS.input, outputStream: LAB_ANALYTICS.outputStream, ...spec });
+}
+
 function props(bucket: LabBucket, overrides: Partial<MicroBatchAnalyticsProps> = {}): MicroBatchAnalyticsProps {
   return {
     name: "StreamApplication",
-    sqlFile: LAB_SQL_FILE,
-    input: { bucket, prefix: "source/", columns: LAB_INPUT_COLUMNS },
-    output: { stream: DESTINATION, inApplicationStreamName: LAB_OUTPUT_STREAM },
+    analytics: LAB_ANALYTICS,
+    input: { bucket, prefix: "source/" },
+    output: { stream: DESTINATION },
     ...overrides,
   };
 }
@@ -134,8 +138,8 @@ describe("MicroBatchAnalytics", () => {
     ["rows packed past Firehose's record limit", { packBytes: 1_024_001 }, "packBytes = 1024001 is not allowed; it must be an integer from 0 to 1024000 (Firehose's record limit)"],
     ["a negative pack size", { packBytes: -1 }, "packBytes = -1 is not allowed"],
     ["the discontinued Node.js 20 runtime", { runtime: "nodejs20.x" as never }, "runtime = \"nodejs20.x\" is not allowed; it must be one of nodejs22.x, nodejs24.x"],
-    ["a missing SQL file", { sqlFile: join(tmp, "missing.sql") }, "cannot be read"],
-    ["SQL the engine refuses, naming the line", { sqlFile: sql('CREATE OR REPLACE STREAM "DESTINATION_SQL_BASIC_STREAM" (a DOUBLE);\nCREATE OR REPLACE PUMP "P" AS INSERT INTO "DESTINATION_SQL_BASIC_STREAM"\nSELECT STREAM SUM("NetLoss") FROM "SOURCE_SQL_STREAM_001";') },
+    ["a missing SQL file", { analytics: analyticsWith({ sqlFile: join(tmp, "missing.sql") }) }, "cannot be read"],
+    ["SQL the engine refuses, naming the line", { analytics: analyticsWith({ sqlFile: sql('CREATE OR REPLACE STREAM "DESTINATION_SQL_BASIC_STREAM" (a DOUBLE);\nCREATE OR REPLACE PUMP "P" AS INSERT INTO "DESTINATION_SQL_BASIC_STREAM"\nSELECT STREAM SUM("NetLoss") FROM "SOURCE_SQL_STREAM_001";') }) },
       ":3:15: SUM(...) (aggregation over the stream) is not supported by the micro-batch engine"],
   ])("refuses %s", (_, overrides, message) => {
     expect(() => synth(overrides)).toThrow(`MicroBatchAnalytics ${overrides.name ?? "StreamApplication"}: `);
@@ -145,7 +149,7 @@ describe("MicroBatchAnalytics", () => {
   it("reads only under a literal input prefix, and keeps its description within Lambda's 256 characters", () => {
     const withPrefix = (prefix: string) => synthScope((scope) => {
       const bucket = new LabBucket(scope, "bucket");
-      new MicroBatchAnalytics(scope, "analytics", props(bucket, { input: { bucket, prefix, columns: LAB_INPUT_COLUMNS } }));
+      new MicroBatchAnalytics(scope, "analytics", props(bucket, { input: { bucket, prefix } }));
     });
     expect(() => withPrefix("source*/")).toThrow('MicroBatchAnalytics StreamApplication: input.prefix = "source*/" is not allowed; it must be an S3 key prefix ending with \'/\', literal');
     const long = `${"p".repeat(500)}/`;
@@ -156,7 +160,7 @@ describe("MicroBatchAnalytics", () => {
 });
 
 describe("the micro-batch deployment package", () => {
-  const packaged: PackagedAnalytics = { sql: readFileSync(LAB_SQL_FILE, "utf8"), sqlFile: "stream-application.sql", streams: LAB_STREAMS };
+  const packaged: PackagedAnalytics = { sql: readFileSync(LAB_ANALYTICS.sqlFile, "utf8"), sqlFile: "stream-application.sql", streams: LAB_ANALYTICS.streams };
   const cached = deploymentPackage(packaged);
   const zip = readFileSync(cached.path);
   const files = unzipSync(zip);

@@ -16,7 +16,7 @@ import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client }
 import type { S3Event } from "aws-lambda";
 import { compileAnalyticsSql } from "../dialect/dialect";
 import { SqlRunner } from "../dialect/duckdb-runner";
-import { LAB_SQL_FILE, LAB_STREAMS } from "../sql/analytics";
+import { LAB_ANALYTICS } from "../sql/analytics";
 import { createHandler } from "../micro-batch/handler";
 import { LAB_RECORD_CHECKS } from "../sql/record-checks";
 import { FIREHOSE_PACK_BYTES_DEFAULT } from "../aws/limits";
@@ -57,7 +57,7 @@ beforeAll(async () => {
   }
   const dryRun = spawnSync(python(), [join(__dirname, "..", "generator", "generator.py"), "--dry-run", "--rate", "0", "--count", String(RECORDS), "--seed", SEED]);
   records = dryRun.stdout;
-  runner = await SqlRunner.open(compileAnalyticsSql(readFileSync(LAB_SQL_FILE, "utf8"), LAB_STREAMS, "stream-application.sql"), { checks: LAB_RECORD_CHECKS });
+  runner = await SqlRunner.open(compileAnalyticsSql(readFileSync(LAB_ANALYTICS.sqlFile, "utf8"), LAB_ANALYTICS.streams, "stream-application.sql"), { checks: LAB_RECORD_CHECKS });
   rows = Buffer.from((await runner.run(records)).rows.map((row) => `${JSON.stringify(row)}\n`).join(""));
 }, 120_000);
 

@@ -1,8 +1,8 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { AnalyticsDefinition, AnalyticsSpec, defineAnalytics, LAB_ANALYTICS } from "../sql/analytics";
 import { SqlAnalyticsApplication, SqlAnalyticsApplicationProps } from "../constructs/sql-analytics-application";
-import { LAB_INPUT_COLUMNS, LAB_SQL_FILE } from "../main";
 import { asList, ref, resource, statements, synthScope } from "./helpers/synth";
 
 const SOURCE = { name: "Source", arn: "arn:aws:firehose:us-east-1:111122223333:deliverystream/Source" };
@@ -15,12 +15,17 @@ function sqlFile(text: string): string {
   return file;
 }
 
+/** The lab's analytics with some of its parts replaced. */
+function analyticsWith(spec: Partial<AnalyticsSpec>): AnalyticsDefinition {
+  return defineAnalytics({ sqlFile: LAB_ANALYTICS.sqlFile, input: LAB_ANALYTICS.input, outputStream: LAB_ANALYTICS.outputStream, ...spec });
+}
+
 function props(overrides: Partial<SqlAnalyticsApplicationProps> = {}): SqlAnalyticsApplicationProps {
   return {
     name: "StreamApplication",
-    sqlFile: LAB_SQL_FILE,
-    input: { stream: SOURCE, columns: LAB_INPUT_COLUMNS },
-    output: { stream: DESTINATION, inApplicationStreamName: "DESTINATION_SQL_BASIC_STREAM" },
+    analytics: LAB_ANALYTICS,
+    input: { stream: SOURCE },
+    output: { stream: DESTINATION },
     ...overrides,
   };
 }
@@ -46,7 +51,7 @@ describe("SqlAnalyticsApplication", () => {
       name_prefix: "SOURCE_SQL_STREAM",
       kinesis_firehose: { resource_arn: SOURCE.arn, role_arn: roleArn },
       schema: {
-        record_columns: LAB_INPUT_COLUMNS.map((c) => ({ name: c.name, sql_type: c.sqlType, mapping: c.mapping })),
+        record_columns: LAB_ANALYTICS.input.columns.map((c) => ({ name: c.name, sql_type: c.sqlType, mapping: c.mapping })),
         record_encoding: "UTF-8",
         record_format: { mapping_parameters: { json: { record_row_path: "$" } } },
       },
@@ -87,29 +92,29 @@ describe("SqlAnalyticsApplication", () => {
     expect(warnings[0]).toContain("2026-01-27");
   });
 
-  const columns = LAB_INPUT_COLUMNS;
+  const columns = LAB_ANALYTICS.input.columns;
   it.each<[string, Partial<SqlAnalyticsApplicationProps>, string]>([
     ["a bad name", { name: "Stream Application" }, 'name = "Stream Application" is not allowed'],
-    ["a missing SQL file", { sqlFile: join(dir, "missing.sql") }, "cannot be read"],
-    ["an empty SQL file", { sqlFile: sqlFile("  \n") }, "a non-empty SQL file"],
-    ["a SQL file of comments only", { sqlFile: sqlFile("-- nothing\n") }, "SQL that reads the input stream"],
-    ["SQL that reads another stream", { sqlFile: sqlFile('CREATE OR REPLACE STREAM "DESTINATION_SQL_BASIC_STREAM" (a INT);\nINSERT INTO "DESTINATION_SQL_BASIC_STREAM" SELECT STREAM "a" FROM "OTHER_001";') }, 'SQL that reads the input stream "SOURCE_SQL_STREAM_001"'],
-    ["SQL that reads the input only in a comment", { sqlFile: sqlFile('CREATE OR REPLACE STREAM "DESTINATION_SQL_BASIC_STREAM" (a INT);\n-- FROM "SOURCE_SQL_STREAM_001"\n') }, "SQL that reads the input stream"],
-    ["SQL that does not create the output stream", { sqlFile: sqlFile('CREATE OR REPLACE STREAM "OUT" (a INT);\nINSERT INTO "OUT" SELECT STREAM "a" FROM "SOURCE_SQL_STREAM_001";') }, 'SQL that creates the output stream "DESTINATION_SQL_BASIC_STREAM"'],
-    ["SQL over 100 KiB", { sqlFile: sqlFile(`FROM "SOURCE_SQL_STREAM_001"\n${"-".repeat(102_401)}`) }, "at most 102400 bytes"],
-    ["no columns", { input: { stream: SOURCE, columns: [] } }, "input.columns = 0 is not allowed"],
-    ["duplicate columns", { input: { stream: SOURCE, columns: [columns[0], { ...columns[0], name: "REGION" }] } }, "input.columns[REGION].name"],
-    ["a bad SQL type", { input: { stream: SOURCE, columns: [{ ...columns[0], sqlType: "STRING" }] } }, 'sqlType = "STRING" is not allowed'],
-    ["a bad mapping", { input: { stream: SOURCE, columns: [{ ...columns[0], mapping: "Region" }] } }, 'mapping = "Region" is not allowed'],
-    ["a bad input prefix", { input: { stream: SOURCE, columns, namePrefix: "1SOURCE" } }, 'input.namePrefix = "1SOURCE" is not allowed'],
+    ["a missing SQL file", { analytics: analyticsWith({ sqlFile: join(dir, "missing.sql") }) }, "cannot be read"],
+    ["an empty SQL file", { analytics: analyticsWith({ sqlFile: sqlFile("  \n") }) }, "a non-empty SQL file"],
+    ["a SQL file of comments only", { analytics: analyticsWith({ sqlFile: sqlFile("-- nothing\n") }) }, "SQL that reads the input stream"],
+    ["SQL that reads another stream", { analytics: analyticsWith({ sqlFile: sqlFile('CREATE OR REPLACE STREAM "DESTINATION_SQL_BASIC_STREAM" (a INT);\nINSERT INTO "DESTINATION_SQL_BASIC_STREAM" SELECT STREAM "a" FROM "OTHER_001";') }) }, 'SQL that reads the input stream "SOURCE_SQL_STREAM_001"'],
+    ["SQL that reads the input only in a comment", { analytics: analyticsWith({ sqlFile: sqlFile('CREATE OR REPLACE STREAM "DESTINATION_SQL_BASIC_STREAM" (a INT);\n-- FROM "SOURCE_SQL_STREAM_001"\n') }) }, "SQL that reads the input stream"],
+    ["SQL that does not create the output stream", { analytics: analyticsWith({ sqlFile: sqlFile('CREATE OR REPLACE STREAM "OUT" (a INT);\nINSERT INTO "OUT" SELECT STREAM "a" FROM "SOURCE_SQL_STREAM_001";') }) }, 'SQL that creates the output stream "DESTINATION_SQL_BASIC_STREAM"'],
+    ["SQL over 100 KiB", { analytics: analyticsWith({ sqlFile: sqlFile(`FROM "SOURCE_SQL_STREAM_001"\n${"-".repeat(102_401)}`) }) }, "at most 102400 bytes"],
+    ["no columns", { analytics: analyticsWith({ input: { columns: [] } }) }, "input.columns = 0 is not allowed"],
+    ["duplicate columns", { analytics: analyticsWith({ input: { columns: [columns[0], { ...columns[0], name: "REGION" }] } }) }, "input.columns[REGION].name"],
+    ["a bad SQL type", { analytics: analyticsWith({ input: { columns: [{ ...columns[0], sqlType: "STRING" }] } }) }, 'sqlType = "STRING" is not allowed'],
+    ["a bad mapping", { analytics: analyticsWith({ input: { columns: [{ ...columns[0], mapping: "Region" }] } }) }, 'mapping = "Region" is not allowed'],
+    ["a bad input prefix", { analytics: analyticsWith({ input: { columns, namePrefix: "1SOURCE" } }) }, 'input.namePrefix = "1SOURCE" is not allowed'],
   ])("refuses %s", (_, overrides, message) => {
     expect(() => synthScope((scope) => new SqlAnalyticsApplication(scope, "analytics", props(overrides)))).toThrow(message);
   });
 
   it("matches unquoted SQL names upper-cased, as the service does", () => {
     const lower = sqlFile('create or replace stream destination_sql_basic_stream (a INT);\ninsert into destination_sql_basic_stream select stream "a" from source_sql_stream_001;');
-    expect(() => synthScope((scope) => new SqlAnalyticsApplication(scope, "analytics", props({ sqlFile: lower })))).not.toThrow();
+    expect(() => synthScope((scope) => new SqlAnalyticsApplication(scope, "analytics", props({ analytics: analyticsWith({ sqlFile: lower }) })))).not.toThrow();
     const quotedLower = sqlFile('CREATE OR REPLACE STREAM "destination_sql_basic_stream" (a INT);\nSELECT STREAM "a" FROM "SOURCE_SQL_STREAM_001";');
-    expect(() => synthScope((scope) => new SqlAnalyticsApplication(scope, "analytics", props({ sqlFile: quotedLower })))).toThrow("SQL that creates the output stream");
+    expect(() => synthScope((scope) => new SqlAnalyticsApplication(scope, "analytics", props({ analytics: analyticsWith({ sqlFile: quotedLower }) })))).toThrow("SQL that creates the output stream");
   });
 });

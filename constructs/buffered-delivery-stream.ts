@@ -19,6 +19,18 @@ import { PolicyStatement } from "./policy-document";
 import { ServiceLog } from "./service-log";
 import { ServiceRole } from "./service-role";
 
+/** A delivery stream as the constructs that send to it or read it see it. */
+export interface DeliveryStreamRef {
+  /** The stream's literal name (the generator's user data holds it, so not a Terraform reference). */
+  readonly name: string;
+  readonly arn: string;
+}
+
+/** Lets a producer put records into `stream`, and nothing else. */
+export function allowPutRecords(stream: DeliveryStreamRef): PolicyStatement {
+  return { sid: "PutRecords", actions: ["firehose:PutRecord", "firehose:PutRecordBatch"], resources: [stream.arn] };
+}
+
 export interface BufferedDeliveryStreamProps {
   /** Delivery stream name: 1-64 characters of [a-zA-Z0-9_.-]. */
   readonly name: string;
@@ -64,7 +76,7 @@ export interface BufferedDeliveryStreamProps {
  * server-side encryption, delivery errors logged to its own log group, and its own IAM role that
  * may only write to that bucket's prefixes and that log stream.
  */
-export class BufferedDeliveryStream extends Construct {
+export class BufferedDeliveryStream extends Construct implements DeliveryStreamRef {
   readonly stream: KinesisFirehoseDeliveryStream;
   readonly role: ServiceRole;
   readonly log: ServiceLog;
@@ -140,11 +152,6 @@ export class BufferedDeliveryStream extends Construct {
     // The literal name, not a reference: it is baked into the generator's user data.
     this.name = props.name;
     this.arn = this.stream.arn;
-  }
-
-  /** Lets a producer put records into this stream, and nothing else. */
-  allowPutRecords(): PolicyStatement {
-    return { sid: "PutRecords", actions: ["firehose:PutRecord", "firehose:PutRecordBatch"], resources: [this.arn] };
   }
 }
 

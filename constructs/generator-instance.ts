@@ -8,20 +8,13 @@ import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security
 import { compressUserData, renderCloudConfig } from "../generator/cloud-config";
 import { x86InstanceTypeProblem } from "../aws/instance-types";
 import { EC2_USER_DATA_MAX_BYTES, FIREHOSE_PACK_BYTES, FIREHOSE_PACK_BYTES_RULE, isIntegerIn, requireValid, S3_OBJECT_KEY, S3_OBJECT_KEY_RULE } from "../aws/limits";
+import { allowPutRecords, DeliveryStreamRef } from "./buffered-delivery-stream";
 import { LabNetwork } from "./lab-network";
 import { physicalName } from "./physical-name";
-import { PolicyStatement } from "./policy-document";
 import { ServiceRole } from "./service-role";
 
 /** The root volume's default size in GiB: the image's own size (the cost estimate counts it too). */
 export const GENERATOR_ROOT_VOLUME_GIB = 8;
-
-/** A stream the generator can send to. */
-export interface GeneratorTarget {
-  /** The stream's literal name (it is written into the user data, so not a Terraform reference). */
-  readonly name: string;
-  allowPutRecords(): PolicyStatement;
-}
 
 /** A CSV in S3 for the generator to replay. */
 export interface ReplayObject {
@@ -37,7 +30,7 @@ export interface GeneratorInstanceProps {
   /** Name used in tags and IAM names. */
   readonly name: string;
   /** The delivery stream to send to; the instance may put records to it and nothing else. */
-  readonly stream: GeneratorTarget;
+  readonly stream: DeliveryStreamRef;
   /** Region of that stream. */
   readonly region: string;
   /** The network to run in (its subnet must route to the internet or to endpoints). */
@@ -139,7 +132,7 @@ export class GeneratorInstance extends Construct {
       service: "ec2.amazonaws.com",
       description: `Lets the generator put records to ${props.stream.name}${replay ? `, read s3://${replay.bucketName}/${replay.key}` : ""} and be reached by Session Manager`,
       statements: [
-        props.stream.allowPutRecords(),
+        allowPutRecords(props.stream),
         ...(replay !== undefined ? [{ sid: "ReadReplayObject", actions: ["s3:GetObject"], resources: [`${replay.bucketArn}/${replay.key}`] }] : []),
         { sid: "SessionManager", actions: SESSION_MANAGER_ACTIONS, resources: ["*"] },
       ],

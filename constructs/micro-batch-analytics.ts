@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { Fn, TerraformAsset, AssetType } from "cdktf";
 import { Construct } from "constructs";
@@ -30,11 +29,12 @@ import {
   S3_PREFIX_RULE,
   SQS_MESSAGE_RETENTION_SECONDS,
 } from "../aws/limits";
+import type { AnalyticsDefinition } from "../sql/analytics";
+import type { DeliveryStreamRef } from "./buffered-delivery-stream";
 import { LabBucket } from "./lab-bucket";
 import { physicalName } from "./physical-name";
 import { policyDocument } from "./policy-document";
 import { ServiceRole } from "./service-role";
-import { DeliveryStreamRef, RecordColumn } from "./sql-analytics-application";
 
 /** Lambda runtimes the package is built for: Node.js on Amazon Linux 2023 (glibc 2.34), x86_64. */
 export const MICRO_BATCH_RUNTIMES = ["nodejs22.x", "nodejs24.x"] as const;
@@ -42,26 +42,17 @@ export const MICRO_BATCH_RUNTIMES = ["nodejs22.x", "nodejs24.x"] as const;
 export interface MicroBatchAnalyticsProps {
   /** Function name: 1-64 characters of [a-zA-Z0-9_-]. */
   readonly name: string;
-  /** Path of the file holding the analytics SQL (the same file the SQL application runs). */
-  readonly sqlFile: string;
+  /** The analytics it runs: the SQL, the input stream's name and columns, the output stream (sql/analytics.ts). */
+  readonly analytics: AnalyticsDefinition;
   readonly input: {
     /** The bucket the source stream delivers to. */
     readonly bucket: LabBucket;
     /** Key prefix of the delivered source objects (each new object is one micro-batch). */
     readonly prefix: string;
-    /** Columns of the JSON records, as the in-application input stream has them. */
-    readonly columns: readonly RecordColumn[];
-    /**
-     * Name prefix of the in-application input stream the SQL reads; `_001` is appended.
-     * @default "SOURCE_SQL_STREAM"
-     */
-    readonly namePrefix?: string;
   };
   readonly output: {
-    /** The delivery stream the output rows are sent to. */
+    /** The delivery stream the output stream's rows are sent to. */
     readonly stream: DeliveryStreamRef;
-    /** The in-application stream (created by the SQL) whose rows are sent. */
-    readonly inApplicationStreamName: string;
   };
   /**
    * Most bytes of output rows (newline-delimited) packed into one Firehose record, up to Firehose's
@@ -141,7 +132,6 @@ export class MicroBatchAnalytics extends Construct {
     const eventAge = props.maximumEventAgeSeconds ?? 21_600;
     const failureRetention = props.failureRetentionSeconds ?? 1_209_600;
     const retentionDays = props.logRetentionDays ?? 14;
-    const namePrefix = props.input.namePrefix ?? "SOURCE_SQL_STREAM";
     const runtime = props.runtime ?? "nodejs22.x";
     const packBytes = props.packBytes ?? 0;
     requireValid(what, "name", props.name, LAMBDA_FUNCTION_NAME.test(props.name), LAMBDA_FUNCTION_NAME_RULE);
@@ -158,23 +148,11 @@ export class MicroBatchAnalytics extends Construct {
     requireValid(what, "failureRetentionSeconds", failureRetention, isIntegerIn(failureRetention, SQS_MESSAGE_RETENTION_SECONDS), "an integer from 60 to 1209600");
     requireLogRetention(what, "logRetentionDays", retentionDays);
 
-    // The same SQL file the SQL application runs, checked now: a refused construct stops synth with its line.
-    let sql: string;
+    // The same SQL the SQL application runs, compiled now: a refused construct stops synth with its line.
+    const { analytics } = props;
+    const packaged: PackagedAnalytics = { sql: analytics.sqlFor(what), sqlFile: basename(analytics.sqlFile), streams: analytics.streams };
     try {
-      sql = readFileSync(props.sqlFile, "utf8");
-    } catch (e) {
-      throw new Error(`${what}: sqlFile = ${JSON.stringify(props.sqlFile)} cannot be read (${(e as Error).message})`);
-    }
-    const packaged: PackagedAnalytics = {
-      sql,
-      sqlFile: basename(props.sqlFile),
-      streams: {
-        input: { name: `${namePrefix}_001`, columns: props.input.columns.map(({ name, sqlType }) => ({ name, sqlType })) },
-        outputStream: props.output.inApplicationStreamName,
-      },
-    };
-    try {
-      compileAnalyticsSql(packaged.sql, packaged.streams, props.sqlFile);
+      compileAnalyticsSql(packaged.sql, packaged.streams, analytics.sqlFile);
     } catch (e) {
       if (e instanceof SqlDialectError) throw new Error(`${what}: sqlFile ${e.message}`);
       throw e;
@@ -227,7 +205,7 @@ export class MicroBatchAnalytics extends Construct {
       functionName: props.name,
       // A long prefix would push it past Lambda's limit, which only deploy would report.
       description: atMost(LAMBDA_DESCRIPTION_MAX_LENGTH,
-        `Runs ${basename(props.sqlFile)} over each object under ${props.input.prefix} and sends the rows to ${props.output.stream.name}`),
+        `Runs ${packaged.sqlFile} over each object under ${props.input.prefix} and sends the rows to ${props.output.stream.name}`),
       role: this.role.arn,
       runtime,
       architectures: ["x86_64"],

@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { Annotations } from "cdktf";
 import { Construct } from "constructs";
 import { KinesisAnalyticsApplication } from "@cdktf/provider-aws/lib/kinesis-analytics-application";
@@ -8,42 +7,22 @@ import {
   ANALYTICS_CODE_MAX_BYTES,
   requireValid,
 } from "../aws/limits";
+import type { RecordColumn } from "../aws/record-column";
+import type { AnalyticsDefinition } from "../sql/analytics";
 import { MAX_SQL_COLUMNS, SQL_COLUMN_NAME, SQL_COLUMN_NAME_RULE } from "../schemas/sql-columns";
+import type { DeliveryStreamRef } from "./buffered-delivery-stream";
 import { physicalName } from "./physical-name";
 import { ServiceLog } from "./service-log";
 import { ServiceRole } from "./service-role";
 
-/** A delivery stream as another construct sees it. */
-export interface DeliveryStreamRef {
-  readonly name: string;
-  readonly arn: string;
-}
-
-/** One column of the application's input schema: where it comes from in the record, and its SQL type. */
-export interface RecordColumn {
-  /** Column name in the in-application input stream (referenced in SQL as `"Name"`). */
-  readonly name: string;
-  /** SQL type, e.g. `VARCHAR(16)`, `DATE`, `DOUBLE`. */
-  readonly sqlType: string;
-  /** JSON path of the value in the record, e.g. `$.Region`. */
-  readonly mapping: string;
-}
-
 export interface SqlAnalyticsApplicationProps {
   /** Application name: 1-128 characters of [a-zA-Z0-9_.-]. */
   readonly name: string;
-  /** Path of the file holding the application's SQL. */
-  readonly sqlFile: string;
+  /** The analytics it runs: the SQL, the input stream's name and columns, the output stream (sql/analytics.ts). */
+  readonly analytics: AnalyticsDefinition;
   readonly input: {
     /** The delivery stream the application reads. */
     readonly stream: DeliveryStreamRef;
-    /** Columns of the JSON records (row path `$`). */
-    readonly columns: readonly RecordColumn[];
-    /**
-     * Name prefix of the in-application input stream; the service appends `_001`.
-     * @default "SOURCE_SQL_STREAM"
-     */
-    readonly namePrefix?: string;
     /**
      * Where reading starts.
      * @default "NOW"
@@ -51,10 +30,8 @@ export interface SqlAnalyticsApplicationProps {
     readonly startingPosition?: "NOW" | "TRIM_HORIZON" | "LAST_STOPPED_POINT";
   };
   readonly output: {
-    /** The delivery stream the application writes JSON records to. */
+    /** The delivery stream the application writes the output stream's rows to, as JSON records. */
     readonly stream: DeliveryStreamRef;
-    /** The in-application stream (created by the SQL) whose rows are sent. */
-    readonly inApplicationStreamName: string;
   };
   /**
    * Retention of the application's log group, in days.
@@ -89,24 +66,26 @@ export class SqlAnalyticsApplication extends Construct {
   readonly application: KinesisAnalyticsApplication;
   readonly role: ServiceRole;
   readonly log: ServiceLog;
-  readonly inputStreamName: string;
 
   constructor(scope: Construct, id: string, props: SqlAnalyticsApplicationProps) {
     super(scope, id);
     const what = `SqlAnalyticsApplication ${props.name}`;
-    const namePrefix = props.input.namePrefix ?? "SOURCE_SQL_STREAM";
-    const outputName = props.output.inApplicationStreamName;
+    const { analytics } = props;
+    const { namePrefix, columns } = analytics.input;
+    const outputName = analytics.outputStream;
     requireValid(what, "name", props.name, ANALYTICS_APPLICATION_NAME.test(props.name), ANALYTICS_APPLICATION_NAME_RULE);
-    requireValid(what, "input.namePrefix", namePrefix, IN_APPLICATION_NAME.test(namePrefix), "1-32 characters of letters, digits and '_', not starting with a digit");
-    requireValid(what, "output.inApplicationStreamName", outputName, IN_APPLICATION_NAME.test(outputName), "1-32 characters of letters, digits and '_', not starting with a digit");
-    validateColumns(what, props.input.columns);
+    requireValid(what, "analytics.input.namePrefix", namePrefix, IN_APPLICATION_NAME.test(namePrefix), "1-32 characters of letters, digits and '_', not starting with a digit");
+    requireValid(what, "analytics.outputStream", outputName, IN_APPLICATION_NAME.test(outputName), "1-32 characters of letters, digits and '_', not starting with a digit");
+    validateColumns(what, columns);
 
-    const code = readSql(what, props.sqlFile);
-    this.inputStreamName = `${namePrefix}_001`;
+    const code = analytics.sqlFor(what);
+    const bytes = Buffer.byteLength(code);
+    requireValid(what, "analytics.sqlFile", analytics.sqlFile, code.trim().length > 0 && bytes <= ANALYTICS_CODE_MAX_BYTES,
+      `a non-empty SQL file of at most ${ANALYTICS_CODE_MAX_BYTES} bytes (this one has ${bytes})`);
     const sql = withoutComments(code);
-    requireValid(what, "sqlFile", props.sqlFile, identifiersAfter(sql, /\bFROM\s+/gi).some((n) => n === this.inputStreamName),
-      `SQL that reads the input stream "${this.inputStreamName}" (the input name prefix plus _001)`);
-    requireValid(what, "sqlFile", props.sqlFile, identifiersAfter(sql, /\bCREATE\s+OR\s+REPLACE\s+STREAM\s+/gi).some((n) => n === outputName),
+    requireValid(what, "analytics.sqlFile", analytics.sqlFile, identifiersAfter(sql, /\bFROM\s+/gi).some((n) => n === analytics.input.name),
+      `SQL that reads the input stream "${analytics.input.name}" (the input name prefix plus _001)`);
+    requireValid(what, "analytics.sqlFile", analytics.sqlFile, identifiersAfter(sql, /\bCREATE\s+OR\s+REPLACE\s+STREAM\s+/gi).some((n) => n === outputName),
       `SQL that creates the output stream "${outputName}" (CREATE OR REPLACE STREAM)`);
 
     this.log = new ServiceLog(this, "log", {
@@ -142,7 +121,7 @@ export class SqlAnalyticsApplication extends Construct {
         namePrefix,
         kinesisFirehose: { resourceArn: props.input.stream.arn, roleArn: this.role.arn },
         schema: {
-          recordColumns: props.input.columns.map((c) => ({ name: c.name, sqlType: c.sqlType, mapping: c.mapping })),
+          recordColumns: columns.map((c) => ({ name: c.name, sqlType: c.sqlType, mapping: c.mapping })),
           recordEncoding: "UTF-8",
           recordFormat: { mappingParameters: { json: { recordRowPath: "$" } } },
         },
@@ -167,26 +146,13 @@ export class SqlAnalyticsApplication extends Construct {
   }
 }
 
-function readSql(what: string, file: string): string {
-  let code: string;
-  try {
-    code = readFileSync(file, "utf8");
-  } catch (e) {
-    throw new Error(`${what}: sqlFile = ${JSON.stringify(file)} cannot be read (${(e as Error).message})`);
-  }
-  const bytes = Buffer.byteLength(code);
-  requireValid(what, "sqlFile", file, code.trim().length > 0 && bytes <= ANALYTICS_CODE_MAX_BYTES,
-    `a non-empty SQL file of at most ${ANALYTICS_CODE_MAX_BYTES} bytes (this one has ${bytes})`);
-  return code;
-}
-
 function validateColumns(what: string, columns: readonly RecordColumn[]): void {
-  requireValid(what, "input.columns", columns.length, columns.length > 0 && columns.length <= MAX_SQL_COLUMNS, `1 to ${MAX_SQL_COLUMNS} columns`);
+  requireValid(what, "analytics.input.columns", columns.length, columns.length > 0 && columns.length <= MAX_SQL_COLUMNS, `1 to ${MAX_SQL_COLUMNS} columns`);
   const seen = new Set<string>();
   for (const c of columns) {
-    requireValid(what, `input.columns[${c.name}].name`, c.name, SQL_COLUMN_NAME.test(c.name) && !seen.has(c.name.toUpperCase()), SQL_COLUMN_NAME_RULE);
-    requireValid(what, `input.columns[${c.name}].sqlType`, c.sqlType, SQL_TYPE.test(c.sqlType), `a SQL type matching ${SQL_TYPE.source}`);
-    requireValid(what, `input.columns[${c.name}].mapping`, c.mapping, /^\$\.[^\s]+$/.test(c.mapping), "a JSON path such as $.Field");
+    requireValid(what, `analytics.input.columns[${c.name}].name`, c.name, SQL_COLUMN_NAME.test(c.name) && !seen.has(c.name.toUpperCase()), SQL_COLUMN_NAME_RULE);
+    requireValid(what, `analytics.input.columns[${c.name}].sqlType`, c.sqlType, SQL_TYPE.test(c.sqlType), `a SQL type matching ${SQL_TYPE.source}`);
+    requireValid(what, `analytics.input.columns[${c.name}].mapping`, c.mapping, /^\$\.[^\s]+$/.test(c.mapping), "a JSON path such as $.Field");
     seen.add(c.name.toUpperCase());
   }
 }

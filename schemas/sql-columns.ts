@@ -3,7 +3,7 @@
  * the same name, mapped from `$.<property>`, with a SQL type computed from its JSON Schema type.
  * The one definition of that mapping: the meta-schema (./meta-schema.ts) checks against it.
  */
-import type { RecordColumn } from "../constructs/sql-analytics-application";
+import type { RecordColumn } from "../aws/record-column";
 import type { LossEventSchema } from "./loss-event";
 
 /** Per-property override of the derived SQL type (it may only widen a VARCHAR; see sqlTypeOverrides). */

@@ -21,7 +21,7 @@ import { unzipSync } from "fflate";
 import { compileAnalyticsSql } from "../dialect/dialect";
 import { SqlRunner, RecordChecks } from "../dialect/duckdb-runner";
 import { LAB_RECORD_CHECKS } from "../sql/record-checks";
-import { LAB_SQL_FILE, LAB_STREAMS } from "../sql/analytics";
+import { LAB_ANALYTICS } from "../sql/analytics";
 import { deploymentPackage } from "../micro-batch/deployment-package";
 import { FIREHOSE_PACK_BYTES_DEFAULT } from "../aws/limits";
 import { createBucket, LOCAL_S3_CREDENTIALS, putObject, startLocalS3 } from "../fixtures/local-s3";
@@ -31,7 +31,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const progress = (message: string) => process.stderr.write(`measure: ${message}\n`);
 
 async function sqlRate(body: Buffer, records: number, runs: number, checks: RecordChecks | undefined, what: string): Promise<{ rate: number; runs: number[] }> {
-  const runner = await SqlRunner.open(compileAnalyticsSql(readFileSync(LAB_SQL_FILE, "utf8"), LAB_STREAMS), { checks });
+  const runner = await SqlRunner.open(compileAnalyticsSql(LAB_ANALYTICS.sqlFor("measure-analytics"), LAB_ANALYTICS.streams), { checks });
   const seconds: number[] = [];
   for (let i = 1; i <= runs; i++) {
     const started = performance.now();
@@ -81,7 +81,7 @@ handler(event).then(async (first) => {
 `;
 
 async function coldStart(objectRecords: number, runs: number) {
-  const pkg = deploymentPackage({ sql: readFileSync(LAB_SQL_FILE, "utf8"), sqlFile: "stream-application.sql", streams: LAB_STREAMS });
+  const pkg = deploymentPackage({ sql: LAB_ANALYTICS.sqlFor("measure-analytics"), sqlFile: "stream-application.sql", streams: LAB_ANALYTICS.streams });
   const work = mkdtempSync(join(tmpdir(), "lab-measure-"));
   const taskDir = join(work, "task");
   progress(`unpacking the deployment package into ${taskDir}`);

@@ -76,9 +76,9 @@ async function main(argv: string[]): Promise<number> {
   if (options.input === undefined) throw new Stop(2, `--input is required (a file of newline-delimited JSON records, or - for stdin); ${USAGE}`);
   const inputName = options.input === "-" ? "stdin" : options.input;
 
-  const { LAB_SQL_FILE, LAB_STREAMS, LAB_RECORD_CHECKS, SOURCE_SCHEMA_FILE } = loadSchemas();
+  const { LAB_ANALYTICS, LAB_RECORD_CHECKS, SOURCE_SCHEMA_FILE } = loadSchemas();
 
-  const sqlFile = options.sql ?? LAB_SQL_FILE;
+  const sqlFile = options.sql ?? LAB_ANALYTICS.sqlFile;
   const shownSqlFile = relative(process.cwd(), sqlFile) || sqlFile;
   const read = (file: string | 0, name: string): Buffer => {
     try {
@@ -99,7 +99,7 @@ async function main(argv: string[]): Promise<number> {
   const started = performance.now();
   let compiled: CompiledAnalytics;
   try {
-    compiled = compileAnalyticsSql(sql, LAB_STREAMS, shownSqlFile);
+    compiled = compileAnalyticsSql(sql, LAB_ANALYTICS.streams, shownSqlFile);
   } catch (e) {
     // Besides the SQL's own errors, only the input columns (from the source schema) can be refused.
     throw new Stop(2, e instanceof SqlDialectError ? e.message : `${SOURCE_SCHEMA_FILE}: ${firstLine(e)}`);
@@ -126,7 +126,7 @@ async function main(argv: string[]): Promise<number> {
   for (const p of result.problems) console.error(`sql: ${inputName}:${p.line}: ${p.message}`);
   const rate = Math.round(result.records / Math.max(seconds, 1e-6)).toLocaleString("en-US");
   console.error(
-    `sql: ${result.records} records in, ${result.rows.length} rows to ${LAB_STREAMS.outputStream}, ` +
+    `sql: ${result.records} records in, ${result.rows.length} rows to ${LAB_ANALYTICS.outputStream}, ` +
       `${result.problems.length} problem(s), ${seconds.toFixed(2)} s (${rate} records/s)`,
   );
   return result.problems.length > 0 ? 1 : 0;
