@@ -6,7 +6,7 @@ import { join } from "node:path";
 import type { RecordColumn } from "../constructs/sql-analytics-application";
 import { SOURCE_SCHEMA } from "../schemas/loss-event";
 import { recordColumnsFromSchema } from "../schemas/sql-columns";
-import type { AnalyticsStreams } from "../dialect/dialect";
+import type { AnalyticsStreams } from "../dialect/compiler";
 
 export const LAB_SQL_FILE = join(__dirname, "..", "sql", "stream-application.sql");
 
