@@ -8,7 +8,7 @@ import { gzipSync } from "node:zlib";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { PutRecordBatchCommandInput, PutRecordBatchCommandOutput } from "@aws-sdk/client-firehose";
 import type { S3Event } from "aws-lambda";
-import { compileAnalyticsSql } from "../dialect/dialect";
+import { compileAnalyticsSql } from "../dialect/compiler";
 import { SqlRunner } from "../dialect/duckdb-runner";
 import { LAB_ANALYTICS } from "../sql/analytics";
 import { createHandler, handler, objectKey } from "../micro-batch/handler";

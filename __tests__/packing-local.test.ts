@@ -14,7 +14,7 @@ import { spawnSync } from "node:child_process";
 import { CreateDeliveryStreamCommand, FirehoseClient, PutRecordBatchCommand } from "@aws-sdk/client-firehose";
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import type { S3Event } from "aws-lambda";
-import { compileAnalyticsSql } from "../dialect/dialect";
+import { compileAnalyticsSql } from "../dialect/compiler";
 import { SqlRunner } from "../dialect/duckdb-runner";
 import { LAB_ANALYTICS } from "../sql/analytics";
 import { createHandler } from "../micro-batch/handler";

@@ -185,7 +185,7 @@ describe("RecordSplitter, one JSON object per line (source objects, as the analy
 
   it("agrees with the analytics' own reader on which lines are records", async () => {
     const { SqlRunner } = await import("../dialect/duckdb-runner");
-    const { compileAnalyticsSql } = await import("../dialect/dialect");
+    const { compileAnalyticsSql } = await import("../dialect/compiler");
     const { LAB_ANALYTICS } = await import("../sql/analytics");
     const runner = await SqlRunner.open(compileAnalyticsSql(readFileSync(LAB_ANALYTICS.sqlFile, "utf8"), LAB_ANALYTICS.streams, LAB_ANALYTICS.sqlFile), { threads: 1 });
     try {

@@ -8,7 +8,8 @@ import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { S3BucketNotification } from "@cdktf/provider-aws/lib/s3-bucket-notification";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy";
-import { compileAnalyticsSql, SqlDialectError } from "../dialect/dialect";
+import { compileAnalyticsSql } from "../dialect/compiler";
+import { SqlDialectError } from "../dialect/tokenizer";
 import { deploymentPackage, DeploymentPackage } from "../micro-batch/deployment-package";
 import { DESTINATION_STREAM_ENV, PACK_BYTES_ENV, PackagedAnalytics } from "../micro-batch/packaged";
 import {

@@ -18,7 +18,9 @@ import {
   DuckDBValue,
 } from "@duckdb/node-api";
 import { dateText, formatDate, formatTime, formatTimestamp, parseDate, timestampDays } from "./calendar";
-import { CompiledAnalytics, CompiledPump, duckdbType, LINE_COLUMN, quoteName, SqlDialectError, StreamColumn } from "./dialect";
+import { CompiledAnalytics, CompiledPump, duckdbType, LINE_COLUMN, quoteName } from "./compiler";
+import { StreamColumn } from "./parser";
+import { SqlDialectError } from "./tokenizer";
 import { shortened, shownValue, SHOWN_PROBLEM_CHARS } from "../text/shown";
 import { canHold, ValueKind } from "./sql-types";
 

@@ -7,7 +7,8 @@
  * passes here gets the same types from DuckDB (a property test compares the two).
  */
 import { parseDate, parseTime, parseTimestamp } from "./calendar";
-import type { Expression, Position } from "./dialect";
+import type { Expression } from "./parser";
+import type { Position } from "./tokenizer";
 import { shortened, SHOWN_VALUE_CHARS } from "../text/shown";
 
 /** What a value is, whatever its size: what decides where it may go. */

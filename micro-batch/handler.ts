@@ -17,7 +17,7 @@ import { gunzipSync } from "node:zlib";
 import { FirehoseClient, PutRecordBatchCommand } from "@aws-sdk/client-firehose";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { S3Event } from "aws-lambda";
-import { compileAnalyticsSql } from "../dialect/dialect";
+import { compileAnalyticsSql } from "../dialect/compiler";
 import { SqlRunner } from "../dialect/duckdb-runner";
 import { LAB_RECORD_CHECKS } from "../sql/record-checks";
 import { shortened, SHOWN_PROBLEM_CHARS, SHOWN_PROBLEMS } from "../text/shown";

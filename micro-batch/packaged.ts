@@ -1,5 +1,5 @@
 /** What the deployment package carries besides code, shared by the handler and the package builder (no heavy imports: synth loads this). */
-import type { AnalyticsStreams } from "../dialect/dialect";
+import type { AnalyticsStreams } from "../dialect/compiler";
 
 /** The analytics as packaged: the SQL and the streams it reads and fills. */
 export interface PackagedAnalytics {

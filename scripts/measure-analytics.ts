@@ -18,7 +18,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { parseArgs, promisify } from "node:util";
 import { unzipSync } from "fflate";
-import { compileAnalyticsSql } from "../dialect/dialect";
+import { compileAnalyticsSql } from "../dialect/compiler";
 import { SqlRunner, RecordChecks } from "../dialect/duckdb-runner";
 import { LAB_RECORD_CHECKS } from "../sql/record-checks";
 import { LAB_ANALYTICS } from "../sql/analytics";

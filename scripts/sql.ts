@@ -16,7 +16,8 @@ import { readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import Ajv2020 from "ajv/dist/2020";
-import { CompiledAnalytics, compileAnalyticsSql, SqlDialectError } from "../dialect/dialect";
+import { CompiledAnalytics, compileAnalyticsSql } from "../dialect/compiler";
+import { SqlDialectError } from "../dialect/tokenizer";
 import { SqlRunner, AnalyticsRunError, RunResult } from "../dialect/duckdb-runner";
 
 const USAGE = "usage: npm run sql -- --input FILE|- [--sql FILE]";

@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { RecordColumn } from "../aws/record-column";
-import type { AnalyticsStreams } from "../dialect/dialect";
+import type { AnalyticsStreams } from "../dialect/compiler";
 import { SOURCE_SCHEMA } from "../schemas/loss-event";
 import { recordColumnsFromSchema } from "../schemas/sql-columns";
 
