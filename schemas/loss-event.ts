@@ -6,14 +6,9 @@
  * ./validate.ts, kept apart so that synth, which only reads the schema, never loads ajv.
  */
 import destinationSchema from "./loss-event.destination.schema.json";
+import type { LossEventSchema } from "./loss-event-schema";
 import { requireSupportedSchemas } from "./meta-schema";
 import sourceSchema from "./loss-event.schema.json";
-
-export interface LossEventSchema {
-  readonly $id: string;
-  readonly required: readonly string[];
-  readonly properties: Record<string, Record<string, unknown>>;
-}
 
 /** The schema files as messages name them (relative to the project folder). */
 export const SOURCE_SCHEMA_FILE = "schemas/loss-event.schema.json";

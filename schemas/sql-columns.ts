@@ -4,7 +4,7 @@
  * The one definition of that mapping: the meta-schema (./meta-schema.ts) checks against it.
  */
 import type { RecordColumn } from "../aws/record-column";
-import type { LossEventSchema } from "./loss-event";
+import type { LossEventSchema } from "./loss-event-schema";
 
 /** Per-property override of the derived SQL type (it may only widen a VARCHAR; see sqlTypeOverrides). */
 export const SQL_TYPE_KEYWORD = "x-sql-type";
