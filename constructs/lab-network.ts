@@ -9,7 +9,8 @@ import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { AWS_REGIONS, availabilityZonesOf } from "../aws/regions";
 import { vpcCidrProblem } from "../aws/vpc-cidr";
-import { requireLogRetention, requireValid } from "../aws/limits";
+import { LOG_RETENTION_DAYS } from "../aws/limits";
+import { check, satisfying } from "../input/allowed";
 import { physicalName } from "./physical-name";
 import { ServiceRole } from "./service-role";
 
@@ -43,12 +44,11 @@ export class LabNetwork extends Construct {
   constructor(scope: Construct, id: string, props: LabNetworkProps) {
     super(scope, id);
     const retentionDays = props.flowLogRetentionDays ?? 14;
-    requireLogRetention("LabNetwork", "flowLogRetentionDays", retentionDays);
-    const cidrProblem = vpcCidrProblem(props.cidrBlock);
-    requireValid("LabNetwork", "cidrBlock", props.cidrBlock, cidrProblem === undefined, cidrProblem ?? "");
+    check("LabNetwork", "flowLogRetentionDays", retentionDays, LOG_RETENTION_DAYS);
+    check("LabNetwork", "cidrBlock", props.cidrBlock, vpcCidrProblem);
     const region = props.availabilityZone.slice(0, -1);
-    requireValid("LabNetwork", "availabilityZone", props.availabilityZone, availabilityZonesOf(region).includes(props.availabilityZone),
-      AWS_REGIONS.includes(region) ? `one of the zones of ${region}: ${availabilityZonesOf(region).join(", ")}` : "a zone of a known AWS region, e.g. us-east-1a");
+    check("LabNetwork", "availabilityZone", props.availabilityZone, satisfying((zone) => availabilityZonesOf(region).includes(zone),
+      AWS_REGIONS.includes(region) ? `one of the zones of ${region}: ${availabilityZonesOf(region).join(", ")}` : "a zone of a known AWS region, e.g. us-east-1a"));
 
     this.vpc = new Vpc(this, "vpc", {
       cidrBlock: props.cidrBlock,

@@ -1,7 +1,8 @@
 import { Construct } from "constructs";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { CloudwatchLogStream } from "@cdktf/provider-aws/lib/cloudwatch-log-stream";
-import { requireLogRetention } from "../aws/limits";
+import { LOG_RETENTION_DAYS } from "../aws/limits";
+import { check } from "../input/allowed";
 import { PolicyStatement } from "./policy-document";
 
 export interface ServiceLogProps {
@@ -24,7 +25,7 @@ export class ServiceLog extends Construct {
   constructor(scope: Construct, id: string, props: ServiceLogProps) {
     super(scope, id);
     const retentionDays = props.retentionDays ?? 14;
-    requireLogRetention("ServiceLog", "retentionDays", retentionDays);
+    check("ServiceLog", "retentionDays", retentionDays, LOG_RETENTION_DAYS);
     this.group = new CloudwatchLogGroup(this, "group", {
       name: props.groupName,
       retentionInDays: retentionDays,
