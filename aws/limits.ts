@@ -13,11 +13,6 @@ export const FIREHOSE_BUFFER_INTERVAL_SECONDS = integerIn({ min: 0, max: 900 });
 export const FIREHOSE_STREAM_NAME = matching(/^[a-zA-Z0-9_.-]{1,64}$/, "1-64 characters of a-z, A-Z, 0-9, '_', '.', '-'");
 /** Firehose: one record's data is at most 1,000 KiB (PutRecord, PutRecordBatch). */
 export const FIREHOSE_MAX_RECORD_BYTES = 1_000 * 1024;
-/**
- * Firehose bills ingestion per record rounded up to the next 5 KB: records packed up to 5,000
- * bytes (one unit, whichever way KB is read) cost one unit instead of one each.
- */
-export const FIREHOSE_PACK_BYTES_DEFAULT = 5_000;
 /** A pack size: 0 (one record per Firehose record) up to one Firehose record's limit. */
 export const FIREHOSE_PACK_BYTES = integerIn({ min: 0, max: FIREHOSE_MAX_RECORD_BYTES }, "(Firehose's record limit)");
 /** PutRecordBatch: at most 500 records a call... */

@@ -16,7 +16,6 @@ import {
   FIREHOSE_DIRECT_PUT_PER_SECOND,
   FIREHOSE_MAX_RECORD_BYTES,
   FIREHOSE_PACK_BYTES,
-  FIREHOSE_PACK_BYTES_DEFAULT,
   FIREHOSE_STREAM_NAME,
   LAMBDA_FUNCTION_NAME,
   LAMBDA_MEMORY_MIB,
@@ -32,6 +31,14 @@ import {
   S3_STATE_KEY,
 } from "../aws/limits";
 import { availabilityZonesOf, KNOWN_REGION } from "../aws/regions";
+import {
+  DELIVERY_COMPRESSION,
+  GENERATOR_INSTANCE_TYPE,
+  GENERATOR_RATE,
+  LOG_RETENTION_DAYS_DEFAULT,
+  MICRO_BATCH_MEMORY_MIB,
+  MICRO_BATCH_TIMEOUT_SECONDS,
+} from "../constructs/defaults";
 import { cdktfJsonContext } from "./cdktf-json";
 import { x86InstanceTypeProblem } from "../aws/instance-types";
 import { firehoseErrorOutputPrefix, NamedPrefix, overlappingPrefixes, staticPrefix } from "../aws/key-prefixes";
@@ -57,6 +64,13 @@ const STACK_NAME = matching(
   `1-${STACK_NAME_MAX} characters: a lower-case letter, then lower-case letters, digits, '-' ` +
     `(it starts the generated bucket name), not starting with ${S3_RESERVED_BUCKET_PREFIXES.join(", ")} (reserved by S3)`,
 );
+
+/**
+ * The default of LAB_PACK_BYTES, the lab's choice rather than a construct's (a construct packs
+ * nothing unless told): Firehose bills ingestion per record rounded up to the next 5 KB, so
+ * records packed up to 5,000 bytes (one unit, whichever way KB is read) cost one unit instead of one each.
+ */
+export const PACK_BYTES_DEFAULT = 5_000;
 
 /** Where the generator's records come from: synthesized from the schema, or replayed from a CSV in S3. */
 export const GENERATOR_MODES = oneOf(["synthetic", "replay"] as const);
@@ -330,7 +344,7 @@ export const SETTINGS = [
     key: "compression",
     env: "LAB_COMPRESSION",
     description: "compression of delivered S3 objects",
-    default: () => "UNCOMPRESSED" as CompressionFormat,
+    default: () => DELIVERY_COMPRESSION,
     parse: (raw, s) => {
       const parsed = pick(COMPRESSION_FORMATS)(raw);
       if (parsed instanceof Invalid || s.analyticsEngine !== "micro-batch" || MICRO_BATCH_COMPRESSION.test(parsed)) return parsed;
@@ -341,7 +355,7 @@ export const SETTINGS = [
     key: "logRetentionDays",
     env: "LAB_LOG_RETENTION_DAYS",
     description: "retention of every CloudWatch log group, in days",
-    default: () => 14,
+    default: () => LOG_RETENTION_DAYS_DEFAULT,
     parse: pick(LOG_RETENTION_DAYS),
   }),
   spec({
@@ -349,7 +363,7 @@ export const SETTINGS = [
     env: "LAB_PACK_BYTES",
     description: "most bytes of records packed into one Firehose record (0: one record each)",
     // One 5 KB billing unit (5,000 bytes fits either reading of KB): Firehose rounds each record up to it.
-    default: (s) => (s.analyticsEngine === "kinesis-analytics-sql" ? 0 : FIREHOSE_PACK_BYTES_DEFAULT),
+    default: (s) => (s.analyticsEngine === "kinesis-analytics-sql" ? 0 : PACK_BYTES_DEFAULT),
     parse: (raw, s) => {
       // The range without its note: the settings' words for it are "an integer from 0 to 1024000".
       const n = integer(integerIn(FIREHOSE_PACK_BYTES))(raw);
@@ -361,7 +375,7 @@ export const SETTINGS = [
     key: "generatorRate",
     env: "LAB_GENERATOR_RATE",
     description: "records per second the generator sends",
-    default: () => 1,
+    default: () => GENERATOR_RATE,
     parse: rate,
   }),
   spec({
@@ -388,7 +402,7 @@ export const SETTINGS = [
     key: "instanceType",
     env: "LAB_INSTANCE_TYPE",
     description: "EC2 instance type of the generator",
-    default: () => "t3.micro",
+    default: () => GENERATOR_INSTANCE_TYPE,
     parse: checkedBy(x86InstanceTypeProblem),
   }),
   spec({
@@ -402,14 +416,14 @@ export const SETTINGS = [
     key: "analyticsTimeoutSeconds",
     env: "LAB_ANALYTICS_TIMEOUT_SECONDS",
     description: "seconds the micro-batch function may take for one object",
-    default: () => 60,
+    default: () => MICRO_BATCH_TIMEOUT_SECONDS,
     parse: integer(LAMBDA_TIMEOUT_SECONDS),
   }),
   spec({
     key: "analyticsMemoryMiB",
     env: "LAB_ANALYTICS_MEMORY_MIB",
     description: "memory of the micro-batch function in MiB",
-    default: () => 512,
+    default: () => MICRO_BATCH_MEMORY_MIB,
     parse: integer(LAMBDA_MEMORY_MIB),
   }),
   spec({

@@ -3,6 +3,7 @@ import { KinesisFirehoseDeliveryStream } from "@cdktf/provider-aws/lib/kinesis-f
 import { COMPRESSION_FORMATS, CompressionFormat, FIREHOSE_BUFFER_INTERVAL_SECONDS, FIREHOSE_BUFFER_SIZE_MIB, FIREHOSE_STREAM_NAME, S3_PREFIX } from "../aws/limits";
 import { FIREHOSE_ERROR_OUTPUT_TYPE, firehoseErrorOutputPrefix, prefixesOverlap, staticPrefix } from "../aws/key-prefixes";
 import { check, satisfying } from "../input/allowed";
+import { DELIVERY_COMPRESSION } from "./defaults";
 import { LabBucket } from "./lab-bucket";
 import { physicalName } from "./physical-name";
 import { PolicyStatement } from "./policy-document";
@@ -34,12 +35,12 @@ export interface BufferedDeliveryStreamProps {
   readonly bufferIntervalSeconds?: number;
   /**
    * Compression of delivered objects.
-   * @default "UNCOMPRESSED"
+   * @default DELIVERY_COMPRESSION ("UNCOMPRESSED")
    */
   readonly compression?: CompressionFormat;
   /**
    * Retention of the delivery-error log group, in days.
-   * @default 14
+   * @default LOG_RETENTION_DAYS_DEFAULT (14)
    */
   readonly logRetentionDays?: number;
   /**
@@ -68,7 +69,7 @@ export class BufferedDeliveryStream extends Construct {
     const what = `BufferedDeliveryStream ${props.name}`;
     const bufferSizeMiB = props.bufferSizeMiB ?? 5;
     const bufferIntervalSeconds = props.bufferIntervalSeconds ?? 300;
-    const compression = props.compression ?? "UNCOMPRESSED";
+    const compression = props.compression ?? DELIVERY_COMPRESSION;
     const errorOutputPrefix = props.errorOutputPrefix ?? firehoseErrorOutputPrefix(props.prefix);
     check(what, "name", props.name, FIREHOSE_STREAM_NAME);
     check(what, "prefix", props.prefix, S3_PREFIX);

@@ -9,13 +9,11 @@ import { compressUserData, renderCloudConfig } from "../generator/cloud-config";
 import { x86InstanceTypeProblem } from "../aws/instance-types";
 import { EC2_USER_DATA_MAX_BYTES, FIREHOSE_PACK_BYTES, S3_OBJECT_KEY } from "../aws/limits";
 import { check, satisfying } from "../input/allowed";
+import { GENERATOR_INSTANCE_TYPE, GENERATOR_RATE, GENERATOR_ROOT_VOLUME_GIB } from "./defaults";
 import { LabNetwork } from "./lab-network";
 import { physicalName } from "./physical-name";
 import { PolicyStatement } from "./policy-document";
 import { ServiceRole } from "./service-role";
-
-/** The root volume's default size in GiB: the image's own size (the cost estimate counts it too). */
-export const GENERATOR_ROOT_VOLUME_GIB = 8;
 
 /** A stream the generator can send to. */
 export interface GeneratorTarget {
@@ -45,7 +43,7 @@ export interface GeneratorInstanceProps {
   readonly network: LabNetwork;
   /**
    * Records per second.
-   * @default 1
+   * @default GENERATOR_RATE (1)
    */
   readonly rate?: number;
   /**
@@ -63,7 +61,7 @@ export interface GeneratorInstanceProps {
   readonly replay?: ReplayObject;
   /**
    * Instance type: x86_64, which the default image is built for (aws/ec2-instance-types.json).
-   * @default "t3.micro"
+   * @default GENERATOR_INSTANCE_TYPE ("t3.micro")
    */
   readonly instanceType?: string;
   /**
@@ -114,13 +112,14 @@ export class GeneratorInstance extends Construct {
   constructor(scope: Construct, id: string, props: GeneratorInstanceProps) {
     super(scope, id);
     const what = `GeneratorInstance ${props.name}`;
-    const rate = props.rate ?? 1;
+    const rate = props.rate ?? GENERATOR_RATE;
     const packBytes = props.packBytes ?? 0;
     const rootVolumeGiB = props.rootVolumeGiB ?? GENERATOR_ROOT_VOLUME_GIB;
     check(what, "rate", rate, satisfying((n) => Number.isFinite(n) && n > 0, "a number of records per second greater than 0"));
     check(what, "packBytes", packBytes, FIREHOSE_PACK_BYTES);
-    check(what, "rootVolumeGiB", rootVolumeGiB, satisfying((gib) => Number.isInteger(gib) && gib >= 8, "a whole number of GiB, at least 8 (the image's size)"));
-    const instanceType = props.instanceType ?? "t3.micro";
+    check(what, "rootVolumeGiB", rootVolumeGiB, satisfying((gib) => Number.isInteger(gib) && gib >= GENERATOR_ROOT_VOLUME_GIB,
+      `a whole number of GiB, at least ${GENERATOR_ROOT_VOLUME_GIB} (the image's size)`));
+    const instanceType = props.instanceType ?? GENERATOR_INSTANCE_TYPE;
     // Another image may be built for another architecture: then its type is the caller's to choose.
     if (props.imageId === undefined) check(what, "instanceType", instanceType, x86InstanceTypeProblem);
 

@@ -8,10 +8,8 @@ import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { S3_BUCKET_NAME_PREFIX_MAX, S3_PREFIX, S3_RESERVED_BUCKET_PREFIXES } from "../aws/limits";
 import { check, satisfying } from "../input/allowed";
+import { NONCURRENT_VERSION_EXPIRATION_DAYS } from "./defaults";
 import { policyDocument } from "./policy-document";
-
-/** Days a noncurrent object version is kept by default (the cost estimate counts them as stored). */
-export const NONCURRENT_VERSION_EXPIRATION_DAYS = 7;
 
 export interface LabBucketProps {
   /**

@@ -11,6 +11,7 @@ import { AWS_REGIONS, availabilityZonesOf } from "../aws/regions";
 import { vpcCidrProblem } from "../aws/vpc-cidr";
 import { LOG_RETENTION_DAYS } from "../aws/limits";
 import { check, satisfying } from "../input/allowed";
+import { LOG_RETENTION_DAYS_DEFAULT } from "./defaults";
 import { physicalName } from "./physical-name";
 import { ServiceRole } from "./service-role";
 
@@ -23,7 +24,7 @@ export interface LabNetworkProps {
   readonly availabilityZone: string;
   /**
    * Retention of the flow-log group, in days.
-   * @default 14
+   * @default LOG_RETENTION_DAYS_DEFAULT (14)
    */
   readonly flowLogRetentionDays?: number;
 }
@@ -43,7 +44,7 @@ export class LabNetwork extends Construct {
 
   constructor(scope: Construct, id: string, props: LabNetworkProps) {
     super(scope, id);
-    const retentionDays = props.flowLogRetentionDays ?? 14;
+    const retentionDays = props.flowLogRetentionDays ?? LOG_RETENTION_DAYS_DEFAULT;
     check("LabNetwork", "flowLogRetentionDays", retentionDays, LOG_RETENTION_DAYS);
     check("LabNetwork", "cidrBlock", props.cidrBlock, vpcCidrProblem);
     const region = props.availabilityZone.slice(0, -1);

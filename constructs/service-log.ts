@@ -3,6 +3,7 @@ import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group
 import { CloudwatchLogStream } from "@cdktf/provider-aws/lib/cloudwatch-log-stream";
 import { LOG_RETENTION_DAYS } from "../aws/limits";
 import { check } from "../input/allowed";
+import { LOG_RETENTION_DAYS_DEFAULT } from "./defaults";
 import { PolicyStatement } from "./policy-document";
 
 export interface ServiceLogProps {
@@ -12,7 +13,7 @@ export interface ServiceLogProps {
   readonly streamName: string;
   /**
    * Days the log events are kept (one of CloudWatch's allowed values).
-   * @default 14
+   * @default LOG_RETENTION_DAYS_DEFAULT (14)
    */
   readonly retentionDays?: number;
 }
@@ -24,7 +25,7 @@ export class ServiceLog extends Construct {
 
   constructor(scope: Construct, id: string, props: ServiceLogProps) {
     super(scope, id);
-    const retentionDays = props.retentionDays ?? 14;
+    const retentionDays = props.retentionDays ?? LOG_RETENTION_DAYS_DEFAULT;
     check("ServiceLog", "retentionDays", retentionDays, LOG_RETENTION_DAYS);
     this.group = new CloudwatchLogGroup(this, "group", {
       name: props.groupName,
