@@ -115,7 +115,7 @@ describe("BufferedDeliveryStream", () => {
     [{ bufferSizeMiB: 129 }, "bufferSizeMiB = 129 is not allowed: it must be an integer from 1 to 128"],
     [{ bufferIntervalSeconds: 901 }, "bufferIntervalSeconds = 901 is not allowed: it must be an integer from 0 to 900"],
     [{ compression: "BZIP2" as never }, 'compression = "BZIP2" is not allowed'],
-    [{ logRetentionDays: 10 }, "retentionDays = 10 is not allowed"],
+    [{ logRetentionDays: 10 }, "logRetentionDays = 10 is not allowed"],
   ])("refuses bad props %j", (props, message) => {
     expect(() => synthStream(props)).toThrow(message);
   });

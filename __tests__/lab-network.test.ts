@@ -19,7 +19,7 @@ describe("LabNetwork", () => {
     [{ availabilityZone: "us-east-1z" }, 'availabilityZone = "us-east-1z" is not allowed: it must be one of the zones of us-east-1: us-east-1a,'],
     [{ availabilityZone: "moon-1a" }, 'availabilityZone = "moon-1a" is not allowed: it must be a zone of a known AWS region, e.g. us-east-1a'],
     [{ availabilityZone: "toStringa" }, 'availabilityZone = "toStringa" is not allowed'],
-    [{ flowLogRetentionDays: 10 }, "flowLogRetentionDays = 10 is not allowed"],
+    [{ logRetentionDays: 10 }, "logRetentionDays = 10 is not allowed"],
   ])("refuses bad props %j", (props, message) => {
     expect(() => synthNetwork(props)).toThrow(message);
   });

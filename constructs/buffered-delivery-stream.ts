@@ -85,7 +85,7 @@ export class BufferedDeliveryStream extends Construct {
     this.log = new ServiceLog(this, "log", {
       groupName: `/aws/kinesisfirehose/${props.name}`,
       streamName: "DestinationDelivery",
-      retentionDays: props.logRetentionDays,
+      logRetentionDays: props.logRetentionDays,
     });
     this.role = new ServiceRole(this, "role", {
       name: physicalName([props.roleNamePrefix ?? props.name, "firehose"], 64),

@@ -26,7 +26,7 @@ export interface LabNetworkProps {
    * Retention of the flow-log group, in days.
    * @default LOG_RETENTION_DAYS_DEFAULT (14)
    */
-  readonly flowLogRetentionDays?: number;
+  readonly logRetentionDays?: number;
 }
 
 /**
@@ -44,8 +44,8 @@ export class LabNetwork extends Construct {
 
   constructor(scope: Construct, id: string, props: LabNetworkProps) {
     super(scope, id);
-    const retentionDays = props.flowLogRetentionDays ?? LOG_RETENTION_DAYS_DEFAULT;
-    check("LabNetwork", "flowLogRetentionDays", retentionDays, LOG_RETENTION_DAYS);
+    const retentionDays = props.logRetentionDays ?? LOG_RETENTION_DAYS_DEFAULT;
+    check("LabNetwork", "logRetentionDays", retentionDays, LOG_RETENTION_DAYS);
     check("LabNetwork", "cidrBlock", props.cidrBlock, vpcCidrProblem);
     const region = props.availabilityZone.slice(0, -1);
     check("LabNetwork", "availabilityZone", props.availabilityZone, satisfying((zone) => availabilityZonesOf(region).includes(zone),

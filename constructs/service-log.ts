@@ -15,6 +15,9 @@ export interface ServiceLogProps {
    * Days the log events are kept (one of CloudWatch's allowed values).
    * @default LOG_RETENTION_DAYS_DEFAULT (14)
    */
+  readonly logRetentionDays?: number;
+  // TODO(vocab): the analytics constructs move to check()
+  /** The old name of logRetentionDays, which constructs/sql-analytics-application.ts still passes. */
   readonly retentionDays?: number;
 }
 
@@ -25,8 +28,8 @@ export class ServiceLog extends Construct {
 
   constructor(scope: Construct, id: string, props: ServiceLogProps) {
     super(scope, id);
-    const retentionDays = props.retentionDays ?? LOG_RETENTION_DAYS_DEFAULT;
-    check("ServiceLog", "retentionDays", retentionDays, LOG_RETENTION_DAYS);
+    const retentionDays = props.logRetentionDays ?? props.retentionDays ?? LOG_RETENTION_DAYS_DEFAULT;
+    check("ServiceLog", "logRetentionDays", retentionDays, LOG_RETENTION_DAYS);
     this.group = new CloudwatchLogGroup(this, "group", {
       name: props.groupName,
       retentionInDays: retentionDays,
