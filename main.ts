@@ -113,7 +113,7 @@ export class LabStack extends TerraformStack {
         name,
         cidrBlock: settings.vpcCidr,
         availabilityZone: settings.availabilityZone,
-        flowLogRetentionDays: settings.logRetentionDays,
+        logRetentionDays: settings.logRetentionDays,
       }),
     });
 

@@ -104,18 +104,18 @@ describe("BufferedDeliveryStream", () => {
     [{ prefix: "source" }, 'prefix = "source" is not allowed'],
     [{ errorOutputPrefix: "source/errors/" }, 'errorOutputPrefix = "source/errors/" is not allowed'],
     [{ errorOutputPrefix: "errors" }, 'errorOutputPrefix = "errors" is not allowed'],
-    [{ prefix: "source*/" }, "prefix = \"source*/\" is not allowed; it must be an S3 key prefix ending with '/', literal"],
+    [{ prefix: "source*/" }, "prefix = \"source*/\" is not allowed: it must be an S3 key prefix ending with '/', literal"],
     [{ prefix: "so?rce/" }, "no IAM wildcard * or ?"],
-    [{ errorOutputPrefix: "errors/*/" }, 'errorOutputPrefix = "errors/*/" is not allowed; it must be a literal key prefix ending with \'/\''],
+    [{ errorOutputPrefix: "errors/*/" }, 'errorOutputPrefix = "errors/*/" is not allowed: it must be a literal key prefix ending with \'/\''],
     // No literal part: the role could write anywhere in the bucket.
     [{ errorOutputPrefix: "!{firehose:error-output-type}/" }, 'errorOutputPrefix = "!{firehose:error-output-type}/" is not allowed'],
     [{ errorOutputPrefix: "errors/!{partitionKeyFromQuery:x}/" }, 'errorOutputPrefix = "errors/!{partitionKeyFromQuery:x}/" is not allowed'],
     [{ errorOutputPrefix: "source/" }, "a prefix that neither contains nor is contained in the data prefix source/"],
     [{ errorOutputPrefix: "sou!{firehose:error-output-type}/" }, 'errorOutputPrefix = "sou!{firehose:error-output-type}/" is not allowed'],
-    [{ bufferSizeMiB: 129 }, "bufferSizeMiB = 129 is not allowed; it must be an integer from 1 to 128"],
-    [{ bufferIntervalSeconds: 901 }, "bufferIntervalSeconds = 901 is not allowed; it must be an integer from 0 to 900"],
+    [{ bufferSizeMiB: 129 }, "bufferSizeMiB = 129 is not allowed: it must be an integer from 1 to 128"],
+    [{ bufferIntervalSeconds: 901 }, "bufferIntervalSeconds = 901 is not allowed: it must be an integer from 0 to 900"],
     [{ compression: "BZIP2" as never }, 'compression = "BZIP2" is not allowed'],
-    [{ logRetentionDays: 10 }, "retentionDays = 10 is not allowed"],
+    [{ logRetentionDays: 10 }, "logRetentionDays = 10 is not allowed"],
   ])("refuses bad props %j", (props, message) => {
     expect(() => synthStream(props)).toThrow(message);
   });

@@ -7,9 +7,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { NatGateway } from "@cdktf/provider-aws/lib/nat-gateway";
-import { resolveSettings } from "../config/settings";
+import { PACK_BYTES_DEFAULT, resolveSettings } from "../config/settings";
 import { x86InstanceTypeProblem } from "../aws/instance-types";
-import { FIREHOSE_PACK_BYTES_DEFAULT } from "../aws/limits";
 import { checkPriceTable, DEFAULT_PRICE_REGION, INSTANCE_PRICE, loadPriceTable, PRICE_KEYS, priceFile, priceTableFor, PriceTableError, typesWithoutEntry } from "../costs/prices";
 import { synthLab, synthScope, SynthJson } from "./helpers/synth";
 
@@ -52,7 +51,7 @@ describe("the us-east-1 table", () => {
   });
 
   it("bills Firehose in units the default pack fits in once", () => {
-    expect(FIREHOSE_PACK_BYTES_DEFAULT).toBeLessThanOrEqual(table.prices["firehose.ingestion"].roundedUpToBytes!);
+    expect(PACK_BYTES_DEFAULT).toBeLessThanOrEqual(table.prices["firehose.ingestion"].roundedUpToBytes!);
   });
 
   it("stands in for a region without its own table", () => {

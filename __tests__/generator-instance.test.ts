@@ -138,14 +138,14 @@ describe("GeneratorInstance", () => {
   it.each([
     [{ rate: 0 }, "rate = 0 is not allowed"],
     [{ rootVolumeGiB: 4 }, "rootVolumeGiB = 4 is not allowed"],
-    [{ packBytes: -1 }, "packBytes = -1 is not allowed; it must be an integer from 0 to 1024000 (Firehose's record limit)"],
-    [{ packBytes: 1_024_001 }, "packBytes = 1024001 is not allowed; it must be an integer from 0 to 1024000"],
+    [{ packBytes: -1 }, "packBytes = -1 is not allowed: it must be an integer from 0 to 1024000 (Firehose's record limit)"],
+    [{ packBytes: 1_024_001 }, "packBytes = 1024001 is not allowed: it must be an integer from 0 to 1024000"],
     [{ packBytes: 2.5 }, "packBytes = 2.5 is not allowed"],
-    [{ replay: { ...replay, key: "replay/*" } }, 'replay.key = "replay/*" is not allowed; it must be an S3 object key'],
+    [{ replay: { ...replay, key: "replay/*" } }, 'replay.key = "replay/*" is not allowed: it must be an S3 object key'],
     [{ replay: { ...replay, key: "replay/" } }, 'replay.key = "replay/" is not allowed'],
     [{ replay: { ...replay, bucketName: "" } }, 'replay.bucketName = "" is not allowed'],
-    [{ instanceType: "t4g.micro" }, 'instanceType = "t4g.micro" is not allowed; it must be an x86_64 instance type (the generator\'s image is Amazon Linux 2023 for x86_64); t4g is arm64 (AWS Graviton)'],
-    [{ instanceType: "t3.gigantic" }, 'instanceType = "t3.gigantic" is not allowed; it must be a size of t3 that EC2 has'],
+    [{ instanceType: "t4g.micro" }, 'instanceType = "t4g.micro" is not allowed: it must be an x86_64 instance type (the generator\'s image is Amazon Linux 2023 for x86_64); t4g is arm64 (AWS Graviton)'],
+    [{ instanceType: "t3.gigantic" }, 'instanceType = "t3.gigantic" is not allowed: it must be a size of t3 that EC2 has'],
   ])("refuses bad props %j", (props, message) => {
     expect(() => synthGenerator(props)).toThrow(message);
   });
@@ -196,7 +196,7 @@ describe("GeneratorInstance given a stream or bucket name that is a Terraform re
 describe("GeneratorInstance whose user data would not fit", () => {
   it("refuses it at synth, naming the size and EC2's limit", () => {
     const stream = { ...STREAM, name: randomBytes(30_000).toString("hex") }; // incompressible enough
-    expect(() => synthGenerator({ stream })).toThrow(/user data = "\d+ bytes" is not allowed; it must be at most 16384 bytes \(EC2's limit\)/);
+    expect(() => synthGenerator({ stream })).toThrow(/user data = "\d+ bytes" is not allowed: it must be at most 16384 bytes \(EC2's limit\)/);
   });
 });
 

@@ -128,16 +128,16 @@ describe("MicroBatchAnalytics", () => {
     return file;
   };
   it.each<[string, Partial<MicroBatchAnalyticsProps>, string]>([
-    ["a name Lambda refuses", { name: "Stream.Application" }, 'name = "Stream.Application" is not allowed; it must be 1-64 characters'],
-    ["a timeout over 15 minutes", { timeoutSeconds: 901 }, "timeoutSeconds = 901 is not allowed; it must be an integer from 1 to 900"],
-    ["too little memory", { memoryMiB: 64 }, "memoryMiB = 64 is not allowed; it must be an integer from 128 to 10240"],
+    ["a name Lambda refuses", { name: "Stream.Application" }, 'name = "Stream.Application" is not allowed: it must be 1-64 characters'],
+    ["a timeout over 15 minutes", { timeoutSeconds: 901 }, "timeoutSeconds = 901 is not allowed: it must be an integer from 1 to 900"],
+    ["too little memory", { memoryMiB: 64 }, "memoryMiB = 64 is not allowed: it must be an integer from 128 to 10240"],
     ["a concurrency of 0 (a disabled function)", { reservedConcurrency: 0 }, "reservedConcurrency = 0 is not allowed"],
-    ["3 retries", { maximumRetryAttempts: 3 }, "maximumRetryAttempts = 3 is not allowed; it must be an integer from 0 to 2"],
+    ["3 retries", { maximumRetryAttempts: 3 }, "maximumRetryAttempts = 3 is not allowed: it must be an integer from 0 to 2"],
     ["a short event age", { maximumEventAgeSeconds: 30 }, "maximumEventAgeSeconds = 30 is not allowed"],
     ["a bad retention", { logRetentionDays: 10 }, "logRetentionDays = 10 is not allowed"],
-    ["rows packed past Firehose's record limit", { packBytes: 1_024_001 }, "packBytes = 1024001 is not allowed; it must be an integer from 0 to 1024000 (Firehose's record limit)"],
+    ["rows packed past Firehose's record limit", { packBytes: 1_024_001 }, "packBytes = 1024001 is not allowed: it must be an integer from 0 to 1024000 (Firehose's record limit)"],
     ["a negative pack size", { packBytes: -1 }, "packBytes = -1 is not allowed"],
-    ["the discontinued Node.js 20 runtime", { runtime: "nodejs20.x" as never }, "runtime = \"nodejs20.x\" is not allowed; it must be one of nodejs22.x, nodejs24.x"],
+    ["the discontinued Node.js 20 runtime", { runtime: "nodejs20.x" as never }, "runtime = \"nodejs20.x\" is not allowed: it must be one of nodejs22.x, nodejs24.x"],
     ["a missing SQL file", { analytics: analyticsWith({ sqlFile: join(tmp, "missing.sql") }) }, "cannot be read"],
     ["SQL the engine refuses, naming the line", { analytics: analyticsWith({ sqlFile: sql('CREATE OR REPLACE STREAM "DESTINATION_SQL_BASIC_STREAM" (a DOUBLE);\nCREATE OR REPLACE PUMP "P" AS INSERT INTO "DESTINATION_SQL_BASIC_STREAM"\nSELECT STREAM SUM("NetLoss") FROM "SOURCE_SQL_STREAM_001";') }) },
       ":3:15: SUM(...) (aggregation over the stream) is not supported by the micro-batch engine"],
@@ -151,7 +151,7 @@ describe("MicroBatchAnalytics", () => {
       const bucket = new LabBucket(scope, "bucket");
       new MicroBatchAnalytics(scope, "analytics", props(bucket, { input: { bucket, prefix } }));
     });
-    expect(() => withPrefix("source*/")).toThrow('MicroBatchAnalytics StreamApplication: input.prefix = "source*/" is not allowed; it must be an S3 key prefix ending with \'/\', literal');
+    expect(() => withPrefix("source*/")).toThrow('MicroBatchAnalytics StreamApplication: input.prefix = "source*/" is not allowed: it must be an S3 key prefix ending with \'/\', literal');
     const long = `${"p".repeat(500)}/`;
     const description = resource(withPrefix(long), "aws_lambda_function").body.description as string;
     expect(description.length).toBeLessThanOrEqual(256);

@@ -19,7 +19,7 @@ import { SqlRunner } from "../dialect/duckdb-runner";
 import { LAB_ANALYTICS } from "../sql/analytics";
 import { createHandler } from "../micro-batch/handler";
 import { LAB_RECORD_CHECKS } from "../sql/record-checks";
-import { FIREHOSE_PACK_BYTES_DEFAULT } from "../aws/limits";
+import { PACK_BYTES_DEFAULT } from "../config/settings";
 import { installFromUserData, startGenerator } from "../local/generator-process";
 import { LOCAL_ACCOUNT, LocalAws, localAwsEnv, localClientConfig } from "../local/local-aws";
 import { compressUserData, renderCloudConfig } from "../generator/cloud-config";
@@ -29,7 +29,7 @@ const REGION = "us-east-1";
 const BUCKET = "packing-lab";
 const RECORDS = 3000;
 const SEED = "13";
-const MODES = { unpacked: 0, packed: FIREHOSE_PACK_BYTES_DEFAULT } as const;
+const MODES = { unpacked: 0, packed: PACK_BYTES_DEFAULT } as const;
 type Mode = keyof typeof MODES;
 
 const work = mkdtempSync(join(tmpdir(), "lab-packing-"));
@@ -128,6 +128,6 @@ describe("packed records through the local AWS", () => {
     expect(laidEndToEnd(await objectsUnder("packed/destination/"), rows).equals(rows)).toBe(true);
     expect(sent.unpacked!.firehoseRecords).toBe(RECORDS);
     expect(sent.packed!.firehoseRecords).toBeLessThan(RECORDS / 10);
-    expect(rows.length / sent.packed!.firehoseRecords).toBeGreaterThan(FIREHOSE_PACK_BYTES_DEFAULT * 0.9); // packs nearly full
+    expect(rows.length / sent.packed!.firehoseRecords).toBeGreaterThan(PACK_BYTES_DEFAULT * 0.9); // packs nearly full
   });
 });

@@ -25,10 +25,10 @@ describe("the lab's state backend", () => {
   });
 
   it.each([
-    [{ localPath: "/home/me/lab.tfstate" }, 'localPath = "/home/me/lab.tfstate" is not allowed; it must be a path relative'],
-    [{ bucket: "Team_State", region: "us-east-1" }, 'bucket = "Team_State" is not allowed; it must be an S3 bucket name'],
-    [{ bucket: "team-state", key: "/lab.tfstate", region: "us-east-1" }, 'key = "/lab.tfstate" is not allowed; it must be an S3 object key'],
-    [{ bucket: "team-state" }, "region = undefined is not allowed; it must be the bucket's AWS region"],
+    [{ localPath: "/home/me/lab.tfstate" }, 'localPath = "/home/me/lab.tfstate" is not allowed: it must be a path relative'],
+    [{ bucket: "Team_State", region: "us-east-1" }, 'bucket = "Team_State" is not allowed: it must be an S3 bucket name'],
+    [{ bucket: "team-state", key: "/lab.tfstate", region: "us-east-1" }, 'key = "/lab.tfstate" is not allowed: it must be an S3 object key'],
+    [{ bucket: "team-state" }, "region = undefined is not allowed: it must be the bucket's AWS region"],
   ])("refuses %j, naming the prop, the value and what is allowed", (props, message) => {
     const stack = new TerraformStack(Testing.app(), "test");
     expect(() => stateBackend(stack, props)).toThrow(`stateBackend: ${message}`);

@@ -1,3 +1,5 @@
+import { satisfying } from "../input/allowed";
+
 /**
  * AWS commercial regions (partition `aws`) known to the AWS provider 5.100.0, each with the
  * letters of its Availability Zones (`us-east-1` + `a` = `us-east-1a`). GovCloud and China use
@@ -47,6 +49,9 @@ export const AVAILABILITY_ZONE_LETTERS: Readonly<Record<string, string>> = {
 };
 
 export const AWS_REGIONS: readonly string[] = Object.keys(AVAILABILITY_ZONE_LETTERS);
+
+/** A region name of AWS_REGIONS, in words that list them. */
+export const KNOWN_REGION = satisfying((region: string) => AWS_REGIONS.includes(region), `a known AWS region (${AWS_REGIONS.join(", ")})`);
 
 /** The Availability Zone names of a known region, e.g. `us-east-2a`, `us-east-2b`, `us-east-2c`; none for any other text. */
 export function availabilityZonesOf(region: string): string[] {

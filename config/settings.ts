@@ -9,7 +9,6 @@ import { readFileSync } from "node:fs";
 import { isAbsolute, join, relative } from "node:path";
 import {
   ANALYTICS_APPLICATION_NAME,
-  ANALYTICS_APPLICATION_NAME_RULE,
   COMPRESSION_FORMATS,
   CompressionFormat,
   FIREHOSE_BUFFER_INTERVAL_SECONDS,
@@ -17,31 +16,33 @@ import {
   FIREHOSE_DIRECT_PUT_PER_SECOND,
   FIREHOSE_MAX_RECORD_BYTES,
   FIREHOSE_PACK_BYTES,
-  FIREHOSE_PACK_BYTES_DEFAULT,
   FIREHOSE_STREAM_NAME,
-  FIREHOSE_STREAM_NAME_RULE,
   LAMBDA_FUNCTION_NAME,
-  LAMBDA_FUNCTION_NAME_RULE,
   LAMBDA_MEMORY_MIB,
   LAMBDA_RESERVED_CONCURRENCY,
   LAMBDA_TIMEOUT_SECONDS,
-  isS3BucketName,
-  isS3StateKey,
   LOG_RETENTION_DAYS,
-  S3_BUCKET_NAME_RULE,
+  S3_BUCKET_NAME,
   S3_OBJECT_KEY,
-  S3_OBJECT_KEY_RULE,
   S3_BUCKET_NAME_PREFIX_MAX,
   S3_PREFIX,
   S3_PREFIX_MAX_LENGTH,
-  S3_PREFIX_RULE,
   S3_RESERVED_BUCKET_PREFIXES,
-  S3_STATE_KEY_RULE,
+  S3_STATE_KEY,
 } from "../aws/limits";
-import { availabilityZonesOf, AWS_REGIONS } from "../aws/regions";
+import { availabilityZonesOf, KNOWN_REGION } from "../aws/regions";
+import {
+  DELIVERY_COMPRESSION,
+  GENERATOR_INSTANCE_TYPE,
+  GENERATOR_RATE,
+  LOG_RETENTION_DAYS_DEFAULT,
+  MICRO_BATCH_MEMORY_MIB,
+  MICRO_BATCH_TIMEOUT_SECONDS,
+} from "../constructs/defaults";
 import { cdktfJsonContext } from "./cdktf-json";
 import { x86InstanceTypeProblem } from "../aws/instance-types";
 import { firehoseErrorOutputPrefix, NamedPrefix, overlappingPrefixes, staticPrefix } from "../aws/key-prefixes";
+import { Allowed, Diagnosis, integerIn, IntegerRange, matching, notAllowed, oneOf, OneOf } from "../input/allowed";
 import { UnusableInputError } from "../input/unusable-input";
 import { vpcCidrProblem } from "../aws/vpc-cidr";
 
@@ -58,14 +59,23 @@ export class SettingsError extends UnusableInputError {
  * characters from Terraform), so short, DNS-safe, and not a start S3 reserves.
  */
 const STACK_NAME_MAX = S3_BUCKET_NAME_PREFIX_MAX - 1;
-const STACK_NAME = new RegExp(`^(?!${S3_RESERVED_BUCKET_PREFIXES.join("|")})[a-z][a-z0-9-]{0,${STACK_NAME_MAX - 1}}$`);
-const STACK_NAME_RULE =
+const STACK_NAME = matching(
+  new RegExp(`^(?!${S3_RESERVED_BUCKET_PREFIXES.join("|")})[a-z][a-z0-9-]{0,${STACK_NAME_MAX - 1}}$`),
   `1-${STACK_NAME_MAX} characters: a lower-case letter, then lower-case letters, digits, '-' ` +
-  `(it starts the generated bucket name), not starting with ${S3_RESERVED_BUCKET_PREFIXES.join(", ")} (reserved by S3)`;
+    `(it starts the generated bucket name), not starting with ${S3_RESERVED_BUCKET_PREFIXES.join(", ")} (reserved by S3)`,
+);
+
+/**
+ * The default of LAB_PACK_BYTES, the lab's choice rather than a construct's (a construct packs
+ * nothing unless told): Firehose bills ingestion per record rounded up to the next 5 KB, so
+ * records packed up to 5,000 bytes (one unit, whichever way KB is read) cost one unit instead of one each.
+ */
+export const PACK_BYTES_DEFAULT = 5_000;
 
 /** Where the generator's records come from: synthesized from the schema, or replayed from a CSV in S3. */
-export const GENERATOR_MODES = ["synthetic", "replay"] as const;
-export type GeneratorMode = (typeof GENERATOR_MODES)[number];
+export const GENERATOR_MODES = oneOf(["synthetic", "replay"] as const);
+/** One of GENERATOR_MODES. */
+export type GeneratorMode = (typeof GENERATOR_MODES.values)[number];
 
 export interface LabSettings {
   /** Name of the Terraform stack (and prefix of resource names). */
@@ -119,10 +129,12 @@ export interface LabSettings {
   readonly stateRegion: string;
 }
 
-export const ANALYTICS_ENGINES = ["micro-batch", "kinesis-analytics-sql"] as const;
-export type AnalyticsEngineName = (typeof ANALYTICS_ENGINES)[number];
+/** What can run the analytics SQL (LAB_ANALYTICS_ENGINE). */
+export const ANALYTICS_ENGINES = oneOf(["micro-batch", "kinesis-analytics-sql"] as const);
+/** One of ANALYTICS_ENGINES. */
+export type AnalyticsEngineName = (typeof ANALYTICS_ENGINES.values)[number];
 /** Compression formats the micro-batch engine can read back from S3. */
-const MICRO_BATCH_COMPRESSION = ["UNCOMPRESSED", "GZIP"];
+const MICRO_BATCH_COMPRESSION = oneOf<CompressionFormat>(["UNCOMPRESSED", "GZIP"]);
 
 type Raw = string | number | boolean;
 
@@ -133,52 +145,46 @@ interface SettingSpec<K extends keyof LabSettings> {
   description: string;
   /** The default, possibly derived from settings parsed before this one. */
   default: (earlier: Partial<LabSettings>) => LabSettings[K];
-  /** Parses a raw value; returns the value or a string saying what is allowed. */
+  /** Parses a raw value; returns the value or an Invalid saying what is allowed. */
   parse: (raw: string, earlier: Partial<LabSettings>) => LabSettings[K] | Invalid;
   /** What leaving the setting unset means, when its default is undefined (shown in the README). */
   unset?: string;
 }
 
-/** A parse failure: what is allowed. */
+/** A parse failure: the words for what is allowed. */
 class Invalid {
-  constructor(readonly allowed: string) {}
+  constructor(readonly words: string) {}
 }
 
-function integer({ min, max }: { min: number; max: number }) {
+/** A whole number, written as one, within the range. */
+function integer(range: IntegerRange) {
   return (raw: string): number | Invalid => {
-    const allowed = `an integer from ${min} to ${max}`;
-    if (!/^-?\d+$/.test(raw.trim())) return new Invalid(allowed);
+    if (!/^-?\d+$/.test(raw.trim())) return new Invalid(range.words);
     const n = Number(raw);
-    return n >= min && n <= max ? n : new Invalid(allowed);
+    return range.test(n) ? n : new Invalid(range.words);
   };
 }
 
-function matching(pattern: RegExp, allowed: string) {
-  return (raw: string): string | Invalid => (pattern.test(raw) ? raw : new Invalid(allowed));
+/** A string the Allowed allows, as it is. */
+function accepting(allowed: Allowed<string>) {
+  return (raw: string): string | Invalid => (allowed.test(raw) ? raw : new Invalid(allowed.words));
 }
 
-function oneOf<T extends string | number>(values: readonly T[]) {
+/** One of the listed values, written as it prints (spaces around it ignored). */
+function pick<T extends string | number>(allowed: OneOf<T>) {
   return (raw: string): T | Invalid => {
-    const found = values.find((v) => String(v) === raw.trim());
-    return found !== undefined ? found : new Invalid(`one of ${values.join(", ")}`);
+    const found = allowed.values.find((v) => String(v) === raw.trim());
+    return found !== undefined ? found : new Invalid(allowed.words);
   };
 }
 
 /** A data prefix: literal, and short enough that Firehose's error prefix for it (errors/ + it) is one too. */
 function prefix(raw: string): string | Invalid {
-  if (!S3_PREFIX.test(raw)) return new Invalid(S3_PREFIX_RULE);
+  if (!S3_PREFIX.test(raw)) return new Invalid(S3_PREFIX.words);
   const errors = staticPrefix(firehoseErrorOutputPrefix(raw));
   return S3_PREFIX.test(errors)
     ? raw
     : new Invalid(`at most ${S3_PREFIX_MAX_LENGTH - (errors.length - raw.length)} characters, so that its error prefix (${errors.slice(0, errors.length - raw.length)} + the prefix) is at most ${S3_PREFIX_MAX_LENGTH} too`);
-}
-
-function bucketName(raw: string): string | Invalid {
-  return isS3BucketName(raw) ? raw : new Invalid(S3_BUCKET_NAME_RULE);
-}
-
-function knownRegion(raw: string): string | Invalid {
-  return AWS_REGIONS.includes(raw) ? raw : new Invalid(`a known AWS region (${AWS_REGIONS.join(", ")})`);
 }
 
 /** A setting of the S3 state backend means nothing without the state bucket: refuse it rather than ignore it. */
@@ -187,8 +193,8 @@ function withStateBucket<T>(parse: (raw: string) => T | Invalid) {
     s.stateBucket === undefined ? new Invalid("left unset unless LAB_STATE_BUCKET is set (without it, state is a local file)") : parse(raw);
 }
 
-/** A check that returns what is allowed when the value is not: as a parse. */
-function checkedBy(problem: (raw: string) => string | undefined) {
+/** A diagnosis (what is allowed when the value is not), as a parse. */
+function checkedBy(problem: Diagnosis<string>) {
   return (raw: string): string | Invalid => {
     const allowed = problem(raw);
     return allowed === undefined ? raw : new Invalid(allowed);
@@ -230,14 +236,14 @@ export const SETTINGS = [
     env: "LAB_STACK_NAME",
     description: "Terraform stack name; also the prefix of resource names",
     default: () => "streaming-lab",
-    parse: matching(STACK_NAME, STACK_NAME_RULE),
+    parse: accepting(STACK_NAME),
   }),
   spec({
     key: "region",
     env: "LAB_REGION",
     description: "AWS region",
     default: () => "us-east-1",
-    parse: knownRegion,
+    parse: accepting(KNOWN_REGION),
   }),
   spec({
     key: "availabilityZone",
@@ -254,7 +260,7 @@ export const SETTINGS = [
     env: "LAB_BUCKET_NAME",
     description: "exact bucket name (default: generated, unique, starting with the stack name)",
     default: () => undefined,
-    parse: bucketName,
+    parse: accepting(S3_BUCKET_NAME),
     unset: "generated",
   }),
   spec({
@@ -262,7 +268,7 @@ export const SETTINGS = [
     env: "LAB_OBJECT_EXPIRATION_DAYS",
     description: "days after which delivered objects expire; 0 keeps them",
     default: () => 30,
-    parse: integer({ min: 0, max: 3650 }),
+    parse: integer(integerIn({ min: 0, max: 3650 })),
   }),
   spec({
     key: "bucketForceDestroy",
@@ -276,7 +282,7 @@ export const SETTINGS = [
     env: "LAB_SOURCE_STREAM_NAME",
     description: "name of the delivery stream the generator writes to",
     default: () => "Source",
-    parse: matching(FIREHOSE_STREAM_NAME, FIREHOSE_STREAM_NAME_RULE),
+    parse: accepting(FIREHOSE_STREAM_NAME),
   }),
   spec({
     key: "destinationStreamName",
@@ -284,7 +290,7 @@ export const SETTINGS = [
     description: "name of the delivery stream the analytics output goes to",
     default: () => "Destination",
     parse: (raw, s) => {
-      if (!FIREHOSE_STREAM_NAME.test(raw)) return new Invalid(FIREHOSE_STREAM_NAME_RULE);
+      if (!FIREHOSE_STREAM_NAME.test(raw)) return new Invalid(FIREHOSE_STREAM_NAME.words);
       return raw === s.sourceStreamName ? new Invalid(`a name other than the source stream's (${raw})`) : raw;
     },
   }),
@@ -293,7 +299,7 @@ export const SETTINGS = [
     env: "LAB_ANALYTICS_ENGINE",
     description: "what runs the analytics SQL",
     default: () => "micro-batch" as AnalyticsEngineName,
-    parse: oneOf(ANALYTICS_ENGINES),
+    parse: pick(ANALYTICS_ENGINES),
   }),
   spec({
     key: "applicationName",
@@ -302,8 +308,8 @@ export const SETTINGS = [
     default: () => "StreamApplication",
     parse: (raw, s) =>
       s.analyticsEngine === "kinesis-analytics-sql"
-        ? matching(ANALYTICS_APPLICATION_NAME, ANALYTICS_APPLICATION_NAME_RULE)(raw)
-        : matching(LAMBDA_FUNCTION_NAME, `${LAMBDA_FUNCTION_NAME_RULE} (a Lambda function name)`)(raw),
+        ? accepting(ANALYTICS_APPLICATION_NAME)(raw)
+        : LAMBDA_FUNCTION_NAME.test(raw) ? raw : new Invalid(`${LAMBDA_FUNCTION_NAME.words} (a Lambda function name)`),
   }),
   spec({
     key: "sourcePrefix",
@@ -338,28 +344,29 @@ export const SETTINGS = [
     key: "compression",
     env: "LAB_COMPRESSION",
     description: "compression of delivered S3 objects",
-    default: () => "UNCOMPRESSED" as CompressionFormat,
+    default: () => DELIVERY_COMPRESSION,
     parse: (raw, s) => {
-      const parsed = oneOf(COMPRESSION_FORMATS)(raw);
-      if (parsed instanceof Invalid || s.analyticsEngine !== "micro-batch" || MICRO_BATCH_COMPRESSION.includes(parsed)) return parsed;
-      return new Invalid(`one of ${MICRO_BATCH_COMPRESSION.join(", ")} with the micro-batch engine (it reads the source objects back)`);
+      const parsed = pick(COMPRESSION_FORMATS)(raw);
+      if (parsed instanceof Invalid || s.analyticsEngine !== "micro-batch" || MICRO_BATCH_COMPRESSION.test(parsed)) return parsed;
+      return new Invalid(`${MICRO_BATCH_COMPRESSION.words} with the micro-batch engine (it reads the source objects back)`);
     },
   }),
   spec({
     key: "logRetentionDays",
     env: "LAB_LOG_RETENTION_DAYS",
     description: "retention of every CloudWatch log group, in days",
-    default: () => 14,
-    parse: oneOf(LOG_RETENTION_DAYS),
+    default: () => LOG_RETENTION_DAYS_DEFAULT,
+    parse: pick(LOG_RETENTION_DAYS),
   }),
   spec({
     key: "packBytes",
     env: "LAB_PACK_BYTES",
     description: "most bytes of records packed into one Firehose record (0: one record each)",
     // One 5 KB billing unit (5,000 bytes fits either reading of KB): Firehose rounds each record up to it.
-    default: (s) => (s.analyticsEngine === "kinesis-analytics-sql" ? 0 : FIREHOSE_PACK_BYTES_DEFAULT),
+    default: (s) => (s.analyticsEngine === "kinesis-analytics-sql" ? 0 : PACK_BYTES_DEFAULT),
     parse: (raw, s) => {
-      const n = integer(FIREHOSE_PACK_BYTES)(raw);
+      // The range without its note: the settings' words for it are "an integer from 0 to 1024000".
+      const n = integer(integerIn(FIREHOSE_PACK_BYTES))(raw);
       if (n instanceof Invalid || n === 0 || s.analyticsEngine !== "kinesis-analytics-sql") return n;
       return new Invalid("0 with the kinesis-analytics-sql engine (the SQL application reads one JSON document per Firehose record)");
     },
@@ -368,7 +375,7 @@ export const SETTINGS = [
     key: "generatorRate",
     env: "LAB_GENERATOR_RATE",
     description: "records per second the generator sends",
-    default: () => 1,
+    default: () => GENERATOR_RATE,
     parse: rate,
   }),
   spec({
@@ -377,7 +384,7 @@ export const SETTINGS = [
     description: "generator mode (where its records come from)",
     default: () => "synthetic" as GeneratorMode,
     parse: (raw, s) => {
-      const mode = oneOf(GENERATOR_MODES)(raw);
+      const mode = pick(GENERATOR_MODES)(raw);
       // The instance reads s3://<bucket>/<key>, written into its user data at synth: the name must be known.
       return mode === "replay" && s.bucketName === undefined
         ? new Invalid("synthetic, or replay together with an exact LAB_BUCKET_NAME (the instance is told the bucket's name at synth)")
@@ -389,13 +396,13 @@ export const SETTINGS = [
     env: "LAB_REPLAY_KEY",
     description: "S3 key of the CSV the generator replays (replay mode)",
     default: () => "replay/banking_loss.csv",
-    parse: matching(S3_OBJECT_KEY, S3_OBJECT_KEY_RULE),
+    parse: accepting(S3_OBJECT_KEY),
   }),
   spec({
     key: "instanceType",
     env: "LAB_INSTANCE_TYPE",
     description: "EC2 instance type of the generator",
-    default: () => "t3.micro",
+    default: () => GENERATOR_INSTANCE_TYPE,
     parse: checkedBy(x86InstanceTypeProblem),
   }),
   spec({
@@ -409,14 +416,14 @@ export const SETTINGS = [
     key: "analyticsTimeoutSeconds",
     env: "LAB_ANALYTICS_TIMEOUT_SECONDS",
     description: "seconds the micro-batch function may take for one object",
-    default: () => 60,
+    default: () => MICRO_BATCH_TIMEOUT_SECONDS,
     parse: integer(LAMBDA_TIMEOUT_SECONDS),
   }),
   spec({
     key: "analyticsMemoryMiB",
     env: "LAB_ANALYTICS_MEMORY_MIB",
     description: "memory of the micro-batch function in MiB",
-    default: () => 512,
+    default: () => MICRO_BATCH_MEMORY_MIB,
     parse: integer(LAMBDA_MEMORY_MIB),
   }),
   spec({
@@ -427,7 +434,7 @@ export const SETTINGS = [
     parse: (raw) => {
       if (raw.trim() === "unreserved") return "unreserved" as const;
       const n = integer(LAMBDA_RESERVED_CONCURRENCY)(raw);
-      return n instanceof Invalid ? new Invalid(`unreserved or ${n.allowed}`) : n;
+      return n instanceof Invalid ? new Invalid(`unreserved or ${n.words}`) : n;
     },
   }),
   spec({
@@ -435,7 +442,7 @@ export const SETTINGS = [
     env: "LAB_STATE_BUCKET",
     description: "S3 bucket holding the Terraform state (encrypted, S3-native locking)",
     default: () => undefined,
-    parse: bucketName,
+    parse: accepting(S3_BUCKET_NAME),
     unset: "none: local state file",
   }),
   spec({
@@ -443,14 +450,14 @@ export const SETTINGS = [
     env: "LAB_STATE_KEY",
     description: "key of the Terraform state object in the state bucket",
     default: (s) => `${s.stackName}/terraform.tfstate`,
-    parse: withStateBucket((raw) => (isS3StateKey(raw) ? raw : new Invalid(S3_STATE_KEY_RULE))),
+    parse: withStateBucket(accepting(S3_STATE_KEY)),
   }),
   spec({
     key: "stateRegion",
     env: "LAB_STATE_REGION",
     description: "region of the state bucket",
     default: (s) => s.region as string,
-    parse: withStateBucket(knownRegion),
+    parse: withStateBucket(accepting(KNOWN_REGION)),
   }),
 ] as const;
 
@@ -500,7 +507,7 @@ export function resolveSettings(sources: SettingsSources = {}): LabSettings {
     }
     // Later checks read earlier values: a refused value is replaced by its default for them.
     if (!["string", "number", "boolean"].includes(typeof raw)) {
-      problems.push(`${origin} = ${JSON.stringify(raw)} is not allowed: ${s.description} must be a string, number or boolean, not ${Array.isArray(raw) ? "an array" : typeof raw}`);
+      problems.push(notAllowed(origin, raw, new Invalid(`a string, number or boolean, not ${Array.isArray(raw) ? "an array" : typeof raw}`), s.description));
       refused.add(s.key);
       resolved[s.key] = s.default(resolved as Partial<LabSettings>);
       continue;
@@ -508,7 +515,7 @@ export function resolveSettings(sources: SettingsSources = {}): LabSettings {
     given[s.key] = { origin, raw: String(raw) };
     const value = s.parse(String(raw), resolved as Partial<LabSettings>);
     if (value instanceof Invalid) {
-      problems.push(`${origin} = ${JSON.stringify(String(raw))} is not allowed: ${s.description} must be ${value.allowed}`);
+      problems.push(notAllowed(origin, String(raw), value, s.description));
       refused.add(s.key);
       resolved[s.key] = s.default(resolved as Partial<LabSettings>);
     } else {
@@ -566,7 +573,7 @@ function keyPrefixProblems(settings: LabSettings, given: Partial<Record<keyof La
     const source = `${other.derived ? "errors/ + " : ""}${specOf(other.setting).env}${given[other.setting] === undefined ? "'s default" : ""}`;
     // (An error prefix is never the one blamed: errors/<a> and errors/<b> overlap only when a and b do.)
     const what = blamed.setting === "replayKey" ? "a key outside" : "a key prefix that neither contains nor is contained in";
-    problems.set(blamed.setting, `${from.origin} = ${JSON.stringify(from.raw)} is not allowed: ${spec.description} must be ${what} ${other.name} ${other.prefix} (${source})`);
+    problems.set(blamed.setting, notAllowed(from.origin, from.raw, new Invalid(`${what} ${other.name} ${other.prefix} (${source})`), spec.description));
   }
   return [...problems.values()];
 }

@@ -1,18 +1,9 @@
 import { Construct } from "constructs";
 import { KinesisFirehoseDeliveryStream } from "@cdktf/provider-aws/lib/kinesis-firehose-delivery-stream";
-import {
-  COMPRESSION_FORMATS,
-  CompressionFormat,
-  FIREHOSE_BUFFER_INTERVAL_SECONDS,
-  FIREHOSE_BUFFER_SIZE_MIB,
-  FIREHOSE_STREAM_NAME,
-  FIREHOSE_STREAM_NAME_RULE,
-  isIntegerIn,
-  requireValid,
-  S3_PREFIX,
-  S3_PREFIX_RULE,
-} from "../aws/limits";
+import { COMPRESSION_FORMATS, CompressionFormat, FIREHOSE_BUFFER_INTERVAL_SECONDS, FIREHOSE_BUFFER_SIZE_MIB, FIREHOSE_STREAM_NAME, S3_PREFIX } from "../aws/limits";
 import { FIREHOSE_ERROR_OUTPUT_TYPE, firehoseErrorOutputPrefix, prefixesOverlap, staticPrefix } from "../aws/key-prefixes";
+import { check, satisfying } from "../input/allowed";
+import { DELIVERY_COMPRESSION } from "./defaults";
 import { LabBucket } from "./lab-bucket";
 import { physicalName } from "./physical-name";
 import { PolicyStatement } from "./policy-document";
@@ -56,12 +47,12 @@ export interface BufferedDeliveryStreamProps {
   readonly bufferIntervalSeconds?: number;
   /**
    * Compression of delivered objects.
-   * @default "UNCOMPRESSED"
+   * @default DELIVERY_COMPRESSION ("UNCOMPRESSED")
    */
   readonly compression?: CompressionFormat;
   /**
    * Retention of the delivery-error log group, in days.
-   * @default 14
+   * @default LOG_RETENTION_DAYS_DEFAULT (14)
    */
   readonly logRetentionDays?: number;
   /**
@@ -90,24 +81,23 @@ export class BufferedDeliveryStream extends Construct implements DeliveryStreamR
     const what = `BufferedDeliveryStream ${props.name}`;
     const bufferSizeMiB = props.bufferSizeMiB ?? 5;
     const bufferIntervalSeconds = props.bufferIntervalSeconds ?? 300;
-    const compression = props.compression ?? "UNCOMPRESSED";
+    const compression = props.compression ?? DELIVERY_COMPRESSION;
     const errorOutputPrefix = props.errorOutputPrefix ?? firehoseErrorOutputPrefix(props.prefix);
-    requireValid(what, "name", props.name, FIREHOSE_STREAM_NAME.test(props.name), FIREHOSE_STREAM_NAME_RULE);
-    requireValid(what, "prefix", props.prefix, S3_PREFIX.test(props.prefix), S3_PREFIX_RULE);
-    requireValid(what, "errorOutputPrefix", errorOutputPrefix, isErrorOutputPrefix(errorOutputPrefix),
-      `a literal key prefix ending with '/' (${S3_PREFIX_RULE}), then optionally Firehose expressions such as ${FIREHOSE_ERROR_OUTPUT_TYPE}/`);
-    requireValid(what, "errorOutputPrefix", errorOutputPrefix, !prefixesOverlap(staticPrefix(errorOutputPrefix), props.prefix),
-      `a prefix that neither contains nor is contained in the data prefix ${props.prefix}`);
-    requireValid(what, "bufferSizeMiB", bufferSizeMiB, isIntegerIn(bufferSizeMiB, FIREHOSE_BUFFER_SIZE_MIB), "an integer from 1 to 128");
-    requireValid(what, "bufferIntervalSeconds", bufferIntervalSeconds, isIntegerIn(bufferIntervalSeconds, FIREHOSE_BUFFER_INTERVAL_SECONDS), "an integer from 0 to 900");
-    requireValid(what, "compression", compression, COMPRESSION_FORMATS.includes(compression), `one of ${COMPRESSION_FORMATS.join(", ")}`);
+    check(what, "name", props.name, FIREHOSE_STREAM_NAME);
+    check(what, "prefix", props.prefix, S3_PREFIX);
+    check(what, "errorOutputPrefix", errorOutputPrefix, ERROR_OUTPUT_PREFIX);
+    check(what, "errorOutputPrefix", errorOutputPrefix, satisfying((prefix) => !prefixesOverlap(staticPrefix(prefix), props.prefix),
+      `a prefix that neither contains nor is contained in the data prefix ${props.prefix}`));
+    check(what, "bufferSizeMiB", bufferSizeMiB, FIREHOSE_BUFFER_SIZE_MIB);
+    check(what, "bufferIntervalSeconds", bufferIntervalSeconds, FIREHOSE_BUFFER_INTERVAL_SECONDS);
+    check(what, "compression", compression, COMPRESSION_FORMATS);
 
     this.prefix = props.prefix;
     this.errorOutputPrefix = errorOutputPrefix;
     this.log = new ServiceLog(this, "log", {
       groupName: `/aws/kinesisfirehose/${props.name}`,
       streamName: "DestinationDelivery",
-      retentionDays: props.logRetentionDays,
+      logRetentionDays: props.logRetentionDays,
     });
     this.role = new ServiceRole(this, "role", {
       name: physicalName([props.roleNamePrefix ?? props.name, "firehose"], 64),
@@ -162,8 +152,11 @@ const EXPRESSIONS_AFTER_LITERAL = /^(?:!\{(?:firehose:(?:error-output-type|rando
  * An error prefix whose literal part is an S3_PREFIX (the role may write under exactly it) and
  * whose rest is Firehose expressions and safe characters, ending with '/'.
  */
-function isErrorOutputPrefix(prefix: string): boolean {
-  const literal = staticPrefix(prefix);
-  const rest = prefix.slice(literal.length);
-  return S3_PREFIX.test(literal) && (rest === "" || EXPRESSIONS_AFTER_LITERAL.test(rest));
-}
+const ERROR_OUTPUT_PREFIX = satisfying(
+  (prefix: string) => {
+    const literal = staticPrefix(prefix);
+    const rest = prefix.slice(literal.length);
+    return S3_PREFIX.test(literal) && (rest === "" || EXPRESSIONS_AFTER_LITERAL.test(rest));
+  },
+  `a literal key prefix ending with '/' (${S3_PREFIX.words}), then optionally Firehose expressions such as ${FIREHOSE_ERROR_OUTPUT_TYPE}/`,
+);

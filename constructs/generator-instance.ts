@@ -7,14 +7,14 @@ import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { compressUserData, renderCloudConfig } from "../generator/cloud-config";
 import { x86InstanceTypeProblem } from "../aws/instance-types";
-import { EC2_USER_DATA_MAX_BYTES, FIREHOSE_PACK_BYTES, FIREHOSE_PACK_BYTES_RULE, isIntegerIn, requireValid, S3_OBJECT_KEY, S3_OBJECT_KEY_RULE } from "../aws/limits";
+import { EC2_USER_DATA_MAX_BYTES, FIREHOSE_PACK_BYTES, S3_OBJECT_KEY } from "../aws/limits";
+import { check, satisfying } from "../input/allowed";
 import { allowPutRecords, DeliveryStreamRef } from "./buffered-delivery-stream";
+import { GENERATOR_INSTANCE_TYPE, GENERATOR_RATE, GENERATOR_ROOT_VOLUME_GIB } from "./defaults";
 import { LabNetwork } from "./lab-network";
 import { physicalName } from "./physical-name";
 import { ServiceRole } from "./service-role";
 
-/** The root volume's default size in GiB: the image's own size (the cost estimate counts it too). */
-export const GENERATOR_ROOT_VOLUME_GIB = 8;
 
 /** A CSV in S3 for the generator to replay. */
 export interface ReplayObject {
@@ -37,7 +37,7 @@ export interface GeneratorInstanceProps {
   readonly network: LabNetwork;
   /**
    * Records per second.
-   * @default 1
+   * @default GENERATOR_RATE (1)
    */
   readonly rate?: number;
   /**
@@ -55,7 +55,7 @@ export interface GeneratorInstanceProps {
   readonly replay?: ReplayObject;
   /**
    * Instance type: x86_64, which the default image is built for (aws/ec2-instance-types.json).
-   * @default "t3.micro"
+   * @default GENERATOR_INSTANCE_TYPE ("t3.micro")
    */
   readonly instanceType?: string;
   /**
@@ -69,6 +69,14 @@ export interface GeneratorInstanceProps {
    */
   readonly rootVolumeGiB?: number;
 }
+
+/** A stream's literal name: the user data is rendered at synth, before Terraform resolves a reference. */
+const LITERAL_STREAM_NAME = satisfying((name: string) => !Token.isUnresolved(name), "the stream's literal name, not a Terraform reference (user data is rendered at synth)");
+/** A bucket's literal name, for the same reason. */
+const LITERAL_BUCKET_NAME = satisfying(
+  (name: string) => typeof name === "string" && name.length > 0 && !Token.isUnresolved(name),
+  "the bucket's literal name, not a Terraform reference (user data is rendered at synth)",
+);
 
 /** Session Manager's agent channels: these actions cannot be scoped to a resource (AWS docs). */
 const SESSION_MANAGER_ACTIONS = [
@@ -98,23 +106,22 @@ export class GeneratorInstance extends Construct {
   constructor(scope: Construct, id: string, props: GeneratorInstanceProps) {
     super(scope, id);
     const what = `GeneratorInstance ${props.name}`;
-    const rate = props.rate ?? 1;
+    const rate = props.rate ?? GENERATOR_RATE;
     const packBytes = props.packBytes ?? 0;
     const rootVolumeGiB = props.rootVolumeGiB ?? GENERATOR_ROOT_VOLUME_GIB;
-    requireValid(what, "rate", rate, Number.isFinite(rate) && rate > 0, "a number of records per second greater than 0");
-    requireValid(what, "packBytes", packBytes, isIntegerIn(packBytes, FIREHOSE_PACK_BYTES), FIREHOSE_PACK_BYTES_RULE);
-    requireValid(what, "rootVolumeGiB", rootVolumeGiB, Number.isInteger(rootVolumeGiB) && rootVolumeGiB >= 8, "a whole number of GiB, at least 8 (the image's size)");
-    const instanceType = props.instanceType ?? "t3.micro";
+    check(what, "rate", rate, satisfying((n) => Number.isFinite(n) && n > 0, "a number of records per second greater than 0"));
+    check(what, "packBytes", packBytes, FIREHOSE_PACK_BYTES);
+    check(what, "rootVolumeGiB", rootVolumeGiB, satisfying((gib) => Number.isInteger(gib) && gib >= GENERATOR_ROOT_VOLUME_GIB,
+      `a whole number of GiB, at least ${GENERATOR_ROOT_VOLUME_GIB} (the image's size)`));
+    const instanceType = props.instanceType ?? GENERATOR_INSTANCE_TYPE;
     // Another image may be built for another architecture: then its type is the caller's to choose.
-    const typeProblem = props.imageId === undefined ? x86InstanceTypeProblem(instanceType) : undefined;
-    requireValid(what, "instanceType", instanceType, typeProblem === undefined, typeProblem ?? "");
+    if (props.imageId === undefined) check(what, "instanceType", instanceType, x86InstanceTypeProblem);
 
-    requireValid(what, "stream.name", props.stream.name, !Token.isUnresolved(props.stream.name), "the stream's literal name, not a Terraform reference (user data is rendered at synth)");
+    check(what, "stream.name", props.stream.name, LITERAL_STREAM_NAME);
     const replay = props.replay;
     if (replay !== undefined) {
-      requireValid(what, "replay.bucketName", replay.bucketName, typeof replay.bucketName === "string" && replay.bucketName.length > 0 && !Token.isUnresolved(replay.bucketName),
-        "the bucket's literal name, not a Terraform reference (user data is rendered at synth)");
-      requireValid(what, "replay.key", replay.key, S3_OBJECT_KEY.test(replay.key), S3_OBJECT_KEY_RULE);
+      check(what, "replay.bucketName", replay.bucketName, LITERAL_BUCKET_NAME);
+      check(what, "replay.key", replay.key, S3_OBJECT_KEY);
     }
     this.userData = renderCloudConfig({
       streamName: props.stream.name,
@@ -125,7 +132,7 @@ export class GeneratorInstance extends Construct {
     });
     this.userDataBytes = compressUserData(this.userData);
     const size = this.userDataBytes.length;
-    requireValid(what, "user data", `${size} bytes`, size <= EC2_USER_DATA_MAX_BYTES, `at most ${EC2_USER_DATA_MAX_BYTES} bytes (EC2's limit)`);
+    check(what, "user data", `${size} bytes`, satisfying(() => size <= EC2_USER_DATA_MAX_BYTES, `at most ${EC2_USER_DATA_MAX_BYTES} bytes (EC2's limit)`));
 
     this.role = new ServiceRole(this, "role", {
       name: physicalName([props.name, "generator"], 64),

@@ -6,11 +6,10 @@ import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
-import { requireValid, S3_BUCKET_NAME_PREFIX_MAX, S3_PREFIX, S3_PREFIX_RULE, S3_RESERVED_BUCKET_PREFIXES } from "../aws/limits";
+import { S3_BUCKET_NAME_PREFIX_MAX, S3_PREFIX, S3_RESERVED_BUCKET_PREFIXES } from "../aws/limits";
+import { check, satisfying } from "../input/allowed";
+import { NONCURRENT_VERSION_EXPIRATION_DAYS } from "./defaults";
 import { policyDocument } from "./policy-document";
-
-/** Days a noncurrent object version is kept by default (the cost estimate counts them as stored). */
-export const NONCURRENT_VERSION_EXPIRATION_DAYS = 7;
 
 export interface LabBucketProps {
   /**
@@ -64,11 +63,10 @@ export class LabBucket extends Construct {
     const expirationDays = props.objectExpirationDays ?? 0;
     const noncurrentDays = props.noncurrentVersionExpirationDays ?? NONCURRENT_VERSION_EXPIRATION_DAYS;
     const abortDays = props.abortIncompleteMultipartUploadDays ?? 7;
-    requireValid("LabBucket", "bucketNamePrefix", bucketNamePrefix, isBucketNamePrefix(bucketNamePrefix),
-      `1-${S3_BUCKET_NAME_PREFIX_MAX} characters of a-z, 0-9, '.', '-', starting with a letter or digit, that start a valid bucket name`);
-    requireValid("LabBucket", "objectExpirationDays", expirationDays, Number.isInteger(expirationDays) && expirationDays >= 0, "a whole number of days, 0 for never");
-    requireValid("LabBucket", "noncurrentVersionExpirationDays", noncurrentDays, Number.isInteger(noncurrentDays) && noncurrentDays >= 1, "a whole number of days, at least 1");
-    requireValid("LabBucket", "abortIncompleteMultipartUploadDays", abortDays, Number.isInteger(abortDays) && abortDays >= 1, "a whole number of days, at least 1");
+    check("LabBucket", "bucketNamePrefix", bucketNamePrefix, BUCKET_NAME_PREFIX);
+    check("LabBucket", "objectExpirationDays", expirationDays, satisfying((days) => Number.isInteger(days) && days >= 0, "a whole number of days, 0 for never"));
+    check("LabBucket", "noncurrentVersionExpirationDays", noncurrentDays, DAYS_AT_LEAST_1);
+    check("LabBucket", "abortIncompleteMultipartUploadDays", abortDays, DAYS_AT_LEAST_1);
 
     this.bucket = new S3Bucket(this, "bucket", {
       ...(props.bucketName !== undefined ? { bucket: props.bucketName } : { bucketPrefix: bucketNamePrefix }),
@@ -140,16 +138,19 @@ export class LabBucket extends Construct {
    * (S3_PREFIX): a `*` or `?` in it would widen the grant, up to the whole bucket.
    */
   objectsArn(prefix: string): string {
-    requireValid("LabBucket", "objectsArn(prefix)", prefix, S3_PREFIX.test(prefix), S3_PREFIX_RULE);
+    check("LabBucket", "objectsArn(prefix)", prefix, S3_PREFIX);
     return `${this.arn}/${prefix}*`;
   }
 }
 
 /** A prefix Terraform can complete into a bucket name: the bucket rules, and none of S3's reserved starts. */
-function isBucketNamePrefix(prefix: string): boolean {
-  return (
+const BUCKET_NAME_PREFIX = satisfying(
+  (prefix: string) =>
     new RegExp(`^[a-z0-9][a-z0-9.-]{0,${S3_BUCKET_NAME_PREFIX_MAX - 1}}$`).test(prefix) &&
     !prefix.includes("..") &&
-    !S3_RESERVED_BUCKET_PREFIXES.some((reserved) => prefix.startsWith(reserved))
-  );
-}
+    !S3_RESERVED_BUCKET_PREFIXES.some((reserved) => prefix.startsWith(reserved)),
+  `1-${S3_BUCKET_NAME_PREFIX_MAX} characters of a-z, 0-9, '.', '-', starting with a letter or digit, that start a valid bucket name`,
+);
+
+/** A lifecycle period of whole days, one or more. */
+const DAYS_AT_LEAST_1 = satisfying((days: number) => Number.isInteger(days) && days >= 1, "a whole number of days, at least 1");

@@ -9,7 +9,9 @@ import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { AWS_REGIONS, availabilityZonesOf } from "../aws/regions";
 import { vpcCidrProblem } from "../aws/vpc-cidr";
-import { requireLogRetention, requireValid } from "../aws/limits";
+import { LOG_RETENTION_DAYS } from "../aws/limits";
+import { check, satisfying } from "../input/allowed";
+import { LOG_RETENTION_DAYS_DEFAULT } from "./defaults";
 import { physicalName } from "./physical-name";
 import { ServiceRole } from "./service-role";
 
@@ -22,9 +24,9 @@ export interface LabNetworkProps {
   readonly availabilityZone: string;
   /**
    * Retention of the flow-log group, in days.
-   * @default 14
+   * @default LOG_RETENTION_DAYS_DEFAULT (14)
    */
-  readonly flowLogRetentionDays?: number;
+  readonly logRetentionDays?: number;
 }
 
 /**
@@ -42,13 +44,12 @@ export class LabNetwork extends Construct {
 
   constructor(scope: Construct, id: string, props: LabNetworkProps) {
     super(scope, id);
-    const retentionDays = props.flowLogRetentionDays ?? 14;
-    requireLogRetention("LabNetwork", "flowLogRetentionDays", retentionDays);
-    const cidrProblem = vpcCidrProblem(props.cidrBlock);
-    requireValid("LabNetwork", "cidrBlock", props.cidrBlock, cidrProblem === undefined, cidrProblem ?? "");
+    const retentionDays = props.logRetentionDays ?? LOG_RETENTION_DAYS_DEFAULT;
+    check("LabNetwork", "logRetentionDays", retentionDays, LOG_RETENTION_DAYS);
+    check("LabNetwork", "cidrBlock", props.cidrBlock, vpcCidrProblem);
     const region = props.availabilityZone.slice(0, -1);
-    requireValid("LabNetwork", "availabilityZone", props.availabilityZone, availabilityZonesOf(region).includes(props.availabilityZone),
-      AWS_REGIONS.includes(region) ? `one of the zones of ${region}: ${availabilityZonesOf(region).join(", ")}` : "a zone of a known AWS region, e.g. us-east-1a");
+    check("LabNetwork", "availabilityZone", props.availabilityZone, satisfying((zone) => availabilityZonesOf(region).includes(zone),
+      AWS_REGIONS.includes(region) ? `one of the zones of ${region}: ${availabilityZonesOf(region).join(", ")}` : "a zone of a known AWS region, e.g. us-east-1a"));
 
     this.vpc = new Vpc(this, "vpc", {
       cidrBlock: props.cidrBlock,

@@ -14,24 +14,21 @@ import { deploymentPackage, DeploymentPackage } from "../micro-batch/deployment-
 import { DESTINATION_STREAM_ENV, PACK_BYTES_ENV, PackagedAnalytics } from "../micro-batch/packaged";
 import {
   FIREHOSE_PACK_BYTES,
-  FIREHOSE_PACK_BYTES_RULE,
-  isIntegerIn,
   LAMBDA_ASYNC_EVENT_AGE_SECONDS,
   LAMBDA_ASYNC_RETRY_ATTEMPTS,
   LAMBDA_DESCRIPTION_MAX_LENGTH,
   LAMBDA_FUNCTION_NAME,
-  LAMBDA_FUNCTION_NAME_RULE,
   LAMBDA_MEMORY_MIB,
   LAMBDA_RESERVED_CONCURRENCY,
   LAMBDA_TIMEOUT_SECONDS,
-  requireLogRetention,
-  requireValid,
+  LOG_RETENTION_DAYS,
   S3_PREFIX,
-  S3_PREFIX_RULE,
   SQS_MESSAGE_RETENTION_SECONDS,
 } from "../aws/limits";
+import { check, oneOf, satisfying } from "../input/allowed";
 import type { AnalyticsDefinition } from "../sql/analytics";
 import type { DeliveryStreamRef } from "./buffered-delivery-stream";
+import { LOG_RETENTION_DAYS_DEFAULT, MICRO_BATCH_MEMORY_MIB, MICRO_BATCH_TIMEOUT_SECONDS } from "./defaults";
 import { LabBucket } from "./lab-bucket";
 import { physicalName } from "./physical-name";
 import { policyDocument } from "./policy-document";
@@ -127,27 +124,27 @@ export class MicroBatchAnalytics extends Construct {
   constructor(scope: Construct, id: string, props: MicroBatchAnalyticsProps) {
     super(scope, id);
     const what = `MicroBatchAnalytics ${props.name}`;
-    const timeoutSeconds = props.timeoutSeconds ?? 60;
-    const memoryMiB = props.memoryMiB ?? 512;
+    const timeoutSeconds = props.timeoutSeconds ?? MICRO_BATCH_TIMEOUT_SECONDS;
+    const memoryMiB = props.memoryMiB ?? MICRO_BATCH_MEMORY_MIB;
     const retries = props.maximumRetryAttempts ?? 2;
     const eventAge = props.maximumEventAgeSeconds ?? 21_600;
     const failureRetention = props.failureRetentionSeconds ?? 1_209_600;
-    const retentionDays = props.logRetentionDays ?? 14;
+    const logRetentionDays = props.logRetentionDays ?? LOG_RETENTION_DAYS_DEFAULT;
     const runtime = props.runtime ?? "nodejs22.x";
     const packBytes = props.packBytes ?? 0;
-    requireValid(what, "name", props.name, LAMBDA_FUNCTION_NAME.test(props.name), LAMBDA_FUNCTION_NAME_RULE);
-    requireValid(what, "runtime", runtime, MICRO_BATCH_RUNTIMES.includes(runtime), `one of ${MICRO_BATCH_RUNTIMES.join(", ")}`);
-    requireValid(what, "input.prefix", props.input.prefix, S3_PREFIX.test(props.input.prefix), S3_PREFIX_RULE);
-    requireValid(what, "packBytes", packBytes, isIntegerIn(packBytes, FIREHOSE_PACK_BYTES), FIREHOSE_PACK_BYTES_RULE);
-    requireValid(what, "timeoutSeconds", timeoutSeconds, isIntegerIn(timeoutSeconds, LAMBDA_TIMEOUT_SECONDS), "an integer from 1 to 900");
-    requireValid(what, "memoryMiB", memoryMiB, isIntegerIn(memoryMiB, LAMBDA_MEMORY_MIB), "an integer from 128 to 10240");
+    check(what, "name", props.name, LAMBDA_FUNCTION_NAME);
+    check(what, "runtime", runtime, oneOf(MICRO_BATCH_RUNTIMES));
+    check(what, "input.prefix", props.input.prefix, S3_PREFIX);
+    check(what, "packBytes", packBytes, FIREHOSE_PACK_BYTES);
+    check(what, "timeoutSeconds", timeoutSeconds, LAMBDA_TIMEOUT_SECONDS);
+    check(what, "memoryMiB", memoryMiB, LAMBDA_MEMORY_MIB);
     if (props.reservedConcurrency !== undefined) {
-      requireValid(what, "reservedConcurrency", props.reservedConcurrency, isIntegerIn(props.reservedConcurrency, LAMBDA_RESERVED_CONCURRENCY), "an integer from 1 to 1000, or undefined for none");
+      check(what, "reservedConcurrency", props.reservedConcurrency, satisfying(LAMBDA_RESERVED_CONCURRENCY.test, `${LAMBDA_RESERVED_CONCURRENCY.words}, or undefined for none`));
     }
-    requireValid(what, "maximumRetryAttempts", retries, isIntegerIn(retries, LAMBDA_ASYNC_RETRY_ATTEMPTS), "an integer from 0 to 2");
-    requireValid(what, "maximumEventAgeSeconds", eventAge, isIntegerIn(eventAge, LAMBDA_ASYNC_EVENT_AGE_SECONDS), "an integer from 60 to 21600");
-    requireValid(what, "failureRetentionSeconds", failureRetention, isIntegerIn(failureRetention, SQS_MESSAGE_RETENTION_SECONDS), "an integer from 60 to 1209600");
-    requireLogRetention(what, "logRetentionDays", retentionDays);
+    check(what, "maximumRetryAttempts", retries, LAMBDA_ASYNC_RETRY_ATTEMPTS);
+    check(what, "maximumEventAgeSeconds", eventAge, LAMBDA_ASYNC_EVENT_AGE_SECONDS);
+    check(what, "failureRetentionSeconds", failureRetention, SQS_MESSAGE_RETENTION_SECONDS);
+    check(what, "logRetentionDays", logRetentionDays, LOG_RETENTION_DAYS);
 
     // The same SQL the SQL application runs, compiled now: a refused construct stops synth with its line.
     const { analytics } = props;
@@ -168,7 +165,7 @@ export class MicroBatchAnalytics extends Construct {
     // Created here, with a retention, rather than implicitly (and kept forever) by Lambda.
     this.logGroup = new CloudwatchLogGroup(this, "log", {
       name: `/aws/lambda/${props.name}`,
-      retentionInDays: retentionDays,
+      retentionInDays: logRetentionDays,
     });
     this.failureQueue = new SqsQueue(this, "failures", {
       name: physicalName([props.name, "failed-objects"], 80),

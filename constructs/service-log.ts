@@ -1,7 +1,9 @@
 import { Construct } from "constructs";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { CloudwatchLogStream } from "@cdktf/provider-aws/lib/cloudwatch-log-stream";
-import { requireLogRetention } from "../aws/limits";
+import { LOG_RETENTION_DAYS } from "../aws/limits";
+import { check } from "../input/allowed";
+import { LOG_RETENTION_DAYS_DEFAULT } from "./defaults";
 import { PolicyStatement } from "./policy-document";
 
 export interface ServiceLogProps {
@@ -11,9 +13,9 @@ export interface ServiceLogProps {
   readonly streamName: string;
   /**
    * Days the log events are kept (one of CloudWatch's allowed values).
-   * @default 14
+   * @default LOG_RETENTION_DAYS_DEFAULT (14)
    */
-  readonly retentionDays?: number;
+  readonly logRetentionDays?: number;
 }
 
 /** A CloudWatch log group with a retention and the one log stream a service writes its errors to. */
@@ -23,11 +25,11 @@ export class ServiceLog extends Construct {
 
   constructor(scope: Construct, id: string, props: ServiceLogProps) {
     super(scope, id);
-    const retentionDays = props.retentionDays ?? 14;
-    requireLogRetention("ServiceLog", "retentionDays", retentionDays);
+    const logRetentionDays = props.logRetentionDays ?? LOG_RETENTION_DAYS_DEFAULT;
+    check("ServiceLog", "logRetentionDays", logRetentionDays, LOG_RETENTION_DAYS);
     this.group = new CloudwatchLogGroup(this, "group", {
       name: props.groupName,
-      retentionInDays: retentionDays,
+      retentionInDays: logRetentionDays,
     });
     this.stream = new CloudwatchLogStream(this, "stream", {
       name: props.streamName,

@@ -1,15 +1,11 @@
 import { Annotations } from "cdktf";
 import { Construct } from "constructs";
 import { KinesisAnalyticsApplication } from "@cdktf/provider-aws/lib/kinesis-analytics-application";
-import {
-  ANALYTICS_APPLICATION_NAME,
-  ANALYTICS_APPLICATION_NAME_RULE,
-  ANALYTICS_CODE_MAX_BYTES,
-  requireValid,
-} from "../aws/limits";
+import { ANALYTICS_APPLICATION_NAME, ANALYTICS_CODE_MAX_BYTES } from "../aws/limits";
 import type { RecordColumn } from "../aws/record-column";
+import { check, matching, satisfying } from "../input/allowed";
 import type { AnalyticsDefinition } from "../sql/analytics";
-import { MAX_SQL_COLUMNS, SQL_COLUMN_NAME, SQL_COLUMN_NAME_RULE } from "../schemas/sql-columns";
+import { MAX_SQL_COLUMNS, SQL_COLUMN_NAME } from "../schemas/sql-columns";
 import type { DeliveryStreamRef } from "./buffered-delivery-stream";
 import { physicalName } from "./physical-name";
 import { ServiceLog } from "./service-log";
@@ -50,8 +46,10 @@ export interface SqlAnalyticsApplicationProps {
   readonly roleNamePrefix?: string;
 }
 
-const IN_APPLICATION_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,31}$/;
-const SQL_TYPE = /^(VARCHAR\(\d+\)|CHAR\(\d+\)|DATE|TIME|TIMESTAMP|DOUBLE|REAL|DECIMAL\(\d+(,\s*\d+)?\)|INTEGER|BIGINT|SMALLINT|TINYINT|BOOLEAN)$/;
+const IN_APPLICATION_NAME = matching(/^[A-Za-z_][A-Za-z0-9_]{0,31}$/, "1-32 characters of letters, digits and '_', not starting with a digit");
+const SQL_TYPE_PATTERN = /^(VARCHAR\(\d+\)|CHAR\(\d+\)|DATE|TIME|TIMESTAMP|DOUBLE|REAL|DECIMAL\(\d+(,\s*\d+)?\)|INTEGER|BIGINT|SMALLINT|TINYINT|BOOLEAN)$/;
+const SQL_TYPE = matching(SQL_TYPE_PATTERN, `a SQL type matching ${SQL_TYPE_PATTERN.source}`);
+const JSON_PATH = matching(/^\$\.[^\s]+$/, "a JSON path such as $.Field");
 
 /**
  * A Kinesis Data Analytics (SQL, API v1) application: one JSON input from a delivery stream, SQL
@@ -73,25 +71,25 @@ export class SqlAnalyticsApplication extends Construct {
     const { analytics } = props;
     const { namePrefix, columns } = analytics.input;
     const outputName = analytics.outputStream;
-    requireValid(what, "name", props.name, ANALYTICS_APPLICATION_NAME.test(props.name), ANALYTICS_APPLICATION_NAME_RULE);
-    requireValid(what, "analytics.input.namePrefix", namePrefix, IN_APPLICATION_NAME.test(namePrefix), "1-32 characters of letters, digits and '_', not starting with a digit");
-    requireValid(what, "analytics.outputStream", outputName, IN_APPLICATION_NAME.test(outputName), "1-32 characters of letters, digits and '_', not starting with a digit");
+    check(what, "name", props.name, ANALYTICS_APPLICATION_NAME);
+    check(what, "analytics.input.namePrefix", namePrefix, IN_APPLICATION_NAME);
+    check(what, "analytics.outputStream", outputName, IN_APPLICATION_NAME);
     validateColumns(what, columns);
 
     const code = analytics.sqlFor(what);
     const bytes = Buffer.byteLength(code);
-    requireValid(what, "analytics.sqlFile", analytics.sqlFile, code.trim().length > 0 && bytes <= ANALYTICS_CODE_MAX_BYTES,
-      `a non-empty SQL file of at most ${ANALYTICS_CODE_MAX_BYTES} bytes (this one has ${bytes})`);
+    check(what, "analytics.sqlFile", analytics.sqlFile,
+      satisfying(() => code.trim().length > 0 && bytes <= ANALYTICS_CODE_MAX_BYTES, `a non-empty SQL file of at most ${ANALYTICS_CODE_MAX_BYTES} bytes (this one has ${bytes})`));
     const sql = withoutComments(code);
-    requireValid(what, "analytics.sqlFile", analytics.sqlFile, identifiersAfter(sql, /\bFROM\s+/gi).some((n) => n === analytics.input.name),
-      `SQL that reads the input stream "${analytics.input.name}" (the input name prefix plus _001)`);
-    requireValid(what, "analytics.sqlFile", analytics.sqlFile, identifiersAfter(sql, /\bCREATE\s+OR\s+REPLACE\s+STREAM\s+/gi).some((n) => n === outputName),
-      `SQL that creates the output stream "${outputName}" (CREATE OR REPLACE STREAM)`);
+    check(what, "analytics.sqlFile", analytics.sqlFile, satisfying(() => identifiersAfter(sql, /\bFROM\s+/gi).some((n) => n === analytics.input.name),
+      `SQL that reads the input stream "${analytics.input.name}" (the input name prefix plus _001)`));
+    check(what, "analytics.sqlFile", analytics.sqlFile, satisfying(() => identifiersAfter(sql, /\bCREATE\s+OR\s+REPLACE\s+STREAM\s+/gi).some((n) => n === outputName),
+      `SQL that creates the output stream "${outputName}" (CREATE OR REPLACE STREAM)`));
 
     this.log = new ServiceLog(this, "log", {
       groupName: `/aws/kinesis-analytics/${props.name}`,
       streamName: "application",
-      retentionDays: props.logRetentionDays,
+      logRetentionDays: props.logRetentionDays,
     });
     this.role = new ServiceRole(this, "role", {
       name: physicalName([props.roleNamePrefix ?? props.name, "analytics"], 64),
@@ -147,12 +145,12 @@ export class SqlAnalyticsApplication extends Construct {
 }
 
 function validateColumns(what: string, columns: readonly RecordColumn[]): void {
-  requireValid(what, "analytics.input.columns", columns.length, columns.length > 0 && columns.length <= MAX_SQL_COLUMNS, `1 to ${MAX_SQL_COLUMNS} columns`);
+  check(what, "analytics.input.columns", columns.length, satisfying((n) => n > 0 && n <= MAX_SQL_COLUMNS, `1 to ${MAX_SQL_COLUMNS} columns`));
   const seen = new Set<string>();
   for (const c of columns) {
-    requireValid(what, `analytics.input.columns[${c.name}].name`, c.name, SQL_COLUMN_NAME.test(c.name) && !seen.has(c.name.toUpperCase()), SQL_COLUMN_NAME_RULE);
-    requireValid(what, `analytics.input.columns[${c.name}].sqlType`, c.sqlType, SQL_TYPE.test(c.sqlType), `a SQL type matching ${SQL_TYPE.source}`);
-    requireValid(what, `analytics.input.columns[${c.name}].mapping`, c.mapping, /^\$\.[^\s]+$/.test(c.mapping), "a JSON path such as $.Field");
+    check(what, `analytics.input.columns[${c.name}].name`, c.name, satisfying((n) => SQL_COLUMN_NAME.test(n) && !seen.has(n.toUpperCase()), SQL_COLUMN_NAME.words));
+    check(what, `analytics.input.columns[${c.name}].sqlType`, c.sqlType, SQL_TYPE);
+    check(what, `analytics.input.columns[${c.name}].mapping`, c.mapping, JSON_PATH);
     seen.add(c.name.toUpperCase());
   }
 }

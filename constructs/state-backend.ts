@@ -1,5 +1,6 @@
 import { LocalBackend, S3Backend, TerraformBackend, TerraformStack } from "cdktf";
-import { isS3BucketName, isS3StateKey, requireValid, S3_BUCKET_NAME_RULE, S3_STATE_KEY_RULE } from "../aws/limits";
+import { S3_BUCKET_NAME, S3_STATE_KEY } from "../aws/limits";
+import { check, satisfying } from "../input/allowed";
 
 export interface StateBackendProps {
   /**
@@ -22,6 +23,14 @@ export interface StateBackendProps {
   readonly localPath?: string;
 }
 
+/** A local state path: relative, so the configuration does not depend on this machine. */
+const RELATIVE_PATH = satisfying(
+  (path: string) => path.length > 0 && !path.startsWith("/") && !/^[A-Za-z]:/.test(path),
+  "a path relative to the stack's folder (an absolute path would bake this machine into the configuration)",
+);
+/** The state bucket's region: shaped like an AWS region name. */
+const REGION = satisfying((region: string | undefined) => region !== undefined && /^[a-z]{2}(-[a-z]+)+-\d$/.test(region), "the bucket's AWS region, e.g. us-east-1");
+
 /**
  * Where the stack's Terraform state lives: a local file by default, or S3 with `encrypt = true`
  * and `use_lockfile = true`. cdktf 0.21's S3Backend predates `use_lockfile`, so it is added by an
@@ -31,15 +40,13 @@ export function stateBackend(stack: TerraformStack, props: StateBackendProps = {
   const name = stack.node.id;
   if (props.bucket === undefined) {
     const path = props.localPath ?? `../../../terraform.${name}.tfstate`;
-    requireValid("stateBackend", "localPath", path, path.length > 0 && !path.startsWith("/") && !/^[A-Za-z]:/.test(path),
-      "a path relative to the stack's folder (an absolute path would bake this machine into the configuration)");
+    check("stateBackend", "localPath", path, RELATIVE_PATH);
     return new LocalBackend(stack, { path });
   }
   const key = props.key ?? `${name}/terraform.tfstate`;
-  requireValid("stateBackend", "bucket", props.bucket, isS3BucketName(props.bucket), S3_BUCKET_NAME_RULE);
-  requireValid("stateBackend", "key", key, isS3StateKey(key), S3_STATE_KEY_RULE);
-  requireValid("stateBackend", "region", props.region, props.region !== undefined && /^[a-z]{2}(-[a-z]+)+-\d$/.test(props.region),
-    "the bucket's AWS region, e.g. us-east-1");
+  check("stateBackend", "bucket", props.bucket, S3_BUCKET_NAME);
+  check("stateBackend", "key", key, S3_STATE_KEY);
+  check("stateBackend", "region", props.region, REGION);
   const backend = new S3Backend(stack, { bucket: props.bucket, key, region: props.region, encrypt: true });
   backend.addOverride("use_lockfile", true);
   return backend;

@@ -4,10 +4,9 @@
  * A pure function of its inputs; every figure it assumes rather than derives is named below and
  * listed with the estimate. An estimate, never a bill.
  */
-import { generatorRateMax, LabSettings } from "../config/settings";
-import { FIREHOSE_BATCH_MAX_BYTES, FIREHOSE_BATCH_MAX_RECORDS, FIREHOSE_PACK_BYTES_DEFAULT } from "../aws/limits";
-import { GENERATOR_ROOT_VOLUME_GIB } from "../constructs/generator-instance";
-import { NONCURRENT_VERSION_EXPIRATION_DAYS } from "../constructs/lab-bucket";
+import { generatorRateMax, LabSettings, PACK_BYTES_DEFAULT } from "../config/settings";
+import { FIREHOSE_BATCH_MAX_BYTES, FIREHOSE_BATCH_MAX_RECORDS } from "../aws/limits";
+import { GENERATOR_ROOT_VOLUME_GIB, NONCURRENT_VERSION_EXPIRATION_DAYS } from "../constructs/defaults";
 import { PriceKey, PriceTable, priceTableFor } from "./prices";
 import { RecordSizes, TYPICAL_RECORD_SIZES } from "./record-sizes";
 
@@ -326,11 +325,11 @@ const round = (n: number, digits = 1): string => n.toLocaleString("en-US", { max
 function packingNotes(settings: CostSettings, t: LabTraffic, sizes: RecordSizes, unitBytes: number): string[] {
   if (settings.analyticsEngine !== "micro-batch") return ["Packing is off with the SQL application (it reads one record per Firehose record)."];
   // With packing off, what the default pack size (one 5 KB unit) would do.
-  const on = settings.packBytes > 0 ? settings : { ...settings, packBytes: FIREHOSE_PACK_BYTES_DEFAULT };
+  const on = settings.packBytes > 0 ? settings : { ...settings, packBytes: PACK_BYTES_DEFAULT };
   const cut = packingCut(on, sizes, unitBytes);
   const tenfold = rateForCut(on, 10, sizes, unitBytes);
   const from = tenfold === undefined ? `no rate up to ${UNPACKED_RATE_MAX.toLocaleString("en-US")} record/s reaches 10×` : `10× from ${tenfold} record/s`;
-  if (settings.packBytes === 0) return [`Packing is off (LAB_PACK_BYTES=0): packing ${FIREHOSE_PACK_BYTES_DEFAULT} bytes would cut Firehose ingestion ${round(cut)}× here (${from}).`];
+  if (settings.packBytes === 0) return [`Packing is off (LAB_PACK_BYTES=0): packing ${PACK_BYTES_DEFAULT} bytes would cut Firehose ingestion ${round(cut)}× here (${from}).`];
   const notes = [`Packing cuts Firehose ingestion ${round(cut)}× at these settings (${from}).`];
   if (t.recordsPerPack > 1 && settings.generatorRate * GENERATOR_FLUSH_SECONDS <= 1) {
     notes.push(

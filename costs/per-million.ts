@@ -3,7 +3,7 @@
  * and without packing, and the PutRecordBatch calls they take, from the cost model (costs/estimate.ts)
  * at the lab's settings and at a high rate. Modelled, not measured.
  */
-import { FIREHOSE_PACK_BYTES_DEFAULT } from "../aws/limits";
+import { PACK_BYTES_DEFAULT } from "../config/settings";
 import { cell, tableHead } from "../text/markdown";
 import { CostSettings, estimateCost, firehoseIngestionUsd, labTraffic, MONTH_HOURS, UNPACKED_RATE_MAX } from "./estimate";
 import { priceTableFor } from "./prices";
@@ -30,7 +30,7 @@ export interface PerMillion {
 export function perMillion(settings: CostSettings, rate: number): PerMillion[] {
   const { table } = priceTableFor(settings.region);
   const unit = table.prices["firehose.ingestion"].roundedUpToBytes as number;
-  const packings = settings.analyticsEngine === "micro-batch" ? [0, settings.packBytes || FIREHOSE_PACK_BYTES_DEFAULT] : [0];
+  const packings = settings.analyticsEngine === "micro-batch" ? [0, settings.packBytes || PACK_BYTES_DEFAULT] : [0];
   return packings.map((packBytes) => {
     const at = { ...settings, generatorRate: rate, packBytes };
     const e = estimateCost(at, { table });

@@ -22,6 +22,7 @@ import { SqlRunner } from "../dialect/duckdb-runner";
 import { LAB_RECORD_CHECKS } from "../sql/record-checks";
 import { shortened, SHOWN_PROBLEM_CHARS, SHOWN_PROBLEMS } from "../text/shown";
 import { FIREHOSE_MAX_RECORD_BYTES } from "../aws/limits";
+import { notAllowed, satisfying } from "../input/allowed";
 import { packRecords } from "./pack-records";
 import { DESTINATION_STREAM_ENV, PACK_BYTES_ENV, PACKAGED_ANALYTICS_FILE, PackagedAnalytics } from "./packaged";
 import { putAllRecords, PutRecordBatch, SendOptions } from "./put-records";
@@ -108,14 +109,19 @@ export function createHandler(deps: HandlerDependencies): AnalyticsHandler {
 
 let ready: Promise<AnalyticsHandler> | undefined;
 
+/** PACK_BYTES as the construct sets it: a whole number of bytes, at most one Firehose record. */
+const PACK_BYTES_TEXT = satisfying(
+  (text: string | undefined) => /^\d+$/.test(text ?? "") && Number(text) <= FIREHOSE_MAX_RECORD_BYTES,
+  `a whole number of bytes from 0 to ${FIREHOSE_MAX_RECORD_BYTES}`,
+);
+
 /** Builds the handler from the package and the environment, once per execution environment. */
 async function fromPackage(): Promise<AnalyticsHandler> {
   const destinationStream = process.env[DESTINATION_STREAM_ENV];
   if (!destinationStream) throw new Error(`${DESTINATION_STREAM_ENV} is not set: the function does not know where to send rows`);
-  const packBytes = Number(process.env[PACK_BYTES_ENV]);
-  if (!/^\d+$/.test(process.env[PACK_BYTES_ENV] ?? "") || packBytes > FIREHOSE_MAX_RECORD_BYTES) {
-    throw new Error(`${PACK_BYTES_ENV} = ${JSON.stringify(process.env[PACK_BYTES_ENV])} is not allowed: it must be a whole number of bytes from 0 to ${FIREHOSE_MAX_RECORD_BYTES}`);
-  }
+  const packBytesText = process.env[PACK_BYTES_ENV];
+  if (!PACK_BYTES_TEXT.test(packBytesText)) throw new Error(notAllowed(PACK_BYTES_ENV, packBytesText, PACK_BYTES_TEXT));
+  const packBytes = Number(packBytesText);
   const packaged = JSON.parse(readFileSync(join(__dirname, PACKAGED_ANALYTICS_FILE), "utf8")) as PackagedAnalytics;
   // Leave half of the function's memory to Node.js (records, rows, the SDK).
   const memoryMiB = Number(process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE);

@@ -11,7 +11,7 @@
  * (about 150 ms), and several rules relate one part of a schema to another.
  */
 import { UnusableInputError } from "../input/unusable-input";
-import { MAX_SQL_COLUMNS, SQL_COLUMN_NAME, SQL_COLUMN_NAME_RULE, SQL_TYPE_KEYWORD, sqlTypeOverrideProblem } from "./sql-columns";
+import { MAX_SQL_COLUMNS, SQL_COLUMN_NAME, SQL_TYPE_KEYWORD, sqlTypeOverrideProblem } from "./sql-columns";
 
 export const JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema";
 /** The JSON types a record's property may have (all four map to a SQL column and are synthesized). */
@@ -280,7 +280,7 @@ class Checker {
     for (const [name, value] of Object.entries(root.properties)) {
       const at = `/properties/${pointerPart(name)}`;
       if (!SQL_COLUMN_NAME.test(name) || seen.has(name.toUpperCase())) {
-        this.problem(at, `the name ${shown(name)} is not allowed; it must be ${SQL_COLUMN_NAME_RULE}${seen.has(name.toUpperCase()) ? ` (${seen.get(name.toUpperCase())} is the same column)` : ""}`);
+        this.problem(at, `the name ${shown(name)} is not allowed; it must be ${SQL_COLUMN_NAME.words}${seen.has(name.toUpperCase()) ? ` (${seen.get(name.toUpperCase())} is the same column)` : ""}`);
       }
       seen.set(name.toUpperCase(), name);
       const property = this.property(value, at);

@@ -4,14 +4,14 @@
  * The one definition of that mapping: the meta-schema (./meta-schema.ts) checks against it.
  */
 import type { RecordColumn } from "../aws/record-column";
+import { matching } from "../input/allowed";
 import type { LossEventSchema } from "./loss-event-schema";
 
 /** Per-property override of the derived SQL type (it may only widen a VARCHAR; see sqlTypeOverrides). */
 export const SQL_TYPE_KEYWORD = "x-sql-type";
 
 /** Column names both engines accept: compared case-insensitively, at most 1000 columns (Kinesis Data Analytics). */
-export const SQL_COLUMN_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-export const SQL_COLUMN_NAME_RULE = "a column name of letters, digits and '_', not starting with a digit, unique ignoring case";
+export const SQL_COLUMN_NAME = matching(/^[A-Za-z_][A-Za-z0-9_]*$/, "a column name of letters, digits and '_', not starting with a digit, unique ignoring case");
 export const MAX_SQL_COLUMNS = 1000;
 
 /** The one SQL type of each non-string JSON type. */

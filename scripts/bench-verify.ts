@@ -16,6 +16,7 @@
  */
 import { cpus } from "node:os";
 import { parseArgs } from "node:util";
+import { notAllowed, satisfying } from "../input/allowed";
 import type { VerifyReport } from "../verify/verifier";
 import type { RecordLayout } from "../fixtures/local-s3";
 
@@ -44,10 +45,16 @@ const USAGE = "usage: npm run bench:verify -- [--records N] [--per-object N] [--
 /** Bad usage: one line and the usage on stderr, exit status 2. */
 class UsageError extends Error {}
 
+/** A count: a whole number, 1 or more. */
+const POSITIVE = satisfying((text: string) => /^\d+$/.test(text) && Number.isSafeInteger(Number(text)) && Number(text) >= 1, "a whole number, 1 or more");
+/** The two ways records are laid out in an object. */
+const LAYOUT = satisfying((text: string) => text === "lines" || text === "concatenated", "lines or concatenated");
+/** The output formats. */
+const FORMAT = satisfying((text: string) => text === "text" || text === "json", "text or json");
+
 function positive(name: string, text: string): number {
-  const n = Number(text);
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < 1) throw new UsageError(`--${name} = ${JSON.stringify(text)} is not allowed: it must be a whole number, 1 or more`);
-  return n;
+  if (!POSITIVE.test(text)) throw new UsageError(notAllowed(`--${name}`, text, POSITIVE));
+  return Number(text);
 }
 
 async function* chunksOf(body: Buffer, size = 64 * 1024): AsyncGenerator<Buffer> {
@@ -80,9 +87,9 @@ async function main(): Promise<void> {
   const perObject = positive("per-object", values["per-object"]);
   const runs = positive("runs", values.runs);
   const concurrency = positive("concurrency", values.concurrency);
+  if (!LAYOUT.test(values.layout)) throw new UsageError(notAllowed("--layout", values.layout, LAYOUT));
   const layout = values.layout as RecordLayout;
-  if (layout !== "lines" && layout !== "concatenated") throw new UsageError(`--layout = ${JSON.stringify(values.layout)} is not allowed: it must be lines or concatenated`);
-  if (values.format !== "text" && values.format !== "json") throw new UsageError(`--format = ${JSON.stringify(values.format)} is not allowed: it must be text or json`);
+  if (!FORMAT.test(values.format)) throw new UsageError(notAllowed("--format", values.format, FORMAT));
   const progress = (line: string) => process.stderr.write(`bench:verify: ${line}\n`);
   // Loaded only once the arguments are good: a usage error does not need the S3 client and the validators (about 0.35 s of CPU).
   const [{ checkObject }, { Verifier }, { createBucket, seedLikeFirehose, startLocalS3 }, { asDestinationRecord, lossEvents }] = await Promise.all([

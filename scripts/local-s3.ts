@@ -8,7 +8,8 @@
  * cannot be used (taken, or privileged): one line on stderr.
  */
 import { parseArgs } from "node:util";
-import { isS3BucketName, S3_BUCKET_NAME_RULE } from "../aws/limits";
+import { S3_BUCKET_NAME } from "../aws/limits";
+import { notAllowed, satisfying } from "../input/allowed";
 import { asDestinationRecord, lossEvents } from "../fixtures/loss-events";
 import { createBucket, LOCAL_S3_CREDENTIALS, LocalS3StartError, seedLikeFirehose, startLocalS3 } from "../fixtures/local-s3";
 
@@ -19,6 +20,11 @@ const SEEDED_AGE_MS = 35 * 60_000;
 
 /** Bad usage: exit status 2. */
 class UsageError extends Error {}
+
+/** How many records to seed: they are generated and held in memory. */
+const RECORDS = satisfying((n: number) => n >= 1 && n <= MAX_SEED_RECORDS, `a whole number from 1 to ${MAX_SEED_RECORDS.toLocaleString("en-US")} (they are generated and held in memory)`);
+/** The port to listen on. */
+const PORT = satisfying((n: number) => n >= 0 && n <= 65535, "a port number, 0-65535 (0: any free port)");
 
 function parseMainArgs(argv: string[]): { records: number; port: number; bucket: string } {
   let values: { records: string; port: string; bucket: string };
@@ -35,11 +41,9 @@ function parseMainArgs(argv: string[]): { records: number; port: number; bucket:
   const whole = (text: string) => (/^\d+$/.test(text) ? Number(text) : NaN);
   const records = whole(values.records);
   const port = whole(values.port);
-  if (!(records >= 1 && records <= MAX_SEED_RECORDS)) {
-    throw new UsageError(`--records = ${JSON.stringify(values.records)} is not allowed: it must be a whole number from 1 to ${MAX_SEED_RECORDS.toLocaleString("en-US")} (they are generated and held in memory)`);
-  }
-  if (!(port >= 0 && port <= 65535)) throw new UsageError(`--port = ${JSON.stringify(values.port)} is not allowed: it must be a port number, 0-65535 (0: any free port)`);
-  if (!isS3BucketName(values.bucket)) throw new UsageError(`--bucket = ${JSON.stringify(values.bucket)} is not allowed: it must be ${S3_BUCKET_NAME_RULE}`);
+  if (!RECORDS.test(records)) throw new UsageError(notAllowed("--records", values.records, RECORDS));
+  if (!PORT.test(port)) throw new UsageError(notAllowed("--port", values.port, PORT));
+  if (!S3_BUCKET_NAME.test(values.bucket)) throw new UsageError(notAllowed("--bucket", values.bucket, S3_BUCKET_NAME));
   return { records, port, bucket: values.bucket };
 }
 

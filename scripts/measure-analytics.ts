@@ -23,7 +23,7 @@ import { SqlRunner, RecordChecks } from "../dialect/duckdb-runner";
 import { LAB_RECORD_CHECKS } from "../sql/record-checks";
 import { LAB_ANALYTICS } from "../sql/analytics";
 import { deploymentPackage } from "../micro-batch/deployment-package";
-import { FIREHOSE_PACK_BYTES_DEFAULT } from "../aws/limits";
+import { PACK_BYTES_DEFAULT } from "../config/settings";
 import { createBucket, LOCAL_S3_CREDENTIALS, putObject, startLocalS3 } from "../fixtures/local-s3";
 import { lossEventLines } from "../fixtures/loss-events";
 
@@ -120,7 +120,7 @@ async function coldStart(objectRecords: number, runs: number) {
             AWS_ENDPOINT_URL_FIREHOSE: firehose.url,
             AWS_LAMBDA_FUNCTION_MEMORY_SIZE: "512",
             DESTINATION_STREAM_NAME: "Destination",
-            PACK_BYTES: String(FIREHOSE_PACK_BYTES_DEFAULT),
+            PACK_BYTES: String(PACK_BYTES_DEFAULT),
           },
         }));
       } catch (e) {

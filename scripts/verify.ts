@@ -6,10 +6,11 @@
 import { existsSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { parseArgs } from "node:util";
-import { isS3BucketName, S3_BUCKET_NAME_RULE, S3_PREFIX, S3_PREFIX_RULE } from "../aws/limits";
-import { AWS_REGIONS } from "../aws/regions";
+import { S3_BUCKET_NAME, S3_PREFIX } from "../aws/limits";
+import { KNOWN_REGION } from "../aws/regions";
 import { LabSettings, PROJECT_DIR, SettingsError, settingsFromProject } from "../config/settings";
-import { DURATION_RULE, formatDuration, parseDuration } from "../verify/duration";
+import { Allowed, matching, notAllowed, orLiterally, satisfying } from "../input/allowed";
+import { DURATION, formatDuration, parseDuration } from "../verify/duration";
 import { overlappingPrefixesProblem } from "../verify/prefixes";
 import { processingAllowanceMs } from "../verify/allowance";
 import type { VerifyCommand } from "../verify/run-verify";
@@ -49,7 +50,7 @@ its row under the destination prefix.
   --format text|json        a table for people (default) or JSON for machines
   -h, --help                this text
 
-DURATION: ${DURATION_RULE}.
+DURATION: ${DURATION.words}.
 Credentials: the standard AWS chain (environment, AWS_PROFILE, SSO, instance role).
 Source and destination prefixes must not overlap (neither may start with the other).
 Exit status: 0 when every source record older than the allowance has its destination row (at
@@ -82,18 +83,25 @@ export function bucketFromState(statePath: string): string | undefined {
 }
 
 /** What a request can be signed for: an S3-compatible server may name its region as it likes, within this. */
-const REGION_NAME = /^[A-Za-z0-9-]{1,64}$/;
+const REGION_NAME = matching(/^[A-Za-z0-9-]{1,64}$/, "a region name: 1-64 letters, digits and '-'");
 
-function isHttpUrl(text: string): boolean {
+/** An endpoint: an http:// or https:// URL with a host. */
+const HTTP_URL = satisfying((text: string) => {
   try {
     const url = new URL(text);
     return (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== "";
   } catch {
     return false;
   }
-}
+}, "an http:// or https:// URL");
 
-const invalid = (option: string, value: string, allowed: string) => `--${option} = ${JSON.stringify(value)} is not allowed: it must be ${allowed}`;
+/** A count of records: a whole number, 0 or more. */
+const WHOLE_NUMBER = satisfying((text: string) => /^\d+$/.test(text) && Number.isSafeInteger(Number(text)), "a whole number, 0 or more");
+/** The output formats. */
+const FORMAT = satisfying((text: string) => text === "text" || text === "json", "text or json");
+
+/** The refusal of an option's value. */
+const invalid = (option: string, value: string, allowed: Allowed<string>) => notAllowed(`--${option}`, value, allowed);
 
 /** Parses the command line; defaults come from the project's settings and local state. */
 export function parseVerifyArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, projectDir = PROJECT_DIR): ParsedArgs {
@@ -134,15 +142,15 @@ export function parseVerifyArgs(argv: readonly string[], env: NodeJS.ProcessEnv 
   const problems: string[] = [];
 
   const endpoint = text("endpoint");
-  if (endpoint !== undefined && !isHttpUrl(endpoint)) problems.push(invalid("endpoint", endpoint, "an http:// or https:// URL"));
+  if (endpoint !== undefined && !HTTP_URL.test(endpoint)) problems.push(invalid("endpoint", endpoint, HTTP_URL));
   const region = text("region") ?? settings.region;
   // A custom endpoint may use any region name; AWS itself only its own.
-  if (endpoint === undefined && !AWS_REGIONS.includes(region)) problems.push(invalid("region", region, `a known AWS region (${AWS_REGIONS.join(", ")})`));
-  else if (!REGION_NAME.test(region)) problems.push(invalid("region", region, "a region name: 1-64 letters, digits and '-'"));
+  if (endpoint === undefined && !KNOWN_REGION.test(region)) problems.push(invalid("region", region, KNOWN_REGION));
+  else if (!REGION_NAME.test(region)) problems.push(invalid("region", region, REGION_NAME));
 
   const prefix = (option: string, fallback: string) => {
     const value = text(option) ?? fallback;
-    if (!S3_PREFIX.test(value)) problems.push(invalid(option, value, S3_PREFIX_RULE));
+    if (!S3_PREFIX.test(value)) problems.push(invalid(option, value, S3_PREFIX));
     return value;
   };
   const sourcePrefix = prefix("source-prefix", settings.sourcePrefix);
@@ -155,15 +163,16 @@ export function parseVerifyArgs(argv: readonly string[], env: NodeJS.ProcessEnv 
 
   const sinceText = text("since") ?? DEFAULT_SINCE;
   const sinceMs = sinceText === "all" ? undefined : parseDuration(sinceText);
-  if (sinceText !== "all" && !sinceMs) problems.push(invalid("since", sinceText, `${DURATION_RULE}, or all`));
+  // (!sinceMs: a duration of 0 is refused too.)
+  if (sinceText !== "all" && !sinceMs) problems.push(invalid("since", sinceText, orLiterally(DURATION, "all")));
 
   const waitText = text("wait") ?? "0";
   const waitMs = waitText === "0" ? 0 : parseDuration(waitText);
-  if (waitMs === undefined) problems.push(invalid("wait", waitText, `${DURATION_RULE}, or 0`));
+  if (waitMs === undefined) problems.push(invalid("wait", waitText, orLiterally(DURATION, "0")));
 
   const allowanceText = text("allowance");
   const allowanceMs = allowanceText === undefined ? processingAllowanceMs(settings) : allowanceText === "0" ? 0 : parseDuration(allowanceText);
-  if (allowanceMs === undefined) problems.push(invalid("allowance", allowanceText!, `${DURATION_RULE}, or 0`));
+  if (allowanceMs === undefined) problems.push(invalid("allowance", allowanceText!, orLiterally(DURATION, "0")));
   else if (sinceMs !== undefined && sinceMs <= allowanceMs) {
     problems.push(
       `--since = ${JSON.stringify(sinceText)} is not allowed with a processing allowance of ${formatDuration(allowanceMs)}${allowanceText === undefined ? " (the analytics timeout + the buffer interval)" : ""}: ` +
@@ -173,18 +182,18 @@ export function parseVerifyArgs(argv: readonly string[], env: NodeJS.ProcessEnv 
 
   const whole = (option: string) => {
     const value = text(option) ?? "0";
-    if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) problems.push(invalid(option, value, "a whole number, 0 or more"));
+    if (!WHOLE_NUMBER.test(value)) problems.push(invalid(option, value, WHOLE_NUMBER));
     return Number(value);
   };
   const maxInvalid = whole("max-invalid");
   const maxMissing = whole("max-missing");
 
   const format = text("format") ?? "text";
-  if (format !== "text" && format !== "json") problems.push(invalid("format", format, "text or json"));
+  if (!FORMAT.test(format)) problems.push(invalid("format", format, FORMAT));
 
   const statePath = stateFilePath(settings.stackName, projectDir);
   let bucket = text("bucket");
-  if (bucket !== undefined && !isS3BucketName(bucket)) problems.push(invalid("bucket", bucket, S3_BUCKET_NAME_RULE));
+  if (bucket !== undefined && !S3_BUCKET_NAME.test(bucket)) problems.push(invalid("bucket", bucket, S3_BUCKET_NAME));
   if (bucket === undefined) {
     let unreadableState: string | undefined;
     try {
