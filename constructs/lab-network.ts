@@ -44,8 +44,8 @@ export class LabNetwork extends Construct {
 
   constructor(scope: Construct, id: string, props: LabNetworkProps) {
     super(scope, id);
-    const retentionDays = props.logRetentionDays ?? LOG_RETENTION_DAYS_DEFAULT;
-    check("LabNetwork", "logRetentionDays", retentionDays, LOG_RETENTION_DAYS);
+    const logRetentionDays = props.logRetentionDays ?? LOG_RETENTION_DAYS_DEFAULT;
+    check("LabNetwork", "logRetentionDays", logRetentionDays, LOG_RETENTION_DAYS);
     check("LabNetwork", "cidrBlock", props.cidrBlock, vpcCidrProblem);
     const region = props.availabilityZone.slice(0, -1);
     check("LabNetwork", "availabilityZone", props.availabilityZone, satisfying((zone) => availabilityZonesOf(region).includes(zone),
@@ -84,7 +84,7 @@ export class LabNetwork extends Construct {
 
     const flowLogGroup = new CloudwatchLogGroup(this, "flow-log-group", {
       name: `/lab/${props.name}/vpc-flow-logs`,
-      retentionInDays: retentionDays,
+      retentionInDays: logRetentionDays,
     });
     const flowLogRole = new ServiceRole(this, "flow-log-role", {
       name: physicalName([props.name, "flow-logs"], 64),
