@@ -17,6 +17,9 @@ NEEDS_LAB_DATA = "needs ../shared/data/banking_loss.csv"
 sys.path.insert(0, GENERATOR_DIR)
 import generator  # noqa: E402  (the module under test, from generator/)
 
+# What the tests import from here; `generator` is re-exported.
+__all__ = ["CASES", "FakeFirehose", "GENERATOR", "LAB_DATA", "NEEDS_LAB_DATA", "SCHEMA", "generator", "load_cases", "load_schema"]
+
 
 def load_schema():
     with open(SCHEMA, encoding="utf-8") as f:
