@@ -78,7 +78,7 @@ module.exports = {
     tsConfig: { fileName: "tsconfig.json" },
     doNotFollow: { path: "^node_modules/" },
     exclude: { path: "^(node_modules|cdktf\\.out|local-aws\\.out|coverage)/" },
-    enhancedResolveOptions: { extensions: [".ts", ".js", ".json"] },
+    enhancedResolveOptions: { extensions: [".ts", ".js", ".json"], conditionNames: ["import", "require", "node", "default"], exportsFields: ["exports"] },
     cache: { folder: "node_modules/.cache/dependency-cruiser", strategy: "content" },
   },
 };
