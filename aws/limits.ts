@@ -59,7 +59,7 @@ export const S3_PREFIX = matching(
 /** Starts of bucket names S3 reserves for its own names (AWS, "General purpose bucket naming rules"). */
 export const S3_RESERVED_BUCKET_PREFIXES = ["xn--", "sthree-", "amzn-s3-demo-"] as const;
 /** Ends of bucket names S3 reserves. */
-export const S3_RESERVED_BUCKET_SUFFIXES = ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"] as const;
+const S3_RESERVED_BUCKET_SUFFIXES = ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"] as const;
 
 /** S3 bucket names (general purpose): 3-63 characters of a-z, 0-9, '.', '-', not shaped like an IP address, no reserved start or end. */
 export const S3_BUCKET_NAME = satisfying(

@@ -12,7 +12,7 @@ import { satisfying } from "../input/allowed";
  * account sees there, one per AZ ID; ap-east-2, ap-southeast-7 and mx-central-1 (2025, not in
  * that data) opened with three zones, a-c. A zone that an account lacks still fails at deploy.
  */
-export const AVAILABILITY_ZONE_LETTERS: Readonly<Record<string, string>> = {
+const AVAILABILITY_ZONE_LETTERS: Readonly<Record<string, string>> = {
   "af-south-1": "abc",
   "ap-east-1": "abc",
   "ap-east-2": "abc",

@@ -5,7 +5,7 @@
  */
 
 /** AWS's VPC and subnet netmask limits. */
-export const VPC_PREFIX_LENGTH = { min: 16, max: 28 } as const;
+const VPC_PREFIX_LENGTH = { min: 16, max: 28 } as const;
 
 /** Special-purpose IPv4 ranges (RFC 6890) a VPC must stay out of, with why. */
 export const SPECIAL_IPV4_RANGES: readonly { readonly cidr: string; readonly what: string }[] = [
@@ -16,7 +16,7 @@ export const SPECIAL_IPV4_RANGES: readonly { readonly cidr: string; readonly wha
   { cidr: "240.0.0.0/4", what: "reserved, and broadcast" },
 ];
 
-export const VPC_CIDR_RULE = `an IPv4 CIDR block from /${VPC_PREFIX_LENGTH.min} to /${VPC_PREFIX_LENGTH.max} (AWS's VPC limits), e.g. 10.20.0.0/24`;
+const VPC_CIDR_RULE = `an IPv4 CIDR block from /${VPC_PREFIX_LENGTH.min} to /${VPC_PREFIX_LENGTH.max} (AWS's VPC limits), e.g. 10.20.0.0/24`;
 
 /** A decimal number from 0 to 255 without leading zeros (which some parsers read as octal). */
 const OCTET = "(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";

@@ -52,7 +52,7 @@ export interface BenchGroup {
   readonly tearDown?: () => Promise<void>;
 }
 
-export type Metric = "medianWallMs" | "maxProcessBytes" | "speedupVsBaseline" | "medianPhaseMs";
+type Metric = "medianWallMs" | "maxProcessBytes" | "speedupVsBaseline" | "medianPhaseMs";
 
 export interface Budget {
   /** Says the rule in words, e.g. "npm run synth: median wall ≤ 1.0 s". */
@@ -86,7 +86,7 @@ export interface Spread {
   readonly q3: number;
 }
 
-export interface CommandSummary {
+interface CommandSummary {
   readonly wallMs: Spread;
   readonly peakProcessBytes: Spread;
   /** The command line of the largest process in the run with the largest one. */
@@ -128,7 +128,7 @@ export interface BenchReport {
   readonly failed: readonly string[];
 }
 
-export interface Machine {
+interface Machine {
   readonly cores: number;
   readonly cpuModel: string;
   readonly memoryBytes: number;
@@ -418,7 +418,7 @@ function emptyReport(command: BenchCommand, status: CommandReport["status"], rea
 
 const loadAverage = (): number => Number(loadavg()[0].toFixed(2));
 
-export function describeMachine(): Omit<Machine, "loadAverage"> {
+function describeMachine(): Omit<Machine, "loadAverage"> {
   return {
     cores: cpus().length,
     cpuModel: cpus()[0]?.model.trim() ?? "unknown",
@@ -428,11 +428,11 @@ export function describeMachine(): Omit<Machine, "loadAverage"> {
   };
 }
 
-export const formatSeconds = (ms: number): string => (ms < 10_000 ? `${(ms / 1000).toFixed(2)} s` : `${(ms / 1000).toFixed(1)} s`);
-export const formatMB = (bytes: number): string => `${Math.round(bytes / MB)} MB`;
+const formatSeconds = (ms: number): string => (ms < 10_000 ? `${(ms / 1000).toFixed(2)} s` : `${(ms / 1000).toFixed(1)} s`);
+const formatMB = (bytes: number): string => `${Math.round(bytes / MB)} MB`;
 
 /** A Markdown table, aligned so it also reads well on a terminal. */
-export function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: readonly string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(" | ")} |`;
   return [line(header), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...rows.map(line)].join("\n");

@@ -73,7 +73,7 @@ const STACK_NAME = matching(
 export const PACK_BYTES_DEFAULT = 5_000;
 
 /** Where the generator's records come from: synthesized from the schema, or replayed from a CSV in S3. */
-export const GENERATOR_MODES = oneOf(["synthetic", "replay"] as const);
+const GENERATOR_MODES = oneOf(["synthetic", "replay"] as const);
 /** One of GENERATOR_MODES. */
 export type GeneratorMode = (typeof GENERATOR_MODES.values)[number];
 
@@ -130,7 +130,7 @@ export interface LabSettings {
 }
 
 /** What can run the analytics SQL (LAB_ANALYTICS_ENGINE). */
-export const ANALYTICS_ENGINES = oneOf(["micro-batch", "kinesis-analytics-sql"] as const);
+const ANALYTICS_ENGINES = oneOf(["micro-batch", "kinesis-analytics-sql"] as const);
 /** One of ANALYTICS_ENGINES. */
 export type AnalyticsEngineName = (typeof ANALYTICS_ENGINES.values)[number];
 /** Compression formats the micro-batch engine can read back from S3. */

@@ -69,7 +69,7 @@ export function packed(records: number, recordBytes: number, packBytes: number, 
 /** PutRecordBatch calls for records of `bytes` in all: at most 500 records and 4 MiB a call. */
 export const putCalls = (records: number, bytes: number): number => Math.max(1, Math.ceil(Math.max(records / FIREHOSE_BATCH_MAX_RECORDS, bytes / FIREHOSE_BATCH_MAX_BYTES)));
 
-export interface StreamTraffic {
+interface StreamTraffic {
   /** Firehose records (packs, when packing) a second. */
   readonly firehoseRecordsPerSecond: number;
   /** Bytes a second after rounding every record up to the billing unit. */

@@ -25,7 +25,7 @@ export const PRICE_KEYS = [
 export type PriceKey = (typeof PRICE_KEYS)[number];
 export const INSTANCE_PRICE = "ec2.instance";
 
-export interface Price {
+interface Price {
   readonly usd: number;
   readonly unit: string;
   readonly source: string;
@@ -35,7 +35,7 @@ export interface Price {
 }
 
 /** A resource type's entry: what prices it, or why it costs nothing. */
-export type ResourceTypeEntry = { readonly priced: readonly string[] } | { readonly noCharge: string };
+type ResourceTypeEntry = { readonly priced: readonly string[] } | { readonly noCharge: string };
 
 export interface PriceTable {
   /** The file, as messages name it. */

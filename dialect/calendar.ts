@@ -10,8 +10,8 @@ const DATE_TEXT = /^(\d{4})-(\d{2})-(\d{2})$/;
 const TIME_TEXT = /^(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?$/;
 const MICROS_PER_DAY = 86_400_000_000n;
 /** The years `YYYY-MM-DD` can write. */
-export const FIRST_YEAR = 0;
-export const LAST_YEAR = 9999;
+const FIRST_YEAR = 0;
+const LAST_YEAR = 9999;
 
 /** Days from 1970-01-01 of a calendar date (any year; month 1-12, day 1-31 unchecked). */
 export function daysFromCivil(year: number, month: number, day: number): number {

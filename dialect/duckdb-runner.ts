@@ -25,7 +25,7 @@ import { shortened, shownValue, SHOWN_PROBLEM_CHARS } from "../text/shown";
 import { canHold, ValueKind } from "./sql-types";
 
 /** A record or output value that could not be processed, by the line of its record. */
-export interface RecordProblem {
+interface RecordProblem {
   readonly line: number;
   readonly message: string;
 }
@@ -263,7 +263,7 @@ function outputConverter(column: StreamColumn): (value: DuckDBValue) => Converte
  * The lines of newline-delimited UTF-8 text. A line that is not valid UTF-8 is `undefined` (to be
  * reported by its number): decoding it leniently would put U+FFFD where its bytes were.
  */
-export function utf8Lines(bytes: Uint8Array): (string | undefined)[] {
+function utf8Lines(bytes: Uint8Array): (string | undefined)[] {
   const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
   try {
     return decoder.decode(bytes).split("\n");

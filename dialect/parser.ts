@@ -24,18 +24,18 @@ export interface StreamColumn {
 // Syntax tree
 
 /** A name as written: unquoted names are upper-cased, as the service does. */
-export interface Name extends Position {
+interface Name extends Position {
   readonly name: string;
   readonly quoted: boolean;
 }
 
 /** An expression's text exactly as written, and where it starts. */
-export interface SourceText extends Position {
+interface SourceText extends Position {
   readonly text: string;
 }
 
 /** What a literal is: a number, a string, TRUE/FALSE, NULL, or a typed literal such as DATE '2024-05-01'. */
-export type LiteralType = "number" | "string" | "boolean" | "null" | "DATE" | "TIME" | "TIMESTAMP";
+type LiteralType = "number" | "string" | "boolean" | "null" | "DATE" | "TIME" | "TIMESTAMP";
 
 /** An expression node: its position is its operator's (or its first token's), `source` the whole of its text. */
 export type Expression = Position & { readonly source: SourceText } & ExpressionNode;
@@ -56,7 +56,7 @@ type ExpressionNode =
     | { kind: "substring"; operand: Expression; from: Expression; length?: Expression }
     | { kind: "position"; needle: Expression; haystack: Expression };
 
-export interface SelectItem {
+interface SelectItem {
   readonly expression: Expression;
   readonly alias?: Name;
 }
@@ -66,7 +66,7 @@ export interface StreamDefinition extends Position {
   readonly columns: readonly (StreamColumn & Position)[];
 }
 
-export interface PumpDefinition extends Position {
+interface PumpDefinition extends Position {
   readonly name: Name;
   /** The stream the pump inserts into. */
   readonly target: Name;

@@ -23,7 +23,7 @@ export interface GeneratorConfig {
 
 export const GENERATOR_INSTALL_DIR = "/usr/local/lib/lab-generator";
 /** The record schema, shipped next to the generator, which reads it from there. */
-export const SCHEMA_FILE = join(__dirname, "..", "schemas", "loss-event.schema.json");
+const SCHEMA_FILE = join(__dirname, "..", "schemas", "loss-event.schema.json");
 
 /** Renders the cloud-config text (the user data before compression). */
 export function renderCloudConfig(config: GeneratorConfig): string {

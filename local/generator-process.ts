@@ -50,7 +50,7 @@ export function installFromUserData(userDataBase64: string, dir: string): Instal
 }
 
 /** KEY=VALUE lines, as systemd's EnvironmentFile= reads them (no quoting is used by the stack). */
-export function parseEnvironmentFile(text: string): Record<string, string> {
+function parseEnvironmentFile(text: string): Record<string, string> {
   const env: Record<string, string> = {};
   for (const line of text.split("\n")) {
     const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line.trim());
@@ -63,7 +63,7 @@ export function parseEnvironmentFile(text: string): Record<string, string> {
  * systemd's expansion of ExecStart: `${VAR}` is replaced as one word, `$VAR` is split into words at
  * whitespace (none when empty); see systemd.service(5), "Command lines".
  */
-export function expandExecStart(line: string, env: Readonly<Record<string, string>>): string[] {
+function expandExecStart(line: string, env: Readonly<Record<string, string>>): string[] {
   const words: string[] = [];
   for (const word of line.trim().split(/\s+/)) {
     const unbraced = /^\$([A-Za-z_][A-Za-z0-9_]*)$/.exec(word);

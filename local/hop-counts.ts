@@ -53,7 +53,7 @@ export class PrefixCounter {
 }
 
 /** Newline-delimited records in an object's bytes (gzip is recognised by its magic number). */
-export function recordsIn(body: Buffer): number {
+function recordsIn(body: Buffer): number {
   const text = (body[0] === 0x1f && body[1] === 0x8b ? gunzipSync(body) : body).toString("utf8");
   return text.split("\n").filter((line) => line.trim() !== "").length;
 }

@@ -361,7 +361,7 @@ class Sandbox {
  * the service principal s3.amazonaws.com and lambda:InvokeFunction, whose conditions on
  * AWS:SourceArn and AWS:SourceAccount (the only keys S3 supplies) hold. Any other condition fails.
  */
-export function s3MayInvoke(policy: { Statement: PolicyStatement[] } | undefined, bucketArn: string, account: string): boolean {
+function s3MayInvoke(policy: { Statement: PolicyStatement[] } | undefined, bucketArn: string, account: string): boolean {
   const context: Record<string, string> = { "aws:sourcearn": bucketArn, "aws:sourceaccount": account };
   const list = (value: string | string[] | undefined) => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
   const like = (pattern: string, value: string) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`).test(value);

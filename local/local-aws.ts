@@ -13,13 +13,13 @@ import { python, pythonNamed } from "./python";
 
 const LAUNCHER = join(__dirname, "moto_launcher.py");
 /** The moto version requirements.txt pins: the one the launcher's corrections are written for. */
-export const PINNED_MOTO = /^moto\[server\]==(\S+)$/m.exec(readFileSync(join(__dirname, "..", "requirements.txt"), "utf8"))![1];
+const PINNED_MOTO = /^moto\[server\]==(\S+)$/m.exec(readFileSync(join(__dirname, "..", "requirements.txt"), "utf8"))![1];
 /** How to install the pinned moto for the interpreter the local run starts (named as the user named it). */
 const motoInstall = (named = pythonNamed()) => `${named} -m pip install 'moto[server]==${PINNED_MOTO}'`;
 const READY_TIMEOUT_MS = 60_000;
 
 /** The local AWS could not start: one line for people (moto missing, the port in use, ...). Exit status 2. */
-export class LocalAwsUnavailable extends Error {
+class LocalAwsUnavailable extends Error {
   readonly exitCode = UNUSABLE_INPUT_EXIT_CODE;
 
   constructor(message: string) {

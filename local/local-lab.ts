@@ -30,7 +30,7 @@ import { StatusLine } from "./status-line";
  * with and without packing, so that thousands of records flow in seconds whatever LAB_PACK_BYTES
  * says (LAB_GENERATOR_RATE or cdktf.json still win).
  */
-export const LOCAL_RUN_DEFAULTS = { generatorRate: generatorRateMax(0) } as const;
+const LOCAL_RUN_DEFAULTS = { generatorRate: generatorRateMax(0) } as const;
 
 /** How long the pipeline may make no progress before a flow stops and reports the hop that stalled. */
 const STALL_MS = 60_000;
@@ -327,7 +327,7 @@ function stallReason(c: HopCounts, generatorStatus: number | undefined): string 
 const n = (value: number) => value.toLocaleString("en-US");
 
 /** generated / under source/ / processed / under destination/ */
-export function progressLine(c: HopCounts): string {
+function progressLine(c: HopCounts): string {
   return (
     `generated ${n(c.generated)} | source/ ${n(c.source.records)} in ${n(c.source.objects)} objects | ` +
     `processed ${n(c.processedRecords)} (${n(c.processedObjects)} objects${c.failedObjects ? `, ${n(c.failedObjects)} failed` : ""}) | ` +

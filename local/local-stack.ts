@@ -15,7 +15,7 @@ import { LOCAL_PROVIDER_OVERRIDE_FILE, localProviderOverride, servicesOfStack } 
 import { StatusLine } from "./status-line";
 
 /** The run's own state file: its name says whose it is, and it lives only in the run's folder. */
-export const LOCAL_STATE_FILE = "terraform.local-aws.tfstate";
+const LOCAL_STATE_FILE = "terraform.local-aws.tfstate";
 const BACKEND_OVERRIDE_FILE = "backend_override.tf.json";
 
 export interface LocalStack {

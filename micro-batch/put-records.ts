@@ -30,7 +30,7 @@ export interface SendReport {
   readonly resent: number;
 }
 
-export class SendError extends Error {
+class SendError extends Error {
   constructor(message: string, readonly unsent: number) {
     super(message);
     this.name = "SendError";

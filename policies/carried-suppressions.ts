@@ -10,7 +10,7 @@ import { baseAddressOf, isUnresolved, PolicyInputError, TerraformModel } from ".
 export const SUPPRESSIONS_OUTPUT = "lab_policy_suppressions";
 
 /** Reasons shorter than this are not reasons ("ok", "TODO"). */
-export const MIN_REASON_LENGTH = 10;
+const MIN_REASON_LENGTH = 10;
 
 export interface Suppression {
   readonly rule: string;

@@ -12,7 +12,7 @@ export interface Principal {
   readonly id: unknown;
 }
 
-export interface Condition {
+interface Condition {
   readonly operator: string;
   readonly key: string;
   readonly values: readonly unknown[];

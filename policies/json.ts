@@ -12,7 +12,7 @@
 import { PolicyInputError, setOwn } from "./model";
 
 /** Deeper than this, the text is refused (no Terraform file or plan comes near it). */
-export const MAX_JSON_DEPTH = 512;
+const MAX_JSON_DEPTH = 512;
 
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 const WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);

@@ -2,7 +2,7 @@
 import type { CheckResult } from "./index";
 
 /** Left-aligned columns, the last one free to run long. */
-export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   // A loop, not Math.max(...rows): spreading thousands of rows into arguments overflows the stack.
   const widths = header.map((h) => h.length);
   for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i], cell.length)));

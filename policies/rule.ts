@@ -1,11 +1,11 @@
 /** What a rule is, and what it reports. */
 import { Resource, TerraformModel } from "./model";
 
-export const SEVERITIES = ["critical", "high", "medium", "low"] as const;
+const SEVERITIES = ["critical", "high", "medium", "low"] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
 /** The same check in other tools, so a team that knows them can map ours. */
-export interface Equivalents {
+interface Equivalents {
   readonly checkov: readonly string[];
   readonly cdkNag: readonly string[];
 }
@@ -35,7 +35,7 @@ export interface Rule extends RuleInfo {
   check(model: TerraformModel): Violation[];
 }
 
-export const RULE_ID = /^LAB-[A-Z0-9]+-\d+$/;
+const RULE_ID = /^LAB-[A-Z0-9]+-\d+$/;
 
 /** Declares a rule, refusing one whose id or documentation is missing. */
 export function defineRule(rule: Rule): Rule {

@@ -30,7 +30,7 @@ export function addressOf(element: IConstruct): string | undefined {
 }
 
 /** Every suppression declared in a stack, one entry per resource it covers. */
-export function collectSuppressions(stack: TerraformStack): Suppression[] {
+function collectSuppressions(stack: TerraformStack): Suppression[] {
   const out: Suppression[] = [];
   for (const node of stack.node.findAll()) {
     for (const entry of node.node.metadata.filter((m) => m.type === METADATA_TYPE)) {

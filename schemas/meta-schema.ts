@@ -13,9 +13,9 @@
 import { UnusableInputError } from "../input/unusable-input";
 import { MAX_SQL_COLUMNS, SQL_COLUMN_NAME, SQL_TYPE_KEYWORD, sqlTypeOverrideProblem } from "./sql-columns";
 
-export const JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema";
+const JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema";
 /** The JSON types a record's property may have (all four map to a SQL column and are synthesized). */
-export const PROPERTY_TYPES = ["string", "number", "integer", "boolean"] as const;
+const PROPERTY_TYPES = ["string", "number", "integer", "boolean"] as const;
 
 /** A record schema nothing can be built from; `problems` holds one line per problem. */
 export class RecordSchemaError extends UnusableInputError {
@@ -47,7 +47,7 @@ const ANNOTATIONS: Record<string, Check> = { title: text, description: text, $co
 const DATE_LENGTH = 10;
 
 /** RFC 3339 full-date, as ajv-formats checks `format: date`: YYYY-MM-DD, a real day. */
-export function isFullDate(value: string): boolean {
+function isFullDate(value: string): boolean {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
   if (!m) return false;
   const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
@@ -112,7 +112,7 @@ type Kind = keyof typeof KINDS;
  * The meta-schema: for each kind of node, every keyword it may have and what its value must be.
  * Anything else is refused, so the schema cannot outgrow its readers unnoticed.
  */
-export const META_SCHEMA: Readonly<Record<Kind, Readonly<Record<string, Check>>>> = {
+const META_SCHEMA: Readonly<Record<Kind, Readonly<Record<string, Check>>>> = {
   record: {
     ...ANNOTATIONS,
     $schema: (v) => when(v === JSON_SCHEMA_DIALECT, `"${JSON_SCHEMA_DIALECT}"`),

@@ -54,7 +54,7 @@ export function isEmpty(contents: BucketContents): boolean {
  * Deletes every version and delete marker, page by page, until a listing finds nothing (a writer
  * that is still running shows up as a bucket that does not stay empty). Returns what was deleted.
  */
-export async function emptyBucket(s3: S3Client, bucket: string, onProgress?: (deleted: number) => void): Promise<BucketContents> {
+async function emptyBucket(s3: S3Client, bucket: string, onProgress?: (deleted: number) => void): Promise<BucketContents> {
   let versions = 0;
   let deleteMarkers = 0;
   for (let pass = 0; pass < 3; pass += 1) {

@@ -25,7 +25,7 @@ import { Progress, StepFailed } from "../text/progress";
 import { ProviderProcess } from "./provider-process";
 import { offlineCopy, providerSource, terraformEnv, terraformOrThrow } from "./terraform";
 
-export const PROJECT_DIR = resolve(__dirname, "..");
+const PROJECT_DIR = resolve(__dirname, "..");
 /** The saved plan `npm run deploy` applies (in the stack folder; online plans only). */
 export const PLAN_FILE = "plan.tfplan";
 
@@ -50,7 +50,7 @@ export interface PlanResult {
 }
 
 /** The synth output folder, as the cdktf CLI and App choose it. */
-export function outdirOf(env: NodeJS.ProcessEnv): string {
+function outdirOf(env: NodeJS.ProcessEnv): string {
   return resolve(PROJECT_DIR, env.CDKTF_OUTDIR ?? "cdktf.out");
 }
 

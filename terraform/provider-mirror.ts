@@ -77,7 +77,7 @@ export function impliedMirrorDirs(env: NodeJS.ProcessEnv = process.env): string[
 }
 
 /** Where people and images install things; a mirror is looked for in them and two levels below. */
-export const INSTALL_ROOTS: readonly string[] = ["/opt", "/usr/local/share", "/usr/local/lib", "/usr/local", "/usr/share", "/usr/lib", "/var/lib", "/srv"];
+const INSTALL_ROOTS: readonly string[] = ["/opt", "/usr/local/share", "/usr/local/lib", "/usr/local", "/usr/share", "/usr/lib", "/var/lib", "/srv"];
 
 /** The first mirror at most two levels under one of the roots (`<root>/tf-plugins`, `<root>/x/mirror`). */
 export function findMirrorUnder(roots: readonly string[]): string | undefined {
@@ -100,7 +100,7 @@ export function findMirrorUnder(roots: readonly string[]): string | undefined {
 }
 
 /** Whether registry.terraform.io (or the HTTPS proxy Terraform would use) accepts a TCP connection. */
-export function probeRegistry(env: NodeJS.ProcessEnv = process.env): boolean {
+function probeRegistry(env: NodeJS.ProcessEnv = process.env): boolean {
   const proxy = env.HTTPS_PROXY || env.https_proxy;
   let host = REGISTRY_HOST;
   let port = 443;

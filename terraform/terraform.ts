@@ -13,10 +13,10 @@ import { join } from "node:path";
 import { discoverProviderSource, PROVIDER_MIRROR_ENV, ProviderSource } from "./provider-mirror";
 
 /** The file Terraform merges over the stack to plan without AWS credentials. */
-export const OFFLINE_OVERRIDE_FILE = "offline_override.tf.json";
+const OFFLINE_OVERRIDE_FILE = "offline_override.tf.json";
 
 /** The file that points an offline copy of the stack at a local state file. */
-export const BACKEND_OVERRIDE_FILE = "backend_override.tf.json";
+const BACKEND_OVERRIDE_FILE = "backend_override.tf.json";
 
 export interface TerraformResult {
   readonly command: string;

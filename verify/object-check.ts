@@ -41,7 +41,7 @@ export interface ObjectCheck {
   readonly fingerprints: ReadonlyMap<string, Occurrences>;
 }
 
-export interface Occurrences {
+interface Occurrences {
   readonly count: number;
   readonly first: RecordPosition;
 }

@@ -7,7 +7,7 @@ import type { PrefixReport, VerifyReport } from "./verifier";
 const number = (n: number) => n.toLocaleString("en-US");
 
 /** Left-aligned first column, right-aligned others. */
-export function table(rows: readonly (readonly string[])[]): string[] {
+function table(rows: readonly (readonly string[])[]): string[] {
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
   return rows.map((row) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join("   ").trimEnd());
 }

@@ -48,7 +48,7 @@ export interface VerifyOptions {
   readonly onProgress?: (progress: CheckProgress) => void;
 }
 
-export interface CheckProgress {
+interface CheckProgress {
   readonly objectsDone: number;
   readonly objectsTotal: number;
   readonly records: number;
