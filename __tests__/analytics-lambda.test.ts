@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import type { PutRecordBatchCommandInput, PutRecordBatchCommandOutput } from "@aws-sdk/client-firehose";
+import type { PutRecordBatchCommandInput } from "@aws-sdk/client-firehose";
 import type { S3Event } from "aws-lambda";
 import { compileAnalyticsSql } from "../dialect/compiler";
 import { SqlRunner } from "../dialect/duckdb-runner";
@@ -51,7 +51,7 @@ function fakeFirehose(options: { fail?: (call: number, index: number) => string 
       if (code === undefined) delivered.push(record);
       return code === undefined ? { RecordId: `id-${calls.length}-${i}` } : { ErrorCode: code, ErrorMessage: "try again" };
     });
-    return { FailedPutCount: results.filter((r) => "ErrorCode" in r).length, Encrypted: true, RequestResponses: results, $metadata: {} } as PutRecordBatchCommandOutput;
+    return { FailedPutCount: results.filter((r) => "ErrorCode" in r).length, Encrypted: true, RequestResponses: results, $metadata: {} };
   };
   return { put, calls, delivered };
 }
@@ -81,8 +81,9 @@ describe("the micro-batch handler on a real S3-protocol server, with a fake Fire
   });
 
   afterAll(async () => {
-    runner?.close();
-    await server?.stop();
+    // Unset when beforeAll failed before making them: then there is nothing to close.
+    (runner as SqlRunner | undefined)?.close();
+    await (server as LocalS3 | undefined)?.stop();
   });
 
   beforeEach(() => {
@@ -193,7 +194,7 @@ describe("the handler sends nothing from an object with a record that is not a s
     const s3 = { send: async () => ({ Body: { transformToByteArray: async () => new Uint8Array(bytes) } }) } as unknown as S3Client;
     const firehose = fakeFirehose();
     const handler = createHandler({ s3, runner, destinationStream: STREAM, packBytes: 5000, putRecordBatch: firehose.put, log: () => undefined });
-    const error = await handler(s3Event("source/2024/05/01/12/object")).then(() => undefined, (e: Error) => e);
+    const error = await handler(s3Event("source/2024/05/01/12/object")).then(() => undefined, (e: unknown) => e as Error);
     return { error: error?.message ?? "", calls: firehose.calls.length };
   }
   const object = (...bad: [number, string][]) => {

@@ -112,7 +112,7 @@ const FREE_TEXT_SCHEMA: Schema = {
   })),
 };
 
-const sourceRecords = recordsOf(SOURCE_SCHEMA as Schema);
+const sourceRecords = recordsOf(SOURCE_SCHEMA);
 /** The record as the engine reads it: through JSON text (-0 is written 0). */
 const viaJson = (record: Row): Row => JSON.parse(JSON.stringify(record)) as Row;
 
@@ -148,8 +148,9 @@ describe("valid records from the schema, through DuckDB", () => {
     unchecked = await SqlRunner.open(compiled, { threads: 1 });
   });
   afterAll(() => {
-    checked?.close();
-    unchecked?.close();
+    // Unset when beforeAll failed before making them: then there is nothing to close.
+    (checked as SqlRunner | undefined)?.close();
+    (unchecked as SqlRunner | undefined)?.close();
   });
 
   it("are what the schema allows (the arbitrary itself is right)", () => {
@@ -235,7 +236,7 @@ describe("invalid records are always reported by line, never forwarded", () => {
   beforeAll(async () => {
     runner = await SqlRunner.open(compileAnalyticsSql(LAB_SQL, LAB_ANALYTICS.streams, "stream-application.sql"), { checks: LAB_RECORD_CHECKS, threads: 1 });
   });
-  afterAll(() => runner?.close());
+  afterAll(() => (runner as SqlRunner | undefined)?.close()); // unset when beforeAll failed
 
   it("by the engine: exactly the invalid lines are problems, and only the valid records become rows", async () => {
     await fc.assert(fc.asyncProperty(objects, async (lines) => {
@@ -258,7 +259,7 @@ describe("invalid records are always reported by line, never forwarded", () => {
       const handler = createHandler({ s3, runner, destinationStream: "Destination", packBytes: 5000, putRecordBatch, log: () => undefined });
       const event = { Records: [{ s3: { bucket: { name: "lab-bucket" }, object: { key: "source/2024/05/01/10/object" } } }] } as unknown as S3Event;
       const bad = lines.flatMap((l, i) => (l.valid ? [] : [i + 1]));
-      const error = await handler(event).then(() => undefined, (e: Error) => e);
+      const error = await handler(event).then(() => undefined, (e: unknown) => e as Error);
       expect(error?.message).toMatch(new RegExp(`^s3://lab-bucket/source/2024/05/01/10/object: ${bad.length} of ${lines.length} records cannot be processed, so none of its rows was sent:\n`));
       for (const line of bad) expect(error!.message).toContain(`\n  line ${line}: `);
       expect(calls).toBe(0);
@@ -287,8 +288,9 @@ describe("the dialect's types agree with DuckDB's", () => {
     }
   });
   afterAll(() => {
-    connection?.closeSync();
-    instance?.closeSync();
+    // Unset when beforeAll failed before making them: then there is nothing to close.
+    (connection as DuckDBConnection | undefined)?.closeSync();
+    (instance as DuckDBInstance | undefined)?.closeSync();
   });
 
   // Mostly well-typed expressions by kind (so that many pass synth and are compared), and some wild ones.

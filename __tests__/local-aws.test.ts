@@ -31,7 +31,7 @@ describe("the local AWS's lifetime", () => {
     const parent = spawn(process.execPath, ["-r", "./loader/register-ts.js", "-e", starter], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
     const serverPid = await new Promise<number>((resolve, reject) => {
       parent.stdout.on("data", (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
-      parent.once("exit", (code) => reject(new Error(`the starter exited (${code}) before the local AWS was ready`)));
+      parent.once("exit", (code) => reject(new Error(`the starter exited (${String(code)}) before the local AWS was ready`)));
     });
     expect(alive(serverPid)).toBe(true);
     parent.kill("SIGKILL");

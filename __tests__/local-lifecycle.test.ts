@@ -21,8 +21,8 @@ import { emulatorInventory, Inventory } from "./helpers/emulator-inventory";
 
 const RECORDS = 2000;
 const outdir = mkdtempSync(join(tmpdir(), "lab-local-lifecycle-"));
-let output = "";
-const stream = Object.assign(new Writable({ write: (chunk, _encoding, done) => ((output += chunk.toString()), done()) }), { isTTY: false });
+/** The lab's progress output, which no test reads: discarded. */
+const stream = Object.assign(new Writable({ write: (_chunk, _encoding, done) => done() }), { isTTY: false });
 /** No LAB_* or AWS_* variable of this machine: the stack as a fresh clone synthesizes it. */
 const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(LAB_|AWS_)/.test(key)));
 
@@ -40,8 +40,10 @@ beforeAll(async () => {
 }, 400_000);
 
 afterAll(async () => {
-  await lab?.stop();
-  if (!lab?.keptAfterFailure) rmSync(outdir, { recursive: true, force: true }); // else its logs say why
+  // Unset when beforeAll failed before making it: then there is nothing to stop.
+  const started = lab as LocalLab | undefined;
+  await started?.stop();
+  if (!started?.keptAfterFailure) rmSync(outdir, { recursive: true, force: true }); // else its logs say why
 });
 
 describe("the lab, deployed into the local AWS", () => {
@@ -88,7 +90,7 @@ describe("the lab, deployed into the local AWS", () => {
     const overTls = await lab.s3.send(new GetObjectCommand({ Bucket: lab.bucket, Key: key }));
     expect(overTls.$metadata.httpStatusCode).toBe(200);
     const plain = new S3Client({ endpoint: lab.aws.plain, region: lab.settings.region, credentials: LOCAL_CREDENTIALS, forcePathStyle: true, maxAttempts: 1 });
-    const statusOf = (request: Promise<unknown>) => request.then(() => 200, (e: { $metadata?: { httpStatusCode?: number } }) => e.$metadata?.httpStatusCode);
+    const statusOf = (request: Promise<unknown>) => request.then(() => 200, (e: unknown) => (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode);
     expect(await statusOf(plain.send(new GetObjectCommand({ Bucket: lab.bucket, Key: key })))).toBe(403);
     expect(await statusOf(plain.send(new PutObjectCommand({ Bucket: lab.bucket, Key: `${lab.settings.sourcePrefix}plain`, Body: "{}\n" })))).toBe(403);
   });

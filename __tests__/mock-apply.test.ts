@@ -57,7 +57,7 @@ describe("a mocked apply of the synthesized lab stack (terraform test, mock_prov
   beforeAll(async () => {
     const json = synthesized(join(outdir, "default"));
     const wrong = structuredClone(json);
-    const [fn] = Object.values(wrong.resource.aws_lambda_function) as any[];
+    const [fn] = Object.values<any>(wrong.resource.aws_lambda_function);
     fn.environment.variables.DESTINATION_STREAM_NAME = "Source";
     prepare(join(outdir, "lab"), json, wrong);
     const lab = join(outdir, "lab");

@@ -62,8 +62,9 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  runner?.close();
-  await aws?.stop();
+  // Unset when beforeAll failed before making them: then there is nothing to close.
+  (runner as SqlRunner | undefined)?.close();
+  await (aws as LocalAws | undefined)?.stop();
   rmSync(work, { recursive: true, force: true });
 });
 

@@ -192,7 +192,7 @@ describe("any mixture of the forms", () => {
         // An array of objects, each holding some of the properties, in order.
         const members = split(entries);
         const parts: string[][] = [];
-        for (const m of members) (parts.length === 0 || choose() % 2 === 0 ? parts.push([m]) : parts[parts.length - 1].push(m));
+        for (const m of members) if (parts.length === 0 || choose() % 2 === 0) parts.push([m]); else parts[parts.length - 1].push(m);
         return `[${parts.map((p) => `{${p.join(", ")}}`).join(", ")}]`;
       }
       default:

@@ -102,7 +102,7 @@ describe("the policy pack on its cases", () => {
     });
 
     if (POLICY_CASES[id].synthOnly) {
-      it(`flags a case only synthesized JSON can hold (${POLICY_CASES[id].synthOnly!.why})`, () => {
+      it(`flags a case only synthesized JSON can hold (${POLICY_CASES[id].synthOnly.why})`, () => {
         expect(flagged(synthOnlyResult, id)).toEqual(addresses(synthOnly.expected[id]));
       });
     }

@@ -37,6 +37,7 @@ describe("the Python interpreter", () => {
     delete process.env[PYTHON_ENV]; // as outside npm test
     try {
       jest.isolateModules(() => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- a fresh copy of the module, inside isolateModules
         const fresh = (require("../local/python") as typeof import("../local/python")).python;
         expect([fresh(), fresh(), fresh()]).toEqual([python(), python(), python()]);
       });

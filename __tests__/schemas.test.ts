@@ -214,11 +214,13 @@ describe("the meta-schema (what the project supports of JSON Schema)", () => {
       jest.doMock("../schemas/loss-event.schema.json", () => edited((s) => (s.properties.Region.enum = [])));
       let error: unknown;
       try {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded afresh, inside isolateModules
         require("../schemas/loss-event");
       } catch (e) {
         error = e;
       }
       // This registry's own class: the module was loaded afresh.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- the fresh registry's class, inside isolateModules
       expect(error).toBeInstanceOf((require("../schemas/meta-schema") as { RecordSchemaError: typeof RecordSchemaError }).RecordSchemaError);
       expect((error as Error).message).toBe(`Unusable record schema: ${S}#/properties/Region/enum: [] is not allowed; enum must be a non-empty array of distinct values`);
       expect(exitCodeOf(error)).toBe(2);

@@ -44,7 +44,7 @@ const validSettings = fc
   )
   .chain((env) =>
     fc.record({
-      env: fc.constant(env as Record<string, string>),
+      env: fc.constant(env),
       zone: fc.constantFrom(...availabilityZonesOf(env.LAB_REGION ?? "us-east-1")),
       replay: fc.boolean(),
       // Now and then one value a setting refuses.

@@ -427,7 +427,7 @@ describe("LAB_AVAILABILITY_ZONE", () => {
     for (const zone of availabilityZonesOf(region)) {
       expect(resolveSettings({ env: { LAB_REGION: region, LAB_AVAILABILITY_ZONE: zone } }).availabilityZone).toBe(zone);
     }
-    const unknown = [..."abcdefghijklmnopqrstuvwxyz"].map((l) => `${region}${l}`).filter((z) => !availabilityZonesOf(region).includes(z));
+    const unknown = Array.from("abcdefghijklmnopqrstuvwxyz").map((l) => `${region}${l}`).filter((z) => !availabilityZonesOf(region).includes(z));
     for (const zone of unknown.slice(0, 3)) expect(problemsOf({ LAB_REGION: region, LAB_AVAILABILITY_ZONE: zone })[0]).toContain(`a zone of ${region}: ${region}a`);
   });
 

@@ -85,7 +85,7 @@ describe("npm start when the machine cannot run the local AWS", () => {
   /** npm start with the stand-in first on PATH, and no LAB_PYTHON (npm test sets one). */
   const withPython = (name: string, script: string) => {
     const { [PYTHON_ENV]: _chosen, ...env } = process.env;
-    return npmStart(["--records", "10"], { ...env, PATH: `${standIn(name, script)}:${process.env.PATH}` });
+    return npmStart(["--records", "10"], { ...env, PATH: `${standIn(name, script)}:${String(process.env.PATH)}` });
   };
 
   it("says how to install the pinned moto when another version is installed, exit status 2", () => {
@@ -132,23 +132,23 @@ describe("npm start when an earlier run's local AWS still holds the folder", () 
     mkdirSync(outdir, { recursive: true });
     writeRunRecord(outdir, { endpoint: "https://127.0.0.1:4566", ca: join(outdir, "tls", "ca.pem"), pid: server.pid!, runner, keep });
   };
-  const stop = `kill ${server.pid} && rm -rf ${relative(process.cwd(), outdir)}`;
+  const stop = `kill ${String(server.pid)} && rm -rf ${relative(process.cwd(), outdir)}`;
 
   it("names a local AWS left up by --keep, and how to stop it", () => {
     record(ended, true);
-    expect(earlierRunRefusal(outdir)?.message).toBe(`start: an earlier \`npm start -- --keep\` left its local AWS (pid ${server.pid}, https://127.0.0.1:4566) running; stop it with: ${stop}`);
+    expect(earlierRunRefusal(outdir)?.message).toBe(`start: an earlier \`npm start -- --keep\` left its local AWS (pid ${String(server.pid)}, https://127.0.0.1:4566) running; stop it with: ${stop}`);
   });
 
   it("names another npm start still running, and says to let it finish rather than kill its server", () => {
     record(process.pid, false);
     expect(earlierRunRefusal(outdir)?.message).toBe(
-      `start: another npm start (pid ${process.pid}) is running in this folder with its local AWS (pid ${server.pid}, https://127.0.0.1:4566); let it finish, or stop it with Ctrl-C there (or kill -INT ${process.pid})`,
+      `start: another npm start (pid ${process.pid}) is running in this folder with its local AWS (pid ${String(server.pid)}, https://127.0.0.1:4566); let it finish, or stop it with Ctrl-C there (or kill -INT ${process.pid})`,
     );
   });
 
   it("names a local AWS whose npm start ended without stopping it", () => {
     record(ended, false);
-    expect(earlierRunRefusal(outdir)?.message).toBe(`start: an earlier npm start ended without stopping its local AWS (pid ${server.pid}, https://127.0.0.1:4566); stop it with: ${stop}`);
+    expect(earlierRunRefusal(outdir)?.message).toBe(`start: an earlier npm start ended without stopping its local AWS (pid ${String(server.pid)}, https://127.0.0.1:4566); stop it with: ${stop}`);
   });
 
   it("refuses nothing when the recorded local AWS is gone, or there is no record", () => {

@@ -31,7 +31,7 @@ beforeAll(async () => {
   s3 = await startLocalS3();
 });
 afterAll(async () => {
-  await s3?.stop();
+  await (s3 as LocalS3 | undefined)?.stop(); // unset when beforeAll failed
 });
 
 /** A new, empty bucket for one scenario. */
@@ -254,7 +254,7 @@ describe("Verifier against a fake S3 (s3rver on 127.0.0.1)", () => {
         waitMs: 30_000,
         pollMs: 100,
         onPoll: ({ report, polls: n, final }) => {
-          polls.push(`${n}:${report.source.valid}/${report.destination.valid}/${report.source.foundAtDestination}:${final}`);
+          polls.push(`${n}:${report.source.valid}/${report.destination.valid}/${report.source.foundAtDestination}:${String(final)}`);
           // Firehose delivers the destination's first object after the second look.
           if (n === 2) delivery = seedLikeFirehose(s3.client, bucket, { prefix: "destination/", stream: "Destination", records: records.slice(0, 20).map(asDestinationRecord), perObject: 20 });
           if (n === 3) skew = MINUTE;
@@ -329,7 +329,7 @@ describe("What PASS means (issue 12)", () => {
       line: 1,
       offset: 0,
       problem: "no destination row holds this record's values",
-      values: expect.stringMatching(new RegExp(`^\\["${records[408].Region}","${records[408].Business}","${records[408].Name}",`)),
+      values: expect.stringMatching(new RegExp(`^\\["${String(records[408].Region)}","${String(records[408].Business)}","${String(records[408].Name)}",`)),
     });
     expect(renderReport(report)).toMatch(
       /\nexpected at destination \(older than 2m\) +510 +-\nfound at destination +5 +-\nmissing at destination +505 +-\n/,
@@ -363,7 +363,7 @@ describe("What PASS means (issue 12)", () => {
     expect(report.destination).toMatchObject({ valid: 12, matchingSource: 10, matchingNoSource: 2 });
     expect(report.destination.unmatched).toEqual([
       { key, record: 4, line: 4, offset: expect.any(Number), problem: "2 rows hold these values and 1 source record: a row sent again? (delivery is at least once)", values: expect.any(String) },
-      { key, record: 11, line: 11, offset: expect.any(Number), problem: "no source record holds these values", values: expect.stringContaining(`"${stranger.NAME}"`) },
+      { key, record: 11, line: 11, offset: expect.any(Number), problem: "no source record holds these values", values: expect.stringContaining(`"${String(stranger.NAME)}"`) },
     ]);
     expect(renderReport(report)).toMatch(/\nmatch no source record +- +2\n/);
   });

@@ -54,7 +54,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   rmSync(stateFilePath(STACK), { force: true });
-  await s3?.stop();
+  await (s3 as LocalS3 | undefined)?.stop(); // unset when beforeAll failed
 });
 
 /** The environment `npm run verify` gets here: only the given settings, and the fake S3's credentials. */
@@ -237,7 +237,7 @@ describe("npm run local-s3", () => {
           const match = /npm run verify -- (.+)$/m.exec(out);
           if (match) resolve(match[1]);
         });
-        server.once("exit", (code) => reject(new Error(`local-s3 exited ${code}: ${out}`)));
+        server.once("exit", (code) => reject(new Error(`local-s3 exited ${String(code)}: ${out}`)));
       });
       const run = await verifyAsync(command.split(" "));
       expect(run.stderr).toBe("");

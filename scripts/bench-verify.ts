@@ -57,8 +57,14 @@ function positive(name: string, text: string): number {
   return Number(text);
 }
 
-async function* chunksOf(body: Buffer, size = 64 * 1024): AsyncGenerator<Buffer> {
+function* slices(body: Buffer, size: number): Generator<Buffer> {
   for (let i = 0; i < body.length; i += size) yield body.subarray(i, i + size);
+}
+
+/** The body in chunks of `size` bytes, handed out one at a time as from a download (checkObject reads an async iterable). */
+function chunksOf(body: Buffer, size = 64 * 1024): AsyncIterable<Buffer> {
+  const chunks = slices(body, size);
+  return { [Symbol.asyncIterator]: () => ({ next: () => Promise.resolve(chunks.next()) }) };
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -196,7 +202,8 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: Error) => {
-  console.error(`bench:verify: ${error.message.split("\n")[0]}${error instanceof UsageError ? ` (${USAGE})` : ""}`);
+main().catch((error: unknown) => {
+  const message = error instanceof Error ? error.message : String(error);
+  console.error(`bench:verify: ${message.split("\n")[0]}${error instanceof UsageError ? ` (${USAGE})` : ""}`);
   process.exit(error instanceof UsageError ? 2 : 1);
 });

@@ -255,13 +255,13 @@ function suggestedVerifyCommand(server: ChildProcess, timeoutMs = 10 * 60_000): 
       out += chunk.toString("utf8");
       const match = /^\s*((?:[A-Z_]+=\S+\s+)*)npm run verify -- (.+)$/m.exec(out);
       if (!match) return;
-      const env = Object.fromEntries(match[1].trim().split(/\s+/).filter(Boolean).map((pair) => pair.split("=", 2)));
+      const env = Object.fromEntries(match[1].trim().split(/\s+/).filter(Boolean).map((pair) => pair.split("=", 2) as [string, string]));
       clearTimeout(timer);
       resolve({ env, args: match[2].trim().split(/\s+/) });
     });
     server.once("exit", (code) => {
       clearTimeout(timer);
-      reject(new Error(`npm run local-s3 stopped (exit ${code}) before saying how to run the verifier:\n${out.slice(-2000)}`));
+      reject(new Error(`npm run local-s3 stopped (exit ${String(code)}) before saying how to run the verifier:\n${out.slice(-2000)}`));
     });
   });
 }
@@ -379,8 +379,8 @@ async function main(): Promise<number> {
 if (require.main === module) {
   main().then(
     (code) => process.exit(code),
-    (error: Error) => {
-      console.error(`bench failed: ${error.message}`);
+    (error: unknown) => {
+      console.error(`bench failed: ${error instanceof Error ? error.message : String(error)}`);
       process.exit(exitCodeOf(error));
     },
   );

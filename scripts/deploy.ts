@@ -139,10 +139,11 @@ if (require.main === module) {
   const command = argv.includes("--destroy") ? "destroy" : "deploy";
   main(argv).then(
     (status) => process.exit(status),
-    (error: Error) => {
-      const message = error instanceof StepFailed ? `failed at step "${error.step}":\n${error.details}` : error.message;
+    (error: unknown) => {
+      const text = error instanceof Error ? error.message : String(error);
+      const message = error instanceof StepFailed ? `failed at step "${error.step}":\n${error.details}` : text;
       console.error(`\n${command}: ${message}`);
-      process.exit(error.message.startsWith("unknown argument") ? 2 : exitCodeOf(error));
+      process.exit(text.startsWith("unknown argument") ? 2 : exitCodeOf(error));
     },
   );
 }

@@ -72,8 +72,9 @@ async function main(): Promise<void> {
   process.on("SIGINT", stop).on("SIGTERM", stop);
 }
 
-main().catch((error: Error) => {
+main().catch((error: unknown) => {
   const usage = error instanceof UsageError || (error instanceof LocalS3StartError && error.port !== undefined);
-  console.error(`local-s3: ${error.message.split("\n")[0]}`);
+  const message = error instanceof Error ? error.message : String(error);
+  console.error(`local-s3: ${message.split("\n")[0]}`);
   process.exit(usage ? 2 : 1);
 });

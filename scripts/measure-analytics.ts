@@ -14,7 +14,7 @@ import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, IncomingMessage, ServerResponse } from "node:http";
 import { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { parseArgs, promisify } from "node:util";
 import { unzipSync } from "fflate";
@@ -126,7 +126,7 @@ async function coldStart(objectRecords: number, runs: number) {
       } catch (e) {
         throw new Error(`the handler failed: ${(e as Error).message}`);
       }
-      results.push(JSON.parse(stdout.trim().split("\n").pop()!)); // after the handler's own log lines
+      results.push(JSON.parse(stdout.trim().split("\n").pop()!) as (typeof results)[number]); // after the handler's own log lines
       progress(`cold start ${i}/${runs}: ${results[i - 1].coldMs.toFixed(0)} ms`);
     }
   } finally {
@@ -166,10 +166,10 @@ async function main(): Promise<void> {
   console.log(`${"what".padEnd(width)} | measured`);
   console.log(`${"-".repeat(width)} | --------`);
   for (const [k, v] of rows) console.log(`${k.padEnd(width)} | ${v}`);
-  console.log(`(node ${process.version}, ${require("node:os").cpus().length} cores, load average ${require("node:os").loadavg()[0].toFixed(1)})`);
+  console.log(`(node ${process.version}, ${cpus().length} cores, load average ${loadavg()[0].toFixed(1)})`);
 }
 
-main().catch((e) => {
-  console.error(`measure: ${(e as Error).stack ?? e}`);
+main().catch((e: unknown) => {
+  console.error(`measure: ${(e instanceof Error ? e.stack : undefined) ?? String(e)}`);
   process.exitCode = 1;
 });

@@ -22,7 +22,7 @@ export function main(argv: readonly string[], out: (text: string) => void, err: 
   let format: string;
   try {
     const { values, positionals } = parseArgs({ args: [...argv], options: { format: { type: "string", default: "text" } }, allowPositionals: true });
-    format = values.format ?? "text";
+    format = values.format;
     if (positionals.length !== 1) throw new Error(positionals.length === 0 ? "no FILE given" : `one FILE expected, got ${positionals.length}`);
     if (format !== "text" && format !== "json") throw new Error(`--format = ${JSON.stringify(format)} is not allowed; it must be text or json`);
     file = positionals[0];

@@ -15,7 +15,7 @@
 import { readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
-import Ajv2020 from "ajv/dist/2020";
+import Ajv2020, { AnySchema } from "ajv/dist/2020";
 import { CompiledAnalytics, compileAnalyticsSql } from "../dialect/compiler";
 import { SqlDialectError } from "../dialect/tokenizer";
 import { SqlRunner, AnalyticsRunError, RunResult } from "../dialect/duckdb-runner";
@@ -32,7 +32,7 @@ class Stop extends Error {
   }
 }
 
-const firstLine = (e: unknown) => String((e as Error)?.message ?? e).split("\n")[0];
+const firstLine = (e: unknown) => String((e as { message?: unknown } | null | undefined)?.message ?? e).split("\n")[0];
 
 /**
  * Loads what reads the schemas: loading checks them against the project's meta-schema (its
@@ -49,8 +49,11 @@ function loadSchemas() {
       throw new Stop(2, problems.map((p) => (/\.schema\.json\b/.test(p) ? p : `${files()}: ${p}`)).join("\n"));
     }
   };
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded lazily, so that load() catches a refused schema
   const schemas = load(() => require("../schemas/loss-event") as typeof import("../schemas/loss-event"), () => "schemas/");
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded lazily, so that load() catches a refused schema
   const lab = load(() => require("../sql/analytics") as typeof import("../sql/analytics"), () => schemas.SOURCE_SCHEMA_FILE);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded lazily, so that load() catches a refused schema
   const checks = load(() => require("../sql/record-checks") as typeof import("../sql/record-checks"), () => refusedSchemaFiles(schemas));
   return { ...lab, ...schemas, LAB_RECORD_CHECKS: checks.LAB_RECORD_CHECKS };
 }
@@ -59,7 +62,7 @@ function loadSchemas() {
 function refusedSchemaFiles({ SOURCE_SCHEMA_FILE, DESTINATION_SCHEMA_FILE }: typeof import("../schemas/loss-event")): string {
   const ajv = new Ajv2020({ strict: false });
   const files = [SOURCE_SCHEMA_FILE, DESTINATION_SCHEMA_FILE];
-  const refused = files.filter((file) => !ajv.validateSchema(JSON.parse(readFileSync(join(__dirname, "..", file), "utf8"))));
+  const refused = files.filter((file) => !ajv.validateSchema(JSON.parse(readFileSync(join(__dirname, "..", file), "utf8")) as AnySchema));
   return refused.length === 1 ? refused[0] : files.join(" or ");
 }
 
@@ -137,7 +140,7 @@ main(process.argv.slice(2)).then(
   (status) => {
     process.exitCode = status;
   },
-  (e) => {
+  (e: unknown) => {
     // One line, never a stack trace: a Stop says what to fix; anything else is a failed run.
     const message = e instanceof Stop ? e.message : `the run failed: ${firstLine(e)}`;
     console.error(message.split("\n").map((line) => `sql: ${line}`).join("\n"));

@@ -67,7 +67,7 @@ function checkPortFree(port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", (error: NodeJS.ErrnoException) =>
-      reject(new UsageError(`start: --port ${port} cannot be used on 127.0.0.1 (${error.code === "EADDRINUSE" ? "already in use" : error.code}); choose another, or 0 for any free port`)),
+      reject(new UsageError(`start: --port ${port} cannot be used on 127.0.0.1 (${error.code === "EADDRINUSE" ? "already in use" : String(error.code)}); choose another, or 0 for any free port`)),
     );
     server.listen(port, "127.0.0.1", () => server.close(() => resolve()));
   });
@@ -105,7 +105,7 @@ async function main(argv: readonly string[]): Promise<number> {
     `Local run: the lab deployed into a local AWS (moto ${version}) with real Terraform and the real AWS provider; ` +
       `nothing here can reach AWS.\n${args.records !== undefined ? `It stops after ${args.records.toLocaleString("en-US")} records.` : "It runs until Ctrl-C."}\n\n`,
   );
-  let interrupted = false;
+  let interrupted = false as boolean; // set by the SIGINT handler, which narrowing does not see
   let stopFlow: () => void = () => undefined;
   const stop = new Promise<void>((resolve) => (stopFlow = resolve));
   process.on("SIGINT", () => {
@@ -172,8 +172,8 @@ function printKept(lab: LocalLab): void {
 if (require.main === module) {
   main(process.argv.slice(2)).then(
     (status) => process.exit(status),
-    (error: Error) => {
-      console.error(error instanceof UsageError ? error.message : `start: ${error.message}`);
+    (error: unknown) => {
+      console.error(error instanceof UsageError ? error.message : `start: ${error instanceof Error ? error.message : String(error)}`);
       process.exit(exitCodeOf(error));
     },
   );

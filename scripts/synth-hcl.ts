@@ -171,7 +171,7 @@ export async function synthHcl(outdir: string, env: NodeJS.ProcessEnv = process.
   let json: { resource?: Record<string, Record<string, unknown>> };
   try {
     synthStack(jsonOut, settings, false);
-    json = JSON.parse(readFileSync(join(jsonOut, "stacks", settings.stackName, "cdk.tf.json"), "utf8"));
+    json = JSON.parse(readFileSync(join(jsonOut, "stacks", settings.stackName, "cdk.tf.json"), "utf8")) as typeof json;
   } finally {
     rmSync(jsonOut, { recursive: true, force: true });
   }
@@ -194,7 +194,7 @@ if (require.main === module) {
   const argv = process.argv.slice(2);
   const at = argv.indexOf("--output");
   const rest = at === -1 ? argv : [...argv.slice(0, at), ...argv.slice(at + 2)];
-  if (rest.length > 0 || (at !== -1 && argv[at + 1] === undefined)) {
+  if (rest.length > 0 || (at !== -1 && argv.at(at + 1) === undefined)) {
     console.error("usage: npm run synth:hcl [-- --output <dir>]");
     process.exit(2);
   }
@@ -205,8 +205,8 @@ if (require.main === module) {
       // The parser's WebAssembly runtime keeps the event loop alive.
       process.exit(0);
     },
-    (error: Error) => {
-      console.error(`synth:hcl failed: ${error.message}`);
+    (error: unknown) => {
+      console.error(`synth:hcl failed: ${error instanceof Error ? error.message : String(error)}`);
       process.exit(exitCodeOf(error));
     },
   );

@@ -71,7 +71,7 @@ export class StateFileError extends Error {}
 /** The bucket name the last deploy recorded in the local state, if there is one. */
 export function bucketFromState(statePath: string): string | undefined {
   if (!existsSync(statePath)) return undefined;
-  let state: { outputs?: Record<string, { value?: unknown }> };
+  let state: { outputs?: Record<string, { value?: unknown }> } | null; // a file holding `null` parses to null
   try {
     state = JSON.parse(readFileSync(statePath, "utf8")) as typeof state;
   } catch (error) {
@@ -258,10 +258,10 @@ function safeSettings(): LabSettings | undefined {
 if (require.main === module) {
   main().then(
     (status) => (process.exitCode = status),
-    (error: Error) => {
+    (error: unknown) => {
       // One line still: the message and where it was raised.
-      const where = error.stack?.split("\n").find((line) => line.trim().startsWith("at "))?.trim();
-      console.error(`verify: unexpected error: ${String(error.message).split("\n")[0]}${where ? ` (${where})` : ""}`);
+      const where = error instanceof Error ? error.stack?.split("\n").find((line) => line.trim().startsWith("at "))?.trim() : undefined;
+      console.error(`verify: unexpected error: ${(error instanceof Error ? error.message : String(error)).split("\n")[0]}${where ? ` (${where})` : ""}`);
       process.exitCode = 1;
     },
   );

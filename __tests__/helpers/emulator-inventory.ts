@@ -32,7 +32,7 @@ function call(aws: LocalAwsEndpoint, region: string, service: string, body: stri
       (res) => {
         let text = "";
         res.on("data", (c: Buffer) => (text += c.toString()));
-        res.on("end", () => (res.statusCode === 200 ? resolve(text) : reject(new Error(`${service} ${body}: HTTP ${res.statusCode}: ${text.slice(0, 300)}`))));
+        res.on("end", () => (res.statusCode === 200 ? resolve(text) : reject(new Error(`${service} ${body}: HTTP ${String(res.statusCode)}: ${text.slice(0, 300)}`))));
       },
     );
     req.on("error", reject);

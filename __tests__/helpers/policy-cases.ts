@@ -90,7 +90,7 @@ function bucket(scope: Construct, id: string, omit: BucketPart[] = [], replace: 
       }),
   };
   for (const [name, make] of Object.entries(parts) as [BucketPart, () => void][]) {
-    if (replace[name]) replace[name]!(b, s);
+    if (replace[name]) replace[name](b, s);
     else if (!omit.includes(name)) make();
   }
   return b;
