@@ -39,7 +39,7 @@ describe("the rules", () => {
     const dir = join(__dirname, "..", "policies", "rules");
     const files = readdirSync(dir).filter((f) => f.endsWith(".ts") && f !== "index.ts");
     const fromFiles = files.map((f) => {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- every rule file, by the name it is found under
       const rule = require(join(dir, f)).default;
       const [area, n] = f.split("-");
       return { file: f, id: rule.id, named: `LAB-${area.toUpperCase()}-${n}` };
