@@ -202,9 +202,9 @@ export function measureOnce(invocation: Invocation, onTick?: (elapsedMs: number)
       if (ticker) clearInterval(ticker);
       child.on("close", () => {
         let failure: string | undefined;
-        const untimed = Object.keys(phases).filter((phase) => phaseMs[phase] === undefined);
+        const untimed = Object.keys(phases).filter((phase) => !(phase in phaseMs));
         if (exitCode !== 0) {
-          failure = `exit ${exitCode ?? signal}: ${output.trim().split("\n").slice(-5).join(" | ")}`;
+          failure = `exit ${String(exitCode ?? signal)}: ${output.trim().split("\n").slice(-5).join(" | ")}`;
         } else if (untimed.length > 0) {
           failure = `it printed no time for ${untimed.join(", ")}`;
         } else {
@@ -453,7 +453,7 @@ export function formatReport(report: BenchReport): string {
       formatMB(s.treePeakBytes.max),
       s.recordsPerSecond === undefined ? "" : Math.round(s.recordsPerSecond).toLocaleString("en-US"),
       s.speedupVsBaseline !== undefined
-        ? `${s.speedupVsBaseline.toFixed(1)}× faster, ${s.memoryRatioVsBaseline?.toFixed(1)}× less memory`
+        ? `${s.speedupVsBaseline.toFixed(1)}× faster, ${String(s.memoryRatioVsBaseline?.toFixed(1))}× less memory`
         : isBaseline ? "baseline" : "",
     ];
   });
@@ -464,7 +464,7 @@ export function formatReport(report: BenchReport): string {
   const phases = report.commands.flatMap((c) =>
     Object.entries(c.summary?.phaseMs ?? {}).map(([phase, ms]) => `- ${c.label}: its ${phase} took ${formatSeconds(ms.median)} median (${formatSeconds(ms.min)} – ${formatSeconds(ms.max)})`),
   );
-  const notes = report.commands.filter((c) => c.reason).map((c) => `- ${c.label}: ${c.status}: ${c.reason}`);
+  const notes = report.commands.flatMap((c) => (c.reason ? [`- ${c.label}: ${c.status}: ${c.reason}`] : []));
   const budgets = report.budgets.map((b) => `- ${b.status === "met" ? "met" : b.status === "missed" ? "MISSED" : "not checked"}: ${b.name}: ${b.detail}`);
   const m = report.machine;
   return [

@@ -40,16 +40,17 @@ export function duplicateKeys(text: string): string[] {
   const duplicates: string[] = [];
   const member = (open: Open) => `${open.path}/${open.keys ? (open.key ?? "").replace(/~/g, "~0").replace(/\//g, "~1") : open.index}`;
   for (const [token] of text.matchAll(/"(?:[^"\\]|\\.)*"|[{}[\]:,]/g)) {
-    const top = stack[stack.length - 1];
+    const top = stack.at(-1);
     if (token === "{" || token === "[") {
       stack.push({ keys: token === "{" ? new Set() : undefined, path: top ? member(top) : "", key: undefined, index: 0, expectKey: token === "{" });
     } else if (token === "}" || token === "]") {
       stack.pop();
     } else if (token === ",") {
-      if (top.keys) top.expectKey = true;
-      else top.index += 1;
+      // In valid JSON a , or : is always inside an object or array.
+      if (top!.keys) top!.expectKey = true;
+      else top!.index += 1;
     } else if (token === ":") {
-      top.expectKey = false;
+      top!.expectKey = false;
     } else if (top?.keys && top.expectKey) {
       top.key = JSON.parse(token) as string;
       if (top.keys.has(top.key)) duplicates.push(member(top));

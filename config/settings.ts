@@ -249,10 +249,11 @@ export const SETTINGS = [
     key: "availabilityZone",
     env: "LAB_AVAILABILITY_ZONE",
     description: "availability zone of the generator's subnet",
-    default: (s) => `${s.region}a`,
+    default: (s) => `${s.region ?? ""}a`,
     parse: (raw, s) => {
-      const zones = availabilityZonesOf(s.region ?? "");
-      return zones.includes(raw) ? raw : new Invalid(`a zone of ${s.region}: ${zones.join(", ")}`);
+      const region = s.region ?? "";
+      const zones = availabilityZonesOf(region);
+      return zones.includes(raw) ? raw : new Invalid(`a zone of ${region}: ${zones.join(", ")}`);
     },
   }),
   spec({
@@ -298,7 +299,7 @@ export const SETTINGS = [
     key: "analyticsEngine",
     env: "LAB_ANALYTICS_ENGINE",
     description: "what runs the analytics SQL",
-    default: () => "micro-batch" as AnalyticsEngineName,
+    default: () => "micro-batch",
     parse: pick(ANALYTICS_ENGINES),
   }),
   spec({
@@ -382,7 +383,7 @@ export const SETTINGS = [
     key: "generatorMode",
     env: "LAB_GENERATOR_MODE",
     description: "generator mode (where its records come from)",
-    default: () => "synthetic" as GeneratorMode,
+    default: () => "synthetic",
     parse: (raw, s) => {
       const mode = pick(GENERATOR_MODES)(raw);
       // The instance reads s3://<bucket>/<key>, written into its user data at synth: the name must be known.
@@ -449,7 +450,7 @@ export const SETTINGS = [
     key: "stateKey",
     env: "LAB_STATE_KEY",
     description: "key of the Terraform state object in the state bucket",
-    default: (s) => `${s.stackName}/terraform.tfstate`,
+    default: (s) => `${s.stackName ?? ""}/terraform.tfstate`,
     parse: withStateBucket(accepting(S3_STATE_KEY)),
   }),
   spec({

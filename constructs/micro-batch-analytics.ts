@@ -139,7 +139,7 @@ export class MicroBatchAnalytics extends Construct {
     check(what, "timeoutSeconds", timeoutSeconds, LAMBDA_TIMEOUT_SECONDS);
     check(what, "memoryMiB", memoryMiB, LAMBDA_MEMORY_MIB);
     if (props.reservedConcurrency !== undefined) {
-      check(what, "reservedConcurrency", props.reservedConcurrency, satisfying(LAMBDA_RESERVED_CONCURRENCY.test, `${LAMBDA_RESERVED_CONCURRENCY.words}, or undefined for none`));
+      check(what, "reservedConcurrency", props.reservedConcurrency, satisfying((n: number) => LAMBDA_RESERVED_CONCURRENCY.test(n), `${LAMBDA_RESERVED_CONCURRENCY.words}, or undefined for none`));
     }
     check(what, "maximumRetryAttempts", retries, LAMBDA_ASYNC_RETRY_ATTEMPTS);
     check(what, "maximumEventAgeSeconds", eventAge, LAMBDA_ASYNC_EVENT_AGE_SECONDS);
@@ -232,7 +232,7 @@ export class MicroBatchAnalytics extends Construct {
       principal: "s3.amazonaws.com",
       sourceArn: props.input.bucket.arn,
       // The account, from the function's ARN (arn:aws:lambda:region:account:function:name): no lookup at plan time.
-      sourceAccount: Fn.element(Fn.split(":", this.function.arn), 4),
+      sourceAccount: Fn.element(Fn.split(":", this.function.arn), 4) as string, // Fn.element returns a string token typed any
     });
     new S3BucketNotification(this, "trigger", {
       bucket: props.input.bucket.bucket.id,

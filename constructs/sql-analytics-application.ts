@@ -167,9 +167,10 @@ function withoutComments(sql: string): string {
 function identifiersAfter(sql: string, keyword: RegExp): string[] {
   const names: string[] = [];
   for (const m of sql.matchAll(keyword)) {
-    const rest = sql.slice((m.index ?? 0) + m[0].length);
+    const rest = sql.slice(m.index + m[0].length);
     const id = /^(?:"((?:[^"]|"")+)"|([A-Za-z_][A-Za-z0-9_]*))/.exec(rest);
-    if (id) names.push(id[1] !== undefined ? id[1].replace(/""/g, '"') : id[2].toUpperCase());
+    const quoted = id?.at(1); // undefined when the name is not quoted
+    if (id) names.push(quoted !== undefined ? quoted.replace(/""/g, '"') : id[2].toUpperCase());
   }
   return names;
 }

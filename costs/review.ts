@@ -28,8 +28,9 @@ export function readBaseline(file: string): CostEstimate {
     const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     throw new CostBaselineError(`${named} cannot be read as JSON (${reason}): it must name the output of npm run cost -- --json`);
   }
-  const e = data as Partial<CostEstimate>;
-  const linesOk = Array.isArray(e.lines) && e.lines.every((l) => typeof l?.id === "string" && typeof l.component === "string" && (l.monthlyUsd === undefined || typeof l.monthlyUsd === "number"));
+  const e = data as Partial<CostEstimate> | null;
+  const lines: unknown = e?.lines;
+  const linesOk = Array.isArray(lines) && lines.every((l: Partial<CostLine> | null) => typeof l?.id === "string" && typeof l.component === "string" && (l.monthlyUsd === undefined || typeof l.monthlyUsd === "number"));
   if (e?.kind !== "lab-cost-estimate" || e.version !== 1 || !linesOk || typeof e.totalUsd !== "number" || typeof e.priceDate !== "string") {
     throw new CostBaselineError(`${named} is not an estimate of version 1 as npm run cost -- --json writes it (kind "lab-cost-estimate", lines, totalUsd, priceDate)`);
   }

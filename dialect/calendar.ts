@@ -66,8 +66,9 @@ export function parseTime(text: string): bigint | undefined {
   const m = TIME_TEXT.exec(text);
   if (!m) return undefined;
   const [hours, minutes, seconds] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const fraction = m.at(4); // undefined without a fraction of a second
   if (hours > 23 || minutes > 59 || seconds > 59) return undefined;
-  return BigInt((hours * 60 + minutes) * 60 + seconds) * 1_000_000n + BigInt((m[4] ?? "").padEnd(6, "0"));
+  return BigInt((hours * 60 + minutes) * 60 + seconds) * 1_000_000n + BigInt((fraction ?? "").padEnd(6, "0"));
 }
 
 /** `HH:MM:SS`, with the fraction of a second when there is one (trailing zeros dropped). */
@@ -90,7 +91,7 @@ export function parseTimestamp(text: string): bigint | undefined {
 export function formatTimestamp(micros: bigint): string | undefined {
   const days = timestampDays(micros);
   const date = formatDate(days);
-  return date === undefined ? undefined : `${date} ${formatTime(micros - BigInt(days) * MICROS_PER_DAY)}`;
+  return date === undefined ? undefined : `${date} ${formatTime(micros - BigInt(days) * MICROS_PER_DAY)!}`; // the time of day: always within the day
 }
 
 /** Whole days since 1970-01-01 of a timestamp (rounded down). */

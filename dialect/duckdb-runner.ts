@@ -196,7 +196,7 @@ function outputConverter(column: StreamColumn): (value: DuckDBValue) => Converte
       case "CHAR": {
         const max = Number(size![1]);
         return (value) => {
-          const text = TEXT_BYTES.decode((value as DuckDBBlobValue).bytes); // read as bytes: see readQuery
+          const text = TEXT_BYTES.decode((value as Pick<DuckDBBlobValue, "bytes">).bytes); // read as bytes: see readQuery
           const length = tooLong(text, max);
           return length === undefined ? { value: text } : { why: `${shownValue(text)} has ${length} characters; ${sqlType} holds at most ${max}` };
         };
@@ -215,7 +215,7 @@ function outputConverter(column: StreamColumn): (value: DuckDBValue) => Converte
       case "TIMESTAMP":
         return (value) => {
           // A DATE goes into a TIMESTAMP column as its midnight.
-          const micros = value instanceof DuckDBDateValue ? BigInt(value.days) * MICROS_PER_DAY : (value as DuckDBTimestampValue).micros;
+          const micros = value instanceof DuckDBDateValue ? BigInt(value.days) * MICROS_PER_DAY : (value as Pick<DuckDBTimestampValue, "micros">).micros;
           const text = formatTimestamp(micros);
           return text === undefined ? outsideYears(timestampDays(micros)) : { value: text };
         };

@@ -91,7 +91,7 @@ export interface AnalyticsSql {
 const NEEDS_A_STREAMING_ENGINE = "it needs records from more than one delivered object, which a micro-batch never sees together";
 
 /** Functions both dialects have, with the same meaning, by number of arguments. */
-const SHARED_FUNCTIONS: Record<string, [number, number]> = {
+const SHARED_FUNCTIONS: Partial<Record<string, [number, number]>> = {
   ABS: [1, 1],
   CEIL: [1, 1],
   CEILING: [1, 1],
@@ -269,7 +269,8 @@ class Parser {
     const size = [this.next()];
     if (base === "DECIMAL" && this.acceptOp(",")) size.push(this.next());
     for (const s of size) if (s.kind !== "number" || !/^\d+$/.test(s.value)) this.fail(s, `expected a whole number in ${base}(...), found ${this.describe(s)}`);
-    const [first, second] = size.map((s) => Number(s.value));
+    const first = Number(size[0].value);
+    const second = size.length > 1 ? Number(size[1].value) : undefined;
     if (base !== "DECIMAL" && first < 1) this.fail(size[0], `${base}(${first}) holds no character; the length is at least 1`);
     if (base === "DECIMAL" && (first < 1 || first > 38)) this.fail(size[0], `DECIMAL(${first}, ...): the precision is from 1 to 38`);
     if (base === "DECIMAL" && second !== undefined && second > first) this.fail(size[1], `DECIMAL(${first},${second}): the scale is at most the precision`);
@@ -312,7 +313,8 @@ class Parser {
     if (this.isWord("OVER")) this.refuse(this.token, `a window over the stream (FROM ... OVER)`, NEEDS_A_STREAMING_ENGINE);
     let where: Expression | undefined;
     if (this.acceptWord("WHERE")) where = this.expression();
-    if (this.token.kind === "word" && CLAUSES_AFTER_FROM[this.token.value] !== undefined) this.refuse(this.token, ...CLAUSES_AFTER_FROM[this.token.value]);
+    const clause: [string, string] | undefined = this.token.kind === "word" ? CLAUSES_AFTER_FROM[this.token.value] : undefined;
+    if (clause !== undefined) this.refuse(this.token, ...clause);
     if (this.token.kind === "quoted" || this.token.kind === "word") this.refuse(this.token, ...CLAUSES_AFTER_FROM.AS);
     return { name, target, targetColumns, select: items, from, where, line: start.line, column: start.column };
   }
@@ -323,7 +325,7 @@ class Parser {
   private placed(start: number, node: UnplacedExpression): Expression {
     const first = this.tokens[start];
     const text = this.sql.slice(first.offset, this.tokens[this.i - 1].end);
-    return { ...node, source: { text, line: first.line, column: first.column } } as Expression;
+    return { ...node, source: { text, line: first.line, column: first.column } };
   }
 
   private expression(): Expression {
@@ -537,9 +539,10 @@ class Parser {
   }
 
   private trim(start: number, at: Position): Expression {
-    let side: "BOTH" | "LEADING" | "TRAILING" = "BOTH";
+    type Side = "BOTH" | "LEADING" | "TRAILING";
+    let side: Side = "BOTH";
     let characters: Expression | undefined;
-    if (this.isWord("BOTH", "LEADING", "TRAILING")) side = this.next().value as typeof side;
+    if (this.isWord("BOTH", "LEADING", "TRAILING")) side = this.next().value as Side;
     let operand = this.isWord("FROM") ? undefined : this.additive();
     if (this.acceptWord("FROM")) {
       characters = operand;

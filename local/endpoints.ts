@@ -38,7 +38,7 @@ const SERVICE_BY_FAMILY: ReadonlyArray<readonly [string, string]> = [
 const NO_SERVICE = new Set(["aws_iam_policy_document", "aws_partition", "aws_region", "aws_arn"]);
 
 /** Types of services the local AWS cannot stand in for, with why. */
-const NOT_EMULATED: Readonly<Record<string, string>> = {
+const NOT_EMULATED: Readonly<Partial<Record<string, string>>> = {
   aws_kinesis_analytics_application:
     "Kinesis Data Analytics for SQL is discontinued and moto has no such service; the local run needs LAB_ANALYTICS_ENGINE=micro-batch (the default)",
 };
@@ -59,7 +59,8 @@ export class NoLocalEndpoint extends Error {
 /** The service of one resource or data-source type; undefined for types that call no API. */
 export function serviceOf(type: string): string | undefined {
   if (NO_SERVICE.has(type)) return undefined;
-  if (NOT_EMULATED[type] !== undefined) throw new NoLocalEndpoint([`${type}: ${NOT_EMULATED[type]}`]);
+  const why = NOT_EMULATED[type];
+  if (why !== undefined) throw new NoLocalEndpoint([`${type}: ${why}`]);
   const match = SERVICE_BY_FAMILY.find(([family]) => type === family || type.startsWith(`${family}_`));
   if (match === undefined) {
     throw new NoLocalEndpoint([
@@ -98,7 +99,7 @@ export const LOCAL_PROVIDER_OVERRIDE_FILE = "local_aws_override.tf.json";
  * The AWS SDK's name of each service in an endpoint variable (AWS_ENDPOINT_URL_<ID>: the service's
  * SDK id, upper case, spaces as underscores), by the provider's endpoint key.
  */
-const ENDPOINT_VARIABLE_ID: Readonly<Record<string, string>> = {
+const ENDPOINT_VARIABLE_ID: Readonly<Partial<Record<string, string>>> = {
   ec2: "EC2",
   firehose: "FIREHOSE",
   iam: "IAM",

@@ -96,7 +96,7 @@ export function startGenerator(installed: InstalledGenerator, extraArgs: readonl
   let unread = "";
   let sent = 0;
   let givenUp = 0;
-  child.stderr!.on("data", (chunk: Buffer) => {
+  child.stderr.on("data", (chunk: Buffer) => {
     log += chunk.toString();
     unread += chunk.toString();
     const lines = unread.split("\n");

@@ -181,7 +181,7 @@ export class LocalLambdaService {
       outcome({ status: "not-delivered", error: `S3 cannot invoke ${notification.functionArn}: ${(error as Error).message}` }, notification.functionArn);
       return;
     }
-    const bucket = notification.event.Records[0]?.s3.bucket;
+    const bucket = notification.event.Records.at(0)?.s3.bucket;
     if (bucket !== undefined && !s3MayInvoke(fn.policy, bucket.arn, LOCAL_ACCOUNT)) {
       outcome({ status: "not-delivered", error: `the resource policy of ${fn.name} does not let s3.amazonaws.com invoke it for ${bucket.arn}` }, fn.name);
       return;
@@ -198,7 +198,7 @@ export class LocalLambdaService {
       return;
     }
     if (pending.attempts <= fn.retries) {
-      pending.dueAt = Date.now() + (this.retryDelaysMs[pending.attempts - 1] ?? this.retryDelaysMs[this.retryDelaysMs.length - 1] ?? 0);
+      pending.dueAt = Date.now() + (this.retryDelaysMs.at(pending.attempts - 1) ?? this.retryDelaysMs.at(-1) ?? 0);
       this.pending.push(pending);
       return;
     }
@@ -223,7 +223,7 @@ export class LocalLambdaService {
     const zip = await fetchUrl(this.aws, got.Code!.Location!);
     const sha = createHash("sha256").update(zip).digest("base64");
     if (sha !== config.CodeSha256) {
-      throw new Error(`the code downloaded from GetFunction (sha256 ${sha}) is not the package the function holds (CodeSha256 ${config.CodeSha256})`);
+      throw new Error(`the code downloaded from GetFunction (sha256 ${sha}) is not the package the function holds (CodeSha256 ${String(config.CodeSha256)})`);
     }
     const taskRoot = join(this.options.workDir, name, "task");
     rmSync(taskRoot, { recursive: true, force: true });
@@ -233,13 +233,13 @@ export class LocalLambdaService {
       mkdirSync(dirname(file), { recursive: true });
       writeFileSync(file, data);
     }
-    const invokeConfig = await this.lambda.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: name })).catch((error) => {
+    const invokeConfig = await this.lambda.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: name })).catch((error: unknown) => {
       if (error instanceof ResourceNotFoundException) return undefined;
       throw error;
     });
     const policy = await this.lambda.send(new GetPolicyCommand({ FunctionName: name })).then(
       (p) => JSON.parse(p.Policy!) as { Statement: PolicyStatement[] },
-      (error) => {
+      (error: unknown) => {
         if (error instanceof ResourceNotFoundException) return undefined;
         throw error;
       },
@@ -253,7 +253,7 @@ export class LocalLambdaService {
       AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memoryMiB),
       AWS_LAMBDA_LOG_GROUP_NAME: config.LoggingConfig?.LogGroup ?? `/aws/lambda/${name}`,
       AWS_LAMBDA_LOG_STREAM_NAME: `${new Date().toISOString().slice(0, 10).replace(/-/g, "/")}/[$LATEST]${randomUUID().replace(/-/g, "")}`,
-      AWS_EXECUTION_ENV: `AWS_Lambda_${config.Runtime}`,
+      AWS_EXECUTION_ENV: `AWS_Lambda_${String(config.Runtime)}`,
       LAMBDA_TASK_ROOT: taskRoot,
       _HANDLER: config.Handler,
       ...(config.Environment?.Variables ?? {}),
@@ -335,7 +335,7 @@ class Sandbox {
         if (message.id === requestId) finish(message);
       };
       const onExit = (code: number | null, signal: string | null) =>
-        finish({ ok: false, fatal: true, error: { errorType: "Runtime.ExitError", errorMessage: `RequestId: ${requestId} Error: Runtime exited with ${signal ?? `error: exit status ${code}`}` } });
+        finish({ ok: false, fatal: true, error: { errorType: "Runtime.ExitError", errorMessage: `RequestId: ${requestId} Error: Runtime exited with ${signal ?? `error: exit status ${String(code)}`}` } });
       const timer = setTimeout(
         () => finish({ ok: false, fatal: true, error: { errorType: "Sandbox.Timedout", errorMessage: `RequestId: ${requestId} Error: Task timed out after ${(fn.timeoutMs / 1000).toFixed(2)} seconds` } }),
         fn.timeoutMs,
@@ -362,7 +362,7 @@ class Sandbox {
  * AWS:SourceArn and AWS:SourceAccount (the only keys S3 supplies) hold. Any other condition fails.
  */
 function s3MayInvoke(policy: { Statement: PolicyStatement[] } | undefined, bucketArn: string, account: string): boolean {
-  const context: Record<string, string> = { "aws:sourcearn": bucketArn, "aws:sourceaccount": account };
+  const context: Partial<Record<string, string>> = { "aws:sourcearn": bucketArn, "aws:sourceaccount": account };
   const list = (value: string | string[] | undefined) => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
   const like = (pattern: string, value: string) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`).test(value);
   return (policy?.Statement ?? []).some((statement) => {
@@ -397,7 +397,7 @@ function fetchUrl(aws: LocalAwsEndpoint, url: string): Promise<Buffer> {
       const chunks: Buffer[] = [];
       response.on("data", (chunk: Buffer) => chunks.push(chunk));
       response.on("end", () =>
-        response.statusCode === 200 ? resolve(Buffer.concat(chunks)) : reject(new Error(`GET ${url}: HTTP ${response.statusCode}`)),
+        response.statusCode === 200 ? resolve(Buffer.concat(chunks)) : reject(new Error(`GET ${url}: HTTP ${String(response.statusCode)}`)),
       );
       response.on("error", reject);
     }).on("error", reject);

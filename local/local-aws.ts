@@ -111,7 +111,7 @@ export class LocalAws implements LocalAwsEndpoint {
       });
       child.on("exit", (code) => {
         clearTimeout(timer);
-        reject(new LocalAwsUnavailable(lastLine(stderr).replace(/^local AWS: /, "") || `the local AWS exited with status ${code} before it was ready`));
+        reject(new LocalAwsUnavailable(lastLine(stderr).replace(/^local AWS: /, "") || `the local AWS exited with status ${String(code)} before it was ready`));
       });
     });
   }

@@ -169,7 +169,8 @@ export class LocalLab {
 
   /** The lab bucket's name, from the state's outputs. */
   get bucket(): string {
-    return String(readLocalState(this.stack).outputs.bucket_name ?? "");
+    const name = readLocalState(this.stack).outputs.bucket_name;
+    return typeof name === "string" ? name : "";
   }
 
   /** The generator as the deployed launch template installs it. */

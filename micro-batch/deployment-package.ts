@@ -86,6 +86,7 @@ export function deploymentPackage(packaged: PackagedAnalytics, options: Deployme
 
 function buildZip(packaged: PackagedAnalytics): { zip: Uint8Array; unzippedBytes: number } {
   // esbuild and fflate are loaded only here, on a cache miss.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: esbuild loads only on a cache miss
   const esbuild = require("esbuild") as typeof import("esbuild");
 
   const bundle = esbuild.buildSync({
@@ -103,7 +104,7 @@ function buildZip(packaged: PackagedAnalytics): { zip: Uint8Array; unzippedBytes
     logLevel: "silent",
   });
   // The cache key hashes BUNDLED_SOURCES only: a project file elsewhere in the bundle would go stale unnoticed.
-  const outside = Object.keys(bundle.metafile!.inputs).filter((input) => !["node_modules", ...BUNDLED_SOURCES].some((source) => input === source || input.startsWith(`${source}/`)));
+  const outside = Object.keys(bundle.metafile.inputs).filter((input) => !["node_modules", ...BUNDLED_SOURCES].some((source) => input === source || input.startsWith(`${source}/`)));
   if (outside.length > 0) {
     throw new Error(`the Lambda bundle includes project files outside ${BUNDLED_SOURCES.join(", ")} (${outside.join(", ")}); add them to BUNDLED_SOURCES`);
   }
@@ -118,7 +119,7 @@ function buildZip(packaged: PackagedAnalytics): { zip: Uint8Array; unzippedBytes
     );
   }
   const entries: [string, Uint8Array][] = [
-    ["index.js", bundle.outputFiles![0].contents],
+    ["index.js", bundle.outputFiles[0].contents],
     [PACKAGED_ANALYTICS_FILE, Buffer.from(JSON.stringify(packaged, null, 2))],
     ...NATIVE_BINDING_FILES.map((f): [string, Uint8Array] => [`node_modules/${NATIVE_BINDING_PACKAGE}/${f}`, readFileSync(join(bindingDir, f))]),
   ];
@@ -132,6 +133,7 @@ function buildZip(packaged: PackagedAnalytics): { zip: Uint8Array; unzippedBytes
  * (Lambda needs the files readable; the loader needs no execute bit).
  */
 function deterministicZip(entries: readonly [string, Uint8Array][]): Uint8Array {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: fflate loads only on a cache miss
   const { Zip } = require("fflate") as typeof import("fflate");
   const chunks: Uint8Array[] = [];
   const zip = new Zip((error, chunk) => {

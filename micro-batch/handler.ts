@@ -60,7 +60,8 @@ export function objectKey(encoded: string): string {
 
 export function createHandler(deps: HandlerDependencies): AnalyticsHandler {
   const log = deps.log ?? ((entry) => console.log(JSON.stringify(entry)));
-  return async (event) => {
+  // The event comes from outside: a test invocation may have no Records.
+  return async (event: Partial<S3Event>) => {
     const objects: ObjectReport[] = [];
     for (const record of event.Records ?? []) {
       const started = Date.now();
@@ -68,7 +69,7 @@ export function createHandler(deps: HandlerDependencies): AnalyticsHandler {
       const key = objectKey(record.s3.object.key);
       const where = `s3://${bucket}/${key}`;
       // Every failure names the object; S3's, gzip's and DuckDB's own errors included.
-      const failed = (what: string, e: unknown) => new Error(`${where}: ${what}: ${shortened(String((e as Error).message ?? e), SHOWN_PROBLEM_CHARS)}`);
+      const failed = (what: string, e: unknown) => new Error(`${where}: ${what}: ${shortened(String((e as Partial<Error>).message ?? e), SHOWN_PROBLEM_CHARS)}`);
       let body: Uint8Array;
       try {
         const response = await deps.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
@@ -137,7 +138,7 @@ async function fromPackage(): Promise<AnalyticsHandler> {
 
 /** The Lambda entry point (`index.handler` in the deployment package). */
 export async function handler(event: S3Event): Promise<{ objects: ObjectReport[] }> {
-  ready ??= fromPackage().catch((e) => {
+  ready ??= fromPackage().catch((e: unknown) => {
     ready = undefined; // the next invocation tries again
     throw e;
   });

@@ -73,11 +73,12 @@ export async function putAllRecords(put: PutRecordBatch, streamName: string, rec
         calls++;
         const response = await put({ DeliveryStreamName: streamName, Records: pending.map((Data) => ({ Data })) });
         const results = response.RequestResponses ?? [];
-        if ((response.FailedPutCount ?? 0) === 0) break;
+        const failedCount = response.FailedPutCount ?? 0;
+        if (failedCount === 0) break;
         if (results.length !== pending.length) {
-          throw new SendError(`PutRecordBatch to ${streamName} reported ${response.FailedPutCount} failures but ${results.length} results for ${pending.length} records`, pending.length);
+          throw new SendError(`PutRecordBatch to ${streamName} reported ${failedCount} failures but ${results.length} results for ${pending.length} records`, pending.length);
         }
-        failures = results.filter((r) => r.ErrorCode).map((r) => `${r.ErrorCode}: ${r.ErrorMessage ?? ""}`.trim());
+        failures = results.flatMap((r) => (r.ErrorCode ? [`${r.ErrorCode}: ${r.ErrorMessage ?? ""}`.trim()] : []));
         pending = pending.filter((_, i) => results[i].ErrorCode);
       } catch (error) {
         if (error instanceof SendError || !retryable(error)) throw error;

@@ -44,9 +44,10 @@ export function readSuppressions(model: TerraformModel): Suppression[] {
     throw new PolicyInputError(`output ${SUPPRESSIONS_OUTPUT} is not valid JSON`);
   }
   if (!Array.isArray(parsed)) throw new PolicyInputError(`output ${SUPPRESSIONS_OUTPUT} must hold a JSON array of [{rule, address, reason}]`);
-  return parsed.map((entry, i) => {
+  return parsed.map((entry: unknown, i) => {
     const problem = typeof entry === "object" && entry !== null ? suppressionProblem(entry) : "it is not an object";
     if (problem) throw new PolicyInputError(`output ${SUPPRESSIONS_OUTPUT}, entry ${i + 1}: ${problem}`);
-    return { rule: entry.rule, address: baseAddressOf(entry.address), reason: entry.reason.trim() };
+    const { rule, address, reason } = entry as Suppression; // suppressionProblem found all three strings
+    return { rule, address: baseAddressOf(address), reason: reason.trim() };
   });
 }

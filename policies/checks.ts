@@ -23,7 +23,7 @@ export function checkBucketPart(
   const { attached, unresolved } = bucketParts(model, bucket, type);
   const verdicts = attached.map(judge);
   if (verdicts.includes(true)) return undefined;
-  if (verdicts.includes(undefined) || inline === undefined) {
+  if (verdicts.includes(undefined)) {
     return undecided(bucket, `its ${type} values are known only after apply`);
   }
   if (attached.length === 0 && unresolved.length > 0) {

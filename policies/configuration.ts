@@ -86,7 +86,7 @@ export function readConfiguration(top: readonly [string, unknown][]): Configurat
       }
     } else if (block === "module") {
       for (const [name, declared] of labelProperties(content, "module")) {
-        const [call] = bodies(declared, `module.${name}`);
+        const call = bodies(declared, `module.${name}`).at(0);
         if (call === undefined) continue;
         throw new PolicyInputError(
           `module.${name} calls a module (source ${JSON.stringify(call.source)}) whose resources are not in this file, so the pack cannot check them: check the plan instead (terraform show -json), which holds them`,
@@ -164,7 +164,7 @@ function expandDynamic(into: Record<string, unknown>, spec: unknown, where: stri
       if (typeof iterator !== "string" || !IDENTIFIER.test(iterator)) throw new PolicyInputError(`${at}: iterator ${describeValue(iterator)} is not a name`);
       const generated = elementsOf(dynamicBlock.for_each).map((element) => normalize(substitute(contents[0], iterator, element, depth), where, depth + 1));
       const existing = into[blockType];
-      into[blockType] = [...(existing === undefined || existing === null ? [] : Array.isArray(existing) ? existing : [existing]), ...generated];
+      into[blockType] = [...(existing === undefined || existing === null ? [] : Array.isArray(existing) ? (existing as unknown[]) : [existing]), ...generated];
     }
   }
 }
@@ -173,7 +173,7 @@ type Element = { readonly key: unknown; readonly value: unknown } | undefined;
 
 /** The elements a literal for_each iterates ([key, value]); one unknown element when it is an expression. */
 function elementsOf(forEach: unknown): Element[] {
-  if (Array.isArray(forEach)) return forEach.map((value, key) => ({ key, value }));
+  if (Array.isArray(forEach)) return forEach.map((value: unknown, key) => ({ key, value }));
   if (isObject(forEach)) return Object.entries(forEach).map(([key, value]) => ({ key, value }));
   return [undefined];
 }
@@ -212,7 +212,8 @@ const templates = (text: string) => [...text.matchAll(/\$\{([^}]*)\}/g)].map((m)
 function pathIn(value: unknown, path: string): unknown {
   let current = value;
   for (const step of path.matchAll(/\.([a-zA-Z_][\w-]*)|\[\s*(\d+)\s*\]|\[\s*"([^"]*)"\s*\]/g)) {
-    const key = step[1] ?? step[3] ?? Number(step[2]);
+    const [, name, index, quoted] = step as (string | undefined)[]; // one of the three alternatives matched
+    const key = name ?? quoted ?? Number(index);
     if (typeof key === "number" ? !Array.isArray(current) : !isObject(current)) return undefined;
     current = (current as Record<string | number, unknown>)[key];
     if (current === undefined) return undefined;

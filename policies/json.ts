@@ -21,7 +21,7 @@ const WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
 export function parseTerraformJson(text: string): unknown {
   let at = 0;
   /** The arrays this parser made of repeated properties (appended to in place, so a key repeated n times costs n). */
-  const concatenated = new WeakSet<object>();
+  const concatenated = new WeakSet();
 
   const fail = (what: string): never => {
     const before = text.slice(0, at);
@@ -121,7 +121,7 @@ export function parseTerraformJson(text: string): unknown {
       if (Object.prototype.hasOwnProperty.call(out, key)) {
         let merged = out[key];
         if (!concatenated.has(merged as object)) {
-          merged = Array.isArray(merged) ? [...merged] : [merged];
+          merged = Array.isArray(merged) ? [...(merged as unknown[])] : [merged];
           concatenated.add(merged as object);
           setOwn(out, key, merged);
         }

@@ -128,7 +128,7 @@ export function readPlan(plan: Record<string, unknown>): PlanRead {
     const actions = arrayAt(change.actions, `${at}.change.actions`);
     if (actions.length === 0 || !actions.every((a) => typeof a === "string")) throw new PolicyInputError(`the plan's ${at}.change.actions is not a list of actions`);
     // A deposed object is an old instance waiting to be destroyed; what is deleted or forgotten will not exist.
-    if (rc.deposed !== undefined || actions.every((a) => GONE.has(a as string))) return;
+    if (rc.deposed !== undefined || actions.every((a) => GONE.has(a))) return;
     const module = rc.module_address === undefined ? "" : stringAt(rc, "module_address", at);
     add(address, module, modeAt(rc, at), stringAt(rc, "type", at), stringAt(rc, "name", at), change.after, change.after_unknown, "resource_changes");
   });
@@ -176,7 +176,7 @@ function fromExpression(expression: unknown): unknown {
 /** The expression of `key` inside an expression (a block's attribute, or a constant's member). */
 function childExpression(expression: unknown, key: string | number): unknown {
   if (isAttributeExpression(expression)) {
-    const constant = expression.constant_value as Record<string | number, unknown> | undefined;
+    const constant = expression.constant_value as Record<string | number, unknown> | null | undefined;
     if ("constant_value" in expression && constant !== null && typeof constant === "object") return { constant_value: constant[key] };
     return expression.references ? { references: expression.references } : undefined;
   }

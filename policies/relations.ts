@@ -30,7 +30,7 @@ const indexes = new WeakMap<TerraformModel, Map<string, unknown>>();
 /** A value computed once per model and key (the model is immutable). */
 function memo<T>(model: TerraformModel, key: string, build: () => T): T {
   let perModel = indexes.get(model);
-  if (!perModel) indexes.set(model, (perModel = new Map()));
+  if (!perModel) indexes.set(model, (perModel = new Map<string, unknown>()));
   if (!perModel.has(key)) perModel.set(key, build());
   return perModel.get(key) as T;
 }
@@ -75,7 +75,7 @@ export function bucketParts(model: TerraformModel, bucket: Resource, type: strin
 
 /** The launch template an instance (or other launcher) starts from, when it is in the configuration. */
 export function launchTemplateOf(model: TerraformModel, launcher: Resource): Resource | undefined {
-  const spec = blocks(launcher.values.launch_template)[0];
+  const spec = blocks(launcher.values.launch_template).at(0);
   if (!spec) return undefined;
   const templates = model.ofType("aws_launch_template");
   const position = memo(model, "launch template positions", () => new Map(templates.map((t, i) => [t, i])));

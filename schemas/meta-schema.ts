@@ -148,7 +148,7 @@ const META_SCHEMA: Readonly<Record<Kind, Readonly<Record<string, Check>>>> = {
   condition: {
     properties: (v) => when(isObject(v) && Object.keys(v).length > 0, "an object of the tested properties, each { const }"),
     required: (v, node) =>
-      when(Array.isArray(v) && isObject(node.properties) && sameJson([...v].sort(), Object.keys(node.properties).sort()),
+      when(Array.isArray(v) && isObject(node.properties) && sameJson([...(v as unknown[])].sort(), Object.keys(node.properties).sort()),
         "exactly the names of the tested properties (else a record without them matches the rule)"),
   },
   test: { const: () => undefined },
@@ -208,7 +208,7 @@ function resolvedUri(file: string, base: unknown): string | undefined {
 /** Escapes a name for a JSON pointer (RFC 6901). */
 const pointerPart = (name: string | number) => String(name).replace(/~/g, "~0").replace(/\//g, "~1");
 const shown = (v: unknown) => {
-  const json = JSON.stringify(v) ?? String(v);
+  const json = (JSON.stringify(v) as string | undefined) ?? String(v); // undefined for undefined, functions and symbols
   return json.length > 80 ? `${json.slice(0, 77)}...` : json;
 };
 
@@ -280,7 +280,7 @@ class Checker {
     for (const [name, value] of Object.entries(root.properties)) {
       const at = `/properties/${pointerPart(name)}`;
       if (!SQL_COLUMN_NAME.test(name) || seen.has(name.toUpperCase())) {
-        this.problem(at, `the name ${shown(name)} is not allowed; it must be ${SQL_COLUMN_NAME.words}${seen.has(name.toUpperCase()) ? ` (${seen.get(name.toUpperCase())} is the same column)` : ""}`);
+        this.problem(at, `the name ${shown(name)} is not allowed; it must be ${SQL_COLUMN_NAME.words}${seen.has(name.toUpperCase()) ? ` (${seen.get(name.toUpperCase())!} is the same column)` : ""}`);
       }
       seen.set(name.toUpperCase(), name);
       const property = this.property(value, at);
@@ -434,9 +434,10 @@ class Checker {
       listAt = `${at}/$ref`;
     }
     if (!Array.isArray(list)) return undefined; // refused where it is defined
-    const foreign = list.filter((v) => !values.some((w) => sameJson(v, w)));
+    const listed = list as unknown[];
+    const foreign = listed.filter((v) => !values.some((w) => sameJson(v, w)));
     if (foreign.length > 0) this.problem(listAt, `${foreign.map(shown).join(", ")} is not allowed; a narrowed list may hold only values of the property's enum`);
-    return list;
+    return listed;
   }
 }
 

@@ -61,9 +61,9 @@ export function describeErrors(errors: readonly ErrorObject[] | null | undefined
       const field = e.instancePath.replace(/^\//, "") || "(record)";
       const detail =
         e.keyword === "additionalProperties"
-          ? ` "${String((e.params as { additionalProperty: string }).additionalProperty)}"`
+          ? ` "${(e.params as { additionalProperty: string }).additionalProperty}"`
           : e.keyword === "required"
-            ? ` (${String((e.params as { missingProperty: string }).missingProperty)})`
+            ? ` (${(e.params as { missingProperty: string }).missingProperty})`
             : e.keyword === "enum"
               ? `: ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(", ")}`
               : "";

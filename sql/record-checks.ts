@@ -23,7 +23,7 @@ function valueAt(record: unknown, pointer: string): { value: unknown } | undefin
 function describe(record: unknown, e: ErrorObject): string {
   const params = e.params as { missingProperty?: string; additionalProperty?: string; allowedValues?: unknown[] };
   const field = e.instancePath.slice(1) || "(record)";
-  if (e.keyword === "required") return `${params.missingProperty}: is missing`;
+  if (e.keyword === "required") return `${String(params.missingProperty)}: is missing`;
   // An unknown field's name is data: quoted and cut short like a value (it may be megabytes, or hold a newline).
   if (e.keyword === "additionalProperties") return `${shownValue(params.additionalProperty)}: is not a field of the record (unknown field)`;
   const allowed = e.keyword === "enum" ? `: ${params.allowedValues!.map((v) => JSON.stringify(v)).join(", ")}` : "";

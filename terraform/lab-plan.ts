@@ -65,7 +65,7 @@ export function runPlan(options: PlanOptions = {}): PlanResult {
   let stackDir: string | undefined;
   let scratch: string | undefined;
   let planFile: string | undefined;
-  let keepPlanFile = false;
+  let keepPlanFile = false as boolean; // set inside the summary step, where TypeScript does not follow it
   try {
     const { settings, notes } = progress.step("synth", () => synth(env));
     for (const note of notes) write(`      ${note}\n`);
@@ -147,7 +147,7 @@ function stateOf(settings: LabSettings, stackDir: string, offline: boolean): Sta
       description: offline ? `${where}, **not read offline**: planned against an empty state, so every resource shows as new.` : `${where}.`,
     };
   }
-  const backend = JSON.parse(readFileSync(join(stackDir, "cdk.tf.json"), "utf8")).terraform.backend.local as { path: string };
+  const backend = (JSON.parse(readFileSync(join(stackDir, "cdk.tf.json"), "utf8")) as { terraform: { backend: { local: { path: string } } } }).terraform.backend.local;
   const file = resolve(stackDir, backend.path);
   const shown = relative(PROJECT_DIR, file).startsWith("..") ? file : relative(PROJECT_DIR, file);
   const exists = existsSync(file);

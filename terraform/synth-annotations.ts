@@ -1,6 +1,6 @@
 import { App } from "cdktf";
 
-const LEVELS: Record<string, string> = { "@cdktf/info": "info", "@cdktf/warn": "warning", "@cdktf/error": "error" };
+const LEVELS: Partial<Record<string, string>> = { "@cdktf/info": "info", "@cdktf/warn": "warning", "@cdktf/error": "error" };
 
 /**
  * Prints the warnings and notes constructs attached during synth. The cdktf CLI prints them

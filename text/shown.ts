@@ -22,5 +22,6 @@ export function shownValue(value: unknown): string {
     if (value.length <= SHOWN_VALUE_CHARS) return JSON.stringify(value);
     return `${JSON.stringify(value.slice(0, SHOWN_VALUE_CHARS))}… (${value.length.toLocaleString("en-US")} characters)`;
   }
-  return shortened(JSON.stringify(value) ?? String(value), SHOWN_VALUE_CHARS);
+  const json = (JSON.stringify(value) as string | undefined) ?? String(value); // undefined for undefined, functions and symbols
+  return shortened(json, SHOWN_VALUE_CHARS);
 }

@@ -99,7 +99,7 @@ function recognise(first: Buffer): Encoding | undefined {
  */
 function through(source: AsyncIterable<Buffer>, decompressor: Duplex, problem: string): AsyncIterable<Buffer> {
   const input = Readable.from(source, { objectMode: false });
-  let sourceFailed = false;
+  let sourceFailed = false as boolean; // set by the error listener, where TypeScript does not follow it
   input.once("error", () => (sourceFailed = true));
   const output = pipeline(input, decompressor, () => undefined);
   return (async function* () {

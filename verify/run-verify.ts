@@ -54,12 +54,14 @@ export function s3ClientFor(command: Pick<VerifyCommand, "region" | "endpoint">,
 /** Runs the command; returns the exit status. */
 export async function runVerify(command: VerifyCommand, out: NodeJS.WriteStream = process.stdout, err: NodeJS.WriteStream = process.stderr): Promise<number> {
   const client = s3ClientFor(command);
-  const live = err.isTTY === true;
+  // A stream that is not a terminal has no isTTY or columns, whatever its type says.
+  const tty: Partial<Pick<NodeJS.WriteStream, "isTTY" | "columns">> = err;
+  const live = tty.isTTY === true;
   let lastDraw = 0;
   const draw = (line: string, force = false) => {
     if (!live || (!force && Date.now() - lastDraw < 100)) return;
     lastDraw = Date.now();
-    err.write(`\r\x1b[K${line.slice(0, (err.columns ?? 120) - 1)}`);
+    err.write(`\r\x1b[K${line.slice(0, (tty.columns ?? 120) - 1)}`);
   };
   const verifier = new Verifier({
     client,

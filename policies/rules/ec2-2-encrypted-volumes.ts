@@ -14,7 +14,7 @@ function report(out: Violation[], resource: Resource, names: string[] | undefine
   else if (names.length > 0) out.push(violation(resource, `has unencrypted volumes: ${names.join(", ")}`));
 }
 
-const deviceName = (d: Record<string, unknown>) => String(d.device_name ?? "root");
+const deviceName = (d: Record<string, unknown>) => (typeof d.device_name === "string" ? d.device_name : "root");
 
 export default defineRule({
   id: "LAB-EC2-2",

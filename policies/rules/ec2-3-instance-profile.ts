@@ -15,7 +15,7 @@ export default defineRule({
     const out: Violation[] = [];
     for (const instance of model.ofType("aws_instance")) {
       if (isSet(instance.values.iam_instance_profile)) continue;
-      const profile = blocks(launchTemplateOf(model, instance)?.values.iam_instance_profile)[0];
+      const profile = blocks(launchTemplateOf(model, instance)?.values.iam_instance_profile).at(0);
       if (profile && (isSet(profile.arn) || isSet(profile.name))) continue;
       out.push(violation(instance, "has no instance profile (iam_instance_profile), on the instance or its launch template"));
     }

@@ -13,13 +13,13 @@ export default defineRule({
   check(model) {
     const out: Violation[] = [];
     for (const app of model.ofType("aws_kinesis_analytics_application")) {
-      const logging = blocks(app.values.cloudwatch_logging_options)[0];
+      const logging = blocks(app.values.cloudwatch_logging_options).at(0);
       if (!logging || !isSet(logging.log_stream_arn) || !isSet(logging.role_arn)) {
         out.push(violation(app, "has no cloudwatch_logging_options with a log_stream_arn and a role_arn"));
       }
     }
     for (const app of model.ofType("aws_kinesisanalyticsv2_application")) {
-      const logging = blocks(app.values.cloudwatch_logging_options)[0];
+      const logging = blocks(app.values.cloudwatch_logging_options).at(0);
       if (!logging || !isSet(logging.log_stream_arn)) out.push(violation(app, "has no cloudwatch_logging_options with a log_stream_arn"));
     }
     return out;

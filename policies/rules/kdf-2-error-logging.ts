@@ -18,12 +18,12 @@ export default defineRule({
         out.push(undecided(stream, "its destination is known only after apply"));
         continue;
       }
-      const config = blocks(stream.values[`${String(destination)}_configuration`])[0];
+      const config = blocks(stream.values[`${String(destination)}_configuration`]).at(0);
       if (!config) {
         out.push(violation(stream, `has no ${String(destination)}_configuration to log errors from`));
         continue;
       }
-      const logging = blocks(config.cloudwatch_logging_options)[0];
+      const logging = blocks(config.cloudwatch_logging_options).at(0);
       const enabled = flag(logging?.enabled);
       const problems: string[] = [];
       if (enabled === undefined) {
@@ -33,7 +33,7 @@ export default defineRule({
       if (!enabled) problems.push("does not log delivery errors to CloudWatch (cloudwatch_logging_options.enabled)");
       else if (!isSet(logging?.log_group_name) || !isSet(logging?.log_stream_name)) problems.push("enables error logging without a log group and log stream");
       // Only S3 destinations write failed records under an error prefix: their own, or their S3 backup's.
-      const s3 = destination === "extended_s3" ? config : blocks(config.s3_configuration)[0];
+      const s3 = destination === "extended_s3" ? config : blocks(config.s3_configuration).at(0);
       if (s3 && !isSet(s3.error_output_prefix)) problems.push("sets no error_output_prefix, so failed records land among the data");
       if (problems.length > 0) out.push(violation(stream, problems.join("; ")));
     }

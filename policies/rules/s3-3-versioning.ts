@@ -12,7 +12,7 @@ export default defineRule({
   check(model) {
     const out: Violation[] = [];
     for (const bucket of model.ofType("aws_s3_bucket")) {
-      const inline = blocks(bucket.values.versioning)[0];
+      const inline = blocks(bucket.values.versioning).at(0);
       const inlineEnabled = inline ? flag(inline.enabled) : null;
       const found = checkBucketPart(
         model,
