@@ -75,7 +75,7 @@ export const PACK_BYTES_DEFAULT = 5_000;
 /** Where the generator's records come from: synthesized from the schema, or replayed from a CSV in S3. */
 const GENERATOR_MODES = oneOf(["synthetic", "replay"] as const);
 /** One of GENERATOR_MODES. */
-export type GeneratorMode = (typeof GENERATOR_MODES.values)[number];
+type GeneratorMode = (typeof GENERATOR_MODES.values)[number];
 
 export interface LabSettings {
   /** Name of the Terraform stack (and prefix of resource names). */
@@ -132,7 +132,7 @@ export interface LabSettings {
 /** What can run the analytics SQL (LAB_ANALYTICS_ENGINE). */
 const ANALYTICS_ENGINES = oneOf(["micro-batch", "kinesis-analytics-sql"] as const);
 /** One of ANALYTICS_ENGINES. */
-export type AnalyticsEngineName = (typeof ANALYTICS_ENGINES.values)[number];
+type AnalyticsEngineName = (typeof ANALYTICS_ENGINES.values)[number];
 /** Compression formats the micro-batch engine can read back from S3. */
 const MICRO_BATCH_COMPRESSION = oneOf<CompressionFormat>(["UNCOMPRESSED", "GZIP"]);
 
