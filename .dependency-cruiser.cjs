@@ -33,7 +33,11 @@ module.exports = {
   forbidden: [
     ...LAYERS.slice(0, -1).map(([layer], i) => ({
       name: `${layer}-imports-only-below-it`,
-      comment: `${layer} (${LAYERS[i][1]}) may import only from the layers below it: ${LAYERS.slice(0, i).map(([l]) => l).join(", ") || "none"}`,
+      comment: `${layer} (${LAYERS[i][1]}) may import only from the layers below it: ${
+        LAYERS.slice(0, i)
+          .map(([l]) => l)
+          .join(", ") || "none"
+      }`,
       severity: "error",
       from: { path: pathOf(layer) },
       to: { path: LAYERS.slice(i + 1).map(([l]) => pathOf(l)) },

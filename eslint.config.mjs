@@ -7,7 +7,23 @@ import tseslint from "typescript-eslint";
 
 /** Node's globals that the .js files use (the `globals` package is not a dependency). */
 const NODE_GLOBALS = Object.fromEntries(
-  ["require", "module", "exports", "__dirname", "__filename", "process", "console", "Buffer", "URL", "setTimeout", "clearTimeout", "setInterval", "clearInterval", "setImmediate", "globalThis"].map((name) => [name, "readonly"]),
+  [
+    "require",
+    "module",
+    "exports",
+    "__dirname",
+    "__filename",
+    "process",
+    "console",
+    "Buffer",
+    "URL",
+    "setTimeout",
+    "clearTimeout",
+    "setInterval",
+    "clearInterval",
+    "setImmediate",
+    "globalThis",
+  ].map((name) => [name, "readonly"]),
 );
 
 export default defineConfig(
@@ -26,9 +42,15 @@ export default defineConfig(
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
       // Numbers in messages (`${n} records`) are the code's normal use; other types (undefined, unknown, objects) still fail.
-      "@typescript-eslint/restrict-template-expressions": ["error", { allowAny: false, allowBoolean: false, allowNever: false, allowNullish: false, allowNumber: true, allowRegExp: false }],
+      "@typescript-eslint/restrict-template-expressions": [
+        "error",
+        { allowAny: false, allowBoolean: false, allowNever: false, allowNullish: false, allowNumber: true, allowRegExp: false },
+      ],
       // The code's convention: a leading underscore names what is left out on purpose (`{ [key]: _dropped, ...rest }`, `_encoding`).
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", destructuredArrayIgnorePattern: "^_", ignoreRestSiblings: true }],
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_", destructuredArrayIgnorePattern: "^_", ignoreRestSiblings: true },
+      ],
       // Off: `!` marks what the code has just established (a regex that matched, Map.get of a key it holds); 156 places, none wrong in a sample.
       "@typescript-eslint/no-non-null-assertion": "off",
       // Off: it only asks for braces around `() => voidCall()`, the code's idiom for callbacks and cleanups.

@@ -104,10 +104,7 @@ export class LabStack extends TerraformStack {
       rate: settings.generatorRate,
       packBytes: settings.packBytes,
       // Settings allow replay only with an exact bucket name.
-      replay:
-        settings.generatorMode === "replay"
-          ? { bucketName: settings.bucketName ?? "", bucketArn: this.bucket.arn, key: settings.replayKey }
-          : undefined,
+      replay: settings.generatorMode === "replay" ? { bucketName: settings.bucketName ?? "", bucketArn: this.bucket.arn, key: settings.replayKey } : undefined,
       instanceType: settings.instanceType,
       network: new LabNetwork(this, "network", {
         name,
@@ -127,8 +124,11 @@ export class LabStack extends TerraformStack {
 
     // The policy pack checks the whole stack at synth; a violation fails synth (policies/). The lab's
     // one deliberate exception is declared here, beside the pack, not inside the construct.
-    suppressPolicy(this.generator.launchTemplate, "LAB-EC2-5",
-      "the subnet is public by design (a NAT gateway or the four interface endpoints a private subnet needs would cost more than the rest of the lab); the security group has no inbound rule, so the address receives nothing");
+    suppressPolicy(
+      this.generator.launchTemplate,
+      "LAB-EC2-5",
+      "the subnet is public by design (a NAT gateway or the four interface endpoints a private subnet needs would cost more than the rest of the lab); the security group has no inbound rule, so the address receives nothing",
+    );
     Aspects.of(this).add(new PolicyAspect());
   }
 }

@@ -21,7 +21,6 @@ import { asDestinationRecord, lossEvents } from "../fixtures/loss-events";
 const BUCKET = "lab-bucket";
 const STREAM = "Destination";
 
-
 /** An S3 event notification for objects, as S3 sends it (keys URL-encoded, '+' for spaces). */
 function s3Event(...keys: string[]): S3Event {
   return {
@@ -73,7 +72,9 @@ describe("the micro-batch handler on a real S3-protocol server, with a fake Fire
     server = await startLocalS3();
     s3 = server.client;
     await createBucket(s3, BUCKET);
-    runner = await SqlRunner.open(compileAnalyticsSql(readFileSync(LAB_ANALYTICS.sqlFile, "utf8"), LAB_ANALYTICS.streams, "stream-application.sql"), { checks: LAB_RECORD_CHECKS });
+    runner = await SqlRunner.open(compileAnalyticsSql(readFileSync(LAB_ANALYTICS.sqlFile, "utf8"), LAB_ANALYTICS.streams, "stream-application.sql"), {
+      checks: LAB_RECORD_CHECKS,
+    });
     // As Firehose writes them: one JSON record per line, under source/YYYY/MM/dd/HH/.
     await put("source/2024/05/01/10/Source-1-2024-05-01-10-00-00-abc", `${lines.join("\n")}\n`);
     await put("source/2024/05/01/10/Source-1 gzipped.gz", gzipSync(`${lines.slice(0, 7).join("\n")}\n`));
@@ -176,7 +177,9 @@ describe("the micro-batch handler on a real S3-protocol server, with a fake Fire
   });
 
   it("fails when the object does not exist (S3's own error), so Lambda retries", async () => {
-    await expect(handlerWith(fakeFirehose())(s3Event("source/missing"))).rejects.toThrow(/^s3:\/\/lab-bucket\/source\/missing: cannot be read: .*key does not exist/i);
+    await expect(handlerWith(fakeFirehose())(s3Event("source/missing"))).rejects.toThrow(
+      /^s3:\/\/lab-bucket\/source\/missing: cannot be read: .*key does not exist/i,
+    );
   });
 });
 
@@ -188,13 +191,19 @@ describe("the handler sends nothing from an object with a record that is not a s
   afterAll(() => runners.forEach((e) => e.close()));
   /** A handler over one object (a stand-in S3 client: these cases are about the body, not about S3). */
   async function invoke(body: string | Buffer, analyticsSql = sql) {
-    const runner = await SqlRunner.open(compileAnalyticsSql(analyticsSql, LAB_ANALYTICS.streams, "stream-application.sql"), { checks: LAB_RECORD_CHECKS, threads: 1 });
+    const runner = await SqlRunner.open(compileAnalyticsSql(analyticsSql, LAB_ANALYTICS.streams, "stream-application.sql"), {
+      checks: LAB_RECORD_CHECKS,
+      threads: 1,
+    });
     runners.push(runner);
     const bytes = Buffer.from(body);
     const s3 = { send: async () => ({ Body: { transformToByteArray: async () => new Uint8Array(bytes) } }) } as unknown as S3Client;
     const firehose = fakeFirehose();
     const handler = createHandler({ s3, runner, destinationStream: STREAM, packBytes: 5000, putRecordBatch: firehose.put, log: () => undefined });
-    const error = await handler(s3Event("source/2024/05/01/12/object")).then(() => undefined, (e: unknown) => e as Error);
+    const error = await handler(s3Event("source/2024/05/01/12/object")).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
     return { error: error?.message ?? "", calls: firehose.calls.length };
   }
   const object = (...bad: [number, string][]) => {
@@ -205,13 +214,32 @@ describe("the handler sends nothing from an object with a record that is not a s
   const WHERE = "s3://lab-bucket/source/2024/05/01/12/object";
 
   it.each<[string, string, string]>([
-    ["{}", "{}", 'line 2: does not match the source schema (schemas/loss-event.schema.json): Region: is missing; Business: is missing;'],
-    ["a record missing a field", JSON.stringify({ ...records[1], NetLoss: undefined }), "line 2: does not match the source schema (schemas/loss-event.schema.json): NetLoss: is missing"],
-    ["an unknown field", JSON.stringify({ ...records[1], Extra: 1 }), `line 2: does not match the source schema (schemas/loss-event.schema.json): "Extra": is not a field of the record (unknown field)`],
-    ["a sub-category of another category", JSON.stringify({ ...records[1], RiskCategory: "External Fraud", RiskSubCategory: "Willful Damage" }),
-      'line 2: does not match the source schema (schemas/loss-event.schema.json): RiskSubCategory: must be equal to one of the allowed values: "Systems Security", "Theft and Fraud" (got "Willful Damage")'],
-    ["numeric text for a number", JSON.stringify({ ...records[1], NetLoss: "12.5" }), 'line 2: does not match the source schema (schemas/loss-event.schema.json): NetLoss: must be number (got "12.5")'],
-    ["a date with no such day", JSON.stringify({ ...records[1], DiscoveryDate: "2023-02-29" }), 'line 2: does not match the source schema (schemas/loss-event.schema.json): DiscoveryDate: must match format "date" (got "2023-02-29")'],
+    ["{}", "{}", "line 2: does not match the source schema (schemas/loss-event.schema.json): Region: is missing; Business: is missing;"],
+    [
+      "a record missing a field",
+      JSON.stringify({ ...records[1], NetLoss: undefined }),
+      "line 2: does not match the source schema (schemas/loss-event.schema.json): NetLoss: is missing",
+    ],
+    [
+      "an unknown field",
+      JSON.stringify({ ...records[1], Extra: 1 }),
+      `line 2: does not match the source schema (schemas/loss-event.schema.json): "Extra": is not a field of the record (unknown field)`,
+    ],
+    [
+      "a sub-category of another category",
+      JSON.stringify({ ...records[1], RiskCategory: "External Fraud", RiskSubCategory: "Willful Damage" }),
+      'line 2: does not match the source schema (schemas/loss-event.schema.json): RiskSubCategory: must be equal to one of the allowed values: "Systems Security", "Theft and Fraud" (got "Willful Damage")',
+    ],
+    [
+      "numeric text for a number",
+      JSON.stringify({ ...records[1], NetLoss: "12.5" }),
+      'line 2: does not match the source schema (schemas/loss-event.schema.json): NetLoss: must be number (got "12.5")',
+    ],
+    [
+      "a date with no such day",
+      JSON.stringify({ ...records[1], DiscoveryDate: "2023-02-29" }),
+      'line 2: does not match the source schema (schemas/loss-event.schema.json): DiscoveryDate: must match format "date" (got "2023-02-29")',
+    ],
   ])("refuses %s, naming the object and the line", async (_, bad, message) => {
     const { error, calls } = await invoke(object([2, bad]));
     expect(error).toContain(`${WHERE}: 1 of 6 records cannot be processed, so none of its rows was sent:\n  ${message}`);
@@ -220,16 +248,28 @@ describe("the handler sends nothing from an object with a record that is not a s
 
   it("refuses rows that fail the destination schema: a value outside its enum, and a division by zero (NULL)", async () => {
     const renamed = await invoke(object(), sql.replace(`"Region", "Business"`, `"Region" || '!', "Business"`));
-    expect(renamed.error).toContain(`${WHERE}: 6 of 6 records cannot be processed, so none of its rows was sent:\n  line 1: pump "STREAM_PUMP_1" gives a row that does not match the destination schema (schemas/loss-event.destination.schema.json): REGION: must be equal to one of the allowed values: "EMEA", "North America", "Asia Pac" (got "${String(records[0].Region)}!")`);
+    expect(renamed.error).toContain(
+      `${WHERE}: 6 of 6 records cannot be processed, so none of its rows was sent:\n  line 1: pump "STREAM_PUMP_1" gives a row that does not match the destination schema (schemas/loss-event.destination.schema.json): REGION: must be equal to one of the allowed values: "EMEA", "North America", "Asia Pac" (got "${String(records[0].Region)}!")`,
+    );
     const divided = await invoke(object(), sql.replace(`"NetLoss", "RecoveryAmount"`, `"NetLoss" / ("RecoveryAmount" - "RecoveryAmount"), "RecoveryAmount"`));
-    expect(divided.error).toContain("line 1: pump \"STREAM_PUMP_1\" gives a row that does not match the destination schema (schemas/loss-event.destination.schema.json): NETLOSS: must be number (got null)");
+    expect(divided.error).toContain(
+      'line 1: pump "STREAM_PUMP_1" gives a row that does not match the destination schema (schemas/loss-event.destination.schema.json): NETLOSS: must be number (got null)',
+    );
     expect(renamed.calls + divided.calls).toBe(0);
   });
 
   it("refuses bytes that are not UTF-8 by line, instead of forwarding U+FFFD", async () => {
-    const body = Buffer.concat([Buffer.from(`${lines[0]}\n`), Buffer.from(lines[1]).subarray(0, 20), Buffer.from([0xc3, 0x28]), Buffer.from(lines[1]).subarray(20), Buffer.from(`\n${lines[2]}\n`)]);
+    const body = Buffer.concat([
+      Buffer.from(`${lines[0]}\n`),
+      Buffer.from(lines[1]).subarray(0, 20),
+      Buffer.from([0xc3, 0x28]),
+      Buffer.from(lines[1]).subarray(20),
+      Buffer.from(`\n${lines[2]}\n`),
+    ]);
     const { error, calls } = await invoke(body);
-    expect(error).toBe(`${WHERE}: 1 of 3 records cannot be processed, so none of its rows was sent:\n  line 2: is not valid UTF-8 text (each record is one line of UTF-8 JSON)`);
+    expect(error).toBe(
+      `${WHERE}: 1 of 3 records cannot be processed, so none of its rows was sent:\n  line 2: is not valid UTF-8 text (each record is one line of UTF-8 JSON)`,
+    );
     expect(calls).toBe(0);
   });
 
@@ -247,8 +287,13 @@ describe("the handler sends nothing from an object with a record that is not a s
   });
 
   it("names the object and the line when DuckDB fails on a record at run time", async () => {
-    const { error, calls } = await invoke(object([4, JSON.stringify({ ...records[3], NetLoss: 0 })]), sql.replace(`"NetLoss", "RecoveryAmount"`, `LN(ABS("NetLoss")), "RecoveryAmount"`));
-    expect(error).toBe(`${WHERE}: 1 of 6 records cannot be processed, so none of its rows was sent:\n  line 4: pump "STREAM_PUMP_1" failed: Out of Range Error: cannot take logarithm of zero (the first record it fails on; later ones were not run)`);
+    const { error, calls } = await invoke(
+      object([4, JSON.stringify({ ...records[3], NetLoss: 0 })]),
+      sql.replace(`"NetLoss", "RecoveryAmount"`, `LN(ABS("NetLoss")), "RecoveryAmount"`),
+    );
+    expect(error).toBe(
+      `${WHERE}: 1 of 6 records cannot be processed, so none of its rows was sent:\n  line 4: pump "STREAM_PUMP_1" failed: Out of Range Error: cannot take logarithm of zero (the first record it fails on; later ones were not run)`,
+    );
     expect(calls).toBe(0);
   });
 

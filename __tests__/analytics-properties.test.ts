@@ -106,10 +106,12 @@ function recordsOf(schema: Schema): fc.Arbitrary<Row> {
 const FREE_TEXT_SCHEMA: Schema = {
   ...SOURCE_SCHEMA,
   allOf: [],
-  properties: Object.fromEntries(Object.entries(SOURCE_SCHEMA.properties).map(([k, p]) => {
-    const { enum: _enum, pattern: _pattern, ...rest } = p as Schema;
-    return [k, rest];
-  })),
+  properties: Object.fromEntries(
+    Object.entries(SOURCE_SCHEMA.properties).map(([k, p]) => {
+      const { enum: _enum, pattern: _pattern, ...rest } = p as Schema;
+      return [k, rest];
+    }),
+  ),
 };
 
 const sourceRecords = recordsOf(SOURCE_SCHEMA);
@@ -120,21 +122,27 @@ const viaJson = (record: Row): Row => JSON.parse(JSON.stringify(record)) as Row;
 
 describe("the calendar", () => {
   it("turns every day of the years 0000-9999 into the text JavaScript's calendar gives it, and back", () => {
-    fc.assert(fc.property(fc.integer({ min: FIRST_DAY, max: LAST_DAY }), (days) => {
-      const text = referenceDate(days);
-      expect(formatDate(days)).toBe(text);
-      expect(parseDate(text)).toBe(days);
-      const { year, month, day } = civilFromDays(days);
-      expect(daysFromCivil(year, month, day)).toBe(days);
-    }), { numRuns: 2000 });
+    fc.assert(
+      fc.property(fc.integer({ min: FIRST_DAY, max: LAST_DAY }), (days) => {
+        const text = referenceDate(days);
+        expect(formatDate(days)).toBe(text);
+        expect(parseDate(text)).toBe(days);
+        const { year, month, day } = civilFromDays(days);
+        expect(daysFromCivil(year, month, day)).toBe(days);
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it("refuses text that is no calendar date, and writes no year outside 0000-9999", () => {
-    fc.assert(fc.property(fc.integer({ min: 0, max: 9999 }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 31 }), (y, m, d) => {
-      const text = `${String(y).padStart(4, "0")}-${String(m).padStart(2, "0")}-${String(d).padStart(2, "0")}`;
-      const onCalendar = referenceDate(referenceDays(text)) === text;
-      expect(parseDate(text) !== undefined).toBe(onCalendar);
-    }), { numRuns: 2000 });
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 9999 }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 31 }), (y, m, d) => {
+        const text = `${String(y).padStart(4, "0")}-${String(m).padStart(2, "0")}-${String(d).padStart(2, "0")}`;
+        const onCalendar = referenceDate(referenceDays(text)) === text;
+        expect(parseDate(text) !== undefined).toBe(onCalendar);
+      }),
+      { numRuns: 2000 },
+    );
     expect([formatDate(FIRST_DAY - 1), formatDate(LAST_DAY + 1)]).toEqual([undefined, undefined]);
   });
 });
@@ -154,34 +162,55 @@ describe("valid records from the schema, through DuckDB", () => {
   });
 
   it("are what the schema allows (the arbitrary itself is right)", () => {
-    fc.assert(fc.property(sourceRecords, (record) => {
-      expect(validateSourceRecord(viaJson(record)) ? [] : validateSourceRecord.errors).toEqual([]);
-    }), { numRuns: 300 });
+    fc.assert(
+      fc.property(sourceRecords, (record) => {
+        expect(validateSourceRecord(viaJson(record)) ? [] : validateSourceRecord.errors).toEqual([]);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it("come out equal under the output names, valid against the destination schema, with every check on", async () => {
-    await fc.assert(fc.asyncProperty(fc.array(sourceRecords, { minLength: 1, maxLength: 8 }), async (records) => {
-      const { rows, problems } = await checked.run(records.map((r) => JSON.stringify(r)));
-      expect(problems).toEqual([]);
-      expect(rows).toEqual(records.map((r) => asDestinationRecord(viaJson(r))));
-      for (const row of rows) expect(validateDestinationRecord(row) ? [] : validateDestinationRecord.errors).toEqual([]);
-    }), { numRuns: 150 });
+    await fc.assert(
+      fc.asyncProperty(fc.array(sourceRecords, { minLength: 1, maxLength: 8 }), async (records) => {
+        const { rows, problems } = await checked.run(records.map((r) => JSON.stringify(r)));
+        expect(problems).toEqual([]);
+        expect(rows).toEqual(records.map((r) => asDestinationRecord(viaJson(r))));
+        for (const row of rows) expect(validateDestinationRecord(row) ? [] : validateDestinationRecord.errors).toEqual([]);
+      }),
+      { numRuns: 150 },
+    );
   });
 
   it("keep a text that starts with U+FEFF (the property below found it dropped: DuckDB's Node.js API decodes text as if it began with a byte-order mark)", async () => {
-    const record = { Region: "\uFEFF", Business: "", Name: "\uFEFFx", Status: "a\uFEFF", RiskCategory: "", RiskSubCategory: "", DiscoveryDate: "1970-01-01", OccurrenceStartDate: "0100-12-31", NetLoss: 0, RecoveryAmount: 0, EstimatedGrossLoss: 0 };
+    const record = {
+      Region: "\uFEFF",
+      Business: "",
+      Name: "\uFEFFx",
+      Status: "a\uFEFF",
+      RiskCategory: "",
+      RiskSubCategory: "",
+      DiscoveryDate: "1970-01-01",
+      OccurrenceStartDate: "0100-12-31",
+      NetLoss: 0,
+      RecoveryAmount: 0,
+      EstimatedGrossLoss: 0,
+    };
     const { rows, problems } = await unchecked.run(Buffer.from(`${JSON.stringify(record)}\n`));
     expect(problems).toEqual([]);
     expect(rows).toEqual([asDestinationRecord(record)]);
   });
 
   it("keep any unicode text up to each column's length exactly (astral characters, NUL and controls included), read from UTF-8 bytes", async () => {
-    await fc.assert(fc.asyncProperty(fc.array(recordsOf(FREE_TEXT_SCHEMA), { minLength: 1, maxLength: 8 }), async (records) => {
-      const bytes = Buffer.from(records.map((r) => JSON.stringify(r)).join("\n"));
-      const { rows, problems } = await unchecked.run(bytes);
-      expect(problems).toEqual([]);
-      expect(rows).toEqual(records.map((r) => asDestinationRecord(viaJson(r))));
-    }), { numRuns: 150 });
+    await fc.assert(
+      fc.asyncProperty(fc.array(recordsOf(FREE_TEXT_SCHEMA), { minLength: 1, maxLength: 8 }), async (records) => {
+        const bytes = Buffer.from(records.map((r) => JSON.stringify(r)).join("\n"));
+        const { rows, problems } = await unchecked.run(bytes);
+        expect(problems).toEqual([]);
+        expect(rows).toEqual(records.map((r) => asDestinationRecord(viaJson(r))));
+      }),
+      { numRuns: 150 },
+    );
   });
 });
 
@@ -190,22 +219,41 @@ describe("valid records from the schema, through DuckDB", () => {
 
 type Line = { bytes: Buffer; valid: boolean };
 const jsonLine = (value: unknown): Buffer => Buffer.from(JSON.stringify(value));
-const stringFields = Object.entries(SOURCE_SCHEMA.properties).filter(([, p]) => p.type === "string" && p.format !== "date").map(([k]) => k);
-const enumFields = Object.entries(SOURCE_SCHEMA.properties).filter(([, p]) => Array.isArray(p.enum)).map(([k]) => k);
-const dateFields = Object.entries(SOURCE_SCHEMA.properties).filter(([, p]) => p.format === "date").map(([k]) => k);
-const numberFields = Object.entries(SOURCE_SCHEMA.properties).filter(([, p]) => p.type === "number").map(([k]) => k);
+const stringFields = Object.entries(SOURCE_SCHEMA.properties)
+  .filter(([, p]) => p.type === "string" && p.format !== "date")
+  .map(([k]) => k);
+const enumFields = Object.entries(SOURCE_SCHEMA.properties)
+  .filter(([, p]) => Array.isArray(p.enum))
+  .map(([k]) => k);
+const dateFields = Object.entries(SOURCE_SCHEMA.properties)
+  .filter(([, p]) => p.format === "date")
+  .map(([k]) => k);
+const numberFields = Object.entries(SOURCE_SCHEMA.properties)
+  .filter(([, p]) => p.type === "number")
+  .map(([k]) => k);
 const fields = Object.keys(SOURCE_SCHEMA.properties);
 const without = (record: Row, field: string) => Object.fromEntries(Object.entries(record).filter(([k]) => k !== field));
 
 /** Changes of a valid record that make it no record; each is checked to fail the source schema before use. */
 const recordMutations: fc.Arbitrary<(r: Row) => unknown>[] = [
   fc.constantFrom(...fields).map((f) => (r: Row) => without(r, f)),
-  fc.tuple(fc.string({ minLength: 1 }).filter((k) => !fields.includes(k)), fc.jsonValue()).map(([k, v]) => (r: Row) => ({ ...r, [k]: v })),
+  fc
+    .tuple(
+      fc.string({ minLength: 1 }).filter((k) => !fields.includes(k)),
+      fc.jsonValue(),
+    )
+    .map(([k, v]) => (r: Row) => ({ ...r, [k]: v })),
   fc.tuple(fc.constantFrom(...fields), fc.constantFrom<unknown>(null, true, [], {}, 0, "text", [1, 2])).map(([f, v]) => (r: Row) => ({ ...r, [f]: v })),
-  fc.tuple(fc.constantFrom(...stringFields), fc.integer({ min: 1, max: 100 })).map(([f, extra]) => (r: Row) => ({ ...r, [f]: "x".repeat((SOURCE_SCHEMA.properties[f].maxLength as number) + extra) })),
+  fc
+    .tuple(fc.constantFrom(...stringFields), fc.integer({ min: 1, max: 100 }))
+    .map(([f, extra]) => (r: Row) => ({ ...r, [f]: "x".repeat((SOURCE_SCHEMA.properties[f].maxLength as number) + extra) })),
   fc.tuple(fc.constantFrom(...enumFields), fc.string()).map(([f, v]) => (r: Row) => ({ ...r, [f]: v })),
   fc.constantFrom(...(SOURCE_SCHEMA.properties.RiskSubCategory.enum as string[])).map((sub) => (r: Row) => ({ ...r, RiskSubCategory: sub })),
-  fc.tuple(fc.constantFrom(...dateFields), fc.constantFrom("2023-02-29", "2023-2-03", "10000-01-01", "", "2023-13-01", "0000-00-00", "2023-01-01T00:00:00Z", "yesterday"))
+  fc
+    .tuple(
+      fc.constantFrom(...dateFields),
+      fc.constantFrom("2023-02-29", "2023-2-03", "10000-01-01", "", "2023-13-01", "0000-00-00", "2023-01-01T00:00:00Z", "yesterday"),
+    )
     .map(([f, v]) => (r: Row) => ({ ...r, [f]: v })),
   fc.constantFrom(...numberFields).map((f) => (r: Row) => ({ ...r, [f]: String(r[f]) })), // numeric text is text
   fc.constantFrom<unknown>({}, [], 42, "a record", null, true).map((v) => () => v),
@@ -221,14 +269,17 @@ const byteMutations: fc.Arbitrary<(r: Row) => Buffer>[] = [
   fc.constantFrom(...stringFields).map((f) => (r: Row) => Buffer.from(JSON.stringify(r).replace(`"${f}":"`, `"${f}":"\\ud800`))),
 ];
 const invalidLine: fc.Arbitrary<Line> = fc.oneof(
-  fc.tuple(sourceRecords, fc.oneof(...recordMutations)).map(([r, mutate]) => ({ value: mutate(r) }))
+  fc
+    .tuple(sourceRecords, fc.oneof(...recordMutations))
+    .map(([r, mutate]) => ({ value: mutate(r) }))
     .filter(({ value }) => !validateSourceRecord(value))
     .map(({ value }) => ({ bytes: jsonLine(value), valid: false })),
   fc.tuple(sourceRecords, fc.oneof(...byteMutations)).map(([r, mutate]) => ({ bytes: mutate(r), valid: false })),
 );
 const validLine: fc.Arbitrary<Line> = sourceRecords.map((r) => ({ bytes: jsonLine(r), valid: true }));
 /** An object: valid records with at least one invalid one somewhere among them. */
-const objects = fc.tuple(fc.array(validLine, { maxLength: 6 }), fc.array(invalidLine, { minLength: 1, maxLength: 4 }))
+const objects = fc
+  .tuple(fc.array(validLine, { maxLength: 6 }), fc.array(invalidLine, { minLength: 1, maxLength: 4 }))
   .chain(([valid, invalid]) => fc.shuffledSubarray([...valid, ...invalid], { minLength: valid.length + invalid.length }));
 
 describe("invalid records are always reported by line, never forwarded", () => {
@@ -239,31 +290,44 @@ describe("invalid records are always reported by line, never forwarded", () => {
   afterAll(() => (runner as SqlRunner | undefined)?.close()); // unset when beforeAll failed
 
   it("by the engine: exactly the invalid lines are problems, and only the valid records become rows", async () => {
-    await fc.assert(fc.asyncProperty(objects, async (lines) => {
-      const { rows, problems } = await runner.run(Buffer.from(lines.map((l) => l.bytes).join("\n")));
-      const lineNumbers = (valid: boolean) => lines.flatMap((l, i) => (l.valid === valid ? [i + 1] : []));
-      expect(problems.map((p) => p.line)).toEqual(lineNumbers(false));
-      expect(rows).toEqual(lines.filter((l) => l.valid).map((l) => asDestinationRecord(JSON.parse(l.bytes.toString()) as Row)));
-    }), { numRuns: 200 });
+    await fc.assert(
+      fc.asyncProperty(objects, async (lines) => {
+        const { rows, problems } = await runner.run(Buffer.from(lines.map((l) => l.bytes).join("\n")));
+        const lineNumbers = (valid: boolean) => lines.flatMap((l, i) => (l.valid === valid ? [i + 1] : []));
+        expect(problems.map((p) => p.line)).toEqual(lineNumbers(false));
+        expect(rows).toEqual(lines.filter((l) => l.valid).map((l) => asDestinationRecord(JSON.parse(l.bytes.toString()) as Row)));
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it("by the Lambda handler: the object is sent nowhere and fails naming s3://bucket/key and each bad line", async () => {
-    await fc.assert(fc.asyncProperty(objects, async (lines) => {
-      const body = Buffer.from(lines.map((l) => l.bytes).join("\n"));
-      const s3 = { send: async () => ({ Body: { transformToByteArray: async () => new Uint8Array(body) } }) } as unknown as Pick<S3Client, "send">;
-      let calls = 0;
-      const putRecordBatch = async () => {
-        calls++;
-        return { FailedPutCount: 0, RequestResponses: [], $metadata: {} } as unknown as PutRecordBatchCommandOutput;
-      };
-      const handler = createHandler({ s3, runner, destinationStream: "Destination", packBytes: 5000, putRecordBatch, log: () => undefined });
-      const event = { Records: [{ s3: { bucket: { name: "lab-bucket" }, object: { key: "source/2024/05/01/10/object" } } }] } as unknown as S3Event;
-      const bad = lines.flatMap((l, i) => (l.valid ? [] : [i + 1]));
-      const error = await handler(event).then(() => undefined, (e: unknown) => e as Error);
-      expect(error?.message).toMatch(new RegExp(`^s3://lab-bucket/source/2024/05/01/10/object: ${bad.length} of ${lines.length} records cannot be processed, so none of its rows was sent:\n`));
-      for (const line of bad) expect(error!.message).toContain(`\n  line ${line}: `);
-      expect(calls).toBe(0);
-    }), { numRuns: 100 });
+    await fc.assert(
+      fc.asyncProperty(objects, async (lines) => {
+        const body = Buffer.from(lines.map((l) => l.bytes).join("\n"));
+        const s3 = { send: async () => ({ Body: { transformToByteArray: async () => new Uint8Array(body) } }) } as unknown as Pick<S3Client, "send">;
+        let calls = 0;
+        const putRecordBatch = async () => {
+          calls++;
+          return { FailedPutCount: 0, RequestResponses: [], $metadata: {} } as unknown as PutRecordBatchCommandOutput;
+        };
+        const handler = createHandler({ s3, runner, destinationStream: "Destination", packBytes: 5000, putRecordBatch, log: () => undefined });
+        const event = { Records: [{ s3: { bucket: { name: "lab-bucket" }, object: { key: "source/2024/05/01/10/object" } } }] } as unknown as S3Event;
+        const bad = lines.flatMap((l, i) => (l.valid ? [] : [i + 1]));
+        const error = await handler(event).then(
+          () => undefined,
+          (e: unknown) => e as Error,
+        );
+        expect(error?.message).toMatch(
+          new RegExp(
+            `^s3://lab-bucket/source/2024/05/01/10/object: ${bad.length} of ${lines.length} records cannot be processed, so none of its rows was sent:\n`,
+          ),
+        );
+        for (const line of bad) expect(error!.message).toContain(`\n  line ${line}: `);
+        expect(calls).toBe(0);
+      }),
+      { numRuns: 100 },
+    );
   });
 });
 
@@ -300,7 +364,8 @@ describe("the dialect's types agree with DuckDB's", () => {
     const small = { depthSize: "small" as const, withCrossShrink: true };
     const choice = <T>(...values: T[]) => fc.constantFrom(...values);
     return {
-      number: fc.oneof(small,
+      number: fc.oneof(
+        small,
         fc.oneof(choice('"NetLoss"', '"RecoveryAmount"', "1.5", "2e1", "NULL"), ints),
         fc.tuple(t("number"), choice("+", "-", "*", "/"), t("number")).map(([a, op, b]) => `(${a} ${op} ${b})`),
         t("number").map((a) => `(-${a})`),
@@ -308,13 +373,17 @@ describe("the dialect's types agree with DuckDB's", () => {
         fc.tuple(choice("MOD", "COALESCE", "NULLIF"), t("number"), t("number")).map(([f, a, b]) => `${f}(${a}, ${b})`),
         t("integer"),
         fc.tuple(t("date"), t("date")).map(([a, b]) => `(${a} - ${b})`),
-        fc.tuple(t("boolean"), t("number"), t("number")).map(([c, a, b]) => `CASE WHEN ${c} THEN ${a} ELSE ${b} END`)),
-      integer: fc.oneof(small,
+        fc.tuple(t("boolean"), t("number"), t("number")).map(([c, a, b]) => `CASE WHEN ${c} THEN ${a} ELSE ${b} END`),
+      ),
+      integer: fc.oneof(
+        small,
         ints,
         t("string").map((a) => `CHAR_LENGTH(${a})`),
         fc.tuple(t("string"), t("string")).map(([a, b]) => `POSITION(${a} IN ${b})`),
-        fc.tuple(t("integer"), choice("+", "-", "*"), t("integer")).map(([a, op, b]) => `(${a} ${op} ${b})`)),
-      string: fc.oneof(small,
+        fc.tuple(t("integer"), choice("+", "-", "*"), t("integer")).map(([a, op, b]) => `(${a} ${op} ${b})`),
+      ),
+      string: fc.oneof(
+        small,
         choice('"Region"', '"Name"', "'EMEA'", "'x%'", "NULL"),
         fc.tuple(t("string"), t("string")).map(([a, b]) => `(${a} || ${b})`),
         fc.tuple(choice("UPPER", "LOWER"), t("string")).map(([f, a]) => `${f}(${a})`),
@@ -322,57 +391,86 @@ describe("the dialect's types agree with DuckDB's", () => {
         fc.tuple(t("string"), t("string")).map(([a, b]) => `TRIM(BOTH ${a} FROM ${b})`),
         t("any").map((a) => `CAST(${a} AS VARCHAR(64))`),
         fc.tuple(t("string"), t("string")).map(([a, b]) => `COALESCE(${a}, ${b})`),
-        fc.tuple(t("boolean"), t("string"), t("string")).map(([c, a, b]) => `CASE WHEN ${c} THEN ${a} ELSE ${b} END`)),
-      date: fc.oneof(small,
+        fc.tuple(t("boolean"), t("string"), t("string")).map(([c, a, b]) => `CASE WHEN ${c} THEN ${a} ELSE ${b} END`),
+      ),
+      date: fc.oneof(
+        small,
         choice('"DiscoveryDate"', '"OccurrenceStartDate"', "DATE '2010-06-01'", "DATE '0042-03-01'"),
         fc.tuple(t("date"), choice("+", "-"), t("integer")).map(([a, op, n]) => `(${a} ${op} ${n})`),
-        fc.tuple(t("date"), t("date")).map(([a, b]) => `COALESCE(${a}, ${b})`)),
-      boolean: fc.oneof(small,
+        fc.tuple(t("date"), t("date")).map(([a, b]) => `COALESCE(${a}, ${b})`),
+      ),
+      boolean: fc.oneof(
+        small,
         choice("TRUE", "FALSE"),
         fc.tuple(t("number"), choice("=", "<>", "<", ">="), t("number")).map(([a, op, b]) => `(${a} ${op} ${b})`),
         fc.tuple(t("string"), choice("=", "<>", "<"), t("string")).map(([a, op, b]) => `(${a} ${op} ${b})`),
-        fc.tuple(t("date"), choice("=", ">=", "<"), fc.oneof(t("date"), choice("'2010-01-01'", "TIMESTAMP '2010-01-01 10:00:00'"))).map(([a, op, b]) => `(${a} ${op} ${b})`),
+        fc
+          .tuple(t("date"), choice("=", ">=", "<"), fc.oneof(t("date"), choice("'2010-01-01'", "TIMESTAMP '2010-01-01 10:00:00'")))
+          .map(([a, op, b]) => `(${a} ${op} ${b})`),
         fc.tuple(t("boolean"), choice("AND", "OR"), t("boolean")).map(([a, op, b]) => `(${a} ${op} ${b})`),
         t("boolean").map((a) => `(NOT ${a})`),
         t("any").map((a) => `(${a} IS NOT NULL)`),
         fc.tuple(t("number"), t("number"), t("number")).map(([a, b, c]) => `(${a} BETWEEN ${b} AND ${c})`),
         fc.tuple(t("string"), t("string"), t("string")).map(([a, b, c]) => `(${a} IN (${b}, ${c}))`),
-        fc.tuple(t("string"), t("string")).map(([a, b]) => `(${a} LIKE ${b})`)),
+        fc.tuple(t("string"), t("string")).map(([a, b]) => `(${a} LIKE ${b})`),
+      ),
       /** Anything: well-typed or not (the wild ones are mostly refused, and those accepted must agree too). */
-      any: fc.oneof(small, t("number"), t("string"), t("date"), t("boolean"), choice("TIME '10:00:00'", "TIMESTAMP '2010-01-01 10:00:00'"),
+      any: fc.oneof(
+        small,
+        t("number"),
+        t("string"),
+        t("date"),
+        t("boolean"),
+        choice("TIME '10:00:00'", "TIMESTAMP '2010-01-01 10:00:00'"),
         fc.tuple(t("any"), choice("+", "-", "||", "=", "<", "AND"), t("any")).map(([a, op, b]) => `(${a} ${op} ${b})`),
         fc.tuple(choice("COALESCE", "NULLIF"), t("any"), t("any")).map(([f, a, b]) => `${f}(${a}, ${b})`),
-        fc.tuple(t("any"), t("any"), t("any")).map(([a, b, c]) => `CASE WHEN ${a} THEN ${b} ELSE ${c} END`)),
+        fc.tuple(t("any"), t("any"), t("any")).map(([a, b, c]) => `CASE WHEN ${a} THEN ${b} ELSE ${c} END`),
+      ),
     };
   });
-  const OUTPUT_TYPE: Record<ValueKind, string> = { string: "VARCHAR(64)", number: "DOUBLE", date: "DATE", time: "TIME", timestamp: "TIMESTAMP", boolean: "BOOLEAN", null: "VARCHAR(64)" };
+  const OUTPUT_TYPE: Record<ValueKind, string> = {
+    string: "VARCHAR(64)",
+    number: "DOUBLE",
+    date: "DATE",
+    time: "TIME",
+    timestamp: "TIMESTAMP",
+    boolean: "BOOLEAN",
+    null: "VARCHAR(64)",
+  };
 
   it("every expression synth accepts binds in DuckDB with the kind of result it inferred, and runs on records without a conversion", async () => {
     let accepted = 0;
-    await fc.assert(fc.asyncProperty(any, async (text) => {
-      const sql = (type: string) => `CREATE OR REPLACE STREAM "DESTINATION_SQL_BASIC_STREAM" (X ${type});
+    await fc.assert(
+      fc.asyncProperty(any, async (text) => {
+        const sql = (type: string) => `CREATE OR REPLACE STREAM "DESTINATION_SQL_BASIC_STREAM" (X ${type});
 CREATE OR REPLACE PUMP "P" AS INSERT INTO "DESTINATION_SQL_BASIC_STREAM" SELECT STREAM ${text} FROM "SOURCE_SQL_STREAM_001";`;
-      const [expr] = parseAnalyticsSql(sql("VARCHAR(64)")).pumps[0].select.map((s) => s.expression);
-      let kind: ValueKind;
-      try {
-        kind = typeOfExpression(expr, (name) => columnTypes.get(name)!, (at, problem) => {
-          throw new SqlDialectError("p.sql", at, problem);
-        }).kind;
-      } catch (e) {
-        if (e instanceof SqlDialectError) return; // refused at synth: nothing to compare
-        throw e;
-      }
-      accepted++;
-      const { query } = compileAnalyticsSql(sql(OUTPUT_TYPE[kind]), LAB_ANALYTICS.streams).pumps[0];
-      const types = (await connection.runAndReadAll(`${query} LIMIT 0`)).columnTypes();
-      if (kind !== "null") expect([text, RESULT_KINDS[types[1].typeId]]).toEqual([text, kind]);
-      try {
-        await connection.runAndReadAll(query);
-      } catch (e) {
-        // Arithmetic can overflow on a record (reported with its line); converting a value cannot happen.
-        expect([text, (e as Error).message]).toEqual([text, expect.stringMatching(/^Out of Range Error/)]);
-      }
-    }), { numRuns: 1000 });
+        const [expr] = parseAnalyticsSql(sql("VARCHAR(64)")).pumps[0].select.map((s) => s.expression);
+        let kind: ValueKind;
+        try {
+          kind = typeOfExpression(
+            expr,
+            (name) => columnTypes.get(name)!,
+            (at, problem) => {
+              throw new SqlDialectError("p.sql", at, problem);
+            },
+          ).kind;
+        } catch (e) {
+          if (e instanceof SqlDialectError) return; // refused at synth: nothing to compare
+          throw e;
+        }
+        accepted++;
+        const { query } = compileAnalyticsSql(sql(OUTPUT_TYPE[kind]), LAB_ANALYTICS.streams).pumps[0];
+        const types = (await connection.runAndReadAll(`${query} LIMIT 0`)).columnTypes();
+        if (kind !== "null") expect([text, RESULT_KINDS[types[1].typeId]]).toEqual([text, kind]);
+        try {
+          await connection.runAndReadAll(query);
+        } catch (e) {
+          // Arithmetic can overflow on a record (reported with its line); converting a value cannot happen.
+          expect([text, (e as Error).message]).toEqual([text, expect.stringMatching(/^Out of Range Error/)]);
+        }
+      }),
+      { numRuns: 1000 },
+    );
     expect(accepted).toBeGreaterThan(250); // the property compared something
   });
 });

@@ -29,7 +29,9 @@ type Row = Record<string, unknown>;
 
 /** The lab's CSV as the generator sends it: one typed JSON record per row. */
 function labRecords(): Row[] {
-  const [header, ...lines] = readFileSync(LAB_DATA, "utf8").split(/\r?\n/).filter((l) => l.trim() !== "");
+  const [header, ...lines] = readFileSync(LAB_DATA, "utf8")
+    .split(/\r?\n/)
+    .filter((l) => l.trim() !== "");
   const split = (line: string) => [...line.matchAll(/(?:^|,)("(?:[^"]|"")*"|[^,]*)/g)].map((m) => m[1].replace(/^"|"$/g, "").replace(/""/g, '"'));
   const names = split(header);
   return lines.map((line) => {
@@ -57,7 +59,9 @@ SELECT STREAM ${select} FROM "SOURCE_SQL_STREAM_001"${where ? ` WHERE ${where}` 
 }
 
 function expectAllValid(rows: Row[]): void {
-  const invalid = rows.map((row, i) => ({ i, errors: validateDestinationRecord(row) ? [] : describeErrors(validateDestinationRecord.errors) })).filter((r) => r.errors.length > 0);
+  const invalid = rows
+    .map((row, i) => ({ i, errors: validateDestinationRecord(row) ? [] : describeErrors(validateDestinationRecord.errors) }))
+    .filter((r) => r.errors.length > 0);
   expect(invalid.slice(0, 3)).toEqual([]);
 }
 
@@ -80,30 +84,36 @@ describe("the lab's SQL on records", () => {
 });
 
 // The replay file lives beside the project (../shared/data/), not in it: a clone elsewhere has none.
-(existsSync(LAB_DATA) ? describe : describe.skip)(`the lab's SQL on the lab's own data (${existsSync(LAB_DATA) ? "../shared/data/banking_loss.csv" : "skipped: ../shared/data/banking_loss.csv is absent"})`, () => {
-  const records = existsSync(LAB_DATA) ? labRecords() : [];
-  let result: RunResult;
-  beforeAll(async () => {
-    result = await run(LAB_SQL, lines(records));
-  });
+(existsSync(LAB_DATA) ? describe : describe.skip)(
+  `the lab's SQL on the lab's own data (${existsSync(LAB_DATA) ? "../shared/data/banking_loss.csv" : "skipped: ../shared/data/banking_loss.csv is absent"})`,
+  () => {
+    const records = existsSync(LAB_DATA) ? labRecords() : [];
+    let result: RunResult;
+    beforeAll(async () => {
+      result = await run(LAB_SQL, lines(records));
+    });
 
-  it("passes every one of the file's rows through", () => {
-    expect(records.length).toBeGreaterThan(1400);
-    expect(result.problems).toEqual([]);
-    expect(result.rows).toEqual(records.map(asDestinationRecord));
-  });
+    it("passes every one of the file's rows through", () => {
+      expect(records.length).toBeGreaterThan(1400);
+      expect(result.problems).toEqual([]);
+      expect(result.rows).toEqual(records.map(asDestinationRecord));
+    });
 
-  it("gives rows that validate against the destination schema", () => {
-    expectAllValid(result.rows);
-  });
-});
+    it("gives rows that validate against the destination schema", () => {
+      expectAllValid(result.rows);
+    });
+  },
+);
 
 describe("other SQL over the same input", () => {
   const records = lossEvents(400, 11);
 
   it("filters rows with WHERE", async () => {
-    const sql = pumpSql("Region VARCHAR(16), Name VARCHAR(16), NetLoss DOUBLE", `"Region", "Name", "NetLoss"`,
-      `"Region" = 'EMEA' AND "NetLoss" > 100000 AND "Status" <> 'Rejected'`);
+    const sql = pumpSql(
+      "Region VARCHAR(16), Name VARCHAR(16), NetLoss DOUBLE",
+      `"Region", "Name", "NetLoss"`,
+      `"Region" = 'EMEA' AND "NetLoss" > 100000 AND "Status" <> 'Rejected'`,
+    );
     const { rows, problems } = await run(sql, lines(records));
     const expected = records
       .filter((r) => r.Region === "EMEA" && (r.NetLoss as number) > 100000 && r.Status !== "Rejected")
@@ -147,11 +157,18 @@ CREATE OR REPLACE PUMP "ALL_EVENTS" AS INSERT INTO "DESTINATION_SQL_BASIC_STREAM
 CREATE OR REPLACE PUMP "BIG_EVENTS" AS INSERT INTO "DESTINATION_SQL_BASIC_STREAM" (Name, Kind)
   SELECT STREAM "Name", 'big' FROM "SOURCE_SQL_STREAM_001" WHERE "EstimatedGrossLoss" > 300000;`;
     const { rows } = await run(sql, lines(records.slice(0, 50)));
-    expect(rows).toEqual(records.slice(0, 50).flatMap((r) => [{ NAME: r.Name, KIND: "all" }, ...((r.EstimatedGrossLoss as number) > 300000 ? [{ NAME: r.Name, KIND: "big" }] : [])]));
+    expect(rows).toEqual(
+      records
+        .slice(0, 50)
+        .flatMap((r) => [{ NAME: r.Name, KIND: "all" }, ...((r.EstimatedGrossLoss as number) > 300000 ? [{ NAME: r.Name, KIND: "big" }] : [])]),
+    );
   });
 
   it("leaves output columns a pump does not fill as null, and types a bare NULL by its column", async () => {
-    const sql = pumpSql("Name VARCHAR(16), Note VARCHAR(8), Loss DOUBLE", `"Name", NULL`).replace(`INSERT INTO "DESTINATION_SQL_BASIC_STREAM"`, `INSERT INTO "DESTINATION_SQL_BASIC_STREAM" (Name, Note)`);
+    const sql = pumpSql("Name VARCHAR(16), Note VARCHAR(8), Loss DOUBLE", `"Name", NULL`).replace(
+      `INSERT INTO "DESTINATION_SQL_BASIC_STREAM"`,
+      `INSERT INTO "DESTINATION_SQL_BASIC_STREAM" (Name, Note)`,
+    );
     const { rows } = await run(sql, lines(records.slice(0, 2)));
     expect(rows).toEqual(records.slice(0, 2).map((r) => ({ NAME: r.Name, NOTE: null, LOSS: null })));
   });
@@ -178,7 +195,9 @@ CREATE OR REPLACE PUMP "P" AS INSERT INTO "DESTINATION_SQL_BASIC_STREAM"
 
   it("upper-cases unquoted names as the service does, so a source column must be quoted in its case", () => {
     const unquoted = pumpSql("Region VARCHAR(16)", "Region");
-    expect(() => compileAnalyticsSql(unquoted, LAB_ANALYTICS.streams, "t.sql")).toThrow('t.sql:3:15: "REGION" is not a column of "SOURCE_SQL_STREAM_001"; did you mean "Region"?');
+    expect(() => compileAnalyticsSql(unquoted, LAB_ANALYTICS.streams, "t.sql")).toThrow(
+      't.sql:3:15: "REGION" is not a column of "SOURCE_SQL_STREAM_001"; did you mean "Region"?',
+    );
     const lowerStream = unquoted.replace('"SOURCE_SQL_STREAM_001"', "source_sql_stream_001").replace("SELECT STREAM Region", 'SELECT STREAM "Region"');
     expect(compileAnalyticsSql(lowerStream, LAB_ANALYTICS.streams).pumps).toHaveLength(1);
   });
@@ -219,8 +238,18 @@ FROM "SOURCE_SQL_STREAM_001"${tail};`;
     ["SELECT *", wrap(`*`), 3, "SELECT STREAM * (list the columns"],
     ["SELECT without STREAM", wrap(`"NetLoss"`).replace("SELECT STREAM", "SELECT"), 3, "SELECT without STREAM"],
     ["a function the dialects do not share", wrap(`REGEXP_REPLACE("Name", 'a', 'b')`), 3, "the function REGEXP_REPLACE (the functions both engines share are"],
-    ["a view", `CREATE OR REPLACE VIEW "V" AS SELECT STREAM "NetLoss" FROM "SOURCE_SQL_STREAM_001";`, 1, "CREATE VIEW (only CREATE OR REPLACE STREAM and CREATE OR REPLACE PUMP are) is not supported"],
-    ["an INSERT outside a pump", `INSERT INTO "DESTINATION_SQL_BASIC_STREAM" SELECT STREAM "NetLoss" FROM "SOURCE_SQL_STREAM_001";`, 1, "INSERT outside a pump"],
+    [
+      "a view",
+      `CREATE OR REPLACE VIEW "V" AS SELECT STREAM "NetLoss" FROM "SOURCE_SQL_STREAM_001";`,
+      1,
+      "CREATE VIEW (only CREATE OR REPLACE STREAM and CREATE OR REPLACE PUMP are) is not supported",
+    ],
+    [
+      "an INSERT outside a pump",
+      `INSERT INTO "DESTINATION_SQL_BASIC_STREAM" SELECT STREAM "NetLoss" FROM "SOURCE_SQL_STREAM_001";`,
+      1,
+      "INSERT outside a pump",
+    ],
     ["a stream alias", wrap(`"NetLoss"`, ` AS s`), 4, "a stream alias"],
   ])("refuses %s", (_, sql, line, message) => {
     let error: unknown;
@@ -239,17 +268,29 @@ FROM "SOURCE_SQL_STREAM_001"${tail};`;
     const chained = `CREATE OR REPLACE STREAM "DESTINATION_SQL_BASIC_STREAM" (a DOUBLE);
 CREATE OR REPLACE PUMP "P1" AS INSERT INTO "DESTINATION_SQL_BASIC_STREAM" SELECT STREAM "NetLoss" FROM "SOURCE_SQL_STREAM_001";
 CREATE OR REPLACE PUMP "P2" AS INSERT INTO "DESTINATION_SQL_BASIC_STREAM" SELECT STREAM "A" FROM "DESTINATION_SQL_BASIC_STREAM";`;
-    expect(() => compileAnalyticsSql(chained, LAB_ANALYTICS.streams, "app.sql")).toThrow('app.sql:3:98: a pump reading another in-application stream ("DESTINATION_SQL_BASIC_STREAM") is not supported');
+    expect(() => compileAnalyticsSql(chained, LAB_ANALYTICS.streams, "app.sql")).toThrow(
+      'app.sql:3:98: a pump reading another in-application stream ("DESTINATION_SQL_BASIC_STREAM") is not supported',
+    );
     const intermediate = `CREATE OR REPLACE STREAM "TEMP_STREAM" (a DOUBLE);\n${chained}`;
-    expect(() => compileAnalyticsSql(intermediate, LAB_ANALYTICS.streams, "app.sql")).toThrow('app.sql:1:26: CREATE STREAM "TEMP_STREAM" is not supported by the micro-batch engine');
+    expect(() => compileAnalyticsSql(intermediate, LAB_ANALYTICS.streams, "app.sql")).toThrow(
+      'app.sql:1:26: CREATE STREAM "TEMP_STREAM" is not supported by the micro-batch engine',
+    );
   });
 
   it.each([
     ["no output stream", `CREATE OR REPLACE STREAM "OUT" (a DOUBLE);`, 'app.sql:1:26: CREATE STREAM "OUT" is not supported'],
     ["no pump", `CREATE OR REPLACE STREAM "DESTINATION_SQL_BASIC_STREAM" (a DOUBLE);`, "app.sql:1:1: the SQL has no pump"],
-    ["an unknown input stream", pumpSql("a DOUBLE", `"NetLoss"`).replace('"SOURCE_SQL_STREAM_001"', "SOURCE_SQL_STREAM_002"), 'app.sql:3:30: the pump reads "SOURCE_SQL_STREAM_002", which is not the input stream "SOURCE_SQL_STREAM_001"'],
+    [
+      "an unknown input stream",
+      pumpSql("a DOUBLE", `"NetLoss"`).replace('"SOURCE_SQL_STREAM_001"', "SOURCE_SQL_STREAM_002"),
+      'app.sql:3:30: the pump reads "SOURCE_SQL_STREAM_002", which is not the input stream "SOURCE_SQL_STREAM_001"',
+    ],
     ["too few values for the output columns", pumpSql("a DOUBLE, b DOUBLE", `"NetLoss"`), 'app.sql:2:1: the pump "P" selects 1 value(s) for 2 column(s)'],
-    ["an unknown column in the INSERT list", pumpSql("a DOUBLE", `"NetLoss"`).replace(`"DESTINATION_SQL_BASIC_STREAM"\nSELECT`, `"DESTINATION_SQL_BASIC_STREAM" (b)\nSELECT`), '"B" is not a column of "DESTINATION_SQL_BASIC_STREAM"'],
+    [
+      "an unknown column in the INSERT list",
+      pumpSql("a DOUBLE", `"NetLoss"`).replace(`"DESTINATION_SQL_BASIC_STREAM"\nSELECT`, `"DESTINATION_SQL_BASIC_STREAM" (b)\nSELECT`),
+      '"B" is not a column of "DESTINATION_SQL_BASIC_STREAM"',
+    ],
     ["a function with the wrong arguments", pumpSql("a DOUBLE", `ABS("NetLoss", 2)`), "app.sql:3:15: ABS takes 1 argument(s), not 2"],
     ["a type the streams do not have", pumpSql("a VARBINARY(4)", `"NetLoss"`), "app.sql:1:60: expected a SQL type"],
   ])("reports %s", (_, sql, message) => {
@@ -259,7 +300,9 @@ CREATE OR REPLACE PUMP "P2" AS INSERT INTO "DESTINATION_SQL_BASIC_STREAM" SELECT
   it("checks DuckDB's types of each pump again when the engine opens (a pump compiled elsewhere cannot slip through)", async () => {
     const compiled = compileAnalyticsSql(pumpSql("Loss DOUBLE", `"NetLoss"`), LAB_ANALYTICS.streams, "app.sql");
     const mistyped = { ...compiled, output: { ...compiled.output, columns: [{ name: "LOSS", sqlType: "VARCHAR(16)" }] } };
-    await expect(SqlRunner.open(mistyped)).rejects.toThrow('app.sql:2:1: pump "P": select item 1 gives DOUBLE, which cannot go into "LOSS" VARCHAR(16) (CAST it)');
+    await expect(SqlRunner.open(mistyped)).rejects.toThrow(
+      'app.sql:2:1: pump "P": select item 1 gives DOUBLE, which cannot go into "LOSS" VARCHAR(16) (CAST it)',
+    );
   });
 });
 
@@ -274,19 +317,32 @@ describe("values that do not fit are reported with their line, never changed", (
     const { rows, problems } = await run(sql, lines([fits, tooLong, fractional]));
     expect(rows).toEqual([{ REGION: "EMEA", LOSS: 1200 }]);
     expect(problems).toEqual([
-      { line: 2, message: 'pump "P" gives a row that does not fit "DESTINATION_SQL_BASIC_STREAM": REGION: "North America" has 13 characters; VARCHAR(4) holds at most 4' },
+      {
+        line: 2,
+        message: 'pump "P" gives a row that does not fit "DESTINATION_SQL_BASIC_STREAM": REGION: "North America" has 13 characters; VARCHAR(4) holds at most 4',
+      },
       { line: 3, message: 'pump "P" gives a row that does not fit "DESTINATION_SQL_BASIC_STREAM": LOSS: 12.5 is not a whole number, as INTEGER needs' },
     ]);
   });
 
   it("reports records that do not fit the input stream's types (and keeps the rest)", async () => {
-    const input = [JSON.stringify(a), "{not json", JSON.stringify({ ...b, DiscoveryDate: "2007-02-30", Name: "x".repeat(17) }), "", JSON.stringify(["an array"]), JSON.stringify({ ...c, NetLoss: "12.5" }), JSON.stringify(c)];
+    const input = [
+      JSON.stringify(a),
+      "{not json",
+      JSON.stringify({ ...b, DiscoveryDate: "2007-02-30", Name: "x".repeat(17) }),
+      "",
+      JSON.stringify(["an array"]),
+      JSON.stringify({ ...c, NetLoss: "12.5" }),
+      JSON.stringify(c),
+    ];
     const { rows, problems, records } = await run(LAB_SQL, input);
     expect(records).toBe(6);
     expect(rows.map((r) => r.NAME)).toEqual([a.Name, c.Name]);
     expect(problems.map((p) => p.line)).toEqual([2, 3, 5, 6]);
     expect(problems[0].message).toMatch(/^not JSON \(.*\): "\{not json"$/);
-    expect(problems[1].message).toBe(`does not fit "SOURCE_SQL_STREAM_001": Name: "${"x".repeat(17)}" has 17 characters; VARCHAR(16) holds at most 16; DiscoveryDate: expected a date on the calendar written YYYY-MM-DD, got "2007-02-30"`);
+    expect(problems[1].message).toBe(
+      `does not fit "SOURCE_SQL_STREAM_001": Name: "${"x".repeat(17)}" has 17 characters; VARCHAR(16) holds at most 16; DiscoveryDate: expected a date on the calendar written YYYY-MM-DD, got "2007-02-30"`,
+    );
     expect(problems[2].message).toBe('not a JSON object: ["an array"]');
     // Numeric text is text: the record's own type is kept, never converted (the source schema says number).
     expect(problems[3].message).toBe('does not fit "SOURCE_SQL_STREAM_001": NetLoss: expected a number for DOUBLE, got "12.5"');
@@ -318,7 +374,8 @@ describe("the lab's SQL against the schemas (one parser for the engine and this 
 });
 
 describe("npm run sql", () => {
-  const sql = (...args: string[]) => spawnSync(process.execPath, ["-r", "./loader/register-ts.js", "scripts/sql.ts", ...args], { cwd: PROJECT, encoding: "utf8" });
+  const sql = (...args: string[]) =>
+    spawnSync(process.execPath, ["-r", "./loader/register-ts.js", "scripts/sql.ts", ...args], { cwd: PROJECT, encoding: "utf8" });
   const input = join(tmp, "records.ndjson");
   const records = lossEvents(20, 4);
   writeFileSync(input, `${lines(records).join("\n")}\n`);
@@ -326,7 +383,12 @@ describe("npm run sql", () => {
   it("prints the output stream's rows as newline-delimited JSON and a summary", () => {
     const result = sql("--input", input);
     expect(result.status).toBe(0);
-    expect(result.stdout.trim().split("\n").map((l) => JSON.parse(l))).toEqual(records.map(asDestinationRecord));
+    expect(
+      result.stdout
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l)),
+    ).toEqual(records.map(asDestinationRecord));
     expect(result.stderr).toMatch(/^sql: 20 records in, 20 rows to DESTINATION_SQL_BASIC_STREAM, 0 problem\(s\), [\d.]+ s \([\d,]+ records\/s\)\n$/);
   });
 
@@ -336,7 +398,9 @@ describe("npm run sql", () => {
     const result = sql("--input", input, "--sql", file);
     expect(result.status).toBe(2);
     expect(result.stdout).toBe("");
-    expect(result.stderr).toMatch(/^sql: .*windowed\.sql:4:3: ROWTIME \(the time a record entered the stream\) is not supported by the micro-batch engine.*\n$/);
+    expect(result.stderr).toMatch(
+      /^sql: .*windowed\.sql:4:3: ROWTIME \(the time a record entered the stream\) is not supported by the micro-batch engine.*\n$/,
+    );
   });
 
   it("exits 1 listing problems by input line, and 2 on a usage error", () => {
@@ -370,32 +434,117 @@ describe("types checked at compile (synth), before anything runs", () => {
   });
 
   it.each([
-    ["a number into a VARCHAR column", "Name VARCHAR(16)", `"NetLoss" * 2`, `3:15: "NetLoss" * 2 is DOUBLE, which the output column "NAME" VARCHAR(16) cannot hold`],
-    ["a string literal into a DATE column", "Day DATE", `'2024-05-01'`, `3:15: '2024-05-01' is a string literal (VARCHAR), which the output column "DAY" DATE cannot hold`],
+    [
+      "a number into a VARCHAR column",
+      "Name VARCHAR(16)",
+      `"NetLoss" * 2`,
+      `3:15: "NetLoss" * 2 is DOUBLE, which the output column "NAME" VARCHAR(16) cannot hold`,
+    ],
+    [
+      "a string literal into a DATE column",
+      "Day DATE",
+      `'2024-05-01'`,
+      `3:15: '2024-05-01' is a string literal (VARCHAR), which the output column "DAY" DATE cannot hold`,
+    ],
     ["a condition into a DOUBLE column", "Big DOUBLE", `"NetLoss" > 100`, `3:15: "NetLoss" > 100 is BOOLEAN, which the output column "BIG" DOUBLE cannot hold`],
-    ["a DATE into a VARCHAR column", "Day VARCHAR(10)", `"DiscoveryDate"`, `3:15: "DiscoveryDate" is DATE, which the output column "DAY" VARCHAR(10) cannot hold`],
+    [
+      "a DATE into a VARCHAR column",
+      "Day VARCHAR(10)",
+      `"DiscoveryDate"`,
+      `3:15: "DiscoveryDate" is DATE, which the output column "DAY" VARCHAR(10) cannot hold`,
+    ],
     ["arithmetic on a string", "Loss DOUBLE", `"Region" + 1`, `3:15: "Region" + 1: + needs numbers, but "Region" is VARCHAR(16)`],
-    ["a string compared with a number (DuckDB would convert each record's value, failing on all)", "Name VARCHAR(16)", `CASE WHEN "Name" = 1 THEN 'one' END`, `3:25: "Name" = 1: = cannot compare "Name" (VARCHAR(16)) with 1 (INTEGER); CAST one of them`],
+    [
+      "a string compared with a number (DuckDB would convert each record's value, failing on all)",
+      "Name VARCHAR(16)",
+      `CASE WHEN "Name" = 1 THEN 'one' END`,
+      `3:25: "Name" = 1: = cannot compare "Name" (VARCHAR(16)) with 1 (INTEGER); CAST one of them`,
+    ],
     ["NOT of a number", "Flag BOOLEAN", `NOT "NetLoss"`, `3:15: NOT "NetLoss": NOT needs a condition (BOOLEAN), but "NetLoss" is DOUBLE`],
-    ["a CASE mixing types", "Loss DOUBLE", `CASE WHEN "NetLoss" > 0 THEN "NetLoss" ELSE 'none' END`, `3:15: CASE WHEN "NetLoss" > 0 THEN "NetLoss" ELSE 'none' END: CASE mixes "NetLoss" (DOUBLE) with 'none' (a string literal (VARCHAR))`],
+    [
+      "a CASE mixing types",
+      "Loss DOUBLE",
+      `CASE WHEN "NetLoss" > 0 THEN "NetLoss" ELSE 'none' END`,
+      `3:15: CASE WHEN "NetLoss" > 0 THEN "NetLoss" ELSE 'none' END: CASE mixes "NetLoss" (DOUBLE) with 'none' (a string literal (VARCHAR))`,
+    ],
     ["a date on no calendar", "Day DATE", `DATE '2024-02-30'`, `3:15: DATE '2024-02-30': DATE '2024-02-30' is not a date on the calendar written YYYY-MM-DD`],
-    ["a date compared with text that is no date", "Late BOOLEAN", `"DiscoveryDate" > 'soon'`, `3:15: "DiscoveryDate" > 'soon': > cannot compare "DiscoveryDate" (DATE) with 'soon' (a string literal (VARCHAR))`],
-    ["a CAST that cannot convert", "Loss DOUBLE", `CAST("DiscoveryDate" AS DOUBLE)`, `3:15: CAST("DiscoveryDate" AS DOUBLE): DATE cannot be converted to DOUBLE`],
-    ["a CAST of a literal that does not read as its type", "N INTEGER", `CAST('1.5' AS INTEGER)`, `3:15: CAST('1.5' AS INTEGER): '1.5' does not read as INTEGER`],
+    [
+      "a date compared with text that is no date",
+      "Late BOOLEAN",
+      `"DiscoveryDate" > 'soon'`,
+      `3:15: "DiscoveryDate" > 'soon': > cannot compare "DiscoveryDate" (DATE) with 'soon' (a string literal (VARCHAR))`,
+    ],
+    [
+      "a CAST that cannot convert",
+      "Loss DOUBLE",
+      `CAST("DiscoveryDate" AS DOUBLE)`,
+      `3:15: CAST("DiscoveryDate" AS DOUBLE): DATE cannot be converted to DOUBLE`,
+    ],
+    [
+      "a CAST of a literal that does not read as its type",
+      "N INTEGER",
+      `CAST('1.5' AS INTEGER)`,
+      `3:15: CAST('1.5' AS INTEGER): '1.5' does not read as INTEGER`,
+    ],
     ["UPPER of a number", "Name VARCHAR(16)", `UPPER("NetLoss")`, `3:15: UPPER("NetLoss"): UPPER takes a string, but "NetLoss" is DOUBLE`],
-    ["SUBSTRING from a fraction", "Name VARCHAR(16)", `SUBSTRING("Name" FROM 1.5)`, `3:15: SUBSTRING("Name" FROM 1.5): SUBSTRING's FROM is a whole number, but 1.5 is DECIMAL`],
+    [
+      "SUBSTRING from a fraction",
+      "Name VARCHAR(16)",
+      `SUBSTRING("Name" FROM 1.5)`,
+      `3:15: SUBSTRING("Name" FROM 1.5): SUBSTRING's FROM is a whole number, but 1.5 is DECIMAL`,
+    ],
     ["LIKE with a number", "Flag BOOLEAN", `"Name" LIKE 1`, `3:15: "Name" LIKE 1: LIKE's pattern is a string, but 1 is INTEGER`],
-    ["COALESCE of a string and a number", "Name VARCHAR(16)", `COALESCE("Name", 0)`, `3:15: COALESCE("Name", 0): COALESCE mixes "Name" (VARCHAR(16)) with 0 (INTEGER)`],
-    ["a date plus a fraction of a day", "Day DATE", `"DiscoveryDate" + 0.5`, `3:15: "DiscoveryDate" + 0.5: + on a DATE takes a number of days as an INTEGER (DATE + n; CAST a BIGINT), but "DiscoveryDate" is DATE and 0.5 is DECIMAL`],
+    [
+      "COALESCE of a string and a number",
+      "Name VARCHAR(16)",
+      `COALESCE("Name", 0)`,
+      `3:15: COALESCE("Name", 0): COALESCE mixes "Name" (VARCHAR(16)) with 0 (INTEGER)`,
+    ],
+    [
+      "a date plus a fraction of a day",
+      "Day DATE",
+      `"DiscoveryDate" + 0.5`,
+      `3:15: "DiscoveryDate" + 0.5: + on a DATE takes a number of days as an INTEGER (DATE + n; CAST a BIGINT), but "DiscoveryDate" is DATE and 0.5 is DECIMAL`,
+    ],
     // DuckDB types ABS(NULL), -NULL and NULL + NULL as BIGINT, CEIL(NULL) as DOUBLE: none moves a DATE (found by the property test).
-    ["a date plus ABS of a NULL", "Day DATE", `"DiscoveryDate" + ABS(ABS(NULL))`, `3:15: "DiscoveryDate" + ABS(ABS(NULL)): + on a DATE takes a number of days as an INTEGER (DATE + n; CAST a BIGINT), but "DiscoveryDate" is DATE and ABS(ABS(NULL)) is BIGINT`],
-    ["a date minus NULL + NULL", "Day DATE", `"DiscoveryDate" - (NULL + NULL)`, `3:15: "DiscoveryDate" - (NULL + NULL): - on a DATE takes a number of days as an INTEGER (or another DATE; CAST a BIGINT), but "DiscoveryDate" is DATE and (NULL + NULL) is BIGINT`],
-    ["a date plus CEIL of a NULL", "Day DATE", `"DiscoveryDate" + CEIL(NULL)`, `3:15: "DiscoveryDate" + CEIL(NULL): + on a DATE takes a number of days as an INTEGER (DATE + n; CAST a BIGINT), but "DiscoveryDate" is DATE and CEIL(NULL) is DOUBLE`],
+    [
+      "a date plus ABS of a NULL",
+      "Day DATE",
+      `"DiscoveryDate" + ABS(ABS(NULL))`,
+      `3:15: "DiscoveryDate" + ABS(ABS(NULL)): + on a DATE takes a number of days as an INTEGER (DATE + n; CAST a BIGINT), but "DiscoveryDate" is DATE and ABS(ABS(NULL)) is BIGINT`,
+    ],
+    [
+      "a date minus NULL + NULL",
+      "Day DATE",
+      `"DiscoveryDate" - (NULL + NULL)`,
+      `3:15: "DiscoveryDate" - (NULL + NULL): - on a DATE takes a number of days as an INTEGER (or another DATE; CAST a BIGINT), but "DiscoveryDate" is DATE and (NULL + NULL) is BIGINT`,
+    ],
+    [
+      "a date plus CEIL of a NULL",
+      "Day DATE",
+      `"DiscoveryDate" + CEIL(NULL)`,
+      `3:15: "DiscoveryDate" + CEIL(NULL): + on a DATE takes a number of days as an INTEGER (DATE + n; CAST a BIGINT), but "DiscoveryDate" is DATE and CEIL(NULL) is DOUBLE`,
+    ],
     // Found by the property in analytics-properties: DuckDB types CEIL of an integer DOUBLE.
-    ["a date plus CEIL of a whole number", "Day DATE", `"DiscoveryDate" + CEIL(0)`, `3:15: "DiscoveryDate" + CEIL(0): + on a DATE takes a number of days as an INTEGER (DATE + n; CAST a BIGINT), but "DiscoveryDate" is DATE and CEIL(0) is DOUBLE`],
+    [
+      "a date plus CEIL of a whole number",
+      "Day DATE",
+      `"DiscoveryDate" + CEIL(0)`,
+      `3:15: "DiscoveryDate" + CEIL(0): + on a DATE takes a number of days as an INTEGER (DATE + n; CAST a BIGINT), but "DiscoveryDate" is DATE and CEIL(0) is DOUBLE`,
+    ],
     ["|| of a number", "Name VARCHAR(16)", `"Name" || "NetLoss"`, `3:15: "Name" || "NetLoss": || joins strings, but "NetLoss" is DOUBLE`],
-    ["a nested mistake, quoted as written (parentheses and spacing kept)", "Loss DOUBLE", `ABS( ("NetLoss"  -  "Region") )`, `3:20: ("NetLoss"  -  "Region"): - needs numbers, but "Region" is VARCHAR(16)`],
-    ["an expression over several lines, quoted on one", "Loss DOUBLE", `CASE\n  WHEN "NetLoss" > 0\n  THEN "Region"\n  ELSE "NetLoss" END`, `3:15: CASE WHEN "NetLoss" > 0 THEN "Region" ELSE "NetLoss" END: CASE mixes "Region" (VARCHAR(16)) with "NetLoss" (DOUBLE)`],
+    [
+      "a nested mistake, quoted as written (parentheses and spacing kept)",
+      "Loss DOUBLE",
+      `ABS( ("NetLoss"  -  "Region") )`,
+      `3:20: ("NetLoss"  -  "Region"): - needs numbers, but "Region" is VARCHAR(16)`,
+    ],
+    [
+      "an expression over several lines, quoted on one",
+      "Loss DOUBLE",
+      `CASE\n  WHEN "NetLoss" > 0\n  THEN "Region"\n  ELSE "NetLoss" END`,
+      `3:15: CASE WHEN "NetLoss" > 0 THEN "Region" ELSE "NetLoss" END: CASE mixes "Region" (VARCHAR(16)) with "NetLoss" (DOUBLE)`,
+    ],
   ])("refuses %s", (_, columns, select, message) => {
     expect(compileError(pumpSql(columns, select))).toContain(`app.sql:${message}`);
   });
@@ -404,12 +553,17 @@ describe("types checked at compile (synth), before anything runs", () => {
     const file = join(tmp, "mistyped.sql");
     writeFileSync(file, LAB_SQL.replace(`"NetLoss", "RecoveryAmount"`, `"Region", "RecoveryAmount"`));
     const destination = { name: "Destination", arn: "arn:aws:firehose:us-east-1:111122223333:deliverystream/Destination" };
-    expect(() => synthScope((scope) => new MicroBatchAnalytics(scope, "analytics", {
-      name: "StreamApplication",
-      analytics: defineAnalytics({ sqlFile: file, input: LAB_ANALYTICS.input, outputStream: LAB_ANALYTICS.outputStream }),
-      input: { bucket: new LabBucket(scope, "bucket"), prefix: "source/" },
-      output: { stream: destination },
-    }))).toThrow(`MicroBatchAnalytics StreamApplication: sqlFile ${file}:25:49: "Region" is VARCHAR(16), which the output column "NETLOSS" DOUBLE cannot hold`);
+    expect(() =>
+      synthScope(
+        (scope) =>
+          new MicroBatchAnalytics(scope, "analytics", {
+            name: "StreamApplication",
+            analytics: defineAnalytics({ sqlFile: file, input: LAB_ANALYTICS.input, outputStream: LAB_ANALYTICS.outputStream }),
+            input: { bucket: new LabBucket(scope, "bucket"), prefix: "source/" },
+            output: { stream: destination },
+          }),
+      ),
+    ).toThrow(`MicroBatchAnalytics StreamApplication: sqlFile ${file}:25:49: "Region" is VARCHAR(16), which the output column "NETLOSS" DOUBLE cannot hold`);
   });
 
   it("refuses a WHERE that is not a condition, and sizes no column can have", () => {
@@ -444,14 +598,16 @@ describe("types checked at compile (synth), before anything runs", () => {
     const day = (d: unknown) => Date.parse(`${String(d)}T00:00:00Z`) / 86_400_000;
     const iso = (days: number) => new Date(days * 86_400_000).toISOString().slice(0, 10);
     expect(rows).toEqual(
-      records.filter((r) => (r.NetLoss as number) >= 0).map((r) => ({
-        DAYS: day(r.OccurrenceStartDate) - day(r.DiscoveryDate),
-        NEXTDAY: iso(day(r.DiscoveryDate) + 1),
-        RECENT: String(r.DiscoveryDate) >= "2010-01-01",
-        AMOUNT: Math.floor(r.NetLoss as number),
-        LABEL: `${r.Region === "EMEA" ? "Europe" : String(r.Region)}: ${String(r.Name).toUpperCase()}`,
-        STAMP: `${String(r.DiscoveryDate)} 00:00:00`,
-      })),
+      records
+        .filter((r) => (r.NetLoss as number) >= 0)
+        .map((r) => ({
+          DAYS: day(r.OccurrenceStartDate) - day(r.DiscoveryDate),
+          NEXTDAY: iso(day(r.DiscoveryDate) + 1),
+          RECENT: String(r.DiscoveryDate) >= "2010-01-01",
+          AMOUNT: Math.floor(r.NetLoss as number),
+          LABEL: `${r.Region === "EMEA" ? "Europe" : String(r.Region)}: ${String(r.Name).toUpperCase()}`,
+          STAMP: `${String(r.DiscoveryDate)} 00:00:00`,
+        })),
     );
   });
 });
@@ -475,7 +631,10 @@ describe("dates, times and timestamps arrive exactly as written (no Date.UTC on 
       return t.getTime() / 86_400_000;
     };
     const dates = ["0000-03-01", "0042-03-01", "0099-12-31", "1969-12-31", "2024-02-29"];
-    const { rows } = await run(sql, dates.map((d) => dated(d)));
+    const { rows } = await run(
+      sql,
+      dates.map((d) => dated(d)),
+    );
     expect(rows.map((r) => r.DAYS)).toEqual(dates.map(reference));
   });
 
@@ -486,7 +645,9 @@ describe("dates, times and timestamps arrive exactly as written (no Date.UTC on 
     );
     const { rows, problems } = await run(sql, [dated("0100-01-01"), dated("0000-01-01")]);
     expect(rows).toEqual([{ D: "0042-03-01", T: "23:59:59.999999", S: "0099-12-31 23:59:59.5", BEFORE: "0099-12-31" }]);
-    expect(problems).toEqual([{ line: 2, message: expect.stringContaining("BEFORE: -0001-12-31 is outside the years 0000-9999 that DATE values are written in") }]);
+    expect(problems).toEqual([
+      { line: 2, message: expect.stringContaining("BEFORE: -0001-12-31 is outside the years 0000-9999 that DATE values are written in") },
+    ]);
     const after = await run(pumpSql("D DATE", `"DiscoveryDate" + 1`), [dated("9999-12-31")]);
     expect(after.problems).toEqual([{ line: 1, message: expect.stringContaining("D: 10000-01-01 is outside the years 0000-9999") }]);
   });
@@ -524,10 +685,26 @@ describe("npm run sql on input it cannot use: one line naming the file, exit 2; 
   it.each<[string, () => void, RegExp]>([
     ["a source schema that is not JSON", () => writeFileSync(sourceSchema, "{"), /^sql: \S*schemas\/loss-event\.schema\.json: .*JSON/],
     // The schemas' meta-schema (schemas/meta-schema.ts) answers these as synth does: the file, the JSON pointer, what is allowed.
-    ["a maxLength of 1.5", () => edit(sourceSchema, (s) => (s.properties.Name.maxLength = 1.5)), /^sql: schemas\/loss-event\.schema\.json#\/properties\/Name\/maxLength: 1\.5 is not allowed; /],
-    ["a property the SQL columns cannot express", () => edit(sourceSchema, (s) => (s.properties.Name = { type: "object" })), /^sql: schemas\/loss-event\.schema\.json#\/properties\/Name\/type: "object" is not allowed; /],
-    ["an input type the engine cannot read", () => edit(sourceSchema, (s) => (s.properties.Name["x-sql-type"] = "BLOB")), /^sql: schemas\/loss-event\.schema\.json#\/properties\/Name\/x-sql-type: "BLOB" is not allowed; /],
-    ["a broken destination schema", () => edit(destinationSchema, (s) => (s.properties.NAME.maxLength = -1)), /^sql: schemas\/loss-event\.destination\.schema\.json#\/properties\/NAME\/maxLength: /],
+    [
+      "a maxLength of 1.5",
+      () => edit(sourceSchema, (s) => (s.properties.Name.maxLength = 1.5)),
+      /^sql: schemas\/loss-event\.schema\.json#\/properties\/Name\/maxLength: 1\.5 is not allowed; /,
+    ],
+    [
+      "a property the SQL columns cannot express",
+      () => edit(sourceSchema, (s) => (s.properties.Name = { type: "object" })),
+      /^sql: schemas\/loss-event\.schema\.json#\/properties\/Name\/type: "object" is not allowed; /,
+    ],
+    [
+      "an input type the engine cannot read",
+      () => edit(sourceSchema, (s) => (s.properties.Name["x-sql-type"] = "BLOB")),
+      /^sql: schemas\/loss-event\.schema\.json#\/properties\/Name\/x-sql-type: "BLOB" is not allowed; /,
+    ],
+    [
+      "a broken destination schema",
+      () => edit(destinationSchema, (s) => (s.properties.NAME.maxLength = -1)),
+      /^sql: schemas\/loss-event\.destination\.schema\.json#\/properties\/NAME\/maxLength: /,
+    ],
   ])("refuses %s with exit 2", (_, breakIt, pattern) => {
     breakIt();
     expectOneLine(sql("--input", input), 2, pattern);
@@ -557,10 +734,18 @@ describe("npm run sql on input it cannot use: one line naming the file, exit 2; 
   it("exits 1 naming the line of bytes that are not UTF-8, never printing U+FFFD in their place", () => {
     const broken = join(copy, "broken.ndjson");
     const [first, second] = lines(records);
-    writeFileSync(broken, Buffer.concat([Buffer.from(`${first}\n`), Buffer.from(second.replace(String(records[1].Name), "LE-\xff"), "latin1"), Buffer.from("\n")]));
+    writeFileSync(
+      broken,
+      Buffer.concat([Buffer.from(`${first}\n`), Buffer.from(second.replace(String(records[1].Name), "LE-\xff"), "latin1"), Buffer.from("\n")]),
+    );
     const result = sql("--input", broken);
     expect(result.status).toBe(1);
-    expect(result.stdout.trim().split("\n").map((l) => JSON.parse(l))).toEqual([asDestinationRecord(records[0])]);
+    expect(
+      result.stdout
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l)),
+    ).toEqual([asDestinationRecord(records[0])]);
     expect(result.stderr).toContain(`${broken}:2: is not valid UTF-8 text`);
     expect(result.stdout + result.stderr).not.toContain("\uFFFD");
   });
@@ -572,6 +757,8 @@ describe("npm run sql on input it cannot use: one line naming the file, exit 2; 
     writeFileSync(zero, `${lines([records[0], records[1], { ...records[2], NetLoss: 0 }, records[3]]).join("\n")}\n`);
     const result = sql("--input", zero, "--sql", ln);
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain(`${zero}:3: pump "STREAM_PUMP_1" failed: Out of Range Error: cannot take logarithm of zero (the first record it fails on; later ones were not run)`);
+    expect(result.stderr).toContain(
+      `${zero}:3: pump "STREAM_PUMP_1" failed: Out of Range Error: cannot take logarithm of zero (the first record it fails on; later ones were not run)`,
+    );
   });
 });

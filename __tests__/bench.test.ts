@@ -45,7 +45,9 @@ describe("measuring one process tree", () => {
     expect(shortCommand(["node", "/x/node_modules/.bin/ts-node", "main.ts"].join("\0"))).toBe("node ts-node main.ts");
     expect(shortCommand(["python3", "generator/generator.py", "--rate", "0"].join("\0"))).toBe("python3 generator.py");
     expect(shortCommand(["node", "-e", "require('/x/y')"].join("\0"))).toBe("node");
-    expect(shortCommand(".terraform/providers/registry.terraform.io/hashicorp/aws/5.100.0/linux_amd64/terraform-provider-aws_v5.100.0_x5")).toBe("terraform-provider-aws_v5.100.0_x5");
+    expect(shortCommand(".terraform/providers/registry.terraform.io/hashicorp/aws/5.100.0/linux_amd64/terraform-provider-aws_v5.100.0_x5")).toBe(
+      "terraform-provider-aws_v5.100.0_x5",
+    );
     expect(shortCommand("npm run policy -- cdktf.out/stacks/x/plan.json")).toBe("npm run policy");
   });
 });
@@ -129,10 +131,35 @@ describe("a benchmark run on trivial commands", () => {
           title: "others",
           commands: [
             { id: "hungry", label: "hungry", warmup: 0, runs: 1, invocation: () => node(holdMemory(80, 200, "hungry")) },
-            { id: "broken", label: "broken", warmup: 0, runs: 3, invocation: () => ((brokenInvocations += 1), node("console.error('no such thing'); process.exit(3)")) },
-            { id: "unprepared", label: "unprepared", warmup: 0, runs: 1, invocation: () => { throw new Error("cannot seed the input"); } },
-            { id: "wrong-output", label: "wrong output", warmup: 0, runs: 1, invocation: () => ({ ...node(""), after: () => { throw new Error("wrote nothing"); } }) },
-            { id: "future", label: "future", warmup: 1, runs: 3, absent: "no npm script \"future\" yet" },
+            {
+              id: "broken",
+              label: "broken",
+              warmup: 0,
+              runs: 3,
+              invocation: () => ((brokenInvocations += 1), node("console.error('no such thing'); process.exit(3)")),
+            },
+            {
+              id: "unprepared",
+              label: "unprepared",
+              warmup: 0,
+              runs: 1,
+              invocation: () => {
+                throw new Error("cannot seed the input");
+              },
+            },
+            {
+              id: "wrong-output",
+              label: "wrong output",
+              warmup: 0,
+              runs: 1,
+              invocation: () => ({
+                ...node(""),
+                after: () => {
+                  throw new Error("wrote nothing");
+                },
+              }),
+            },
+            { id: "future", label: "future", warmup: 1, runs: 3, absent: 'no npm script "future" yet' },
             { id: "after-broken", label: "after broken", warmup: 0, runs: 1, baseline: "broken", invocation: () => node("") },
             { id: "after-future", label: "after future", warmup: 0, runs: 1, baseline: "future", invocation: () => node("") },
           ],
@@ -147,7 +174,16 @@ describe("a benchmark run on trivial commands", () => {
 
   it("warms up, then alternates the commands of a group run by run", () => {
     const pair = lines.map((l) => /^ {2}(fast|slow) +(warm-up|run) (\d\/\d)/.exec(l)?.slice(1).join(" ")).filter(Boolean);
-    expect(pair).toEqual(["fast warm-up 1/1", "slow warm-up 1/1", "fast run 1/3", "slow run 1/3", "fast run 2/3", "slow run 2/3", "fast run 3/3", "slow run 3/3"]);
+    expect(pair).toEqual([
+      "fast warm-up 1/1",
+      "slow warm-up 1/1",
+      "fast run 1/3",
+      "slow run 1/3",
+      "fast run 2/3",
+      "slow run 2/3",
+      "fast run 3/3",
+      "slow run 3/3",
+    ]);
   });
 
   it("keeps only the measured runs and summarizes them", () => {
@@ -218,7 +254,13 @@ describe("a benchmark run on trivial commands", () => {
   });
 
   it("exits 0 when every budget is met and every command ran", () => {
-    const clean: BenchReport = { ...report, commands: [command("fast"), command("slow")], budgets: checkBudgets([command("fast"), command("slow")], budgets.slice(0, 2)), missed: [], failed: [] };
+    const clean: BenchReport = {
+      ...report,
+      commands: [command("fast"), command("slow")],
+      budgets: checkBudgets([command("fast"), command("slow")], budgets.slice(0, 2)),
+      missed: [],
+      failed: [],
+    };
     expect(clean.budgets.every((b) => b.status === "met")).toBe(true);
     const out = join(scratch, "clean-bench.json");
     expect(finish(clean, out, () => undefined)).toBe(0);
@@ -229,7 +271,11 @@ describe("a benchmark run on trivial commands", () => {
 describe("the lab's benchmark plan", () => {
   const base = { ...DEFAULTS, workDir: scratch, stackName: "streaming-lab", env: {} };
   const ids = (scripts: Record<string, string>) =>
-    Object.fromEntries(labBench({ ...base, scripts }).flatMap((g) => g.commands).map((c) => [c.id, c.absent ?? "present"]));
+    Object.fromEntries(
+      labBench({ ...base, scripts })
+        .flatMap((g) => g.commands)
+        .map((c) => [c.id, c.absent ?? "present"]),
+    );
 
   it("measures the synths, the tests and the generator, and lists the other issues' commands as absent until they land", () => {
     expect(ids({ synth: "x", test: "x" })).toEqual({
@@ -278,7 +324,9 @@ describe("the lab's benchmark plan", () => {
   });
 
   it("times npm start's deploy from the line it prints", () => {
-    const start = labBench({ ...base, scripts: { start: "x" } }).flatMap((g) => g.commands).find((c) => c.id === "start")!;
+    const start = labBench({ ...base, scripts: { start: "x" } })
+      .flatMap((g) => g.commands)
+      .find((c) => c.id === "start")!;
     expect(start.invocation!().argv).toEqual(["npm", "start", "--", "--records", "5000"]);
     expect(start.phases!.deploy.exec("deployed: 43 resources in 71.4 s (local AWS 2.0 s, synth 1.1 s, init 0.9 s, apply 67.4 s)")![1]).toBe("71.4");
   });
@@ -294,11 +342,16 @@ describe("the lab's benchmark plan", () => {
   it("refuses --only ids that match no command, naming them and the ids allowed", () => {
     const groups = labBench({ ...base, scripts: {} });
     expect(unknownIds(groups, ["synth", "test"])).toBeUndefined();
-    expect(unknownIds(groups, ["synth", "synht"])).toBe('--only = "synht" is not allowed: use ids from synth, synth-template, synth-cdktf, test, start, plan, policy, generator, sql, verify');
+    expect(unknownIds(groups, ["synth", "synht"])).toBe(
+      '--only = "synht" is not allowed: use ids from synth, synth-template, synth-cdktf, test, start, plan, policy, generator, sql, verify',
+    );
   });
 
   it("exits 2 with the usage on a bad option, before measuring anything", () => {
-    const result = spawnSync(process.execPath, ["-r", "./loader/register-ts.js", "scripts/bench.ts", "--runs", "many"], { cwd: join(__dirname, ".."), encoding: "utf8" });
+    const result = spawnSync(process.execPath, ["-r", "./loader/register-ts.js", "scripts/bench.ts", "--runs", "many"], {
+      cwd: join(__dirname, ".."),
+      encoding: "utf8",
+    });
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('--runs = "many" is not allowed: a whole number ≥ 1');
     expect(result.stderr).toContain("usage: npm run bench --");

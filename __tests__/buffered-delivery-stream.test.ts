@@ -106,7 +106,7 @@ describe("BufferedDeliveryStream", () => {
     [{ errorOutputPrefix: "errors" }, 'errorOutputPrefix = "errors" is not allowed'],
     [{ prefix: "source*/" }, "prefix = \"source*/\" is not allowed: it must be an S3 key prefix ending with '/', literal"],
     [{ prefix: "so?rce/" }, "no IAM wildcard * or ?"],
-    [{ errorOutputPrefix: "errors/*/" }, 'errorOutputPrefix = "errors/*/" is not allowed: it must be a literal key prefix ending with \'/\''],
+    [{ errorOutputPrefix: "errors/*/" }, "errorOutputPrefix = \"errors/*/\" is not allowed: it must be a literal key prefix ending with '/'"],
     // No literal part: the role could write anywhere in the bucket.
     [{ errorOutputPrefix: "!{firehose:error-output-type}/" }, 'errorOutputPrefix = "!{firehose:error-output-type}/" is not allowed'],
     [{ errorOutputPrefix: "errors/!{partitionKeyFromQuery:x}/" }, 'errorOutputPrefix = "errors/!{partitionKeyFromQuery:x}/" is not allowed'],

@@ -63,7 +63,10 @@ function filesEndingWith(suffix: string, dir = ROOT): string[] {
 
 describe("dependency-cruiser", () => {
   it("dependency-cruiser finds every import pointing down the layers, no cycle (.dependency-cruiser.cjs)", () => {
-    expect(node(DEPCRUISE, [".", "--config", ".dependency-cruiser.cjs", "--output-type", "err", "--no-progress"])).toEqual({ status: 0, output: expect.stringMatching(/^✔ no dependency violations found/) as string });
+    expect(node(DEPCRUISE, [".", "--config", ".dependency-cruiser.cjs", "--output-type", "err", "--no-progress"])).toEqual({
+      status: 0,
+      output: expect.stringMatching(/^✔ no dependency violations found/) as string,
+    });
   }, 300_000);
 
   it("dependency-cruiser fails on an upward import and on a command imported by a library, naming each rule", () => {
@@ -93,7 +96,10 @@ describe("eslint", () => {
       "bad.ts": "Promise.resolve(1);\n",
     });
     const result = node(ESLINT, ["-c", join(ROOT, "eslint.config.mjs"), "bad.ts"], { cwd: dir });
-    expect(result).toEqual({ status: 1, output: expect.stringMatching(/bad\.ts\n\s+1:1\s+error\s+Promises must be awaited.*@typescript-eslint\/no-floating-promises/) as string });
+    expect(result).toEqual({
+      status: 1,
+      output: expect.stringMatching(/bad\.ts\n\s+1:1\s+error\s+Promises must be awaited.*@typescript-eslint\/no-floating-promises/) as string,
+    });
   }, 60_000);
 });
 
@@ -124,7 +130,10 @@ describe("knip", () => {
       "lib.ts": "export const used = 1;\nexport const unused = 2;\n",
       "orphan.ts": "export const orphan = 3;\n",
     });
-    expect(node(KNIP, ["--no-progress"], { cwd: dir })).toEqual({ status: 1, output: expect.stringMatching(/^Unused files \(1\)\norphan\.ts\s*\nUnused exports \(1\)\nunused\s+lib\.ts:2:14/) as string });
+    expect(node(KNIP, ["--no-progress"], { cwd: dir })).toEqual({
+      status: 1,
+      output: expect.stringMatching(/^Unused files \(1\)\norphan\.ts\s*\nUnused exports \(1\)\nunused\s+lib\.ts:2:14/) as string,
+    });
   }, 60_000);
 });
 
@@ -138,8 +147,13 @@ describe("action-validator", () => {
   }, 60_000);
 
   it("action-validator fails on a job with a misspelt key, naming it", () => {
-    const dir = folder("action-validator", { "bad.yml": "name: bad\non: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    step:\n      - run: echo hello\n" });
-    expect(node(ACTION_VALIDATOR, [join(dir, "bad.yml")])).toEqual({ status: 1, output: expect.stringContaining(`"detail": "Additional property 'step' is not allowed"`) as string });
+    const dir = folder("action-validator", {
+      "bad.yml": "name: bad\non: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    step:\n      - run: echo hello\n",
+    });
+    expect(node(ACTION_VALIDATOR, [join(dir, "bad.yml")])).toEqual({
+      status: 1,
+      output: expect.stringContaining(`"detail": "Additional property 'step' is not allowed"`) as string,
+    });
   }, 60_000);
 });
 

@@ -46,7 +46,13 @@ describe("packing records into Firehose records", () => {
 describe("the traffic the settings make", () => {
   it("at the defaults: one Firehose record a second, an object a minute of 60 records, 4 packed rows each", () => {
     const t = labTraffic(settings(), TYPICAL_RECORD_SIZES, UNIT);
-    expect(t.source).toEqual({ firehoseRecordsPerSecond: 1, billedBytesPerSecond: UNIT, dataBytesPerSecond: 321, putCallsPerSecond: 1, objectsPerSecond: 1 / 60 });
+    expect(t.source).toEqual({
+      firehoseRecordsPerSecond: 1,
+      billedBytesPerSecond: UNIT,
+      dataBytesPerSecond: 321,
+      putCallsPerSecond: 1,
+      objectsPerSecond: 1 / 60,
+    });
     expect(t.recordsPerObject).toBeCloseTo(60);
     expect(t.destination.firehoseRecordsPerSecond).toBeCloseTo(4 / 60);
     expect(t.destination.putCallsPerSecond).toBeCloseTo(1 / 60);
@@ -80,11 +86,27 @@ describe("the estimate", () => {
 
   it("prices every component of the lab at its settings, the total their sum", () => {
     expect(defaults.lines.map((l) => l.id)).toEqual([
-      "firehose-source", "firehose-destination", "s3-storage", "s3-requests", "lambda-requests", "lambda-duration",
-      "logs-ingestion", "vpc-flow-logs", "logs-storage", "sqs", "ec2-instance", "ebs-root-volume", "public-ipv4",
+      "firehose-source",
+      "firehose-destination",
+      "s3-storage",
+      "s3-requests",
+      "lambda-requests",
+      "lambda-duration",
+      "logs-ingestion",
+      "vpc-flow-logs",
+      "logs-storage",
+      "sqs",
+      "ec2-instance",
+      "ebs-root-volume",
+      "public-ipv4",
     ]);
-    expect(defaults.totalUsd).toBeCloseTo(defaults.lines.reduce((sum, l) => sum + l.monthlyUsd!, 0), 10);
-    expect(defaults).toEqual(expect.objectContaining({ stackRegion: "us-east-1", priceRegion: "us-east-1", priceDate: table.date, priceFile: "costs/prices.us-east-1.json" }));
+    expect(defaults.totalUsd).toBeCloseTo(
+      defaults.lines.reduce((sum, l) => sum + l.monthlyUsd!, 0),
+      10,
+    );
+    expect(defaults).toEqual(
+      expect.objectContaining({ stackRegion: "us-east-1", priceRegion: "us-east-1", priceDate: table.date, priceFile: "costs/prices.us-east-1.json" }),
+    );
   });
 
   it("bills Firehose per record rounded up to 5 KB, at a 730-hour month", () => {
@@ -114,11 +136,15 @@ describe("the estimate", () => {
 
   it("says when no rate reaches a tenfold cut: packs too small for two records", () => {
     expect(rateForCut(settings({ LAB_PACK_BYTES: "600" }), 10, TYPICAL_RECORD_SIZES, UNIT)).toBeUndefined();
-    expect(estimate({ LAB_PACK_BYTES: "600" }).notes).toContain("Packing cuts Firehose ingestion 1× at these settings (no rate up to 1,000 record/s reaches 10×).");
+    expect(estimate({ LAB_PACK_BYTES: "600" }).notes).toContain(
+      "Packing cuts Firehose ingestion 1× at these settings (no rate up to 1,000 record/s reaches 10×).",
+    );
   });
 
   it("says what packing would save when it is off", () => {
-    expect(estimate({ LAB_PACK_BYTES: "0" }).notes).toContain("Packing is off (LAB_PACK_BYTES=0): packing 5000 bytes would cut Firehose ingestion 1.9× here (10× from 8 record/s).");
+    expect(estimate({ LAB_PACK_BYTES: "0" }).notes).toContain(
+      "Packing is off (LAB_PACK_BYTES=0): packing 5000 bytes would cut Firehose ingestion 1.9× here (10× from 8 record/s).",
+    );
   });
 
   it("follows the settings each component depends on", () => {
@@ -133,7 +159,12 @@ describe("the estimate", () => {
 
   it("says there is no price for an instance type the table lacks, and leaves it out of the total", () => {
     const e = estimate({ LAB_INSTANCE_TYPE: "c5.large" });
-    expect(line(e, "ec2-instance")).toEqual({ id: "ec2-instance", component: "EC2 instance (c5.large)", usage: "no price for c5.large in costs/prices.us-east-1.json", monthlyUsd: undefined });
+    expect(line(e, "ec2-instance")).toEqual({
+      id: "ec2-instance",
+      component: "EC2 instance (c5.large)",
+      usage: "no price for c5.large in costs/prices.us-east-1.json",
+      monthlyUsd: undefined,
+    });
     expect(e.totalUsd).toBeCloseTo(defaults.totalUsd - usd(defaults, "ec2-instance"), 10);
     expect(e.notes).toContain("The total leaves out what has no price: EC2 instance (c5.large).");
   });

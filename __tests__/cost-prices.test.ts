@@ -9,7 +9,17 @@ import { join } from "node:path";
 import { NatGateway } from "@cdktf/provider-aws/lib/nat-gateway";
 import { PACK_BYTES_DEFAULT, resolveSettings } from "../config/settings";
 import { x86InstanceTypeProblem } from "../aws/instance-types";
-import { checkPriceTable, DEFAULT_PRICE_REGION, INSTANCE_PRICE, loadPriceTable, PRICE_KEYS, priceFile, priceTableFor, PriceTableError, typesWithoutEntry } from "../costs/prices";
+import {
+  checkPriceTable,
+  DEFAULT_PRICE_REGION,
+  INSTANCE_PRICE,
+  loadPriceTable,
+  PRICE_KEYS,
+  priceFile,
+  priceTableFor,
+  PriceTableError,
+  typesWithoutEntry,
+} from "../costs/prices";
 import { synthLab, synthScope, SynthJson } from "./helpers/synth";
 
 const table = loadPriceTable(priceFile(DEFAULT_PRICE_REGION));
@@ -75,14 +85,34 @@ describe("a malformed table", () => {
 
   it.each([
     ["a missing price", (t: any) => delete t.prices["s3.get"], "prices.test.json: prices.s3.get must be an object with usd, unit, source and checked"],
-    ["a negative price", (t: any) => (t.prices["lambda.requests"].usd = -1), "prices.test.json: prices.lambda.requests.usd must be a number of dollars, 0 or more"],
+    [
+      "a negative price",
+      (t: any) => (t.prices["lambda.requests"].usd = -1),
+      "prices.test.json: prices.lambda.requests.usd must be a number of dollars, 0 or more",
+    ],
     ["a price without its source", (t: any) => delete t.prices["ebs.gp3"].source, "prices.test.json: prices.ebs.gp3.source must be a non-empty string"],
     ["an unknown price", (t: any) => (t.prices["nat.hours"] = t.prices["ebs.gp3"]), "prices.test.json: prices.nat.hours must be one of"],
-    ["no Firehose rounding", (t: any) => delete t.prices["firehose.ingestion"].roundedUpToBytes, "prices.firehose.ingestion.roundedUpToBytes must be the bytes each record is rounded up to"],
-    ["an entry both priced and free", (t: any) => (t.resourceTypes.aws_vpc = { priced: ["ebs.gp3"], noCharge: "free" }), 'resourceTypes.aws_vpc must be { "priced": [price keys] } or { "noCharge": "why it costs nothing" }'],
-    ["an entry priced by an unknown price", (t: any) => (t.resourceTypes.aws_vpc = { priced: ["vpc.hours"] }), "resourceTypes.aws_vpc.priced must be a list of ec2.instance or keys of prices (not vpc.hours)"],
+    [
+      "no Firehose rounding",
+      (t: any) => delete t.prices["firehose.ingestion"].roundedUpToBytes,
+      "prices.firehose.ingestion.roundedUpToBytes must be the bytes each record is rounded up to",
+    ],
+    [
+      "an entry both priced and free",
+      (t: any) => (t.resourceTypes.aws_vpc = { priced: ["ebs.gp3"], noCharge: "free" }),
+      'resourceTypes.aws_vpc must be { "priced": [price keys] } or { "noCharge": "why it costs nothing" }',
+    ],
+    [
+      "an entry priced by an unknown price",
+      (t: any) => (t.resourceTypes.aws_vpc = { priced: ["vpc.hours"] }),
+      "resourceTypes.aws_vpc.priced must be a list of ec2.instance or keys of prices (not vpc.hours)",
+    ],
     ["an undated table", (t: any) => (t.date = "December 2026"), "prices.test.json: date must be the day the prices were checked, YYYY-MM-DD"],
-    ["an instance type without its hourly price", (t: any) => (t.ec2Instances["t3.micro"] = { checked: "x" }), "ec2Instances.t3.micro must be { usdPerHour: dollars, checked: how it was confirmed }"],
+    [
+      "an instance type without its hourly price",
+      (t: any) => (t.ec2Instances["t3.micro"] = { checked: "x" }),
+      "ec2Instances.t3.micro must be { usdPerHour: dollars, checked: how it was confirmed }",
+    ],
   ])("is refused for %s, naming the file and the key", (_, edit, message) => {
     expect(problem(edit)).toContain(message);
   });
@@ -91,7 +121,9 @@ describe("a malformed table", () => {
     const dir = mkdtempSync(join(tmpdir(), "lab-prices-"));
     try {
       writeFileSync(join(dir, "prices.x.json"), "{ region: ");
-      expect(() => loadPriceTable(join(dir, "prices.x.json"))).toThrow(new RegExp(`^Unusable price table: ${join(dir, "prices.x.json")} cannot be read as JSON`));
+      expect(() => loadPriceTable(join(dir, "prices.x.json"))).toThrow(
+        new RegExp(`^Unusable price table: ${join(dir, "prices.x.json")} cannot be read as JSON`),
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -25,11 +25,14 @@ describe("the typical record sizes", () => {
   });
 
   // The lab's own data lives beside the project (../shared/data/), not in it: a clone elsewhere has none.
-  (existsSync(LAB_DATA) ? it : it.skip)(`are within 5 % of the lab's own records (${existsSync(LAB_DATA) ? "../shared/data/banking_loss.csv" : "skipped: ../shared/data/banking_loss.csv is absent"})`, () => {
-    const generator = join(__dirname, "..", "generator", "generator.py");
-    const result = spawnSync(python(), [generator, "--dry-run", "--rate", "0", "--replay", LAB_DATA, "--count", "1402"], { encoding: "utf8" });
-    expect(result.status).toBe(0);
-    const lab = meanBytes(result.stdout.trimEnd().split("\n"));
-    expect(Math.abs(lab - TYPICAL_RECORD_SIZES.sourceRecordBytes) / lab).toBeLessThan(0.05);
-  });
+  (existsSync(LAB_DATA) ? it : it.skip)(
+    `are within 5 % of the lab's own records (${existsSync(LAB_DATA) ? "../shared/data/banking_loss.csv" : "skipped: ../shared/data/banking_loss.csv is absent"})`,
+    () => {
+      const generator = join(__dirname, "..", "generator", "generator.py");
+      const result = spawnSync(python(), [generator, "--dry-run", "--rate", "0", "--replay", LAB_DATA, "--count", "1402"], { encoding: "utf8" });
+      expect(result.status).toBe(0);
+      const lab = meanBytes(result.stdout.trimEnd().split("\n"));
+      expect(Math.abs(lab - TYPICAL_RECORD_SIZES.sourceRecordBytes) / lab).toBeLessThan(0.05);
+    },
+  );
 });

@@ -28,7 +28,9 @@ describe("the cost section", () => {
   it("says plainly that it is an estimate at list prices of a region and a date, not a bill", () => {
     const md = text(costReview(settings(), {}).lines);
     expect(md).toContain("### Estimated monthly cost");
-    expect(md).toContain("_An **estimate**, not a bill: the lab's usage modelled from its settings, at on-demand list prices for us-east-1 as of 2026-12-02 (`costs/prices.us-east-1.json`)._");
+    expect(md).toContain(
+      "_An **estimate**, not a bill: the lab's usage modelled from its settings, at on-demand list prices for us-east-1 as of 2026-12-02 (`costs/prices.us-east-1.json`)._",
+    );
     expect(md).toContain("| component | usage a month | monthly |");
     expect(md).toMatch(/\| \*\*total\*\* \| \| \*\*\$12\.\d\d\*\* \|/);
     expect(md).toContain("| EC2 instance (t3.micro) | 730 hours, on demand | $7.59 |");
@@ -36,7 +38,9 @@ describe("the cost section", () => {
   });
 
   it("names the region whose prices stand in for the stack's", () => {
-    expect(text(costReview(settings({ LAB_REGION: "eu-west-1" }), {}).lines)).toContain("list prices for us-east-1 (the stack is in eu-west-1, which has no price table)");
+    expect(text(costReview(settings({ LAB_REGION: "eu-west-1" }), {}).lines)).toContain(
+      "list prices for us-east-1 (the stack is in eu-west-1, which has no price table)",
+    );
   });
 
   it("shows before, after and the change when a setting changes what the lab costs", () => {
@@ -70,7 +74,9 @@ describe("the cost section", () => {
     expect(md).toContain(`- ⚠️ No before/after: ${COST_BASELINE_ENV}=${bad} is not an estimate of version 1 as npm run cost -- --json writes it`);
     expect(md).toContain("| component | usage a month | monthly |");
     expect(() => readBaseline(join(scratch, "absent.json"))).toThrow(CostBaselineError);
-    expect(() => readBaseline(join(scratch, "absent.json"))).toThrow(`Unusable cost baseline: ${COST_BASELINE_ENV}=${join(scratch, "absent.json")} cannot be read as JSON (ENOENT)`);
+    expect(() => readBaseline(join(scratch, "absent.json"))).toThrow(
+      `Unusable cost baseline: ${COST_BASELINE_ENV}=${join(scratch, "absent.json")} cannot be read as JSON (ENOENT)`,
+    );
   });
 });
 
@@ -93,7 +99,11 @@ describe("in plan.md", () => {
   });
 
   it("stays whole when the resources are cut to fit GitHub's limit", () => {
-    const many: ResourceChange[] = Array.from({ length: 3000 }, (_, i) => ({ address: `aws_iam_role.r${i}_${"x".repeat(60)}`, type: "aws_iam_role", change: { actions: ["create"] } }));
+    const many: ResourceChange[] = Array.from({ length: 3000 }, (_, i) => ({
+      address: `aws_iam_role.r${i}_${"x".repeat(60)}`,
+      type: "aws_iam_role",
+      change: { actions: ["create"] },
+    }));
     const md = renderPlanSummary({ resource_changes: many }, context);
     expect(md.length).toBeLessThanOrEqual(SUMMARY_MAX_CHARS);
     expect(md).toContain(text(context.cost.lines));
@@ -103,7 +113,11 @@ describe("in plan.md", () => {
 
 describe("npm run cost", () => {
   const run = (args: string[], env: Record<string, string> = {}) =>
-    spawnSync(process.execPath, ["-r", "./loader/register-ts.js", "scripts/cost.ts", ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...env } });
+    spawnSync(process.execPath, ["-r", "./loader/register-ts.js", "scripts/cost.ts", ...args], {
+      cwd: ROOT,
+      encoding: "utf8",
+      env: { ...process.env, ...env },
+    });
 
   it("writes the estimate as JSON, which reads back as a baseline", () => {
     const result = run(["--json"], { LAB_GENERATOR_RATE: "3" });

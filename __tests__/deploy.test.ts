@@ -54,7 +54,9 @@ describe("npm run deploy / destroy", () => {
   it("exit 2 with the usage on an unknown argument", () => {
     const run = deploy(["--force"]);
     expect(run.status).toBe(2);
-    expect(run.stderr).toContain("deploy: unknown argument --force\nusage: npm run deploy [-- --auto-approve]\n       npm run destroy [-- --auto-approve] [--empty-bucket]");
+    expect(run.stderr).toContain(
+      "deploy: unknown argument --force\nusage: npm run deploy [-- --auto-approve]\n       npm run destroy [-- --auto-approve] [--empty-bucket]",
+    );
   });
 
   it("refuse without AWS credentials, before synth or Terraform, saying what was checked", () => {

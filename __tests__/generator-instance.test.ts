@@ -66,7 +66,17 @@ describe("GeneratorInstance", () => {
     const policy = Object.values(resources(json, "aws_iam_role_policy")).find((p) => p.role === ref("aws_iam_role", role.key, "id"));
     expect(statements(policy!.policy).map((s) => [s.Sid, asList(s.Action), asList(s.Resource)])).toEqual([
       ["PutRecords", ["firehose:PutRecord", "firehose:PutRecordBatch"], ["arn:aws:firehose:us-east-1:111122223333:deliverystream/Source"]],
-      ["SessionManager", ["ssm:UpdateInstanceInformation", "ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"], ["*"]],
+      [
+        "SessionManager",
+        [
+          "ssm:UpdateInstanceInformation",
+          "ssmmessages:CreateControlChannel",
+          "ssmmessages:CreateDataChannel",
+          "ssmmessages:OpenControlChannel",
+          "ssmmessages:OpenDataChannel",
+        ],
+        ["*"],
+      ],
     ]);
     const profile = resource(json, "aws_iam_instance_profile");
     expect(profile.body.role).toBe(ref("aws_iam_role", role.key, "name"));
@@ -82,7 +92,11 @@ describe("GeneratorInstance", () => {
     const project = (...path: string[]) => readFileSync(join(__dirname, "..", ...path), "utf8");
 
     it("installs the generator from generator/ unchanged, with the record schema next to it", () => {
-      expect(files["/usr/local/lib/lab-generator/generator.py"]).toEqual({ path: "/usr/local/lib/lab-generator/generator.py", content: project("generator", "generator.py"), permissions: "0755" });
+      expect(files["/usr/local/lib/lab-generator/generator.py"]).toEqual({
+        path: "/usr/local/lib/lab-generator/generator.py",
+        content: project("generator", "generator.py"),
+        permissions: "0755",
+      });
       expect(files["/usr/local/lib/lab-generator/loss-event.schema.json"].content).toBe(project("schemas", "loss-event.schema.json"));
     });
 
@@ -98,10 +112,19 @@ describe("GeneratorInstance", () => {
     it("runs it as a sandboxed systemd service that restarts on failure", () => {
       const unit = files["/etc/systemd/system/lab-generator.service"].content;
       expect(unit).toMatch(/^Restart=always$/m);
-      for (const line of ["DynamicUser=yes", "NoNewPrivileges=yes", "CapabilityBoundingSet=", "ProtectSystem=strict", "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX", "SystemCallFilter=@system-service"]) {
+      for (const line of [
+        "DynamicUser=yes",
+        "NoNewPrivileges=yes",
+        "CapabilityBoundingSet=",
+        "ProtectSystem=strict",
+        "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX",
+        "SystemCallFilter=@system-service",
+      ]) {
         expect(unit.split("\n")).toContain(line);
       }
-      expect(unit).toMatch(/^ExecStart=.*generator\.py --stream \$\{LAB_STREAM\} --region \$\{LAB_REGION\} --rate \$\{LAB_RATE\} --pack-bytes \$\{LAB_PACK_BYTES\} \$LAB_REPLAY_ARGS$/m);
+      expect(unit).toMatch(
+        /^ExecStart=.*generator\.py --stream \$\{LAB_STREAM\} --region \$\{LAB_REGION\} --rate \$\{LAB_RATE\} --pack-bytes \$\{LAB_PACK_BYTES\} \$LAB_REPLAY_ARGS$/m,
+      );
       expect(config.runcmd).toContainEqual(["systemctl", "enable", "--now", "lab-generator.service"]);
     });
 
@@ -144,7 +167,10 @@ describe("GeneratorInstance", () => {
     [{ replay: { ...replay, key: "replay/*" } }, 'replay.key = "replay/*" is not allowed: it must be an S3 object key'],
     [{ replay: { ...replay, key: "replay/" } }, 'replay.key = "replay/" is not allowed'],
     [{ replay: { ...replay, bucketName: "" } }, 'replay.bucketName = "" is not allowed'],
-    [{ instanceType: "t4g.micro" }, 'instanceType = "t4g.micro" is not allowed: it must be an x86_64 instance type (the generator\'s image is Amazon Linux 2023 for x86_64); t4g is arm64 (AWS Graviton)'],
+    [
+      { instanceType: "t4g.micro" },
+      'instanceType = "t4g.micro" is not allowed: it must be an x86_64 instance type (the generator\'s image is Amazon Linux 2023 for x86_64); t4g is arm64 (AWS Graviton)',
+    ],
     [{ instanceType: "t3.gigantic" }, 'instanceType = "t3.gigantic" is not allowed: it must be a size of t3 that EC2 has'],
   ])("refuses bad props %j", (props, message) => {
     expect(() => synthGenerator(props)).toThrow(message);
@@ -177,7 +203,11 @@ describe("LabNetwork", () => {
     const group = resource(json, "aws_cloudwatch_log_group");
     expect(group.body.retention_in_days).toBe(14);
     expect(resource(json, "aws_flow_log").body).toEqual(
-      expect.objectContaining({ vpc_id: ref("aws_vpc", vpc.key, "id"), traffic_type: "ALL", log_destination: ref("aws_cloudwatch_log_group", group.key, "arn") }),
+      expect.objectContaining({
+        vpc_id: ref("aws_vpc", vpc.key, "id"),
+        traffic_type: "ALL",
+        log_destination: ref("aws_cloudwatch_log_group", group.key, "arn"),
+      }),
     );
     const role = resource(json, "aws_iam_role", "flow-log");
     expect(JSON.parse(role.body.assume_role_policy).Statement[0].Principal).toEqual({ Service: "vpc-flow-logs.amazonaws.com" });

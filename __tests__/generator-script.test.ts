@@ -47,7 +47,10 @@ const ajvFields = (record: LossRecord) => (validateSourceRecord(record) ? [] : f
 function pythonFields(all: LossRecord[]): string[][] {
   const result = python(VALIDATE_RECORDS, [], all.map((r) => JSON.stringify(r)).join("\n") + "\n");
   expect(result.stderr).toBe("");
-  return result.stdout.trimEnd().split("\n").map((line) => JSON.parse(line) as string[]);
+  return result.stdout
+    .trimEnd()
+    .split("\n")
+    .map((line) => JSON.parse(line) as string[]);
 }
 
 /** A small seeded generator of random numbers (repeatable mutations). */
@@ -62,10 +65,43 @@ function seeded(seed: number): () => number {
 
 /** Values that break (or, in the wrong field, fit) some rule of the schema. */
 const ODD_VALUES: unknown[] = [
-  null, true, false, 0, -1.5, 1e21, "", " ", "x".repeat(17), "x".repeat(65), "EMEA", "Asia Pac", "Approved",
-  "2007-02-29", "2008-02-29", "1900-02-29", "2000-02-29", "2007-13-01", "2007-04-31", "0000-01-01", "2007-1-1",
-  "2007-01-01T00:00:00Z", "LE_1\n", "LE 1", "LE-06-012", "z-LE-7", "\u00e9t\u00e9", "\u{1F600}".repeat(16), "１２３",
-  "Theft and Fraud", "Willful Damage", "External Fraud", "Damage to Physical Assets", "Internal Fraud", [], {}, ["EMEA"],
+  null,
+  true,
+  false,
+  0,
+  -1.5,
+  1e21,
+  "",
+  " ",
+  "x".repeat(17),
+  "x".repeat(65),
+  "EMEA",
+  "Asia Pac",
+  "Approved",
+  "2007-02-29",
+  "2008-02-29",
+  "1900-02-29",
+  "2000-02-29",
+  "2007-13-01",
+  "2007-04-31",
+  "0000-01-01",
+  "2007-1-1",
+  "2007-01-01T00:00:00Z",
+  "LE_1\n",
+  "LE 1",
+  "LE-06-012",
+  "z-LE-7",
+  "\u00e9t\u00e9",
+  "\u{1F600}".repeat(16),
+  "１２３",
+  "Theft and Fraud",
+  "Willful Damage",
+  "External Fraud",
+  "Damage to Physical Assets",
+  "Internal Fraud",
+  [],
+  {},
+  ["EMEA"],
 ];
 
 /** Each record changed once: a field removed, an unknown field added, a field given an odd or another field's value. */
@@ -91,7 +127,6 @@ beforeAll(() => {
 });
 
 describe("generator/generator.py", () => {
-
   it("synthesizes 1,000 records that all validate against the source schema (ajv)", () => {
     expect(synthesized).toHaveLength(1000);
     const invalid = synthesized.map((r, i) => ({ i, fields: ajvFields(r) })).filter((r) => r.fields.length > 0);
@@ -106,7 +141,11 @@ describe("generator/generator.py", () => {
   });
 
   it("makes records of at most LAB_RECORD_MAX_BYTES, the size the generator's rate limit is derived from", () => {
-    const sizes = (...args: string[]) => run("--dry-run", "--rate", "0", ...args).stdout.split("\n").slice(0, -1).map((line) => Buffer.byteLength(line) + 1);
+    const sizes = (...args: string[]) =>
+      run("--dry-run", "--rate", "0", ...args)
+        .stdout.split("\n")
+        .slice(0, -1)
+        .map((line) => Buffer.byteLength(line) + 1);
     const made = sizes("--count", "5000", "--seed", "1");
     expect(made).toHaveLength(5000);
     expect(Math.max(...made)).toBeLessThanOrEqual(LAB_RECORD_MAX_BYTES);
@@ -114,7 +153,8 @@ describe("generator/generator.py", () => {
   });
 
   it("holds Firehose's limits as aws/limits.ts defines them (the same facts, in its own runtime)", () => {
-    const code = "import json, sys; sys.path.insert(0, sys.argv[1]); import generator as g; print(json.dumps([g.MAX_RECORD_BYTES, g.MAX_BATCH_RECORDS, g.MAX_BATCH_BYTES]))";
+    const code =
+      "import json, sys; sys.path.insert(0, sys.argv[1]); import generator as g; print(json.dumps([g.MAX_RECORD_BYTES, g.MAX_BATCH_RECORDS, g.MAX_BATCH_BYTES]))";
     const result = spawnSync(pythonInterpreter(), ["-c", code, dirname(GENERATOR)], { encoding: "utf8" });
     expect(JSON.parse(result.stdout)).toEqual([FIREHOSE_MAX_RECORD_BYTES, FIREHOSE_BATCH_MAX_RECORDS, FIREHOSE_BATCH_MAX_BYTES]);
   });
@@ -140,7 +180,9 @@ describe("the generator's validator and ajv", () => {
     const all = [...synthesized, ...mutated(synthesized, 1), ...mutated(synthesized, 2), ...mutated(synthesized, 3)];
     const ajv = all.map(ajvFields);
     expect(ajv.filter((f) => f.length > 0).length).toBeGreaterThan(2000); // the mutations do break rules
-    const disagreements = pythonFields(all).flatMap((fields, i) => (JSON.stringify(fields) === JSON.stringify(ajv[i]) ? [] : [{ record: all[i], ajv: ajv[i], python: fields }]));
+    const disagreements = pythonFields(all).flatMap((fields, i) =>
+      JSON.stringify(fields) === JSON.stringify(ajv[i]) ? [] : [{ record: all[i], ajv: ajv[i], python: fields }],
+    );
     expect(disagreements).toEqual([]);
   });
 
@@ -148,7 +190,9 @@ describe("the generator's validator and ajv", () => {
     const lab = records("--replay", LAB_DATA, "--count", "1402");
     const all = [...lab, ...mutated(lab, 4)];
     const ajv = all.map(ajvFields);
-    const disagreements = pythonFields(all).flatMap((fields, i) => (JSON.stringify(fields) === JSON.stringify(ajv[i]) ? [] : [{ record: all[i], ajv: ajv[i], python: fields }]));
+    const disagreements = pythonFields(all).flatMap((fields, i) =>
+      JSON.stringify(fields) === JSON.stringify(ajv[i]) ? [] : [{ record: all[i], ajv: ajv[i], python: fields }],
+    );
     expect(disagreements).toEqual([]);
   });
 });
@@ -160,7 +204,11 @@ const schemaVariant = fc
   .record({
     regions: fc.subarray([...(SOURCE_SCHEMA.properties.Region.enum as string[])], { minLength: 1 }),
     amounts: fc.array(
-      fc.record({ type: fc.constantFrom("number", "integer"), minimum: fc.option(fc.integer({ min: -1e6, max: 1e6 })), width: fc.option(fc.integer({ min: 1, max: 1e6 })) }),
+      fc.record({
+        type: fc.constantFrom("number", "integer"),
+        minimum: fc.option(fc.integer({ min: -1e6, max: 1e6 })),
+        width: fc.option(fc.integer({ min: 1, max: 1e6 })),
+      }),
       { minLength: 3, maxLength: 3 },
     ),
     nameLength: fc.integer({ min: 1, max: 16 }),
@@ -171,11 +219,19 @@ const schemaVariant = fc
     schema.properties.Region.enum = regions;
     ["NetLoss", "RecoveryAmount", "EstimatedGrossLoss"].forEach((name, i) => {
       const { type, minimum, width } = amounts[i];
-      Object.assign(schema.properties[name], { type }, minimum === null ? {} : { minimum }, minimum === null || width === null ? {} : { maximum: minimum + width });
+      Object.assign(
+        schema.properties[name],
+        { type },
+        minimum === null ? {} : { minimum },
+        minimum === null || width === null ? {} : { maximum: minimum + width },
+      );
     });
     schema.properties.Name.maxLength = nameLength;
     const kinds: Record<string, Record<string, unknown>> = {
-      Flag: { type: "boolean" }, Kind: { const: "loss" }, Level: { enum: [1, 2.5, null, true] }, Count: { type: "integer", minimum: 0, maximum: 9 },
+      Flag: { type: "boolean" },
+      Kind: { const: "loss" },
+      Level: { enum: [1, 2.5, null, true] },
+      Count: { type: "integer", minimum: 0, maximum: 9 },
     };
     for (const name of extras) {
       schema.properties[name] = kinds[name];
@@ -196,7 +252,10 @@ function ajvFor(schema: Schema) {
 function variantTasks(tasks: object[]): unknown[][] {
   const result = python(SCHEMA_VARIANTS, [], tasks.map((t) => JSON.stringify(t)).join("\n") + "\n");
   expect(result.stderr).toBe("");
-  return result.stdout.trimEnd().split("\n").map((line) => JSON.parse(line) as unknown[]);
+  return result.stdout
+    .trimEnd()
+    .split("\n")
+    .map((line) => JSON.parse(line) as unknown[]);
 }
 
 describe("the generator on random schema variants (fast-check)", () => {

@@ -64,7 +64,10 @@ describe("LabBucket", () => {
 
   it.each([
     [{ bucketNamePrefix: "Lab_" }, 'bucketNamePrefix = "Lab_" is not allowed'],
-    [{ bucketNamePrefix: "xn--lab-" }, 'bucketNamePrefix = "xn--lab-" is not allowed: it must be 1-37 characters of a-z, 0-9, \'.\', \'-\', starting with a letter or digit, that start a valid bucket name'],
+    [
+      { bucketNamePrefix: "xn--lab-" },
+      "bucketNamePrefix = \"xn--lab-\" is not allowed: it must be 1-37 characters of a-z, 0-9, '.', '-', starting with a letter or digit, that start a valid bucket name",
+    ],
     [{ bucketNamePrefix: "l".repeat(38) }, "is not allowed: it must be 1-37 characters"],
     [{ objectExpirationDays: 1.5 }, "objectExpirationDays = 1.5 is not allowed"],
     [{ noncurrentVersionExpirationDays: 0 }, "noncurrentVersionExpirationDays = 0 is not allowed"],
@@ -73,11 +76,16 @@ describe("LabBucket", () => {
     expect(() => synthScope((scope) => new LabBucket(scope, "bucket", props))).toThrow(message);
   });
 
-  it.each(["source*/", "*/", "source/?/", "${aws:username}/", "source/../"])("grants objects only under a literal prefix: objectsArn(%j) is refused", (prefix) => {
-    synthScope((scope) => {
-      const bucket = new LabBucket(scope, "bucket");
-      expect(() => bucket.objectsArn(prefix)).toThrow(`LabBucket: objectsArn(prefix) = ${JSON.stringify(prefix)} is not allowed: it must be an S3 key prefix ending with '/', literal`);
-      expect(bucket.objectsArn("source/")).toBe(`${bucket.arn}/source/*`);
-    });
-  });
+  it.each(["source*/", "*/", "source/?/", "${aws:username}/", "source/../"])(
+    "grants objects only under a literal prefix: objectsArn(%j) is refused",
+    (prefix) => {
+      synthScope((scope) => {
+        const bucket = new LabBucket(scope, "bucket");
+        expect(() => bucket.objectsArn(prefix)).toThrow(
+          `LabBucket: objectsArn(prefix) = ${JSON.stringify(prefix)} is not allowed: it must be an S3 key prefix ending with '/', literal`,
+        );
+        expect(bucket.objectsArn("source/")).toBe(`${bucket.arn}/source/*`);
+      });
+    },
+  );
 });

@@ -13,7 +13,10 @@ describe("LabNetwork", () => {
   });
 
   it.each([
-    [{ cidrBlock: "10.20.0.1/24" }, 'cidrBlock = "10.20.0.1/24" is not allowed: it must be an IPv4 CIDR block from /16 to /28 (AWS\'s VPC limits), e.g. 10.20.0.0/24; the address must be the network address (host bits zero): 10.20.0.0/24'],
+    [
+      { cidrBlock: "10.20.0.1/24" },
+      'cidrBlock = "10.20.0.1/24" is not allowed: it must be an IPv4 CIDR block from /16 to /28 (AWS\'s VPC limits), e.g. 10.20.0.0/24; the address must be the network address (host bits zero): 10.20.0.0/24',
+    ],
     [{ cidrBlock: "10.0.0.0/8" }, "/8 is outside that"],
     [{ cidrBlock: "169.254.0.0/16" }, "outside 169.254.0.0/16"],
     [{ availabilityZone: "us-east-1z" }, 'availabilityZone = "us-east-1z" is not allowed: it must be one of the zones of us-east-1: us-east-1a,'],

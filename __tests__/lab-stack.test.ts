@@ -59,15 +59,21 @@ describe("the lab topology (default settings: the micro-batch engine)", () => {
     expect(fn.body.environment.variables).toEqual({ DESTINATION_STREAM_NAME: "Destination", PACK_BYTES: "5000" });
     const notification = resource(json, "aws_s3_bucket_notification").body;
     expect(notification.bucket).toBe(ref("aws_s3_bucket", bucketKey, "id"));
-    expect(notification.lambda_function).toEqual([expect.objectContaining({ filter_prefix: "source/", lambda_function_arn: ref("aws_lambda_function", fn.key, "arn") })]);
-    const policy = Object.values(resources(json, "aws_iam_role_policy")).find((p) => p.role === ref("aws_iam_role", resource(json, "aws_iam_role", "analytics").key, "id"))!;
+    expect(notification.lambda_function).toEqual([
+      expect.objectContaining({ filter_prefix: "source/", lambda_function_arn: ref("aws_lambda_function", fn.key, "arn") }),
+    ]);
+    const policy = Object.values(resources(json, "aws_iam_role_policy")).find(
+      (p) => p.role === ref("aws_iam_role", resource(json, "aws_iam_role", "analytics").key, "id"),
+    )!;
     const granted = Object.fromEntries(statements(policy.policy).map((s) => [s.Sid, asList(s.Resource)]));
     expect(granted.ReadSourceObjects).toEqual([`${ref("aws_s3_bucket", bucketKey, "arn")}/source/*`]);
     expect(granted.WriteOutputStream).toEqual([destinationArn]);
   });
 
   it("packages the lab's SQL file exactly, with the input stream typed by the schema and the lab's output stream", () => {
-    const packageFiles = unzipSync(readFileSync((stack.analytics as MicroBatchAnalytics).deploymentPackage.path), { filter: (f) => f.name === "analytics.json" });
+    const packageFiles = unzipSync(readFileSync((stack.analytics as MicroBatchAnalytics).deploymentPackage.path), {
+      filter: (f) => f.name === "analytics.json",
+    });
     expect(JSON.parse(Buffer.from(packageFiles["analytics.json"]).toString())).toEqual({
       sql: readFileSync(LAB_ANALYTICS.sqlFile, "utf8"),
       sqlFile: "stream-application.sql",
@@ -152,7 +158,9 @@ describe("the lab topology with the legacy engine (LAB_ANALYTICS_ENGINE=kinesis-
     expect(app.name).toBe("StreamApplication");
     expect(app.inputs.kinesis_firehose.resource_arn).toBe(sourceArn);
     expect(app.inputs.name_prefix).toBe("SOURCE_SQL_STREAM");
-    expect(app.outputs).toEqual([expect.objectContaining({ name: "DESTINATION_SQL_BASIC_STREAM", kinesis_firehose: expect.objectContaining({ resource_arn: destinationArn }) })]);
+    expect(app.outputs).toEqual([
+      expect.objectContaining({ name: "DESTINATION_SQL_BASIC_STREAM", kinesis_firehose: expect.objectContaining({ resource_arn: destinationArn }) }),
+    ]);
     expect(app.outputs[0].schema.record_format_type).toBe("JSON");
   });
 
@@ -206,7 +214,12 @@ describe("the lab topology with settings changed", () => {
   const streams = Object.values(resources(json, "aws_kinesis_firehose_delivery_stream")) as any[];
 
   it("renames the streams, prefixes and application", () => {
-    const shape = streams.map((s) => [s.name, s.extended_s3_configuration.prefix, s.extended_s3_configuration.buffering_size, s.extended_s3_configuration.buffering_interval]);
+    const shape = streams.map((s) => [
+      s.name,
+      s.extended_s3_configuration.prefix,
+      s.extended_s3_configuration.buffering_size,
+      s.extended_s3_configuration.buffering_interval,
+    ]);
     expect(shape.sort()).toEqual([
       ["Events", "raw/", 64, 900],
       ["Processed", "processed/", 64, 900],
@@ -219,7 +232,9 @@ describe("the lab topology with settings changed", () => {
   it("points the generator at the renamed stream, in the new region, at the new rate and size", () => {
     const template = resource(json, "aws_launch_template").body;
     const { config } = cloudConfigOf(template.user_data);
-    expect(config.write_files.find((f: any) => f.path === "/etc/lab-generator.env").content).toBe("LAB_STREAM=Events\nLAB_REGION=eu-west-1\nLAB_RATE=25\nLAB_PACK_BYTES=5000\nLAB_REPLAY_ARGS=\n");
+    expect(config.write_files.find((f: any) => f.path === "/etc/lab-generator.env").content).toBe(
+      "LAB_STREAM=Events\nLAB_REGION=eu-west-1\nLAB_RATE=25\nLAB_PACK_BYTES=5000\nLAB_REPLAY_ARGS=\n",
+    );
     expect(template.instance_type).toBe("t3a.nano");
     expect(json.provider!.aws).toEqual([expect.objectContaining({ region: "eu-west-1" })]);
     expect(resource(json, "aws_subnet").body.availability_zone).toBe("eu-west-1a");

@@ -59,11 +59,10 @@ describe("the provider override of a local run", () => {
   });
 
   it("sends every service the stack uses to the local endpoint through the provider process's environment, trusting only the run's CA", () => {
-    const env = localProviderEnv(
-      { PATH: "/bin", AWS_ENDPOINT_URL: "https://elsewhere", AWS_ENDPOINT_URL_SNS: "https://elsewhere" },
-      synthLab().json,
-      { endpoint: "https://127.0.0.1:4566", ca: "/run/ca.pem" },
-    );
+    const env = localProviderEnv({ PATH: "/bin", AWS_ENDPOINT_URL: "https://elsewhere", AWS_ENDPOINT_URL_SNS: "https://elsewhere" }, synthLab().json, {
+      endpoint: "https://127.0.0.1:4566",
+      ca: "/run/ca.pem",
+    });
     const at = "https://127.0.0.1:4566";
     expect(env).toEqual({
       PATH: "/bin",
@@ -81,7 +80,9 @@ describe("the provider override of a local run", () => {
   });
 
   it("refuses a stack with a service it has no endpoint for, as servicesOfStack does", () => {
-    expect(() => localEndpointVariables({ resource: { aws_sns_topic: { t: {} } } }, "https://127.0.0.1:4566")).toThrow(/^aws_sns_topic: its AWS service has no endpoint/);
+    expect(() => localEndpointVariables({ resource: { aws_sns_topic: { t: {} } } }, "https://127.0.0.1:4566")).toThrow(
+      /^aws_sns_topic: its AWS service has no endpoint/,
+    );
   });
 
   it("is written next to cdk.tf.json of a folder of the run's own, never into cdktf.out", () => {

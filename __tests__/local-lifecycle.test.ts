@@ -90,7 +90,11 @@ describe("the lab, deployed into the local AWS", () => {
     const overTls = await lab.s3.send(new GetObjectCommand({ Bucket: lab.bucket, Key: key }));
     expect(overTls.$metadata.httpStatusCode).toBe(200);
     const plain = new S3Client({ endpoint: lab.aws.plain, region: lab.settings.region, credentials: LOCAL_CREDENTIALS, forcePathStyle: true, maxAttempts: 1 });
-    const statusOf = (request: Promise<unknown>) => request.then(() => 200, (e: unknown) => (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode);
+    const statusOf = (request: Promise<unknown>) =>
+      request.then(
+        () => 200,
+        (e: unknown) => (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode,
+      );
     expect(await statusOf(plain.send(new GetObjectCommand({ Bucket: lab.bucket, Key: key })))).toBe(403);
     expect(await statusOf(plain.send(new PutObjectCommand({ Bucket: lab.bucket, Key: `${lab.settings.sourcePrefix}plain`, Body: "{}\n" })))).toBe(403);
   });
@@ -99,7 +103,14 @@ describe("the lab, deployed into the local AWS", () => {
     const destination = async () => (await lab.s3.send(new ListObjectsV2Command({ Bucket: lab.bucket, Prefix: lab.settings.destinationPrefix }))).KeyCount;
     const destinationBefore = await destination();
     const key = `${lab.settings.sourcePrefix}bad objects/one record+not JSON.json`;
-    const good = (await lab.s3.send(new GetObjectCommand({ Bucket: lab.bucket, Key: (await lab.s3.send(new ListObjectsV2Command({ Bucket: lab.bucket, Prefix: lab.settings.sourcePrefix }))).Contents![0].Key! }))).Body!;
+    const good = (
+      await lab.s3.send(
+        new GetObjectCommand({
+          Bucket: lab.bucket,
+          Key: (await lab.s3.send(new ListObjectsV2Command({ Bucket: lab.bucket, Prefix: lab.settings.sourcePrefix }))).Contents![0].Key!,
+        }),
+      )
+    ).Body!;
     const firstRecord = (await good.transformToString()).split("\n")[0];
     const service = lab.lambdaService();
     await lab.s3.send(new PutObjectCommand({ Bucket: lab.bucket, Key: key, Body: `${firstRecord}\nnot JSON\n` }));
@@ -121,7 +132,9 @@ describe("the lab, deployed into the local AWS", () => {
     expect(record).toMatchObject({
       version: "1.0",
       requestContext: { condition: "RetriesExhausted", approximateInvokeCount: 3, functionArn: expect.stringMatching(/:function:StreamApplication:\$LATEST$/) },
-      requestPayload: { Records: [{ eventSource: "aws:s3", eventName: "ObjectCreated:Put", s3: { bucket: { name: lab.bucket }, object: { key: encodedKey } } }] },
+      requestPayload: {
+        Records: [{ eventSource: "aws:s3", eventName: "ObjectCreated:Put", s3: { bucket: { name: lab.bucket }, object: { key: encodedKey } } }],
+      },
       responseContext: { functionError: "Unhandled" },
     });
     expect(record.responsePayload.errorMessage).toContain(`s3://${lab.bucket}/${key}`);

@@ -49,17 +49,19 @@ describe("MicroBatchAnalytics", () => {
   const role = resource(json, "aws_iam_role");
 
   it("is a Node.js 22 function on x86_64 running the packaged handler, with the lab's defaults", () => {
-    expect(fn).toEqual(expect.objectContaining({
-      function_name: "StreamApplication",
-      runtime: "nodejs22.x",
-      architectures: ["x86_64"],
-      handler: "index.handler",
-      timeout: 60,
-      memory_size: 512,
-      role: ref("aws_iam_role", role.key, "arn"),
-      environment: { variables: { DESTINATION_STREAM_NAME: "Destination", PACK_BYTES: "0" } },
-      source_code_hash: construct.deploymentPackage.sha256,
-    }));
+    expect(fn).toEqual(
+      expect.objectContaining({
+        function_name: "StreamApplication",
+        runtime: "nodejs22.x",
+        architectures: ["x86_64"],
+        handler: "index.handler",
+        timeout: 60,
+        memory_size: 512,
+        role: ref("aws_iam_role", role.key, "arn"),
+        environment: { variables: { DESTINATION_STREAM_NAME: "Destination", PACK_BYTES: "0" } },
+        source_code_hash: construct.deploymentPackage.sha256,
+      }),
+    );
     expect(fn.filename).toMatch(/^assets\/analytics_package_[A-F0-9]+\/[0-9a-f]{32}\/[0-9a-f]{32}\.zip$/);
     expect(fn).not.toHaveProperty("reserved_concurrent_executions");
   });
@@ -85,29 +87,44 @@ describe("MicroBatchAnalytics", () => {
 
   it("is triggered by objects created under the source prefix, by the lab bucket of this account only", () => {
     const permission = resource(json, "aws_lambda_permission");
-    expect(permission.body).toEqual(expect.objectContaining({
-      action: "lambda:InvokeFunction",
-      principal: "s3.amazonaws.com",
-      function_name: ref("aws_lambda_function", fnKey, "function_name"),
-      source_arn: ref("aws_s3_bucket", bucketKey, "arn"),
-      source_account: `\${element(split(":", aws_lambda_function.${fnKey}.arn), 4)}`,
-    }));
+    expect(permission.body).toEqual(
+      expect.objectContaining({
+        action: "lambda:InvokeFunction",
+        principal: "s3.amazonaws.com",
+        function_name: ref("aws_lambda_function", fnKey, "function_name"),
+        source_arn: ref("aws_s3_bucket", bucketKey, "arn"),
+        source_account: `\${element(split(":", aws_lambda_function.${fnKey}.arn), 4)}`,
+      }),
+    );
     const notification = resource(json, "aws_s3_bucket_notification").body;
     expect(notification.bucket).toBe(ref("aws_s3_bucket", bucketKey, "id"));
-    expect(notification.lambda_function).toEqual([{ lambda_function_arn: ref("aws_lambda_function", fnKey, "arn"), events: ["s3:ObjectCreated:*"], filter_prefix: "source/" }]);
+    expect(notification.lambda_function).toEqual([
+      { lambda_function_arn: ref("aws_lambda_function", fnKey, "arn"), events: ["s3:ObjectCreated:*"], filter_prefix: "source/" },
+    ]);
     expect(notification.depends_on).toEqual([`aws_lambda_permission.${permission.key}`]);
   });
 
   it("retries a failed invocation twice, then sends the event to an encrypted, TLS-only queue kept 14 days", () => {
-    expect(resource(json, "aws_lambda_function_event_invoke_config").body).toEqual(expect.objectContaining({
-      function_name: ref("aws_lambda_function", fnKey, "function_name"),
-      maximum_retry_attempts: 2,
-      maximum_event_age_in_seconds: 21600,
-      destination_config: { on_failure: { destination: queueArn } },
-    }));
-    expect(queue.body).toEqual(expect.objectContaining({ name: "StreamApplication-failed-objects", sqs_managed_sse_enabled: true, message_retention_seconds: 1209600 }));
+    expect(resource(json, "aws_lambda_function_event_invoke_config").body).toEqual(
+      expect.objectContaining({
+        function_name: ref("aws_lambda_function", fnKey, "function_name"),
+        maximum_retry_attempts: 2,
+        maximum_event_age_in_seconds: 21600,
+        destination_config: { on_failure: { destination: queueArn } },
+      }),
+    );
+    expect(queue.body).toEqual(
+      expect.objectContaining({ name: "StreamApplication-failed-objects", sqs_managed_sse_enabled: true, message_retention_seconds: 1209600 }),
+    );
     const [deny] = statements(resource(json, "aws_sqs_queue_policy").body.policy);
-    expect(deny).toEqual({ Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "sqs:*", Resource: queueArn, Condition: { Bool: { "aws:SecureTransport": "false" } } });
+    expect(deny).toEqual({
+      Sid: "DenyInsecureTransport",
+      Effect: "Deny",
+      Principal: "*",
+      Action: "sqs:*",
+      Resource: queueArn,
+      Condition: { Bool: { "aws:SecureTransport": "false" } },
+    });
   });
 
   it("has no function URL and looks nothing up at plan time", () => {
@@ -116,9 +133,20 @@ describe("MicroBatchAnalytics", () => {
   });
 
   it("takes its timeout, memory, concurrency, retries and retention from props", () => {
-    const custom = synth({ timeoutSeconds: 120, memoryMiB: 1024, reservedConcurrency: 3, maximumRetryAttempts: 0, maximumEventAgeSeconds: 600, logRetentionDays: 30 }).json;
-    expect(resource(custom, "aws_lambda_function").body).toEqual(expect.objectContaining({ timeout: 120, memory_size: 1024, reserved_concurrent_executions: 3 }));
-    expect(resource(custom, "aws_lambda_function_event_invoke_config").body).toEqual(expect.objectContaining({ maximum_retry_attempts: 0, maximum_event_age_in_seconds: 600 }));
+    const custom = synth({
+      timeoutSeconds: 120,
+      memoryMiB: 1024,
+      reservedConcurrency: 3,
+      maximumRetryAttempts: 0,
+      maximumEventAgeSeconds: 600,
+      logRetentionDays: 30,
+    }).json;
+    expect(resource(custom, "aws_lambda_function").body).toEqual(
+      expect.objectContaining({ timeout: 120, memory_size: 1024, reserved_concurrent_executions: 3 }),
+    );
+    expect(resource(custom, "aws_lambda_function_event_invoke_config").body).toEqual(
+      expect.objectContaining({ maximum_retry_attempts: 0, maximum_event_age_in_seconds: 600 }),
+    );
     expect(resource(custom, "aws_cloudwatch_log_group").body.retention_in_days).toBe(30);
   });
 
@@ -135,23 +163,43 @@ describe("MicroBatchAnalytics", () => {
     ["3 retries", { maximumRetryAttempts: 3 }, "maximumRetryAttempts = 3 is not allowed: it must be an integer from 0 to 2"],
     ["a short event age", { maximumEventAgeSeconds: 30 }, "maximumEventAgeSeconds = 30 is not allowed"],
     ["a bad retention", { logRetentionDays: 10 }, "logRetentionDays = 10 is not allowed"],
-    ["rows packed past Firehose's record limit", { packBytes: 1_024_001 }, "packBytes = 1024001 is not allowed: it must be an integer from 0 to 1024000 (Firehose's record limit)"],
+    [
+      "rows packed past Firehose's record limit",
+      { packBytes: 1_024_001 },
+      "packBytes = 1024001 is not allowed: it must be an integer from 0 to 1024000 (Firehose's record limit)",
+    ],
     ["a negative pack size", { packBytes: -1 }, "packBytes = -1 is not allowed"],
-    ["the discontinued Node.js 20 runtime", { runtime: "nodejs20.x" as never }, "runtime = \"nodejs20.x\" is not allowed: it must be one of nodejs22.x, nodejs24.x"],
+    [
+      "the discontinued Node.js 20 runtime",
+      { runtime: "nodejs20.x" as never },
+      'runtime = "nodejs20.x" is not allowed: it must be one of nodejs22.x, nodejs24.x',
+    ],
     ["a missing SQL file", { analytics: analyticsWith({ sqlFile: join(tmp, "missing.sql") }) }, "cannot be read"],
-    ["SQL the engine refuses, naming the line", { analytics: analyticsWith({ sqlFile: sql('CREATE OR REPLACE STREAM "DESTINATION_SQL_BASIC_STREAM" (a DOUBLE);\nCREATE OR REPLACE PUMP "P" AS INSERT INTO "DESTINATION_SQL_BASIC_STREAM"\nSELECT STREAM SUM("NetLoss") FROM "SOURCE_SQL_STREAM_001";') }) },
-      ":3:15: SUM(...) (aggregation over the stream) is not supported by the micro-batch engine"],
+    [
+      "SQL the engine refuses, naming the line",
+      {
+        analytics: analyticsWith({
+          sqlFile: sql(
+            'CREATE OR REPLACE STREAM "DESTINATION_SQL_BASIC_STREAM" (a DOUBLE);\nCREATE OR REPLACE PUMP "P" AS INSERT INTO "DESTINATION_SQL_BASIC_STREAM"\nSELECT STREAM SUM("NetLoss") FROM "SOURCE_SQL_STREAM_001";',
+          ),
+        }),
+      },
+      ":3:15: SUM(...) (aggregation over the stream) is not supported by the micro-batch engine",
+    ],
   ])("refuses %s", (_, overrides, message) => {
     expect(() => synth(overrides)).toThrow(`MicroBatchAnalytics ${overrides.name ?? "StreamApplication"}: `);
     expect(() => synth(overrides)).toThrow(message);
   });
 
   it("reads only under a literal input prefix, and keeps its description within Lambda's 256 characters", () => {
-    const withPrefix = (prefix: string) => synthScope((scope) => {
-      const bucket = new LabBucket(scope, "bucket");
-      new MicroBatchAnalytics(scope, "analytics", props(bucket, { input: { bucket, prefix } }));
-    });
-    expect(() => withPrefix("source*/")).toThrow('MicroBatchAnalytics StreamApplication: input.prefix = "source*/" is not allowed: it must be an S3 key prefix ending with \'/\', literal');
+    const withPrefix = (prefix: string) =>
+      synthScope((scope) => {
+        const bucket = new LabBucket(scope, "bucket");
+        new MicroBatchAnalytics(scope, "analytics", props(bucket, { input: { bucket, prefix } }));
+      });
+    expect(() => withPrefix("source*/")).toThrow(
+      "MicroBatchAnalytics StreamApplication: input.prefix = \"source*/\" is not allowed: it must be an S3 key prefix ending with '/', literal",
+    );
     const long = `${"p".repeat(500)}/`;
     const description = resource(withPrefix(long), "aws_lambda_function").body.description as string;
     expect(description.length).toBeLessThanOrEqual(256);
@@ -203,7 +251,12 @@ describe("the micro-batch deployment package", () => {
   it("needs no newer glibc or libstdc++ than Amazon Linux 2023 (Lambda nodejs22.x and nodejs24.x) has: glibc 2.34, GLIBCXX_3.4.29", () => {
     const newest = (prefix: string) => {
       const versions = ["duckdb.node", "libduckdb.so"].flatMap((f) =>
-        [...Buffer.from(files[`node_modules/${NATIVE_BINDING_PACKAGE}/${f}`]).toString("latin1").matchAll(new RegExp(`${prefix}_(\\d+(?:\\.\\d+)+)`, "g"))].map((m) => m[1]));
+        [
+          ...Buffer.from(files[`node_modules/${NATIVE_BINDING_PACKAGE}/${f}`])
+            .toString("latin1")
+            .matchAll(new RegExp(`${prefix}_(\\d+(?:\\.\\d+)+)`, "g")),
+        ].map((m) => m[1]),
+      );
       return versions.sort((a, b) => a.localeCompare(b, undefined, { numeric: true })).pop()!;
     };
     expect(newest("GLIBC").localeCompare("2.34", undefined, { numeric: true })).toBeLessThanOrEqual(0);

@@ -31,7 +31,10 @@ function prepare(dir: string, json: unknown, wrong: any): void {
   const runBlock = /^run "[^"]+" \{$/gm;
   if ((suite.match(runBlock) ?? []).length === 0) throw new Error(`${SUITE} has no run block to point at the miswired stack`);
   copyFileSync(SUITE, join(dir, "tests", "lab.tftest.hcl"));
-  writeFileSync(join(dir, "tests", "miswired.tftest.hcl"), suite.replace(runBlock, (line) => `${line}\n  module {\n    source = "./miswired"\n  }\n`));
+  writeFileSync(
+    join(dir, "tests", "miswired.tftest.hcl"),
+    suite.replace(runBlock, (line) => `${line}\n  module {\n    source = "./miswired"\n  }\n`),
+  );
   terraformOrThrow(dir, ["init", "-input=false", "-backend=false"]);
 }
 

@@ -27,22 +27,26 @@ describe("packRecords", () => {
   it("keeps records whole, in order, within the pack size (property)", () => {
     const record = fc.uint8Array({ maxLength: 3000 }).map((bytes) => Buffer.concat([Buffer.from(bytes.filter((b) => b !== 0x0a)), Buffer.from("\n")]));
     fc.assert(
-      fc.property(fc.array(record, { maxLength: 80 }), fc.oneof(fc.integer({ min: 0, max: 6000 }), fc.constant(FIREHOSE_MAX_RECORD_BYTES)), (records, packBytes) => {
-        const packs = packRecords(records, packBytes);
-        expect(Buffer.concat(packs)).toEqual(Buffer.concat(records));
-        const ends = new Set<number>();
-        let offset = 0;
-        for (const r of records) ends.add((offset += r.byteLength));
-        offset = 0;
-        for (const pack of packs) {
-          expect(ends.has((offset += pack.byteLength))).toBe(true); // a Firehose record ends where a record ends
-          const lines = Buffer.from(pack).toString("latin1").split("\n").length - 1;
-          expect(pack.byteLength <= packBytes || lines === 1).toBe(true); // only a longer record goes alone
-          expect(lines).toBeGreaterThan(0);
-        }
-        // As few as the rule gives: no two neighbours would have fit together.
-        for (let i = 1; i < packs.length; i++) expect(packs[i - 1].byteLength + firstRecord(packs[i]).byteLength).toBeGreaterThan(packBytes);
-      }),
+      fc.property(
+        fc.array(record, { maxLength: 80 }),
+        fc.oneof(fc.integer({ min: 0, max: 6000 }), fc.constant(FIREHOSE_MAX_RECORD_BYTES)),
+        (records, packBytes) => {
+          const packs = packRecords(records, packBytes);
+          expect(Buffer.concat(packs)).toEqual(Buffer.concat(records));
+          const ends = new Set<number>();
+          let offset = 0;
+          for (const r of records) ends.add((offset += r.byteLength));
+          offset = 0;
+          for (const pack of packs) {
+            expect(ends.has((offset += pack.byteLength))).toBe(true); // a Firehose record ends where a record ends
+            const lines = Buffer.from(pack).toString("latin1").split("\n").length - 1;
+            expect(pack.byteLength <= packBytes || lines === 1).toBe(true); // only a longer record goes alone
+            expect(lines).toBeGreaterThan(0);
+          }
+          // As few as the rule gives: no two neighbours would have fit together.
+          for (let i = 1; i < packs.length; i++) expect(packs[i - 1].byteLength + firstRecord(packs[i]).byteLength).toBeGreaterThan(packBytes);
+        },
+      ),
       { numRuns: 300 },
     );
   });

@@ -48,16 +48,33 @@ beforeAll(async () => {
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
   for (const mode of Object.keys(MODES) as Mode[]) {
     for (const hop of ["source", "destination"]) {
-      await firehose.send(new CreateDeliveryStreamCommand({
-        DeliveryStreamName: `${hop}-${mode}`,
-        DeliveryStreamType: "DirectPut",
-        ExtendedS3DestinationConfiguration: { RoleARN: `arn:aws:iam::${LOCAL_ACCOUNT}:role/firehose`, BucketARN: `arn:aws:s3:::${BUCKET}`, Prefix: `${mode}/${hop}/` },
-      }));
+      await firehose.send(
+        new CreateDeliveryStreamCommand({
+          DeliveryStreamName: `${hop}-${mode}`,
+          DeliveryStreamType: "DirectPut",
+          ExtendedS3DestinationConfiguration: {
+            RoleARN: `arn:aws:iam::${LOCAL_ACCOUNT}:role/firehose`,
+            BucketARN: `arn:aws:s3:::${BUCKET}`,
+            Prefix: `${mode}/${hop}/`,
+          },
+        }),
+      );
     }
   }
-  const dryRun = spawnSync(python(), [join(__dirname, "..", "generator", "generator.py"), "--dry-run", "--rate", "0", "--count", String(RECORDS), "--seed", SEED]);
+  const dryRun = spawnSync(python(), [
+    join(__dirname, "..", "generator", "generator.py"),
+    "--dry-run",
+    "--rate",
+    "0",
+    "--count",
+    String(RECORDS),
+    "--seed",
+    SEED,
+  ]);
   records = dryRun.stdout;
-  runner = await SqlRunner.open(compileAnalyticsSql(readFileSync(LAB_ANALYTICS.sqlFile, "utf8"), LAB_ANALYTICS.streams, "stream-application.sql"), { checks: LAB_RECORD_CHECKS });
+  runner = await SqlRunner.open(compileAnalyticsSql(readFileSync(LAB_ANALYTICS.sqlFile, "utf8"), LAB_ANALYTICS.streams, "stream-application.sql"), {
+    checks: LAB_RECORD_CHECKS,
+  });
   rows = Buffer.from((await runner.run(records)).rows.map((row) => `${JSON.stringify(row)}\n`).join(""));
 }, 120_000);
 
@@ -71,7 +88,11 @@ afterAll(async () => {
 /** The objects under a prefix, each as its bytes. */
 async function objectsUnder(prefix: string): Promise<Buffer[]> {
   const listed = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }));
-  return Promise.all((listed.Contents ?? []).map(async ({ Key }) => Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key }))).Body!.transformToByteArray())));
+  return Promise.all(
+    (listed.Contents ?? []).map(async ({ Key }) =>
+      Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key }))).Body!.transformToByteArray()),
+    ),
+  );
 }
 
 /**
@@ -81,7 +102,11 @@ async function objectsUnder(prefix: string): Promise<Buffer[]> {
 function laidEndToEnd(objects: Buffer[], expected: Buffer): Buffer {
   const placed = objects.map((object) => {
     const at = expected.indexOf(object);
-    expect({ found: at >= 0, endsWithNewline: object.at(-1) === 0x0a, startsAtLine: at <= 0 || expected[at - 1] === 0x0a }).toEqual({ found: true, endsWithNewline: true, startsAtLine: true });
+    expect({ found: at >= 0, endsWithNewline: object.at(-1) === 0x0a, startsAtLine: at <= 0 || expected[at - 1] === 0x0a }).toEqual({
+      found: true,
+      endsWithNewline: true,
+      startsAtLine: true,
+    });
     return { at, object };
   });
   return Buffer.concat(placed.sort((a, b) => a.at - b.at).map((p) => p.object));

@@ -118,7 +118,9 @@ describe("the plan summary's size limit", () => {
   });
 
   it("keeps the replacements and destroys, cutting from the least alarming end", () => {
-    const rows = renderPlanSummary(plan, ONLINE).split("\n").filter((l) => l.includes("`aws_iam_role_policy.generated_"));
+    const rows = renderPlanSummary(plan, ONLINE)
+      .split("\n")
+      .filter((l) => l.includes("`aws_iam_role_policy.generated_"));
     expect(rows.slice(0, 500).every((r) => r.startsWith("| ⚠️ **REPLACE**"))).toBe(true);
     expect(rows.slice(500, 1000).every((r) => r.startsWith("| 🛑 **DESTROY**"))).toBe(true);
   });
@@ -224,7 +226,12 @@ describe("the policy section of plan.md", () => {
 
   it("fails with a table of findings, most severe first, undecided ones marked", () => {
     const section = policySection({
-      findings: [finding("low", "LAB-B", "aws_b.one"), finding("critical", "LAB-A", "aws_a.one"), finding("high", "LAB-C", "aws_c.one", true), finding("low", "LAB-A", "aws_a.two")],
+      findings: [
+        finding("low", "LAB-B", "aws_b.one"),
+        finding("critical", "LAB-A", "aws_a.one"),
+        finding("high", "LAB-C", "aws_c.one", true),
+        finding("low", "LAB-A", "aws_a.two"),
+      ],
       suppressed: [],
       unusedSuppressions: [],
       rules,

@@ -38,7 +38,9 @@ describe("every JSON form of a synthesized configuration", () => {
     const literal = readText(JSON_FORMS.find((f) => f.file === "dynamic-literal")!.text).findings;
     expect(literal.map((f) => [f.message, f.undecided])).toEqual([["its ingress rule on port 22 allows inbound traffic from 0.0.0.0/0", false]]);
     const variable = readText(JSON_FORMS.find((f) => f.file === "dynamic-variable")!.text).findings;
-    expect(variable.map((f) => [f.message, f.undecided])).toEqual([["cannot be decided before apply: the source of its ingress rule on port 22 is known only after apply", true]]);
+    expect(variable.map((f) => [f.message, f.undecided])).toEqual([
+      ["cannot be decided before apply: the source of its ingress rule on port 22 is known only after apply", true],
+    ]);
   });
 
   it("reports a nested block written as an expression (known only after apply) as undecided, never as none", () => {
@@ -46,11 +48,19 @@ describe("every JSON form of a synthesized configuration", () => {
       resource: {
         aws_security_group: { by_variable: { name: "v", description: "rules from a variable", ingress: "${var.rules}" } },
         aws_iam_role_policy: { by_variable: { role: "r", policy: "${data.aws_iam_policy_document.by_variable.json}" } },
-        aws_launch_template: { by_variable: { name: "t", metadata_options: { http_tokens: "required" }, block_device_mappings: "${var.disks}", network_interfaces: ["${var.nic}"] } },
+        aws_launch_template: {
+          by_variable: { name: "t", metadata_options: { http_tokens: "required" }, block_device_mappings: "${var.disks}", network_interfaces: ["${var.nic}"] },
+        },
         aws_kinesis_firehose_delivery_stream: {
           by_variable: { name: "s", destination: "extended_s3", server_side_encryption: { enabled: true }, extended_s3_configuration: "${var.destination}" },
         },
-        aws_lambda_function: { by_variable: { function_name: "f", role: "arn:aws:iam::111122223333:role/f", logging_config: { log_group: "${aws_cloudwatch_log_group.by_variable.name}" } } },
+        aws_lambda_function: {
+          by_variable: {
+            function_name: "f",
+            role: "arn:aws:iam::111122223333:role/f",
+            logging_config: { log_group: "${aws_cloudwatch_log_group.by_variable.name}" },
+          },
+        },
         aws_cloudwatch_log_group: { by_variable: { name: "/aws/lambda/f", retention_in_days: 7 } },
         aws_s3_bucket_notification: { by_variable: { bucket: "b", lambda_function: "${var.triggers}" } },
       },
@@ -89,12 +99,18 @@ describe("every JSON form of a synthesized configuration", () => {
   it("reads the dynamic statement blocks a cdktf iterator writes (they were invisible: the policy passed)", () => {
     const json = synthScope((scope) => {
       const actions = TerraformIterator.fromList(["s3:GetObject", "iam:*"]);
-      const document = new DataAwsIamPolicyDocument(scope, "iterated", { statement: actions.dynamic({ actions: [actions.value], resources: ["arn:aws:s3:::b/*"] }) });
+      const document = new DataAwsIamPolicyDocument(scope, "iterated", {
+        statement: actions.dynamic({ actions: [actions.value], resources: ["arn:aws:s3:::b/*"] }),
+      });
       new IamRolePolicy(scope, "iterated-policy", { role: "r", policy: document.json });
     });
     expect(Object.keys(json.data!.aws_iam_policy_document.iterated)).toEqual(["dynamic"]);
     expect(checkTerraformJson(json).findings.map((f) => [f.rule, f.address, f.message])).toEqual([
-      ["LAB-IAM-1", "aws_iam_role_policy.iterated-policy", "cannot be decided before apply: the actions of statement 1 (from data.aws_iam_policy_document.iterated) are known only after apply"],
+      [
+        "LAB-IAM-1",
+        "aws_iam_role_policy.iterated-policy",
+        "cannot be decided before apply: the actions of statement 1 (from data.aws_iam_policy_document.iterated) are known only after apply",
+      ],
     ]);
   });
 
@@ -161,7 +177,11 @@ describe("any mixture of the forms", () => {
     resources.forEach((r, i) => {
       const name = `r${i}`;
       if (r.kind === "group") {
-        put(resource, "aws_security_group", name, { name, description: "generated", ingress: [{ description: "ssh", from_port: 22, to_port: 22, protocol: "tcp", cidr_blocks: [r.open ? "0.0.0.0/0" : "10.0.0.0/8"] }] });
+        put(resource, "aws_security_group", name, {
+          name,
+          description: "generated",
+          ingress: [{ description: "ssh", from_port: 22, to_port: 22, protocol: "tcp", cidr_blocks: [r.open ? "0.0.0.0/0" : "10.0.0.0/8"] }],
+        });
       } else if (r.kind === "document") {
         const statement = r.broad.map((broad) => ({ actions: [broad ? "s3:*" : "s3:GetObject"], resources: ["arn:aws:s3:::generated/*"] }));
         put(data, "aws_iam_policy_document", name, { statement });
@@ -176,7 +196,8 @@ describe("any mixture of the forms", () => {
   /** Writes `value` (a label level holding `levels` more label levels, then bodies) as JSON text, choosing a form at each step. */
   function write(value: Record<string, unknown>, levels: number, choose: () => number): string {
     const entries = Object.entries(value);
-    const member = ([key, child]: [string, unknown]) => `${JSON.stringify(key)}: ${levels === 0 ? writeBody(child as Body, choose) : write(child as Record<string, unknown>, levels - 1, choose)}`;
+    const member = ([key, child]: [string, unknown]) =>
+      `${JSON.stringify(key)}: ${levels === 0 ? writeBody(child as Body, choose) : write(child as Record<string, unknown>, levels - 1, choose)}`;
     // A key repeated over parts of its child (not at the last label level: that would declare a body twice).
     const split = (pairs: [string, unknown][]): string[] =>
       pairs.flatMap(([key, child]) => {
@@ -192,7 +213,9 @@ describe("any mixture of the forms", () => {
         // An array of objects, each holding some of the properties, in order.
         const members = split(entries);
         const parts: string[][] = [];
-        for (const m of members) if (parts.length === 0 || choose() % 2 === 0) parts.push([m]); else parts[parts.length - 1].push(m);
+        for (const m of members)
+          if (parts.length === 0 || choose() % 2 === 0) parts.push([m]);
+          else parts[parts.length - 1].push(m);
         return `[${parts.map((p) => `{${p.join(", ")}}`).join(", ")}]`;
       }
       default:
@@ -245,7 +268,10 @@ describe("the plan of every form, from real Terraform", () => {
     for (const form of JSON_FORMS) writeFileSync(join(dir, `${form.file}.tf.json`), form.text);
     writeFileSync(
       join(dir, "providers.tf.json"),
-      JSON.stringify({ terraform: { required_providers: { aws: { source: "hashicorp/aws", version: "5.100.0" } } }, provider: { aws: { region: "us-east-1" } } }),
+      JSON.stringify({
+        terraform: { required_providers: { aws: { source: "hashicorp/aws", version: "5.100.0" } } },
+        provider: { aws: { region: "us-east-1" } },
+      }),
     );
     writeOfflineOverride(dir);
     terraformOrThrow(dir, ["init", "-input=false"]);
@@ -282,7 +308,11 @@ describe("the plan of every form, from real Terraform", () => {
     const cases: [string, (p: Record<string, any>) => void, string][] = [
       ["resource_changes not an array", (p) => (p.resource_changes = { a: p.resource_changes[0] }), "the plan's resource_changes is an object, not an array"],
       ["a change that is not an object", (p) => (p.resource_changes[0] = "aws_security_group.x"), "the plan's resource_changes[0] is a string"],
-      ["a change without its change", (p) => delete p.resource_changes[openGroup(p)].change, "(aws_security_group.resource_array) has no change (it is missing)"],
+      [
+        "a change without its change",
+        (p) => delete p.resource_changes[openGroup(p)].change,
+        "(aws_security_group.resource_array) has no change (it is missing)",
+      ],
       ["a change without actions", (p) => (p.resource_changes[openGroup(p)].change.actions = "create"), "change.actions is a string"],
       ["a change of an unknown mode", (p) => (p.resource_changes[openGroup(p)].mode = "other"), 'has mode a string ("other"), not "managed" or "data"'],
       ["an address changed twice", (p) => p.resource_changes.push(p.resource_changes[openGroup(p)]), "repeats aws_security_group.resource_array"],
@@ -291,7 +321,11 @@ describe("the plan of every form, from real Terraform", () => {
         (p) => p.configuration.root_module.resources.push(p.configuration.root_module.resources[0]),
         "the plan's configuration.root_module declares",
       ],
-      ["module calls that are not an object", (p) => (p.configuration.root_module.module_calls = []), "configuration.root_module.module_calls is an array, not an object"],
+      [
+        "module calls that are not an object",
+        (p) => (p.configuration.root_module.module_calls = []),
+        "configuration.root_module.module_calls is an array, not an object",
+      ],
       ["planned values that are not an object", (p) => (p.planned_values = []), "the plan's planned_values is an array, not an object"],
       [
         "values nested deeper than the pack reads",
@@ -300,14 +334,17 @@ describe("the plan of every form, from real Terraform", () => {
       ],
     ];
     for (const [what, change, message] of cases) {
-      expect({ what, error: (() => {
-        try {
-          checkTerraformJson(changed(change));
-          return "no error";
-        } catch (e) {
-          return e instanceof PolicyInputError ? e.message : `not a PolicyInputError: ${String(e)}`;
-        }
-      })() }).toEqual({ what, error: expect.stringContaining(message) });
+      expect({
+        what,
+        error: (() => {
+          try {
+            checkTerraformJson(changed(change));
+            return "no error";
+          } catch (e) {
+            return e instanceof PolicyInputError ? e.message : `not a PolicyInputError: ${String(e)}`;
+          }
+        })(),
+      }).toEqual({ what, error: expect.stringContaining(message) });
     }
   });
 
@@ -316,7 +353,11 @@ describe("the plan of every form, from real Terraform", () => {
       const file = join(dir, "input.json");
       writeFileSync(file, text);
       const errors: string[] = [];
-      const status = policyCli([file], () => undefined, (t) => errors.push(t));
+      const status = policyCli(
+        [file],
+        () => undefined,
+        (t) => errors.push(t),
+      );
       return { status, errors };
     };
     for (const form of JSON_FORMS) {

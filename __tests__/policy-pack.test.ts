@@ -65,7 +65,7 @@ describe("the rules", () => {
     expect(rows).toEqual(RULES.map((r) => `| \`${r.id}\` | ${r.title.replace(/\|/g, "\\|")} | ${r.severity} | ${equivalents(r)} |`));
   });
 
-  it("list in the README the reviewed actions that may use Resource \"*\"", () => {
+  it('list in the README the reviewed actions that may use Resource "*"', () => {
     for (const { actions } of UNSCOPABLE_ACTIONS) for (const action of actions) expect(README).toContain(`\`${action}\``);
   });
 });
@@ -73,13 +73,21 @@ describe("the rules", () => {
 describe("the lab stack", () => {
   it("passes its own pack, with one reviewed suppression", () => {
     const result = expectPolicyClean(new LabStack(Testing.app(), resolveSettings()));
-    expect(result.suppressed.map((s) => [s.rule, s.address, s.constructPath])).toEqual([["LAB-EC2-5", expect.stringMatching(/^aws_launch_template\./), "streaming-lab/generator/launch-template"]]);
+    expect(result.suppressed.map((s) => [s.rule, s.address, s.constructPath])).toEqual([
+      ["LAB-EC2-5", expect.stringMatching(/^aws_launch_template\./), "streaming-lab/generator/launch-template"],
+    ]);
     expect(result.suppressed[0].reason).toMatch(/public by design.*no inbound rule/);
     expect(result.unusedSuppressions).toEqual([]);
   });
 
   it("passes with its settings changed", () => {
-    const env = { LAB_STACK_NAME: "other-lab", LAB_BUFFER_SIZE_MIB: "128", LAB_BUFFER_INTERVAL_SECONDS: "0", LAB_LOG_RETENTION_DAYS: "3653", LAB_BUCKET_NAME: "my-lab-bucket" };
+    const env = {
+      LAB_STACK_NAME: "other-lab",
+      LAB_BUFFER_SIZE_MIB: "128",
+      LAB_BUFFER_INTERVAL_SECONDS: "0",
+      LAB_LOG_RETENTION_DAYS: "3653",
+      LAB_BUCKET_NAME: "my-lab-bucket",
+    };
     expect(expectPolicyClean(new LabStack(Testing.app(), resolveSettings({ env }))).suppressed).toHaveLength(1);
   });
 
@@ -143,9 +151,13 @@ describe("the synth-time Aspect", () => {
 describe("suppressions", () => {
   it("need a known rule and a written reason", () => {
     const stack = stackWithPack();
-    expect(() => suppressPolicy(stack, "LAB-LOG-1", "")).toThrow("suppressPolicy: the suppression of LAB-LOG-1 on test has no reason (write at least 10 characters");
+    expect(() => suppressPolicy(stack, "LAB-LOG-1", "")).toThrow(
+      "suppressPolicy: the suppression of LAB-LOG-1 on test has no reason (write at least 10 characters",
+    );
     expect(() => suppressPolicy(stack, "LAB-LOG-1", "  ok  ")).toThrow("has no reason");
-    expect(() => suppressPolicy(stack, "LAB-LOG-9", "a reason long enough")).toThrow('suppressPolicy: rule = "LAB-LOG-9" is not allowed; it must be one of LAB-S3-1, ');
+    expect(() => suppressPolicy(stack, "LAB-LOG-9", "a reason long enough")).toThrow(
+      'suppressPolicy: rule = "LAB-LOG-9" is not allowed; it must be one of LAB-S3-1, ',
+    );
   });
 
   it("cover every resource inside the construct they are declared on, and only those", () => {
@@ -158,7 +170,9 @@ describe("suppressions", () => {
     const result = checkTerraformJson(json);
     expect(result.suppressed.map((s) => s.address)).toEqual(covered);
     expect(result.findings.map((f) => f.address)).toEqual(["aws_cloudwatch_log_group.c"]);
-    expect(JSON.parse(json.output[SUPPRESSIONS_OUTPUT].value)).toEqual(covered.map((address) => ({ rule: "LAB-LOG-1", address, reason: "archive logs are kept for the regulator" })));
+    expect(JSON.parse(json.output[SUPPRESSIONS_OUTPUT].value)).toEqual(
+      covered.map((address) => ({ rule: "LAB-LOG-1", address, reason: "archive logs are kept for the regulator" })),
+    );
   });
 
   it("are refused when the output carrying them is malformed", () => {

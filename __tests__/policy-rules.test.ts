@@ -45,7 +45,11 @@ function newStack(app: App, id: string): TerraformStack {
 
 const addresses = (constructs: IConstruct[]) => constructs.map((c) => addressOf(c)!).sort();
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-const flagged = (result: CheckResult, rule: string) => result.findings.filter((f) => f.rule === rule).map((f) => f.address).sort();
+const flagged = (result: CheckResult, rule: string) =>
+  result.findings
+    .filter((f) => f.rule === rule)
+    .map((f) => f.address)
+    .sort();
 
 describe("the policy pack on its cases", () => {
   const outdir = mkdtempSync(join(tmpdir(), "lab-policy-"));
@@ -180,13 +184,28 @@ describe("the policy pack on its cases", () => {
         [[file("text.json", "not json")], "it is not JSON"],
         [[file("other.json", '{"name": "a package.json"}')], "neither a Terraform configuration"],
         [[file("state.json", '{"format_version": "1.0", "values": {}}')], "not of a state"],
-        [[file("no-reason.json", JSON.stringify({ output: { lab_policy_suppressions: { value: '[{"rule":"LAB-S3-1","address":"aws_s3_bucket.b","reason":""}]' } } }))], "has no reason"],
-        [[synthFile, "--format", "yaml"], "--format = \"yaml\" is not allowed"],
+        [
+          [
+            file(
+              "no-reason.json",
+              JSON.stringify({ output: { lab_policy_suppressions: { value: '[{"rule":"LAB-S3-1","address":"aws_s3_bucket.b","reason":""}]' } } }),
+            ),
+          ],
+          "has no reason",
+        ],
+        [[synthFile, "--format", "yaml"], '--format = "yaml" is not allowed'],
         [[], "no FILE given"],
       ];
       for (const [args, message] of cases) {
         const errors: string[] = [];
-        expect({ args, status: policyCli(args, () => undefined, (t) => errors.push(t)) }).toEqual({ args, status: 2 });
+        expect({
+          args,
+          status: policyCli(
+            args,
+            () => undefined,
+            (t) => errors.push(t),
+          ),
+        }).toEqual({ args, status: 2 });
         expect(errors.join("\n")).toContain(message);
       }
       // And as a process: the exit status a pull-request job sees.

@@ -62,7 +62,11 @@ describe("npm run policy at scale", () => {
     for (let i = 0; i < LARGE; i++) buckets[`b${i}`] = { bucket: `scale-bucket-${i}` };
     const file = join(dir, "buckets.tf.json");
     writeFileSync(file, JSON.stringify({ resource: { aws_s3_bucket: buckets } }));
-    const { status, stdout, stderr } = spawnSync(process.execPath, ["-r", "./loader/register-ts.js", "scripts/policy.ts", file], { cwd: ROOT, encoding: "utf8", maxBuffer: 512 * 1024 * 1024 });
+    const { status, stdout, stderr } = spawnSync(process.execPath, ["-r", "./loader/register-ts.js", "scripts/policy.ts", file], {
+      cwd: ROOT,
+      encoding: "utf8",
+      maxBuffer: 512 * 1024 * 1024,
+    });
     expect({ status, stderr }).toEqual({ status: 1, stderr: "" });
     expect(stdout).toContain(`policy pack: ${policies.RULES.length} rules on 30000 resources`);
     expect(stdout.trimEnd().split("\n").pop()).toBe("result: FAIL (180000 violation(s), 0 undecided, 0 suppressed)");
@@ -76,8 +80,15 @@ describe("npm run policy at scale", () => {
     });
     try {
       const errors: string[] = [];
-      const status = policyCli([file], () => undefined, (t) => errors.push(t));
-      expect({ status, errors }).toEqual({ status: 2, errors: [`policy: internal error while checking ${file}: RangeError: Maximum call stack size exceeded`] });
+      const status = policyCli(
+        [file],
+        () => undefined,
+        (t) => errors.push(t),
+      );
+      expect({ status, errors }).toEqual({
+        status: 2,
+        errors: [`policy: internal error while checking ${file}: RangeError: Maximum call stack size exceeded`],
+      });
     } finally {
       spy.mockRestore();
     }

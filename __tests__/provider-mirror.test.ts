@@ -62,7 +62,11 @@ describe("provider discovery", () => {
       "/a/terraform/plugins",
       "/b/terraform/plugins",
     ]);
-    expect(impliedMirrorDirs({ HOME: "/h" }).slice(2)).toEqual(["/h/.local/share/terraform/plugins", "/usr/local/share/terraform/plugins", "/usr/share/terraform/plugins"]);
+    expect(impliedMirrorDirs({ HOME: "/h" }).slice(2)).toEqual([
+      "/h/.local/share/terraform/plugins",
+      "/usr/local/share/terraform/plugins",
+      "/usr/share/terraform/plugins",
+    ]);
   });
 
   it("downloads as usual when the registry answers, even with a mirror on the machine", () => {
@@ -119,7 +123,11 @@ describe("a synthesized folder finds the mirror by itself (npx cdktf runs Terraf
     expect(synth.status).toBe(0);
     const stackDir = join(outdir, "stacks", "streaming-lab");
     // Terraform's own working directory is the stack folder, as under the cdktf CLI; no CLI config, no -chdir.
-    const init = spawnSync("terraform", ["init", "-input=false", "-backend=false", "-no-color"], { cwd: stackDir, env: { ...env, CHECKPOINT_DISABLE: "1" }, encoding: "utf8" });
+    const init = spawnSync("terraform", ["init", "-input=false", "-backend=false", "-no-color"], {
+      cwd: stackDir,
+      env: { ...env, CHECKPOINT_DISABLE: "1" },
+      encoding: "utf8",
+    });
     expect({ status: init.status, out: init.stdout + init.stderr }).toEqual({ status: 0, out: expect.stringContaining("Installed hashicorp/aws v5.100.0") });
   });
 });

@@ -13,7 +13,6 @@ import { isRunning as alive } from "../local/run-record";
 const dir = mkdtempSync(join(tmpdir(), "lab-provider-process-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-
 async function gone(pid: number, withinMs: number): Promise<boolean> {
   for (const started = Date.now(); Date.now() - started < withinMs; await new Promise((r) => setTimeout(r, 50))) {
     if (!alive(pid)) return true;

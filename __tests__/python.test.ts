@@ -72,7 +72,8 @@ describe("the Python interpreter", () => {
   });
 
   it("refuses a LAB_PYTHON that is not the absolute path of an executable file, in one line naming it", () => {
-    const refusal = (value: string) => `python: LAB_PYTHON = "${value}" is not allowed: the absolute path of a Python 3 interpreter (an executable file), or unset to use python3 on PATH`;
+    const refusal = (value: string) =>
+      `python: LAB_PYTHON = "${value}" is not allowed: the absolute path of a Python 3 interpreter (an executable file), or unset to use python3 on PATH`;
     for (const value of ["python3", scratch, join(scratch, "missing")]) {
       expect(() => findPython({ [PYTHON_ENV]: value })).toThrow(refusal(value));
     }

@@ -50,8 +50,19 @@ const validSettings = fc
       // Now and then one value a setting refuses.
       invalid: fc.oneof(
         { weight: 3, arbitrary: fc.constant(null) },
-        { weight: 1, arbitrary: fc.constantFrom<[string, string]>(["LAB_STACK_NAME", "l".repeat(37)], ["LAB_INSTANCE_TYPE", "t4g.small"], ["LAB_VPC_CIDR", "10.1.0.0/8"], ["LAB_SOURCE_PREFIX", "a*/"],
-          ["LAB_GENERATOR_RATE", "2912.5"], ["LAB_AVAILABILITY_ZONE", "us-east-1z"], ["LAB_LOG_RETENTION_DAYS", "10"], ["LAB_BUFFER_SIZE_MIB", "0"]) },
+        {
+          weight: 1,
+          arbitrary: fc.constantFrom<[string, string]>(
+            ["LAB_STACK_NAME", "l".repeat(37)],
+            ["LAB_INSTANCE_TYPE", "t4g.small"],
+            ["LAB_VPC_CIDR", "10.1.0.0/8"],
+            ["LAB_SOURCE_PREFIX", "a*/"],
+            ["LAB_GENERATOR_RATE", "2912.5"],
+            ["LAB_AVAILABILITY_ZONE", "us-east-1z"],
+            ["LAB_LOG_RETENTION_DAYS", "10"],
+            ["LAB_BUFFER_SIZE_MIB", "0"],
+          ),
+        },
       ),
     }),
   )
@@ -77,7 +88,8 @@ describe("settings and synth (property)", () => {
           resolveSettings({ env });
         } catch (e) {
           expect(e).toBeInstanceOf(SettingsError);
-          for (const problem of (e as SettingsError).problems) expect({ env, problem }).toEqual({ env, problem: expect.stringMatching(/^LAB_[A-Z_]+ = ".*" is not allowed: /) });
+          for (const problem of (e as SettingsError).problems)
+            expect({ env, problem }).toEqual({ env, problem: expect.stringMatching(/^LAB_[A-Z_]+ = ".*" is not allowed: /) });
           return;
         }
         synthesized += 1;
@@ -94,9 +106,29 @@ describe("settings and synth (property)", () => {
   it("synthesizes the edge values every setting allows", () => {
     const edges: Record<string, string>[] = [
       { LAB_STACK_NAME: `l${"a".repeat(35)}`, LAB_BUCKET_NAME: "a".repeat(63), LAB_GENERATOR_MODE: "replay", LAB_REPLAY_KEY: `r/${"k".repeat(1000)}.csv` },
-      { LAB_SOURCE_STREAM_NAME: "S".repeat(64), LAB_DESTINATION_STREAM_NAME: "D".repeat(64), LAB_APPLICATION_NAME: "A".repeat(64), LAB_SOURCE_PREFIX: `${"s".repeat(504)}/`, LAB_DESTINATION_PREFIX: `${"d".repeat(504)}/` },
-      { LAB_ANALYTICS_ENGINE: "kinesis-analytics-sql", LAB_APPLICATION_NAME: "A.".repeat(64), LAB_COMPRESSION: "HADOOP_SNAPPY", LAB_VPC_CIDR: "192.168.255.240/28" },
-      { LAB_BUFFER_SIZE_MIB: "128", LAB_BUFFER_INTERVAL_SECONDS: "0", LAB_ANALYTICS_TIMEOUT_SECONDS: "900", LAB_ANALYTICS_MEMORY_MIB: "10240", LAB_ANALYTICS_CONCURRENCY: "1000", LAB_GENERATOR_RATE: "2912", LAB_PACK_BYTES: "1024000", LAB_VPC_CIDR: "10.0.0.0/16" },
+      {
+        LAB_SOURCE_STREAM_NAME: "S".repeat(64),
+        LAB_DESTINATION_STREAM_NAME: "D".repeat(64),
+        LAB_APPLICATION_NAME: "A".repeat(64),
+        LAB_SOURCE_PREFIX: `${"s".repeat(504)}/`,
+        LAB_DESTINATION_PREFIX: `${"d".repeat(504)}/`,
+      },
+      {
+        LAB_ANALYTICS_ENGINE: "kinesis-analytics-sql",
+        LAB_APPLICATION_NAME: "A.".repeat(64),
+        LAB_COMPRESSION: "HADOOP_SNAPPY",
+        LAB_VPC_CIDR: "192.168.255.240/28",
+      },
+      {
+        LAB_BUFFER_SIZE_MIB: "128",
+        LAB_BUFFER_INTERVAL_SECONDS: "0",
+        LAB_ANALYTICS_TIMEOUT_SECONDS: "900",
+        LAB_ANALYTICS_MEMORY_MIB: "10240",
+        LAB_ANALYTICS_CONCURRENCY: "1000",
+        LAB_GENERATOR_RATE: "2912",
+        LAB_PACK_BYTES: "1024000",
+        LAB_VPC_CIDR: "10.0.0.0/16",
+      },
       { LAB_GENERATOR_RATE: "1000", LAB_PACK_BYTES: "0" },
     ];
     for (const env of edges) {

@@ -189,7 +189,11 @@ describe("lab settings", () => {
     ["LAB_REPLAY_KEY", "replay/../source/x.csv", "without '//' or a '.' or '..' folder"],
     ["LAB_REPLAY_KEY", "source/banking_loss.csv", "a key outside the source prefix source/ (LAB_SOURCE_PREFIX's default)"],
     ["LAB_REPLAY_KEY", "destination/banking_loss.csv", "a key outside the destination prefix destination/ (LAB_DESTINATION_PREFIX's default)"],
-    ["LAB_REPLAY_KEY", "errors/source/banking_loss.csv", "a key outside the source stream's error prefix errors/source/ (errors/ + LAB_SOURCE_PREFIX's default)"],
+    [
+      "LAB_REPLAY_KEY",
+      "errors/source/banking_loss.csv",
+      "a key outside the source stream's error prefix errors/source/ (errors/ + LAB_SOURCE_PREFIX's default)",
+    ],
     ["LAB_REPLAY_KEY", "errors/destination/x.csv", "a key outside the destination stream's error prefix errors/destination/"],
   ])("refuse %s=%j, naming the setting, the value and what is allowed", (name, value, allowed) => {
     const problems = problemsOf({ [name]: value });
@@ -210,7 +214,9 @@ describe("lab settings", () => {
     );
     expect(problemsOf({ ...legacy, LAB_APPLICATION_NAME: "app/1" })[0]).toContain("1-128 characters of a-z, A-Z, 0-9, '_', '.', '-'");
     expect(problemsOf({ LAB_APPLICATION_NAME: "Stream.App" })[0]).toContain("(a Lambda function name)");
-    expect(resolveSettings({ env: { LAB_COMPRESSION: "GZIP", LAB_ANALYTICS_CONCURRENCY: "5" } })).toEqual(expect.objectContaining({ compression: "GZIP", analyticsConcurrency: 5 }));
+    expect(resolveSettings({ env: { LAB_COMPRESSION: "GZIP", LAB_ANALYTICS_CONCURRENCY: "5" } })).toEqual(
+      expect.objectContaining({ compression: "GZIP", analyticsConcurrency: 5 }),
+    );
   });
 
   it("pack records only where the analytics reads them line by line: off with the SQL application, refused on", () => {
@@ -232,7 +238,9 @@ describe("lab settings", () => {
     expect(problemsOf({ LAB_GENERATOR_RATE: "1001", LAB_PACK_BYTES: "0" })).toEqual([
       'LAB_GENERATOR_RATE = "1001" is not allowed: records per second the generator sends must be a number of records per second greater than 0 and at most 1000 with LAB_PACK_BYTES=0 (2912 with packing of 1080 bytes or more)',
     ]);
-    expect(problemsOf({ LAB_GENERATOR_RATE: "2001", LAB_PACK_BYTES: "720" })[0]).toContain("at most 2000 with LAB_PACK_BYTES=720 (2912 with packing of 1080 bytes or more)");
+    expect(problemsOf({ LAB_GENERATOR_RATE: "2001", LAB_PACK_BYTES: "720" })[0]).toContain(
+      "at most 2000 with LAB_PACK_BYTES=720 (2912 with packing of 1080 bytes or more)",
+    );
     expect(problemsOf({ LAB_GENERATOR_RATE: "1001", LAB_ANALYTICS_ENGINE: "kinesis-analytics-sql" })[0]).toContain("at most 1000 with LAB_PACK_BYTES=0");
   });
 
@@ -305,14 +313,18 @@ describe("the stack's key prefixes", () => {
 
   it("leave the replay key out in synthetic mode unless it is set (it is then unused, but still checked)", () => {
     expect(resolveSettings({ env: { LAB_SOURCE_PREFIX: "replay/" } }).sourcePrefix).toBe("replay/");
-    expect(problemsOf({ LAB_SOURCE_PREFIX: "replay/", LAB_REPLAY_KEY: "replay/lab.csv" })[0]).toMatch(/^LAB_REPLAY_KEY = "replay\/lab.csv" is not allowed: .* a key outside the source prefix replay\/ \(LAB_SOURCE_PREFIX\)$/);
+    expect(problemsOf({ LAB_SOURCE_PREFIX: "replay/", LAB_REPLAY_KEY: "replay/lab.csv" })[0]).toMatch(
+      /^LAB_REPLAY_KEY = "replay\/lab.csv" is not allowed: .* a key outside the source prefix replay\/ \(LAB_SOURCE_PREFIX\)$/,
+    );
   });
 
   it("blame the later of two given settings, once per setting, and name where the other comes from", () => {
     expect(problemsOf({ LAB_SOURCE_PREFIX: "data/", LAB_DESTINATION_PREFIX: "data/out/" })).toEqual([
       'LAB_DESTINATION_PREFIX = "data/out/" is not allowed: S3 key prefix of the analytics output must be a key prefix that neither contains nor is contained in the source prefix data/ (LAB_SOURCE_PREFIX)',
     ]);
-    expect(problemsOf({}, { sourcePrefix: "data/", destinationPrefix: "data/" })[0]).toMatch(/^cdktf.json context "destinationPrefix" = "data\/" is not allowed/);
+    expect(problemsOf({}, { sourcePrefix: "data/", destinationPrefix: "data/" })[0]).toMatch(
+      /^cdktf.json context "destinationPrefix" = "data\/" is not allowed/,
+    );
   });
 
   it("say nothing of overlap for a prefix that is refused on its own", () => {
@@ -340,15 +352,29 @@ describe("the stack's key prefixes", () => {
     const key = fc.array(segment, { minLength: 1, maxLength: 3 }).map((parts) => `${parts.join("/")}/x.csv`);
     fc.assert(
       fc.property(prefix, prefix, key, fc.boolean(), fc.stringMatching(/^[abx./]{0,6}$/), (source, destination, replayKey, replay, suffix) => {
-        const env = { LAB_SOURCE_PREFIX: source, LAB_DESTINATION_PREFIX: destination, LAB_REPLAY_KEY: replayKey, ...(replay ? { LAB_GENERATOR_MODE: "replay", LAB_BUCKET_NAME: "my-lab-bucket" } : {}) };
+        const env = {
+          LAB_SOURCE_PREFIX: source,
+          LAB_DESTINATION_PREFIX: destination,
+          LAB_REPLAY_KEY: replayKey,
+          ...(replay ? { LAB_GENERATOR_MODE: "replay", LAB_BUCKET_NAME: "my-lab-bucket" } : {}),
+        };
         const problems = problemsOrNone(env);
-        const settings = { ...resolveSettings(), sourcePrefix: source, destinationPrefix: destination, replayKey, generatorMode: replay ? ("replay" as const) : ("synthetic" as const) };
+        const settings = {
+          ...resolveSettings(),
+          sourcePrefix: source,
+          destinationPrefix: destination,
+          replayKey,
+          generatorMode: replay ? ("replay" as const) : ("synthetic" as const),
+        };
         const prefixes = stackKeyPrefixes(settings, true).map((p) => p.prefix);
         // Keys under each prefix: the prefix itself, and it followed by random text.
         const keys = prefixes.flatMap((p) => [p, `${p}${suffix}`]);
         const shared = keys.some((k) => prefixes.filter((p) => k.startsWith(p)).length > 1);
         expect({ env, accepted: problems.length === 0 }).toEqual({ env, accepted: !shared });
-        for (const p of problems) expect(p).toMatch(/^LAB_(SOURCE_PREFIX|DESTINATION_PREFIX|REPLAY_KEY) = ".*" is not allowed: .* (neither contains nor is contained in|a key outside) /);
+        for (const p of problems)
+          expect(p).toMatch(
+            /^LAB_(SOURCE_PREFIX|DESTINATION_PREFIX|REPLAY_KEY) = ".*" is not allowed: .* (neither contains nor is contained in|a key outside) /,
+          );
       }),
       { numRuns: 400 },
     );
@@ -427,12 +453,17 @@ describe("LAB_AVAILABILITY_ZONE", () => {
     for (const zone of availabilityZonesOf(region)) {
       expect(resolveSettings({ env: { LAB_REGION: region, LAB_AVAILABILITY_ZONE: zone } }).availabilityZone).toBe(zone);
     }
-    const unknown = Array.from("abcdefghijklmnopqrstuvwxyz").map((l) => `${region}${l}`).filter((z) => !availabilityZonesOf(region).includes(z));
-    for (const zone of unknown.slice(0, 3)) expect(problemsOf({ LAB_REGION: region, LAB_AVAILABILITY_ZONE: zone })[0]).toContain(`a zone of ${region}: ${region}a`);
+    const unknown = Array.from("abcdefghijklmnopqrstuvwxyz")
+      .map((l) => `${region}${l}`)
+      .filter((z) => !availabilityZonesOf(region).includes(z));
+    for (const zone of unknown.slice(0, 3))
+      expect(problemsOf({ LAB_REGION: region, LAB_AVAILABILITY_ZONE: zone })[0]).toContain(`a zone of ${region}: ${region}a`);
   });
 
   it("refuses a zone of another region, and defaults to a zone that exists", () => {
-    expect(problemsOf({ LAB_REGION: "ca-central-1", LAB_AVAILABILITY_ZONE: "ca-central-1c" })[0]).toContain("a zone of ca-central-1: ca-central-1a, ca-central-1b, ca-central-1d");
+    expect(problemsOf({ LAB_REGION: "ca-central-1", LAB_AVAILABILITY_ZONE: "ca-central-1c" })[0]).toContain(
+      "a zone of ca-central-1: ca-central-1a, ca-central-1b, ca-central-1d",
+    );
     expect(problemsOf({ LAB_REGION: "eu-west-1", LAB_AVAILABILITY_ZONE: "us-east-1a" })[0]).toContain("a zone of eu-west-1");
     for (const region of AWS_REGIONS) expect(availabilityZonesOf(region)).toContain(resolveSettings({ env: { LAB_REGION: region } }).availabilityZone);
   });
@@ -475,7 +506,10 @@ describe("cdktf.json", () => {
     ['{"app": 5}', /^cdktf.json: "app" must be a string, not number$/],
     ['{"terraformProviders": "aws"}', /^cdktf.json: "terraformProviders" must be an array, not string$/],
     ['{"sendCrashReports": 1}', /^cdktf.json: "sendCrashReports" must be a string or a boolean, not number$/],
-    ['{"context": {"region": "eu-west-1", "region": "us-east-1"}}', /^cdktf.json gives "\/context\/region" more than once \(JSON keeps only the last, silently\)$/],
+    [
+      '{"context": {"region": "eu-west-1", "region": "us-east-1"}}',
+      /^cdktf.json gives "\/context\/region" more than once \(JSON keeps only the last, silently\)$/,
+    ],
   ])("refuses %j in one line naming the file and what is wrong", (text, message) => {
     const result = cdktfJsonContext(text, "cdktf.json");
     expect(result).toEqual({ problem: expect.stringMatching(message) });
@@ -495,7 +529,9 @@ describe("cdktf.json", () => {
     writeFileSync(file, '{"app": "node x.js", "context": {"region": "eu-west-1"');
     // The end of the text: V8's words vary between Node versions, the place does not.
     expect(() => settingsFromProject({}, { file })).toThrow(/^Invalid lab settings: \/\S+\/cdktf\.json is not valid JSON: [^\n]* \(line 1, column 55\)$/);
-    expect(() => settingsFromProject({}, { file: join(dir, "missing.json") })).toThrow(`Invalid lab settings: ${join(dir, "missing.json")} cannot be read: ENOENT`);
+    expect(() => settingsFromProject({}, { file: join(dir, "missing.json") })).toThrow(
+      `Invalid lab settings: ${join(dir, "missing.json")} cannot be read: ENOENT`,
+    );
     writeFileSync(file, '{"context": {"region": "eu-west-1", "bufferSizeMiB": 500}}');
     expect(() => settingsFromProject({}, { file })).toThrow('Invalid lab settings: cdktf.json context "bufferSizeMiB" = "500" is not allowed');
   });

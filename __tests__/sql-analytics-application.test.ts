@@ -98,9 +98,31 @@ describe("SqlAnalyticsApplication", () => {
     ["a missing SQL file", { analytics: analyticsWith({ sqlFile: join(dir, "missing.sql") }) }, "cannot be read"],
     ["an empty SQL file", { analytics: analyticsWith({ sqlFile: sqlFile("  \n") }) }, "a non-empty SQL file"],
     ["a SQL file of comments only", { analytics: analyticsWith({ sqlFile: sqlFile("-- nothing\n") }) }, "SQL that reads the input stream"],
-    ["SQL that reads another stream", { analytics: analyticsWith({ sqlFile: sqlFile('CREATE OR REPLACE STREAM "DESTINATION_SQL_BASIC_STREAM" (a INT);\nINSERT INTO "DESTINATION_SQL_BASIC_STREAM" SELECT STREAM "a" FROM "OTHER_001";') }) }, 'SQL that reads the input stream "SOURCE_SQL_STREAM_001"'],
-    ["SQL that reads the input only in a comment", { analytics: analyticsWith({ sqlFile: sqlFile('CREATE OR REPLACE STREAM "DESTINATION_SQL_BASIC_STREAM" (a INT);\n-- FROM "SOURCE_SQL_STREAM_001"\n') }) }, "SQL that reads the input stream"],
-    ["SQL that does not create the output stream", { analytics: analyticsWith({ sqlFile: sqlFile('CREATE OR REPLACE STREAM "OUT" (a INT);\nINSERT INTO "OUT" SELECT STREAM "a" FROM "SOURCE_SQL_STREAM_001";') }) }, 'SQL that creates the output stream "DESTINATION_SQL_BASIC_STREAM"'],
+    [
+      "SQL that reads another stream",
+      {
+        analytics: analyticsWith({
+          sqlFile: sqlFile(
+            'CREATE OR REPLACE STREAM "DESTINATION_SQL_BASIC_STREAM" (a INT);\nINSERT INTO "DESTINATION_SQL_BASIC_STREAM" SELECT STREAM "a" FROM "OTHER_001";',
+          ),
+        }),
+      },
+      'SQL that reads the input stream "SOURCE_SQL_STREAM_001"',
+    ],
+    [
+      "SQL that reads the input only in a comment",
+      { analytics: analyticsWith({ sqlFile: sqlFile('CREATE OR REPLACE STREAM "DESTINATION_SQL_BASIC_STREAM" (a INT);\n-- FROM "SOURCE_SQL_STREAM_001"\n') }) },
+      "SQL that reads the input stream",
+    ],
+    [
+      "SQL that does not create the output stream",
+      {
+        analytics: analyticsWith({
+          sqlFile: sqlFile('CREATE OR REPLACE STREAM "OUT" (a INT);\nINSERT INTO "OUT" SELECT STREAM "a" FROM "SOURCE_SQL_STREAM_001";'),
+        }),
+      },
+      'SQL that creates the output stream "DESTINATION_SQL_BASIC_STREAM"',
+    ],
     ["SQL over 100 KiB", { analytics: analyticsWith({ sqlFile: sqlFile(`FROM "SOURCE_SQL_STREAM_001"\n${"-".repeat(102_401)}`) }) }, "at most 102400 bytes"],
     ["no columns", { analytics: analyticsWith({ input: { columns: [] } }) }, "input.columns = 0 is not allowed"],
     ["duplicate columns", { analytics: analyticsWith({ input: { columns: [columns[0], { ...columns[0], name: "REGION" }] } }) }, "input.columns[REGION].name"],
@@ -112,9 +134,13 @@ describe("SqlAnalyticsApplication", () => {
   });
 
   it("matches unquoted SQL names upper-cased, as the service does", () => {
-    const lower = sqlFile('create or replace stream destination_sql_basic_stream (a INT);\ninsert into destination_sql_basic_stream select stream "a" from source_sql_stream_001;');
+    const lower = sqlFile(
+      'create or replace stream destination_sql_basic_stream (a INT);\ninsert into destination_sql_basic_stream select stream "a" from source_sql_stream_001;',
+    );
     expect(() => synthScope((scope) => new SqlAnalyticsApplication(scope, "analytics", props({ analytics: analyticsWith({ sqlFile: lower }) })))).not.toThrow();
     const quotedLower = sqlFile('CREATE OR REPLACE STREAM "destination_sql_basic_stream" (a INT);\nSELECT STREAM "a" FROM "SOURCE_SQL_STREAM_001";');
-    expect(() => synthScope((scope) => new SqlAnalyticsApplication(scope, "analytics", props({ analytics: analyticsWith({ sqlFile: quotedLower }) })))).toThrow("SQL that creates the output stream");
+    expect(() => synthScope((scope) => new SqlAnalyticsApplication(scope, "analytics", props({ analytics: analyticsWith({ sqlFile: quotedLower }) })))).toThrow(
+      "SQL that creates the output stream",
+    );
   });
 });

@@ -70,7 +70,9 @@ describe("npm start when the machine cannot run the local AWS", () => {
     const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("LAB_")));
     const run = npmStart(["--records", "10"], { ...env, LAB_ANALYTICS_ENGINE: "kinesis-analytics-sql" });
     expect(run.status).toBe(2);
-    expect(run.stderr).toMatch(/\nstart: aws_kinesis_analytics_application: Kinesis Data Analytics for SQL is discontinued and moto has no such service; the local run needs LAB_ANALYTICS_ENGINE=micro-batch \(the default\)\n$/);
+    expect(run.stderr).toMatch(
+      /\nstart: aws_kinesis_analytics_application: Kinesis Data Analytics for SQL is discontinued and moto has no such service; the local run needs LAB_ANALYTICS_ENGINE=micro-batch \(the default\)\n$/,
+    );
     expect(run.stderr).not.toContain("local AWS: moto's server at");
   });
 
@@ -117,7 +119,8 @@ describe("npm start when the machine cannot run the local AWS", () => {
     expect(npmStart(["--records", "10"], { ...process.env, [PYTHON_ENV]: "python3.11" })).toEqual({
       status: 2,
       stdout: "",
-      stderr: 'start: python: LAB_PYTHON = "python3.11" is not allowed: the absolute path of a Python 3 interpreter (an executable file), or unset to use python3 on PATH\n',
+      stderr:
+        'start: python: LAB_PYTHON = "python3.11" is not allowed: the absolute path of a Python 3 interpreter (an executable file), or unset to use python3 on PATH\n',
     });
   });
 });
@@ -136,7 +139,9 @@ describe("npm start when an earlier run's local AWS still holds the folder", () 
 
   it("names a local AWS left up by --keep, and how to stop it", () => {
     record(ended, true);
-    expect(earlierRunRefusal(outdir)?.message).toBe(`start: an earlier \`npm start -- --keep\` left its local AWS (pid ${String(server.pid)}, https://127.0.0.1:4566) running; stop it with: ${stop}`);
+    expect(earlierRunRefusal(outdir)?.message).toBe(
+      `start: an earlier \`npm start -- --keep\` left its local AWS (pid ${String(server.pid)}, https://127.0.0.1:4566) running; stop it with: ${stop}`,
+    );
   });
 
   it("names another npm start still running, and says to let it finish rather than kill its server", () => {
@@ -148,7 +153,9 @@ describe("npm start when an earlier run's local AWS still holds the folder", () 
 
   it("names a local AWS whose npm start ended without stopping it", () => {
     record(ended, false);
-    expect(earlierRunRefusal(outdir)?.message).toBe(`start: an earlier npm start ended without stopping its local AWS (pid ${String(server.pid)}, https://127.0.0.1:4566); stop it with: ${stop}`);
+    expect(earlierRunRefusal(outdir)?.message).toBe(
+      `start: an earlier npm start ended without stopping its local AWS (pid ${String(server.pid)}, https://127.0.0.1:4566); stop it with: ${stop}`,
+    );
   });
 
   it("refuses nothing when the recorded local AWS is gone, or there is no record", () => {

@@ -75,7 +75,10 @@ describe("real Terraform with the synthesized S3 backend", () => {
 describe("an offline copy of an S3-backed stack (what npm run plan does without credentials)", () => {
   it("initializes a local backend in a scratch copy without reaching S3, and leaves the stack folder as it was", () => {
     const stackDir = mkdtempSync(join(tmpdir(), "lab-s3-stack-"));
-    const stack = { terraform: { backend: { s3: { bucket: "team-tf-state", key: "lab/terraform.tfstate", region: "us-east-1", encrypt: true, use_lockfile: true } } }, resource: { terraform_data: { marker: { input: "x" } } } };
+    const stack = {
+      terraform: { backend: { s3: { bucket: "team-tf-state", key: "lab/terraform.tfstate", region: "us-east-1", encrypt: true, use_lockfile: true } } },
+      resource: { terraform_data: { marker: { input: "x" } } },
+    };
     writeFileSync(join(stackDir, "cdk.tf.json"), JSON.stringify(stack));
     const copy = offlineCopy(stackDir);
     try {

@@ -42,7 +42,9 @@ describe("HCL strings", () => {
   it("repairs a policy, a trailing-newline string and quoted depends_on, and nothing else", () => {
     const json = { resource: { t: { r: { policy: '{"R":"${a.b.arn}"}', code: "x;\n", name: "n" } } } };
     const broken = `resource "t" "r" {\npolicy = "{"R":"\${a.b.arn}"}"\ncode = <<EOF\nx;\n\nEOF\nname = "n"\ndepends_on = [\n"a.b",\n]\n}\n`;
-    expect(repairHcl(broken, json)).toBe(`resource "t" "r" {\npolicy = "{\\"R\\":\\"\${a.b.arn}\\"}"\ncode = <<EOT\nx;\nEOT\nname = "n"\ndepends_on = [\na.b,\n]\n}\n`);
+    expect(repairHcl(broken, json)).toBe(
+      `resource "t" "r" {\npolicy = "{\\"R\\":\\"\${a.b.arn}\\"}"\ncode = <<EOT\nx;\nEOT\nname = "n"\ndepends_on = [\na.b,\n]\n}\n`,
+    );
   });
 });
 

@@ -99,13 +99,19 @@ describe("npm run plan, offline, with real Terraform (default: micro-batch engin
 
   it("plans the lab's streams, the function with its package and trigger, and the generator", () => {
     const { after } = out;
-    expect(after("aws_kinesis_firehose_delivery_stream").map((s) => [s.name, s.extended_s3_configuration[0].prefix]).sort()).toEqual([
+    expect(
+      after("aws_kinesis_firehose_delivery_stream")
+        .map((s) => [s.name, s.extended_s3_configuration[0].prefix])
+        .sort(),
+    ).toEqual([
       ["Destination", "destination/"],
       ["Source", "source/"],
     ]);
     expect(after("aws_kinesis_analytics_application")).toEqual([]);
     const [fn] = after("aws_lambda_function");
-    expect(fn).toEqual(expect.objectContaining({ function_name: "StreamApplication", runtime: "nodejs22.x", handler: "index.handler", timeout: 60, memory_size: 512 }));
+    expect(fn).toEqual(
+      expect.objectContaining({ function_name: "StreamApplication", runtime: "nodejs22.x", handler: "index.handler", timeout: 60, memory_size: 512 }),
+    );
     expect(fn.source_code_hash).toMatch(/^[A-Za-z0-9+/]{43}=$/);
     const [notification] = after("aws_s3_bucket_notification");
     expect(notification.lambda_function[0]).toEqual(expect.objectContaining({ events: ["s3:ObjectCreated:*"], filter_prefix: "source/" }));
@@ -133,7 +139,9 @@ describe("npm run plan, offline, with real Terraform (default: micro-batch engin
     expect(md).toContain("| `LAB-EC2-5` | `aws_launch_template.");
     expect(md.split("\n").filter((l) => l.startsWith("| + create | `aws_"))).toHaveLength(43);
     // The estimate at the settings, between the policy checks and the resources.
-    expect(md).toMatch(/### Policy checks[^]*### Estimated monthly cost\n\n_An \*\*estimate\*\*, not a bill[^]*\| \*\*total\*\* \| \| \*\*\$[\d.]+\*\* \|[^]*### Resources by action/);
+    expect(md).toMatch(
+      /### Policy checks[^]*### Estimated monthly cost\n\n_An \*\*estimate\*\*, not a bill[^]*\| \*\*total\*\* \| \| \*\*\$[\d.]+\*\* \|[^]*### Resources by action/,
+    );
   });
 
   it("leaves the synthesized folder clean for a real deploy: no dummy credentials, no offline state", () => {

@@ -19,7 +19,11 @@ import { checkUntilSettled, Verifier, VerifyOptions } from "../verify/verifier";
 const FIXTURES = join(__dirname, "fixtures", "verify");
 const fixture = (name: string) => readFileSync(join(FIXTURES, name));
 const FIXTURE_RECORDS = 40; // records in each fixtures/verify/records.* file
-const fixtureRecords = () => readFileSync(join(FIXTURES, "records.jsonl"), "utf8").trimEnd().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
+const fixtureRecords = () =>
+  readFileSync(join(FIXTURES, "records.jsonl"), "utf8")
+    .trimEnd()
+    .split("\n")
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
 
@@ -56,7 +60,12 @@ const options = (bucket: string, more: Partial<VerifyOptions> = {}): VerifyOptio
 async function goodBucket(): Promise<string> {
   const bucket = await newBucket();
   await seedLikeFirehose(s3.client, bucket, { prefix: "source/", stream: "Source", records: records.slice(0, 100), perObject: 50 });
-  await seedLikeFirehose(s3.client, bucket, { prefix: "destination/", stream: "Destination", records: records.slice(0, 100).map(asDestinationRecord), perObject: 100 });
+  await seedLikeFirehose(s3.client, bucket, {
+    prefix: "destination/",
+    stream: "Destination",
+    records: records.slice(0, 100).map(asDestinationRecord),
+    perObject: 100,
+  });
   return bucket;
 }
 
@@ -68,7 +77,11 @@ describe("Verifier against a fake S3 (s3rver on 127.0.0.1)", () => {
     await seedLikeFirehose(s3.client, bucket, { prefix: "source/", stream: "Source", records: source.slice(0, 200), perObject: 100 });
     await seedLikeFirehose(s3.client, bucket, { prefix: "source/", stream: "Source", records: source.slice(200, 300), perObject: 50 });
     await seedLikeFirehose(s3.client, bucket, { prefix: "source/", stream: "Source", records: source.slice(300), perObject: 100, gzip: true });
-    for (const [name, extension] of [["records.zip", ".zip"], ["records.snappy", ".snappy"], ["records.hsnappy", ""]]) {
+    for (const [name, extension] of [
+      ["records.zip", ".zip"],
+      ["records.snappy", ".snappy"],
+      ["records.hsnappy", ""],
+    ]) {
       await putObject(s3.client, bucket, firehoseKey("source/", "Source", at, extension), fixture(name));
     }
     // The destination: a row for every source record (the fixtures' 40 three times), 10 of them twice,
@@ -76,7 +89,13 @@ describe("Verifier against a fake S3 (s3rver on 127.0.0.1)", () => {
     const others = lossEvents(50, 99);
     const rows = [...source, ...fixtureRecords(), ...fixtureRecords(), ...fixtureRecords()].map(asDestinationRecord);
     await seedLikeFirehose(s3.client, bucket, { prefix: "destination/", stream: "Destination", records: rows, perObject: 130, gzip: true });
-    await seedLikeFirehose(s3.client, bucket, { prefix: "destination/", stream: "Destination", records: [...source.slice(0, 10), ...others].map(asDestinationRecord), perObject: 60, layout: "concatenated" });
+    await seedLikeFirehose(s3.client, bucket, {
+      prefix: "destination/",
+      stream: "Destination",
+      records: [...source.slice(0, 10), ...others].map(asDestinationRecord),
+      perObject: 60,
+      layout: "concatenated",
+    });
 
     const report = await new Verifier(options(bucket)).check();
     expect(report.failures).toEqual([]);
@@ -95,7 +114,13 @@ describe("Verifier against a fake S3 (s3rver on 127.0.0.1)", () => {
       missingAtDestination: 0,
       missing: [],
     });
-    expect(report.destination).toMatchObject({ objects: 5, records: sourceRecords + 60, valid: sourceRecords + 60, invalid: 0, encodings: { gzip: 4, json: 1 } });
+    expect(report.destination).toMatchObject({
+      objects: 5,
+      records: sourceRecords + 60,
+      valid: sourceRecords + 60,
+      invalid: 0,
+      encodings: { gzip: 4, json: 1 },
+    });
     // Each source record pairs with at most one destination row: the duplicates and strangers are reported, not failed.
     expect(report.destination.matchingSource).toBe(sourceRecords);
     expect(report.destination.matchingNoSource).toBe(60);
@@ -112,8 +137,15 @@ describe("Verifier against a fake S3 (s3rver on 127.0.0.1)", () => {
 
   it("lists every page, newest object first, and leaves out objects older than --since", async () => {
     const bucket = await newBucket();
-    const keys = (await seedLikeFirehose(s3.client, bucket, { prefix: "source/", stream: "Source", records: records.slice(0, 25), perObject: 1 })).map((o) => o.key);
-    await seedLikeFirehose(s3.client, bucket, { prefix: "destination/", stream: "Destination", records: records.slice(0, 25).map(asDestinationRecord), perObject: 25 });
+    const keys = (await seedLikeFirehose(s3.client, bucket, { prefix: "source/", stream: "Source", records: records.slice(0, 25), perObject: 1 })).map(
+      (o) => o.key,
+    );
+    await seedLikeFirehose(s3.client, bucket, {
+      prefix: "destination/",
+      stream: "Destination",
+      records: records.slice(0, 25).map(asDestinationRecord),
+      perObject: 25,
+    });
     // Five objects delivered two hours ago; one of them, and one recent object, hold an invalid record.
     const [recent, ...rest] = keys;
     const old = rest.slice(0, 5);
@@ -141,7 +173,12 @@ describe("Verifier against a fake S3 (s3rver on 127.0.0.1)", () => {
     const three = recordBytes(records.slice(203, 206), "lines");
     const truncated = firehoseKey("source/", "Source", at);
     await putObject(s3.client, bucket, truncated, three.subarray(0, three.length - 30));
-    await seedLikeFirehose(s3.client, bucket, { prefix: "destination/", stream: "Destination", records: records.slice(200, 205).map(asDestinationRecord), perObject: 5 });
+    await seedLikeFirehose(s3.client, bucket, {
+      prefix: "destination/",
+      stream: "Destination",
+      records: records.slice(200, 205).map(asDestinationRecord),
+      perObject: 5,
+    });
     const wrongSubCategory = firehoseKey("destination/", "Destination", at, ".gz");
     const bad = { ...asDestinationRecord(records[0]), RISKCATEGORY: "Internal Fraud", RISKSUBCATEGORY: "Willful Damage" };
     await putObject(s3.client, bucket, wrongSubCategory, gzipSync(recordBytes([asDestinationRecord(records[1]), bad], "lines")));
@@ -164,7 +201,13 @@ describe("Verifier against a fake S3 (s3rver on 127.0.0.1)", () => {
       ]),
     );
     expect(report.destination.problems).toEqual([
-      { key: wrongSubCategory, record: 2, line: 2, offset: expect.any(Number), problem: expect.stringMatching(/^RISKSUBCATEGORY: must be equal to one of the allowed values/) },
+      {
+        key: wrongSubCategory,
+        record: 2,
+        line: 2,
+        offset: expect.any(Number),
+        problem: expect.stringMatching(/^RISKSUBCATEGORY: must be equal to one of the allowed values/),
+      },
     ]);
 
     const tolerant = await new Verifier(options(bucket, { maxInvalid: 3 })).check();
@@ -184,7 +227,9 @@ describe("Verifier against a fake S3 (s3rver on 127.0.0.1)", () => {
     expect(report.passed).toBe(false);
     expect(report.failures).toEqual(["2 objects could not be decoded"]);
     expect(report.source.unreadableObjects).toEqual([{ key: cut, problem: "gzip data is truncated or corrupt: unexpected end of file" }]);
-    expect(report.destination.unreadableObjects).toEqual([{ key: binary, problem: expect.stringMatching(/^not JSON text, gzip, ZIP, Snappy or Hadoop-Snappy/) }]);
+    expect(report.destination.unreadableObjects).toEqual([
+      { key: binary, problem: expect.stringMatching(/^not JSON text, gzip, ZIP, Snappy or Hadoop-Snappy/) },
+    ]);
     expect(report.source.records).toBeGreaterThan(100); // the half that arrived was read
   });
 
@@ -202,7 +247,10 @@ describe("Verifier against a fake S3 (s3rver on 127.0.0.1)", () => {
   it("fails when objects hold no valid record", async () => {
     const bucket = await goodBucket();
     const report = await new Verifier(options(bucket, { destinationPrefix: "source/", sourcePrefix: "destination/", maxInvalid: 1000 })).check();
-    expect(report.failures).toEqual(["destination/ holds no valid record in 1 object modified in the last 1h", "source/ holds no valid record in 2 objects modified in the last 1h"]);
+    expect(report.failures).toEqual([
+      "destination/ holds no valid record in 1 object modified in the last 1h",
+      "source/ holds no valid record in 2 objects modified in the last 1h",
+    ]);
   });
 
   it.each([
@@ -213,7 +261,12 @@ describe("Verifier against a fake S3 (s3rver on 127.0.0.1)", () => {
       "verify-test-1",
       /^cannot list s3:\/\/verify-test-1\/source\/: S3 refused the credentials \(InvalidAccessKeyId\): check AWS_PROFILE/,
     ],
-    ["no server listening", () => localS3Client("http://127.0.0.1:1"), "verify-test-1", /^cannot list s3:\/\/verify-test-1\/source\/: cannot reach S3 \(ECONNREFUSED\)$/],
+    [
+      "no server listening",
+      () => localS3Client("http://127.0.0.1:1"),
+      "verify-test-1",
+      /^cannot list s3:\/\/verify-test-1\/source\/: cannot reach S3 \(ECONNREFUSED\)$/,
+    ],
   ])("reports %s as one clear line", async (_name, makeClient, bucket, message) => {
     const client = makeClient();
     const failure = await new Verifier(options(bucket, { client })).check().catch((e: unknown) => e);
@@ -256,7 +309,13 @@ describe("Verifier against a fake S3 (s3rver on 127.0.0.1)", () => {
         onPoll: ({ report, polls: n, final }) => {
           polls.push(`${n}:${report.source.valid}/${report.destination.valid}/${report.source.foundAtDestination}:${String(final)}`);
           // Firehose delivers the destination's first object after the second look.
-          if (n === 2) delivery = seedLikeFirehose(s3.client, bucket, { prefix: "destination/", stream: "Destination", records: records.slice(0, 20).map(asDestinationRecord), perObject: 20 });
+          if (n === 2)
+            delivery = seedLikeFirehose(s3.client, bucket, {
+              prefix: "destination/",
+              stream: "Destination",
+              records: records.slice(0, 20).map(asDestinationRecord),
+              perObject: 20,
+            });
           if (n === 3) skew = MINUTE;
         },
         // The next look starts once the object is wholly written.
@@ -291,13 +350,26 @@ describe("What PASS means (issue 12)", () => {
   /** Seeds source objects of `perObject` records delivered about `ageMs` ago, a second apart in order; returns their keys. */
   async function sourceObjects(bucket: string, from: number, count: number, perObject: number, ageMs: number) {
     const at = new Date(Date.now() - ageMs);
-    const seeded = await seedLikeFirehose(s3.client, bucket, { prefix: "source/", stream: "Source", records: records.slice(from, from + count), perObject, at });
+    const seeded = await seedLikeFirehose(s3.client, bucket, {
+      prefix: "source/",
+      stream: "Source",
+      records: records.slice(from, from + count),
+      perObject,
+      at,
+    });
     seeded.forEach(({ key }, i) => s3.setLastModified(bucket, key, new Date(at.getTime() + i * 1000)));
     return seeded.map((o) => o.key);
   }
   async function destinationObject(bucket: string, rows: readonly Record<string, unknown>[], ageMs: number) {
     const at = new Date(Date.now() - ageMs);
-    const [{ key }] = await seedLikeFirehose(s3.client, bucket, { prefix: "destination/", stream: "Destination", records: rows, perObject: rows.length, gzip: true, at });
+    const [{ key }] = await seedLikeFirehose(s3.client, bucket, {
+      prefix: "destination/",
+      stream: "Destination",
+      records: rows,
+      perObject: rows.length,
+      gzip: true,
+      at,
+    });
     s3.setLastModified(bucket, key, at);
     return key;
   }
@@ -331,16 +403,18 @@ describe("What PASS means (issue 12)", () => {
       problem: "no destination row holds this record's values",
       values: expect.stringMatching(new RegExp(`^\\["${String(records[408].Region)}","${String(records[408].Business)}","${String(records[408].Name)}",`)),
     });
-    expect(renderReport(report)).toMatch(
-      /\nexpected at destination \(older than 2m\) +510 +-\nfound at destination +5 +-\nmissing at destination +505 +-\n/,
+    expect(renderReport(report)).toMatch(/\nexpected at destination \(older than 2m\) +510 +-\nfound at destination +5 +-\nmissing at destination +505 +-\n/);
+    expect(renderReport(report)).toContain(
+      `\nSource records older than 2m with no row under destination/ (first 5 of 505):\n  ${newestOld}\n    record 1 (line 1, byte 0): no destination row holds this record's values\n    values: ["`,
     );
-    expect(renderReport(report)).toContain(`\nSource records older than 2m with no row under destination/ (first 5 of 505):\n  ${newestOld}\n    record 1 (line 1, byte 0): no destination row holds this record's values\n    values: ["`);
 
     // A tolerance only when asked for.
     expect((await new Verifier(options(bucket, { processingAllowanceMs: TWO_MINUTES, maxMissing: 504 })).check()).passed).toBe(false);
     const tolerant = await new Verifier(options(bucket, { processingAllowanceMs: TWO_MINUTES, maxMissing: 505 })).check();
     expect(tolerant.passed).toBe(true);
-    expect(renderReport(tolerant)).toContain("\nPASS: 5 of 510 source records older than 2m reached destination/ (505 missing, 505 allowed); 0 invalid records (0 allowed)\n");
+    expect(renderReport(tolerant)).toContain(
+      "\nPASS: 5 of 510 source records older than 2m reached destination/ (505 missing, 505 allowed); 0 invalid records (0 allowed)\n",
+    );
   });
 
   it("does not pass before any source record is old enough to judge, and says so", async () => {
@@ -362,8 +436,22 @@ describe("What PASS means (issue 12)", () => {
     expect(report.passed).toBe(true);
     expect(report.destination).toMatchObject({ valid: 12, matchingSource: 10, matchingNoSource: 2 });
     expect(report.destination.unmatched).toEqual([
-      { key, record: 4, line: 4, offset: expect.any(Number), problem: "2 rows hold these values and 1 source record: a row sent again? (delivery is at least once)", values: expect.any(String) },
-      { key, record: 11, line: 11, offset: expect.any(Number), problem: "no source record holds these values", values: expect.stringContaining(`"${String(stranger.NAME)}"`) },
+      {
+        key,
+        record: 4,
+        line: 4,
+        offset: expect.any(Number),
+        problem: "2 rows hold these values and 1 source record: a row sent again? (delivery is at least once)",
+        values: expect.any(String),
+      },
+      {
+        key,
+        record: 11,
+        line: 11,
+        offset: expect.any(Number),
+        problem: "no source record holds these values",
+        values: expect.stringContaining(`"${String(stranger.NAME)}"`),
+      },
     ]);
     expect(renderReport(report)).toMatch(/\nmatch no source record +- +2\n/);
   });
@@ -397,8 +485,19 @@ describe("What PASS means (issue 12)", () => {
 
   it("judges source objects as the analytics reads them: the lab's {...}{...} records are invalid, each with its position", async () => {
     const bucket = await newBucket();
-    const [lab] = await seedLikeFirehose(s3.client, bucket, { prefix: "source/", stream: "Source", records: records.slice(0, 3), perObject: 3, layout: "concatenated" });
-    await seedLikeFirehose(s3.client, bucket, { prefix: "destination/", stream: "Destination", records: records.slice(0, 3).map(asDestinationRecord), perObject: 3 });
+    const [lab] = await seedLikeFirehose(s3.client, bucket, {
+      prefix: "source/",
+      stream: "Source",
+      records: records.slice(0, 3),
+      perObject: 3,
+      layout: "concatenated",
+    });
+    await seedLikeFirehose(s3.client, bucket, {
+      prefix: "destination/",
+      stream: "Destination",
+      records: records.slice(0, 3).map(asDestinationRecord),
+      perObject: 3,
+    });
     const report = await new Verifier(options(bucket)).check();
     expect(report.passed).toBe(false);
     expect(report.failures).toEqual(["source/ holds no valid record in 1 object modified in the last 1h", "3 invalid records, more than the 0 allowed"]);
@@ -410,7 +509,8 @@ describe("What PASS means (issue 12)", () => {
         record: i + 1,
         line: 1,
         offset,
-        problem: "one of several JSON objects on this line with no newline between them (the lab's {...}{...} format): the analytics reads exactly one JSON object per line",
+        problem:
+          "one of several JSON objects on this line with no newline between them (the lab's {...}{...} format): the analytics reads exactly one JSON object per line",
         excerpt: expect.stringMatching(/^\{"Region": "/),
       })),
     );

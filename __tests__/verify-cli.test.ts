@@ -38,18 +38,36 @@ beforeAll(async () => {
   for (const bucket of [good, invalid, sourceOnly]) {
     await createBucket(s3.client, bucket);
     const at = bucket === sourceOnly ? new Date() : sourceAt; // a source just delivered: nothing to judge yet
-    for (const { key } of await seedLikeFirehose(s3.client, bucket, { prefix: "source/", stream: "Source", records: records.slice(0, 10), perObject: 10, at })) {
+    for (const { key } of await seedLikeFirehose(s3.client, bucket, {
+      prefix: "source/",
+      stream: "Source",
+      records: records.slice(0, 10),
+      perObject: 10,
+      at,
+    })) {
       s3.setLastModified(bucket, key, at);
     }
   }
   for (const bucket of [good, invalid]) {
     const rows = records.slice(0, 10).map(asDestinationRecord);
-    for (const { key } of await seedLikeFirehose(s3.client, bucket, { prefix: "destination/", stream: "Destination", records: rows, perObject: 10, gzip: true, at: destinationAt })) {
+    for (const { key } of await seedLikeFirehose(s3.client, bucket, {
+      prefix: "destination/",
+      stream: "Destination",
+      records: rows,
+      perObject: 10,
+      gzip: true,
+      at: destinationAt,
+    })) {
       s3.setLastModified(bucket, key, destinationAt);
     }
   }
   invalidKey = firehoseKey("source/", "Source", new Date());
-  await putObject(s3.client, invalid, invalidKey, Buffer.concat([recordBytes(records.slice(10, 11), "lines"), Buffer.from('{"Region": "EMEA", "Status": "Lost"}\n')]));
+  await putObject(
+    s3.client,
+    invalid,
+    invalidKey,
+    Buffer.concat([recordBytes(records.slice(10, 11), "lines"), Buffer.from('{"Region": "EMEA", "Status": "Lost"}\n')]),
+  );
   writeFileSync(stateFilePath(STACK), JSON.stringify({ version: 4, outputs: { bucket_name: { value: good, type: "string" } } }));
 });
 afterAll(async () => {
@@ -106,7 +124,9 @@ describe("npm run verify (a child process, against a fake S3 on 127.0.0.1)", () 
     const run = verify(["--bucket", invalid, "--endpoint", s3.endpoint]);
     expect(run.status).toBe(1);
     expect(run.stdout).toContain(`\nInvalid records under source/ (1):\n  ${invalidKey}\n    record 2 (line 2, byte `);
-    expect(run.stdout).toMatch(/\(line 2, byte \d+\): \(record\): must have required property 'Business' \(Business\); .*Status: must be equal to one of the allowed values/);
+    expect(run.stdout).toMatch(
+      /\(line 2, byte \d+\): \(record\): must have required property 'Business' \(Business\); .*Status: must be equal to one of the allowed values/,
+    );
     expect(run.stdout).toContain("\nFAIL: 1 invalid record, more than the 0 allowed\n");
   });
 
@@ -162,9 +182,17 @@ describe("npm run verify (a child process, against a fake S3 on 127.0.0.1)", () 
 
   it.each([
     [["--source-prefix", "data/", "--destination-prefix", "data/"], {}, '--source-prefix = "data/" and --destination-prefix = "data/" are the same prefix: '],
-    [["--destination-prefix", "source/out/"], {}, 'LAB_SOURCE_PREFIX = "source/" and --destination-prefix = "source/out/" overlap (one is a prefix of the other): '],
+    [
+      ["--destination-prefix", "source/out/"],
+      {},
+      'LAB_SOURCE_PREFIX = "source/" and --destination-prefix = "source/out/" overlap (one is a prefix of the other): ',
+    ],
     [[], { LAB_SOURCE_PREFIX: "data/", LAB_DESTINATION_PREFIX: "data/out/" }, 'LAB_DESTINATION_PREFIX = "data/out/" is not allowed'],
-    [["--since", "2m"], {}, '--since = "2m" is not allowed with a processing allowance of 2m (the analytics timeout + the buffer interval): no record in the window would be old enough to judge'],
+    [
+      ["--since", "2m"],
+      {},
+      '--since = "2m" is not allowed with a processing allowance of 2m (the analytics timeout + the buffer interval): no record in the window would be old enough to judge',
+    ],
     [["--allowance", "soon"], {}, '--allowance = "soon" is not allowed: it must be a number with a unit'],
     [["--max-missing", "1e3"], {}, '--max-missing = "1e3" is not allowed: it must be a whole number, 0 or more'],
     [["--bukket", "x"], {}, "Unknown option '--bukket' (npm run verify -- --help lists the options)"],
@@ -182,7 +210,11 @@ describe("npm run verify (a child process, against a fake S3 on 127.0.0.1)", () 
     try {
       const run = verify(["--endpoint", s3.endpoint], { LAB_STACK_NAME: stack });
       expect(run.status).toBe(2);
-      expect(run.stderr).toMatch(new RegExp(`^verify: terraform\\.${stack}\\.tfstate cannot be read as a Terraform state \\([^\n]+\\): pass --bucket NAME, or repair or remove the file\n$`));
+      expect(run.stderr).toMatch(
+        new RegExp(
+          `^verify: terraform\\.${stack}\\.tfstate cannot be read as a Terraform state \\([^\n]+\\): pass --bucket NAME, or repair or remove the file\n$`,
+        ),
+      );
     } finally {
       rmSync(stateFilePath(stack), { force: true });
     }
@@ -211,7 +243,9 @@ describe("npm run verify (a child process, against a fake S3 on 127.0.0.1)", () 
     Object.assign(process.env, { AWS_ACCESS_KEY_ID: "S3RVER", AWS_SECRET_ACCESS_KEY: "S3RVER" });
     const client = s3ClientFor({ region: "us-east-1", endpoint: `http://127.0.0.1:${(silent.address() as AddressInfo).port}` }, 200);
     try {
-      const failure = await new Verifier({ client, bucket: "b", sourcePrefix: "source/", destinationPrefix: "destination/", processingAllowanceMs: 0 }).check().catch((e: unknown) => e);
+      const failure = await new Verifier({ client, bucket: "b", sourcePrefix: "source/", destinationPrefix: "destination/", processingAllowanceMs: 0 })
+        .check()
+        .catch((e: unknown) => e);
       expect(failure).toBeInstanceOf(S3Problem);
       expect((failure as Error).message).toMatch(/^cannot list s3:\/\/b\/source\/: cannot reach S3 \(TimeoutError: [^\n]+ 200 ms of inactivity/);
     } finally {
@@ -225,10 +259,15 @@ describe("npm run verify (a child process, against a fake S3 on 127.0.0.1)", () 
 describe("npm run local-s3", () => {
   const LOCAL_S3 = [join(PROJECT_DIR, "loader", "register-ts.js"), join(PROJECT_DIR, "scripts", "local-s3.ts")];
   const localS3 = (args: string[]) =>
-    spawnSync(process.execPath, ["-r", ...LOCAL_S3, ...args], { encoding: "utf8", env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" } });
+    spawnSync(process.execPath, ["-r", ...LOCAL_S3, ...args], {
+      encoding: "utf8",
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+    });
 
   it("serves a bucket the verifier passes as it is, every record old enough to judge", async () => {
-    const server = spawn(process.execPath, ["-r", ...LOCAL_S3, "--records", "40", "--port", "0"], { env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" } });
+    const server = spawn(process.execPath, ["-r", ...LOCAL_S3, "--records", "40", "--port", "0"], {
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+    });
     try {
       let out = "";
       const command = await new Promise<string>((resolve, reject) => {
@@ -242,7 +281,9 @@ describe("npm run local-s3", () => {
       const run = await verifyAsync(command.split(" "));
       expect(run.stderr).toBe("");
       expect(run.status).toBe(0);
-      expect(run.stdout).toContain("\nPASS: 40 of 40 source records older than 2m reached destination/ (0 missing, 0 allowed); 0 invalid records (0 allowed)\n");
+      expect(run.stdout).toContain(
+        "\nPASS: 40 of 40 source records older than 2m reached destination/ (0 missing, 0 allowed); 0 invalid records (0 allowed)\n",
+      );
     } finally {
       server.kill("SIGTERM");
       await new Promise((resolve) => server.once("exit", resolve));
@@ -281,7 +322,9 @@ describe("npm run local-s3", () => {
 
 describe("npm run bench:verify", () => {
   it.each([["--layout", "xml"], ["--runs", "0"], ["--format", "yaml"], ["--bogus"]])("refuses %j with one line and exit status 2", (...args) => {
-    const run = spawnSync(process.execPath, ["-r", join(PROJECT_DIR, "loader", "register-ts.js"), join(PROJECT_DIR, "scripts", "bench-verify.ts"), ...args], { encoding: "utf8" });
+    const run = spawnSync(process.execPath, ["-r", join(PROJECT_DIR, "loader", "register-ts.js"), join(PROJECT_DIR, "scripts", "bench-verify.ts"), ...args], {
+      encoding: "utf8",
+    });
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(/^bench:verify: [^\n]+ \(usage: npm run bench:verify -- [^\n]+\)\n$/);
   });
@@ -289,7 +332,20 @@ describe("npm run bench:verify", () => {
   it("seeds its own fake S3, times full verification passes and reports records per second", () => {
     const result = spawnSync(
       process.execPath,
-      ["-r", join(PROJECT_DIR, "loader", "register-ts.js"), join(PROJECT_DIR, "scripts", "bench-verify.ts"), "--records", "300", "--per-object", "100", "--runs", "2", "--gzip", "--format", "json"],
+      [
+        "-r",
+        join(PROJECT_DIR, "loader", "register-ts.js"),
+        join(PROJECT_DIR, "scripts", "bench-verify.ts"),
+        "--records",
+        "300",
+        "--per-object",
+        "100",
+        "--runs",
+        "2",
+        "--gzip",
+        "--format",
+        "json",
+      ],
       { encoding: "utf8", env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" } },
     );
     expect(result.status).toBe(0);
@@ -332,19 +388,23 @@ describe("verify's arguments", () => {
       format: "text",
       bufferIntervalSeconds: 60,
     });
-    expect(command(["--bucket", "lab-b"], { LAB_REGION: "eu-west-1", LAB_SOURCE_PREFIX: "raw/", LAB_DESTINATION_PREFIX: "out/", LAB_BUFFER_INTERVAL_SECONDS: "20" })).toMatchObject({
+    expect(
+      command(["--bucket", "lab-b"], { LAB_REGION: "eu-west-1", LAB_SOURCE_PREFIX: "raw/", LAB_DESTINATION_PREFIX: "out/", LAB_BUFFER_INTERVAL_SECONDS: "20" }),
+    ).toMatchObject({
       region: "eu-west-1",
       sourcePrefix: "raw/",
       destinationPrefix: "out/",
       pollMs: 5_000,
     });
-    expect(command(["--bucket", "lab-b", "--source-prefix", "a/", "--since", "1h30m", "--wait", "2m", "--max-invalid", "3", "--format", "json"])).toMatchObject({
-      sourcePrefix: "a/",
-      sinceMs: 5_400_000,
-      waitMs: 120_000,
-      maxInvalid: 3,
-      format: "json",
-    });
+    expect(command(["--bucket", "lab-b", "--source-prefix", "a/", "--since", "1h30m", "--wait", "2m", "--max-invalid", "3", "--format", "json"])).toMatchObject(
+      {
+        sourcePrefix: "a/",
+        sinceMs: 5_400_000,
+        waitMs: 120_000,
+        maxInvalid: 3,
+        format: "json",
+      },
+    );
     expect(command(["--bucket", "lab-b", "--allowance", "5m", "--max-missing", "7"])).toMatchObject({ processingAllowanceMs: 300_000, maxMissing: 7 });
     expect(command(["--bucket", "lab-b", "--allowance", "0", "--since", "1m"])).toMatchObject({ processingAllowanceMs: 0, sinceMs: 60_000 });
     // The allowance follows the settings: the function's timeout plus the buffer interval.
@@ -352,7 +412,9 @@ describe("verify's arguments", () => {
   });
 
   it("name the bucket from --bucket, else the local state's bucket_name output, else LAB_BUCKET_NAME", () => {
-    expect(usageError([])).toBe("no bucket: pass --bucket NAME (the project folder has no local state terraform.streaming-lab.tfstate with a bucket_name output, and LAB_BUCKET_NAME is not set)");
+    expect(usageError([])).toBe(
+      "no bucket: pass --bucket NAME (the project folder has no local state terraform.streaming-lab.tfstate with a bucket_name output, and LAB_BUCKET_NAME is not set)",
+    );
     expect(command([], { LAB_BUCKET_NAME: "from-setting" }).bucket).toBe("from-setting");
     writeFileSync(join(project, "terraform.streaming-lab.tfstate"), JSON.stringify({ outputs: { bucket_name: { value: "from-state" } } }));
     expect(command([], { LAB_BUCKET_NAME: "from-setting" }).bucket).toBe("from-state");
@@ -372,7 +434,7 @@ describe("verify's arguments", () => {
   it.each([
     [["--region", "mars-1"], '--region = "mars-1" is not allowed: it must be a known AWS region (af-south-1,'],
     [["--source-prefix", "source"], "--source-prefix = \"source\" is not allowed: it must be an S3 key prefix ending with '/'"],
-    [["--destination-prefix", "/out/"], "--destination-prefix = \"/out/\" is not allowed"],
+    [["--destination-prefix", "/out/"], '--destination-prefix = "/out/" is not allowed'],
     [["--since", "0s"], '--since = "0s" is not allowed: it must be a number with a unit'],
     [["--since", "10"], '--since = "10" is not allowed'],
     [["--wait", "soon"], '--wait = "soon" is not allowed: it must be a number with a unit (ms, s, m, h, d), or several: 90s, 15m, 1h30m, 2d, or 0'],

@@ -52,7 +52,11 @@ describe("decodeObject", () => {
     ["Snappy with a bad checksum", corrupt(fixture("records.snappy"), 200), /^Snappy stream is truncated or corrupt: .*checksum/],
     ["truncated Hadoop-Snappy", fixture("records.hsnappy").subarray(0, 3000), /^Hadoop-Snappy data is truncated/],
     ["corrupt Hadoop-Snappy block", corrupt(fixture("records.hsnappy"), 8), /^Hadoop-Snappy block at byte 4 is corrupt: /],
-    ["bytes in no known format", Buffer.from([0x01, 0x02, 0x03, 0x04, 0xff]), /^not JSON text, gzip, ZIP, Snappy or Hadoop-Snappy \(first bytes: 01 02 03 04 ff\)$/],
+    [
+      "bytes in no known format",
+      Buffer.from([0x01, 0x02, 0x03, 0x04, 0xff]),
+      /^not JSON text, gzip, ZIP, Snappy or Hadoop-Snappy \(first bytes: 01 02 03 04 ff\)$/,
+    ],
   ])("refuses %s with a DecodeError that says what is wrong", async (_name, bytes, message) => {
     const failure = await decodeAll(bytes).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(DecodeError);

@@ -39,7 +39,12 @@ describe("RecordSplitter", () => {
   });
 
   it("gives the same records however the bytes are chunked, one byte at a time included", () => {
-    const text = RECORDS.slice(0, 6).map((r) => JSON.stringify(r)).join("") + "\n" + LINES.slice(6, 12).join("\n");
+    const text =
+      RECORDS.slice(0, 6)
+        .map((r) => JSON.stringify(r))
+        .join("") +
+      "\n" +
+      LINES.slice(6, 12).join("\n");
     const whole = split(text);
     for (const size of [1, 2, 3, 7, 64]) expect(split(text, size)).toEqual(whole);
     expect(values(whole)).toEqual(RECORDS.slice(0, 12));
@@ -99,16 +104,19 @@ describe("RecordSplitter", () => {
     const items = split(LINES[0] + "\n" + LINES[1].slice(0, 50));
     expect(values(items)).toEqual([RECORDS[0]]);
     expect(broken(items)).toEqual([
-      { kind: "broken", reason: "the object ends inside this record (truncated)", excerpt: expect.stringMatching(/^\{"Region"/), position: { index: 2, line: 2, offset: LINES[0].length + 1 } },
+      {
+        kind: "broken",
+        reason: "the object ends inside this record (truncated)",
+        excerpt: expect.stringMatching(/^\{"Region"/),
+        position: { index: 2, line: 2, offset: LINES[0].length + 1 },
+      },
     ]);
   });
 
   it("reports text between records that is not an object", () => {
     const items = split(`${LINES[0]} oops, ${LINES[1]}`);
     expect(values(items)).toEqual(RECORDS.slice(0, 2));
-    expect(broken(items).map((i) => [i.reason, i.excerpt])).toEqual([
-      ["text between records that is not a JSON object", "oops,"],
-    ]);
+    expect(broken(items).map((i) => [i.reason, i.excerpt])).toEqual([["text between records that is not a JSON object", "oops,"]]);
   });
 
   it("refuses a record longer than Firehose's limit, closed or not, and reads on", () => {
@@ -144,7 +152,8 @@ function splitSource(input: string | Buffer, chunkSize = Infinity): SplitItem[] 
   return items;
 }
 const reasons = (items: SplitItem[]) => items.map((i) => (i.kind === "broken" ? i.reason : "record"));
-const CONCATENATED = "one of several JSON objects on this line with no newline between them (the lab's {...}{...} format): the analytics reads exactly one JSON object per line";
+const CONCATENATED =
+  "one of several JSON objects on this line with no newline between them (the lab's {...}{...} format): the analytics reads exactly one JSON object per line";
 const SHARED_LINE = "shares its line with text that is not part of it: the analytics reads exactly one JSON object per line";
 /** The lab's generator: Python's json.dumps, objects back to back. */
 const labStyle = (records: readonly Record<string, unknown>[]) => records.map((r) => JSON.stringify(r).replace(/","/g, '", "').replace(/":/g, '": ')).join("");
@@ -187,7 +196,9 @@ describe("RecordSplitter, one JSON object per line (source objects, as the analy
     const { SqlRunner } = await import("../dialect/duckdb-runner");
     const { compileAnalyticsSql } = await import("../dialect/compiler");
     const { LAB_ANALYTICS } = await import("../sql/analytics");
-    const runner = await SqlRunner.open(compileAnalyticsSql(readFileSync(LAB_ANALYTICS.sqlFile, "utf8"), LAB_ANALYTICS.streams, LAB_ANALYTICS.sqlFile), { threads: 1 });
+    const runner = await SqlRunner.open(compileAnalyticsSql(readFileSync(LAB_ANALYTICS.sqlFile, "utf8"), LAB_ANALYTICS.streams, LAB_ANALYTICS.sqlFile), {
+      threads: 1,
+    });
     try {
       const lines = [
         LINES[0],
@@ -215,7 +226,9 @@ describe("RecordSplitter, one JSON object per line (source objects, as the analy
   });
 
   it("finds, whatever the lines and chunks, exactly the records alone on their line (property)", () => {
-    const record = fc.dictionary(fc.string({ maxLength: 6 }), fc.oneof(fc.string({ maxLength: 8 }), fc.integer(), fc.boolean(), fc.constant(null)), { maxKeys: 4 });
+    const record = fc.dictionary(fc.string({ maxLength: 6 }), fc.oneof(fc.string({ maxLength: 8 }), fc.integer(), fc.boolean(), fc.constant(null)), {
+      maxKeys: 4,
+    });
     fc.assert(
       fc.property(fc.array(fc.array(record, { minLength: 1, maxLength: 3 }), { maxLength: 8 }), fc.integer({ min: 1, max: 40 }), (lines, chunk) => {
         const text = lines.map((objects) => objects.map((o) => JSON.stringify(o)).join("")).join("\n");
@@ -270,7 +283,10 @@ describe("RecordSplitter and bytes that are not UTF-8", () => {
         return false;
       }
     };
-    const bytes = fc.oneof(fc.uint8Array({ maxLength: 12 }), fc.string({ unit: "grapheme", maxLength: 6 }).map((s) => new Uint8Array(Buffer.from(s))));
+    const bytes = fc.oneof(
+      fc.uint8Array({ maxLength: 12 }),
+      fc.string({ unit: "grapheme", maxLength: 6 }).map((s) => new Uint8Array(Buffer.from(s))),
+    );
     fc.assert(
       fc.property(fc.array(bytes, { maxLength: 4 }), (parts) => {
         const all = Buffer.concat(parts);

@@ -86,7 +86,9 @@ describe("the GitHub workflows", () => {
     expect(uses.length).toBeGreaterThan(0);
     for (const u of uses) expect(u).toMatch(/^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/);
     for (const f of files) {
-      for (const line of readFileSync(join(DIR, f), "utf8").split("\n").filter((l) => l.includes("uses:"))) {
+      for (const line of readFileSync(join(DIR, f), "utf8")
+        .split("\n")
+        .filter((l) => l.includes("uses:"))) {
         expect(line).toMatch(/# v\d+\.\d+\.\d+$/);
       }
     }
@@ -154,7 +156,7 @@ describe("the GitHub workflows", () => {
       const checkout = steps.find((s) => s.uses?.startsWith("actions/checkout@") && s.with?.ref !== undefined)!;
       expect(checkout.with).toEqual({ ref: "${{ github.event.pull_request.base.sha }}", path: ".base", "persist-credentials": false });
       const estimate = steps[index(/npm run cost -- --json/)];
-      expect(estimate.run).toContain("(cd .base && npm_config_loglevel=silent npm run cost -- --json) > \"$baseline\"");
+      expect(estimate.run).toContain('(cd .base && npm_config_loglevel=silent npm run cost -- --json) > "$baseline"');
       // The plan reads the baseline from the environment GITHUB_ENV hands to the later steps.
       expect(estimate.run).toContain(`echo "${COST_BASELINE_ENV}=$baseline" >> "$GITHUB_ENV"`);
       for (const s of [checkout, estimate]) expect({ step: s.name, continueOnError: s["continue-on-error"] }).toEqual({ step: s.name, continueOnError: true });

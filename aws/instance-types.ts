@@ -26,7 +26,8 @@ export function x86InstanceTypeProblem(type: string): string | undefined {
   if (sizes === undefined) {
     const architecture = Object.prototype.hasOwnProperty.call(OTHER_ARCHITECTURES, family) ? OTHER_ARCHITECTURES[family] : undefined;
     if (architecture !== undefined) {
-      const what = architecture === "arm64" ? "arm64 (AWS Graviton)" : architecture.endsWith("_mac") ? `${architecture} (a Mac on a dedicated host)` : architecture;
+      const what =
+        architecture === "arm64" ? "arm64 (AWS Graviton)" : architecture.endsWith("_mac") ? `${architecture} (a Mac on a dedicated host)` : architecture;
       return `an x86_64 instance type (${image}); ${family} is ${what}, e.g. use t3.micro`;
     }
     return `an x86_64 instance type EC2 knows (${image}); aws/ec2-instance-types.json, EC2's own list, has no family ${family}`;

@@ -37,10 +37,7 @@ export const ANALYTICS_APPLICATION_NAME = matching(/^[a-zA-Z0-9_.-]{1,128}$/, "1
 export const ANALYTICS_CODE_MAX_BYTES = 102_400;
 
 /** CloudWatch Logs accepts only these retention periods (days). */
-export const LOG_RETENTION_DAYS = oneOf<number>([
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
-  3653,
-]);
+export const LOG_RETENTION_DAYS = oneOf<number>([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]);
 
 /** At most 512 characters: S3 keys are at most 1,024 bytes, and Firehose adds a date path and an object name. */
 export const S3_PREFIX_MAX_LENGTH = 512;
@@ -53,7 +50,7 @@ export const S3_PREFIX_MAX_LENGTH = 512;
 export const S3_PREFIX = matching(
   new RegExp(`^(?=.{2,${S3_PREFIX_MAX_LENGTH}}$)(?!/)(?!.*//)(?!(?:.*/)?\\.\\.?/)[a-zA-Z0-9!_.'()\\-/]+/$`),
   "an S3 key prefix ending with '/', literal (no IAM wildcard * or ?, no ${...}), not starting with '/', " +
-  `of at most ${S3_PREFIX_MAX_LENGTH} letters, digits and !_.'()-/, without '//' or a '.' or '..' folder`,
+    `of at most ${S3_PREFIX_MAX_LENGTH} letters, digits and !_.'()-/, without '//' or a '.' or '..' folder`,
 );
 
 /** Starts of bucket names S3 reserves for its own names (AWS, "General purpose bucket naming rules"). */
@@ -80,7 +77,8 @@ export const S3_BUCKET_NAME_PREFIX_MAX = 37;
  * most 1024 bytes, and control characters (ASCII 0-31, 127) in them need special handling (AWS).
  */
 export const S3_STATE_KEY = satisfying(
-  (key: string) => key.length > 0 && Buffer.byteLength(key) <= 1024 && !key.startsWith("/") && !key.endsWith("/") && !key.includes("//") && !/[\u0000-\u001f\u007f]/.test(key),
+  (key: string) =>
+    key.length > 0 && Buffer.byteLength(key) <= 1024 && !key.startsWith("/") && !key.endsWith("/") && !key.includes("//") && !/[\u0000-\u001f\u007f]/.test(key),
   "an S3 object key of at most 1024 bytes, not starting or ending with '/', without '//' or control characters",
 );
 

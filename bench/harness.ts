@@ -388,7 +388,12 @@ export async function runBenchmark(groups: readonly BenchGroup[], budgets: reado
 }
 
 /** Warm-up runs, then measured runs, one round at a time across the group's commands. */
-async function alternate(runnable: readonly BenchCommand[], results: Map<BenchCommand, RunResult[]>, failed: Map<BenchCommand, string>, progress: Progress): Promise<void> {
+async function alternate(
+  runnable: readonly BenchCommand[],
+  results: Map<BenchCommand, RunResult[]>,
+  failed: Map<BenchCommand, string>,
+  progress: Progress,
+): Promise<void> {
   const labelWidth = Math.max(...runnable.map((c) => c.label.length));
   const rounds = Math.max(...runnable.map((c) => c.warmup + c.runs));
   for (let round = 0; round < rounds; round += 1) {
@@ -406,7 +411,8 @@ async function alternate(runnable: readonly BenchCommand[], results: Map<BenchCo
         continue;
       }
       progress.done(prefix, result);
-      if (result.failure) failed.set(command, result.failure); // a failing command is not run again
+      if (result.failure)
+        failed.set(command, result.failure); // a failing command is not run again
       else if (!warm) results.get(command)?.push(result);
     }
   }
@@ -454,15 +460,22 @@ export function formatReport(report: BenchReport): string {
       s.recordsPerSecond === undefined ? "" : Math.round(s.recordsPerSecond).toLocaleString("en-US"),
       s.speedupVsBaseline !== undefined
         ? `${s.speedupVsBaseline.toFixed(1)}× faster, ${String(s.memoryRatioVsBaseline?.toFixed(1))}× less memory`
-        : isBaseline ? "baseline" : "",
+        : isBaseline
+          ? "baseline"
+          : "",
     ];
   });
-  const table = markdownTable(["command", "runs", "wall median", "wall min – max", "largest process (peak RSS)", "tree peak", "records/s", "vs baseline"], rows);
+  const table = markdownTable(
+    ["command", "runs", "wall median", "wall min – max", "largest process (peak RSS)", "tree peak", "records/s", "vs baseline"],
+    rows,
+  );
   const baselines = report.commands
     .filter((c) => c.baseline && c.summary?.speedupVsBaseline !== undefined)
     .map((c) => `- ${c.label} is compared with ${labelOf(report, c.baseline)}, measured alternately in the same run`);
   const phases = report.commands.flatMap((c) =>
-    Object.entries(c.summary?.phaseMs ?? {}).map(([phase, ms]) => `- ${c.label}: its ${phase} took ${formatSeconds(ms.median)} median (${formatSeconds(ms.min)} – ${formatSeconds(ms.max)})`),
+    Object.entries(c.summary?.phaseMs ?? {}).map(
+      ([phase, ms]) => `- ${c.label}: its ${phase} took ${formatSeconds(ms.median)} median (${formatSeconds(ms.min)} – ${formatSeconds(ms.max)})`,
+    ),
   );
   const notes = report.commands.flatMap((c) => (c.reason ? [`- ${c.label}: ${c.status}: ${c.reason}`] : []));
   const budgets = report.budgets.map((b) => `- ${b.status === "met" ? "met" : b.status === "missed" ? "MISSED" : "not checked"}: ${b.name}: ${b.detail}`);

@@ -75,8 +75,10 @@ export function cdktfJsonContext(text: string, file: string): { context: Record<
     const allowed = Object.prototype.hasOwnProperty.call(KEY_TYPES, key) ? KEY_TYPES[key] : undefined;
     if (allowed !== undefined && !allowed.includes(jsonType(value) as never)) {
       const hint = key === "context" ? " of settings by their camelCase names (see the README's Settings)" : "";
-      return { problem: `${file}: "${key}" must be ${allowed.map((t) => `a${t === "array" || t === "object" ? "n" : ""} ${t}`).join(" or ")}${hint}, not ${jsonType(value)}` };
+      return {
+        problem: `${file}: "${key}" must be ${allowed.map((t) => `a${t === "array" || t === "object" ? "n" : ""} ${t}`).join(" or ")}${hint}, not ${jsonType(value)}`,
+      };
     }
   }
-  return { context: ((json as { context?: Record<string, unknown> }).context ?? {}) };
+  return { context: (json as { context?: Record<string, unknown> }).context ?? {} };
 }

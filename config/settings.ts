@@ -184,7 +184,9 @@ function prefix(raw: string): string | Invalid {
   const errors = staticPrefix(firehoseErrorOutputPrefix(raw));
   return S3_PREFIX.test(errors)
     ? raw
-    : new Invalid(`at most ${S3_PREFIX_MAX_LENGTH - (errors.length - raw.length)} characters, so that its error prefix (${errors.slice(0, errors.length - raw.length)} + the prefix) is at most ${S3_PREFIX_MAX_LENGTH} too`);
+    : new Invalid(
+        `at most ${S3_PREFIX_MAX_LENGTH - (errors.length - raw.length)} characters, so that its error prefix (${errors.slice(0, errors.length - raw.length)} + the prefix) is at most ${S3_PREFIX_MAX_LENGTH} too`,
+      );
 }
 
 /** A setting of the S3 state backend means nothing without the state bucket: refuse it rather than ignore it. */
@@ -310,7 +312,9 @@ export const SETTINGS = [
     parse: (raw, s) =>
       s.analyticsEngine === "kinesis-analytics-sql"
         ? accepting(ANALYTICS_APPLICATION_NAME)(raw)
-        : LAMBDA_FUNCTION_NAME.test(raw) ? raw : new Invalid(`${LAMBDA_FUNCTION_NAME.words} (a Lambda function name)`),
+        : LAMBDA_FUNCTION_NAME.test(raw)
+          ? raw
+          : new Invalid(`${LAMBDA_FUNCTION_NAME.words} (a Lambda function name)`),
   }),
   spec({
     key: "sourcePrefix",

@@ -1,6 +1,13 @@
 import { Construct } from "constructs";
 import { KinesisFirehoseDeliveryStream } from "@cdktf/provider-aws/lib/kinesis-firehose-delivery-stream";
-import { COMPRESSION_FORMATS, CompressionFormat, FIREHOSE_BUFFER_INTERVAL_SECONDS, FIREHOSE_BUFFER_SIZE_MIB, FIREHOSE_STREAM_NAME, S3_PREFIX } from "../aws/limits";
+import {
+  COMPRESSION_FORMATS,
+  CompressionFormat,
+  FIREHOSE_BUFFER_INTERVAL_SECONDS,
+  FIREHOSE_BUFFER_SIZE_MIB,
+  FIREHOSE_STREAM_NAME,
+  S3_PREFIX,
+} from "../aws/limits";
 import { FIREHOSE_ERROR_OUTPUT_TYPE, firehoseErrorOutputPrefix, prefixesOverlap, staticPrefix } from "../aws/key-prefixes";
 import { check, satisfying } from "../input/allowed";
 import { DELIVERY_COMPRESSION } from "./defaults";
@@ -86,8 +93,15 @@ export class BufferedDeliveryStream extends Construct implements DeliveryStreamR
     check(what, "name", props.name, FIREHOSE_STREAM_NAME);
     check(what, "prefix", props.prefix, S3_PREFIX);
     check(what, "errorOutputPrefix", errorOutputPrefix, ERROR_OUTPUT_PREFIX);
-    check(what, "errorOutputPrefix", errorOutputPrefix, satisfying((prefix) => !prefixesOverlap(staticPrefix(prefix), props.prefix),
-      `a prefix that neither contains nor is contained in the data prefix ${props.prefix}`));
+    check(
+      what,
+      "errorOutputPrefix",
+      errorOutputPrefix,
+      satisfying(
+        (prefix) => !prefixesOverlap(staticPrefix(prefix), props.prefix),
+        `a prefix that neither contains nor is contained in the data prefix ${props.prefix}`,
+      ),
+    );
     check(what, "bufferSizeMiB", bufferSizeMiB, FIREHOSE_BUFFER_SIZE_MIB);
     check(what, "bufferIntervalSeconds", bufferIntervalSeconds, FIREHOSE_BUFFER_INTERVAL_SECONDS);
     check(what, "compression", compression, COMPRESSION_FORMATS);
@@ -152,11 +166,8 @@ const EXPRESSIONS_AFTER_LITERAL = /^(?:!\{(?:firehose:(?:error-output-type|rando
  * An error prefix whose literal part is an S3_PREFIX (the role may write under exactly it) and
  * whose rest is Firehose expressions and safe characters, ending with '/'.
  */
-const ERROR_OUTPUT_PREFIX = satisfying(
-  (prefix: string) => {
-    const literal = staticPrefix(prefix);
-    const rest = prefix.slice(literal.length);
-    return S3_PREFIX.test(literal) && (rest === "" || EXPRESSIONS_AFTER_LITERAL.test(rest));
-  },
-  `a literal key prefix ending with '/' (${S3_PREFIX.words}), then optionally Firehose expressions such as ${FIREHOSE_ERROR_OUTPUT_TYPE}/`,
-);
+const ERROR_OUTPUT_PREFIX = satisfying((prefix: string) => {
+  const literal = staticPrefix(prefix);
+  const rest = prefix.slice(literal.length);
+  return S3_PREFIX.test(literal) && (rest === "" || EXPRESSIONS_AFTER_LITERAL.test(rest));
+}, `a literal key prefix ending with '/' (${S3_PREFIX.words}), then optionally Firehose expressions such as ${FIREHOSE_ERROR_OUTPUT_TYPE}/`);

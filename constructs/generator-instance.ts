@@ -15,7 +15,6 @@ import { LabNetwork } from "./lab-network";
 import { physicalName } from "./physical-name";
 import { ServiceRole } from "./service-role";
 
-
 /** A CSV in S3 for the generator to replay. */
 export interface ReplayObject {
   /** The bucket's literal name (it is written into the user data, so not a Terraform reference). */
@@ -71,7 +70,10 @@ export interface GeneratorInstanceProps {
 }
 
 /** A stream's literal name: the user data is rendered at synth, before Terraform resolves a reference. */
-const LITERAL_STREAM_NAME = satisfying((name: string) => !Token.isUnresolved(name), "the stream's literal name, not a Terraform reference (user data is rendered at synth)");
+const LITERAL_STREAM_NAME = satisfying(
+  (name: string) => !Token.isUnresolved(name),
+  "the stream's literal name, not a Terraform reference (user data is rendered at synth)",
+);
 /** A bucket's literal name, for the same reason. */
 const LITERAL_BUCKET_NAME = satisfying(
   (name: string) => typeof name === "string" && name.length > 0 && !Token.isUnresolved(name),
@@ -109,10 +111,22 @@ export class GeneratorInstance extends Construct {
     const rate = props.rate ?? GENERATOR_RATE;
     const packBytes = props.packBytes ?? 0;
     const rootVolumeGiB = props.rootVolumeGiB ?? GENERATOR_ROOT_VOLUME_GIB;
-    check(what, "rate", rate, satisfying((n) => Number.isFinite(n) && n > 0, "a number of records per second greater than 0"));
+    check(
+      what,
+      "rate",
+      rate,
+      satisfying((n) => Number.isFinite(n) && n > 0, "a number of records per second greater than 0"),
+    );
     check(what, "packBytes", packBytes, FIREHOSE_PACK_BYTES);
-    check(what, "rootVolumeGiB", rootVolumeGiB, satisfying((gib) => Number.isInteger(gib) && gib >= GENERATOR_ROOT_VOLUME_GIB,
-      `a whole number of GiB, at least ${GENERATOR_ROOT_VOLUME_GIB} (the image's size)`));
+    check(
+      what,
+      "rootVolumeGiB",
+      rootVolumeGiB,
+      satisfying(
+        (gib) => Number.isInteger(gib) && gib >= GENERATOR_ROOT_VOLUME_GIB,
+        `a whole number of GiB, at least ${GENERATOR_ROOT_VOLUME_GIB} (the image's size)`,
+      ),
+    );
     const instanceType = props.instanceType ?? GENERATOR_INSTANCE_TYPE;
     // Another image may be built for another architecture: then its type is the caller's to choose.
     if (props.imageId === undefined) check(what, "instanceType", instanceType, x86InstanceTypeProblem);
@@ -132,7 +146,12 @@ export class GeneratorInstance extends Construct {
     });
     this.userDataBytes = compressUserData(this.userData);
     const size = this.userDataBytes.length;
-    check(what, "user data", `${size} bytes`, satisfying(() => size <= EC2_USER_DATA_MAX_BYTES, `at most ${EC2_USER_DATA_MAX_BYTES} bytes (EC2's limit)`));
+    check(
+      what,
+      "user data",
+      `${size} bytes`,
+      satisfying(() => size <= EC2_USER_DATA_MAX_BYTES, `at most ${EC2_USER_DATA_MAX_BYTES} bytes (EC2's limit)`),
+    );
 
     this.role = new ServiceRole(this, "role", {
       name: physicalName([props.name, "generator"], 64),

@@ -64,7 +64,12 @@ export class LabBucket extends Construct {
     const noncurrentDays = props.noncurrentVersionExpirationDays ?? NONCURRENT_VERSION_EXPIRATION_DAYS;
     const abortDays = props.abortIncompleteMultipartUploadDays ?? 7;
     check("LabBucket", "bucketNamePrefix", bucketNamePrefix, BUCKET_NAME_PREFIX);
-    check("LabBucket", "objectExpirationDays", expirationDays, satisfying((days) => Number.isInteger(days) && days >= 0, "a whole number of days, 0 for never"));
+    check(
+      "LabBucket",
+      "objectExpirationDays",
+      expirationDays,
+      satisfying((days) => Number.isInteger(days) && days >= 0, "a whole number of days, 0 for never"),
+    );
     check("LabBucket", "noncurrentVersionExpirationDays", noncurrentDays, DAYS_AT_LEAST_1);
     check("LabBucket", "abortIncompleteMultipartUploadDays", abortDays, DAYS_AT_LEAST_1);
 
@@ -123,9 +128,7 @@ export class LabBucket extends Construct {
           status: "Enabled",
           filter: [{ prefix: "" }],
           noncurrentVersionExpiration: [{ noncurrentDays }],
-          expiration: [
-            expirationDays > 0 ? { days: expirationDays } : { expiredObjectDeleteMarker: true },
-          ],
+          expiration: [expirationDays > 0 ? { days: expirationDays } : { expiredObjectDeleteMarker: true }],
         },
       ],
       // Noncurrent-version rules only make sense once versioning is on.

@@ -48,8 +48,17 @@ export class LabNetwork extends Construct {
     check("LabNetwork", "logRetentionDays", logRetentionDays, LOG_RETENTION_DAYS);
     check("LabNetwork", "cidrBlock", props.cidrBlock, vpcCidrProblem);
     const region = props.availabilityZone.slice(0, -1);
-    check("LabNetwork", "availabilityZone", props.availabilityZone, satisfying((zone) => availabilityZonesOf(region).includes(zone),
-      AWS_REGIONS.includes(region) ? `one of the zones of ${region}: ${availabilityZonesOf(region).join(", ")}` : "a zone of a known AWS region, e.g. us-east-1a"));
+    check(
+      "LabNetwork",
+      "availabilityZone",
+      props.availabilityZone,
+      satisfying(
+        (zone) => availabilityZonesOf(region).includes(zone),
+        AWS_REGIONS.includes(region)
+          ? `one of the zones of ${region}: ${availabilityZonesOf(region).join(", ")}`
+          : "a zone of a known AWS region, e.g. us-east-1a",
+      ),
+    );
 
     this.vpc = new Vpc(this, "vpc", {
       cidrBlock: props.cidrBlock,

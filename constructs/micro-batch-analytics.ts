@@ -139,7 +139,12 @@ export class MicroBatchAnalytics extends Construct {
     check(what, "timeoutSeconds", timeoutSeconds, LAMBDA_TIMEOUT_SECONDS);
     check(what, "memoryMiB", memoryMiB, LAMBDA_MEMORY_MIB);
     if (props.reservedConcurrency !== undefined) {
-      check(what, "reservedConcurrency", props.reservedConcurrency, satisfying((n: number) => LAMBDA_RESERVED_CONCURRENCY.test(n), `${LAMBDA_RESERVED_CONCURRENCY.words}, or undefined for none`));
+      check(
+        what,
+        "reservedConcurrency",
+        props.reservedConcurrency,
+        satisfying((n: number) => LAMBDA_RESERVED_CONCURRENCY.test(n), `${LAMBDA_RESERVED_CONCURRENCY.words}, or undefined for none`),
+      );
     }
     check(what, "maximumRetryAttempts", retries, LAMBDA_ASYNC_RETRY_ATTEMPTS);
     check(what, "maximumEventAgeSeconds", eventAge, LAMBDA_ASYNC_EVENT_AGE_SECONDS);
@@ -202,8 +207,10 @@ export class MicroBatchAnalytics extends Construct {
     this.function = new LambdaFunction(this, "function", {
       functionName: props.name,
       // A long prefix would push it past Lambda's limit, which only deploy would report.
-      description: atMost(LAMBDA_DESCRIPTION_MAX_LENGTH,
-        `Runs ${packaged.sqlFile} over each object under ${props.input.prefix} and sends the rows to ${props.output.stream.name}`),
+      description: atMost(
+        LAMBDA_DESCRIPTION_MAX_LENGTH,
+        `Runs ${packaged.sqlFile} over each object under ${props.input.prefix} and sends the rows to ${props.output.stream.name}`,
+      ),
       role: this.role.arn,
       runtime,
       architectures: ["x86_64"],

@@ -78,13 +78,34 @@ export class SqlAnalyticsApplication extends Construct {
 
     const code = analytics.sqlFor(what);
     const bytes = Buffer.byteLength(code);
-    check(what, "analytics.sqlFile", analytics.sqlFile,
-      satisfying(() => code.trim().length > 0 && bytes <= ANALYTICS_CODE_MAX_BYTES, `a non-empty SQL file of at most ${ANALYTICS_CODE_MAX_BYTES} bytes (this one has ${bytes})`));
+    check(
+      what,
+      "analytics.sqlFile",
+      analytics.sqlFile,
+      satisfying(
+        () => code.trim().length > 0 && bytes <= ANALYTICS_CODE_MAX_BYTES,
+        `a non-empty SQL file of at most ${ANALYTICS_CODE_MAX_BYTES} bytes (this one has ${bytes})`,
+      ),
+    );
     const sql = withoutComments(code);
-    check(what, "analytics.sqlFile", analytics.sqlFile, satisfying(() => identifiersAfter(sql, /\bFROM\s+/gi).some((n) => n === analytics.input.name),
-      `SQL that reads the input stream "${analytics.input.name}" (the input name prefix plus _001)`));
-    check(what, "analytics.sqlFile", analytics.sqlFile, satisfying(() => identifiersAfter(sql, /\bCREATE\s+OR\s+REPLACE\s+STREAM\s+/gi).some((n) => n === outputName),
-      `SQL that creates the output stream "${outputName}" (CREATE OR REPLACE STREAM)`));
+    check(
+      what,
+      "analytics.sqlFile",
+      analytics.sqlFile,
+      satisfying(
+        () => identifiersAfter(sql, /\bFROM\s+/gi).some((n) => n === analytics.input.name),
+        `SQL that reads the input stream "${analytics.input.name}" (the input name prefix plus _001)`,
+      ),
+    );
+    check(
+      what,
+      "analytics.sqlFile",
+      analytics.sqlFile,
+      satisfying(
+        () => identifiersAfter(sql, /\bCREATE\s+OR\s+REPLACE\s+STREAM\s+/gi).some((n) => n === outputName),
+        `SQL that creates the output stream "${outputName}" (CREATE OR REPLACE STREAM)`,
+      ),
+    );
 
     this.log = new ServiceLog(this, "log", {
       groupName: `/aws/kinesis-analytics/${props.name}`,
@@ -145,10 +166,20 @@ export class SqlAnalyticsApplication extends Construct {
 }
 
 function validateColumns(what: string, columns: readonly RecordColumn[]): void {
-  check(what, "analytics.input.columns", columns.length, satisfying((n) => n > 0 && n <= MAX_SQL_COLUMNS, `1 to ${MAX_SQL_COLUMNS} columns`));
+  check(
+    what,
+    "analytics.input.columns",
+    columns.length,
+    satisfying((n) => n > 0 && n <= MAX_SQL_COLUMNS, `1 to ${MAX_SQL_COLUMNS} columns`),
+  );
   const seen = new Set<string>();
   for (const c of columns) {
-    check(what, `analytics.input.columns[${c.name}].name`, c.name, satisfying((n) => SQL_COLUMN_NAME.test(n) && !seen.has(n.toUpperCase()), SQL_COLUMN_NAME.words));
+    check(
+      what,
+      `analytics.input.columns[${c.name}].name`,
+      c.name,
+      satisfying((n) => SQL_COLUMN_NAME.test(n) && !seen.has(n.toUpperCase()), SQL_COLUMN_NAME.words),
+    );
     check(what, `analytics.input.columns[${c.name}].sqlType`, c.sqlType, SQL_TYPE);
     check(what, `analytics.input.columns[${c.name}].mapping`, c.mapping, JSON_PATH);
     seen.add(c.name.toUpperCase());

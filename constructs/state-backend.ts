@@ -29,7 +29,10 @@ const RELATIVE_PATH = satisfying(
   "a path relative to the stack's folder (an absolute path would bake this machine into the configuration)",
 );
 /** The state bucket's region: shaped like an AWS region name. */
-const REGION = satisfying((region: string | undefined) => region !== undefined && /^[a-z]{2}(-[a-z]+)+-\d$/.test(region), "the bucket's AWS region, e.g. us-east-1");
+const REGION = satisfying(
+  (region: string | undefined) => region !== undefined && /^[a-z]{2}(-[a-z]+)+-\d$/.test(region),
+  "the bucket's AWS region, e.g. us-east-1",
+);
 
 /**
  * Where the stack's Terraform state lives: a local file by default, or S3 with `encrypt = true`

@@ -67,7 +67,8 @@ export function packed(records: number, recordBytes: number, packBytes: number, 
 }
 
 /** PutRecordBatch calls for records of `bytes` in all: at most 500 records and 4 MiB a call. */
-export const putCalls = (records: number, bytes: number): number => Math.max(1, Math.ceil(Math.max(records / FIREHOSE_BATCH_MAX_RECORDS, bytes / FIREHOSE_BATCH_MAX_BYTES)));
+export const putCalls = (records: number, bytes: number): number =>
+  Math.max(1, Math.ceil(Math.max(records / FIREHOSE_BATCH_MAX_RECORDS, bytes / FIREHOSE_BATCH_MAX_BYTES)));
 
 interface StreamTraffic {
   /** Firehose records (packs, when packing) a second. */
@@ -236,7 +237,12 @@ export function estimateCost(settings: CostSettings, options: { table?: PriceTab
     const invocations = month(t.invocationsPerSecond);
     const seconds = (LAMBDA_FIXED_MS + t.recordsPerObject * LAMBDA_MS_PER_RECORD) / 1000;
     const gbSeconds = invocations * seconds * (settings.analyticsMemoryMiB / 1024);
-    lines.push({ id: "lambda-requests", component: "Lambda requests", usage: `${count(invocations)} invocations (one per source object)`, monthlyUsd: (invocations / 1e6) * price("lambda.requests") });
+    lines.push({
+      id: "lambda-requests",
+      component: "Lambda requests",
+      usage: `${count(invocations)} invocations (one per source object)`,
+      monthlyUsd: (invocations / 1e6) * price("lambda.requests"),
+    });
     lines.push({
       id: "lambda-duration",
       component: "Lambda duration",
@@ -277,15 +283,27 @@ export function estimateCost(settings: CostSettings, options: { table?: PriceTab
     lines.push({ id: "sqs", component: "SQS failure queue", usage: "only objects that fail three times: none modelled", monthlyUsd: 0 });
   }
 
-  const hourly = Object.prototype.hasOwnProperty.call(table.ec2Instances, settings.instanceType) ? table.ec2Instances[settings.instanceType].usdPerHour : undefined;
+  const hourly = Object.prototype.hasOwnProperty.call(table.ec2Instances, settings.instanceType)
+    ? table.ec2Instances[settings.instanceType].usdPerHour
+    : undefined;
   lines.push({
     id: "ec2-instance",
     component: `EC2 instance (${settings.instanceType})`,
     usage: hourly === undefined ? `no price for ${settings.instanceType} in ${table.file}` : `${MONTH_HOURS} hours, on demand`,
     monthlyUsd: hourly === undefined ? undefined : hourly * MONTH_HOURS,
   });
-  lines.push({ id: "ebs-root-volume", component: "EBS root volume (gp3)", usage: `${GENERATOR_ROOT_VOLUME_GIB} GB`, monthlyUsd: GENERATOR_ROOT_VOLUME_GIB * price("ebs.gp3") });
-  lines.push({ id: "public-ipv4", component: "Public IPv4 address", usage: `${MONTH_HOURS} hours (the generator's)`, monthlyUsd: MONTH_HOURS * price("ec2.publicIpv4") });
+  lines.push({
+    id: "ebs-root-volume",
+    component: "EBS root volume (gp3)",
+    usage: `${GENERATOR_ROOT_VOLUME_GIB} GB`,
+    monthlyUsd: GENERATOR_ROOT_VOLUME_GIB * price("ebs.gp3"),
+  });
+  lines.push({
+    id: "public-ipv4",
+    component: "Public IPv4 address",
+    usage: `${MONTH_HOURS} hours (the generator's)`,
+    monthlyUsd: MONTH_HOURS * price("ec2.publicIpv4"),
+  });
 
   const unpriced = lines.filter((l) => l.monthlyUsd === undefined).map((l) => l.component);
   const notes: string[] = [];
@@ -308,10 +326,14 @@ export function estimateCost(settings: CostSettings, options: { table?: PriceTab
       `A month is ${MONTH_HOURS} hours; usage is steady at ${settings.generatorRate} record/s, without free tiers, savings plans, taxes or failures.`,
       `A source record is ${sizes.sourceRecordBytes} bytes and an output row ${sizes.destinationRowBytes} (the mean of the generator's records, costs/record-sizes.ts); Firehose bills each record in whole ${unitBytes / 1024} KB.`,
       `The generator sends at least once every ${GENERATOR_FLUSH_SECONDS} s` +
-        (settings.packBytes > 0 ? `, packing up to ${t.recordsPerPack} records (${settings.packBytes} bytes) into one Firehose record; the function packs its rows the same way, per object.` : "; packing is off: one Firehose record per record and per row."),
+        (settings.packBytes > 0
+          ? `, packing up to ${t.recordsPerPack} records (${settings.packBytes} bytes) into one Firehose record; the function packs its rows the same way, per object.`
+          : "; packing is off: one Firehose record per record and per row."),
       `Firehose delivers an object every ${round(1 / t.source.objectsPerSecond)} s (buffer ${settings.bufferSizeMiB} MiB / ${settings.bufferIntervalSeconds} s), ${round(t.recordsPerObject)} records each.`,
       ...(microBatch
-        ? [`One warm invocation per object takes ${LAMBDA_FIXED_MS} ms + ${round(LAMBDA_MS_PER_RECORD, 3)} ms per record (from the measured warm run on 3,500 records) and logs ${LAMBDA_LOG_BYTES_PER_INVOCATION} bytes; no cold starts.`]
+        ? [
+            `One warm invocation per object takes ${LAMBDA_FIXED_MS} ms + ${round(LAMBDA_MS_PER_RECORD, 3)} ms per record (from the measured warm run on 3,500 records) and logs ${LAMBDA_LOG_BYTES_PER_INVOCATION} bytes; no cold starts.`,
+          ]
         : []),
       `VPC flow logs: about ${FLOW_LOG_RECORDS_PER_HOUR} records of ${FLOW_LOG_RECORD_BYTES} bytes an hour, a guess (the log group's IncomingBytes metric tells the real figure).`,
       "Left out: data transfer (the generator reaches Firehose in its own region), CPU credits above the T3 baseline, CloudWatch metrics and Logs Insights queries, S3 requests other than the PUTs and GETs above.",
@@ -329,7 +351,8 @@ function packingNotes(settings: CostSettings, t: LabTraffic, sizes: RecordSizes,
   const cut = packingCut(on, sizes, unitBytes);
   const tenfold = rateForCut(on, 10, sizes, unitBytes);
   const from = tenfold === undefined ? `no rate up to ${UNPACKED_RATE_MAX.toLocaleString("en-US")} record/s reaches 10×` : `10× from ${tenfold} record/s`;
-  if (settings.packBytes === 0) return [`Packing is off (LAB_PACK_BYTES=0): packing ${PACK_BYTES_DEFAULT} bytes would cut Firehose ingestion ${round(cut)}× here (${from}).`];
+  if (settings.packBytes === 0)
+    return [`Packing is off (LAB_PACK_BYTES=0): packing ${PACK_BYTES_DEFAULT} bytes would cut Firehose ingestion ${round(cut)}× here (${from}).`];
   const notes = [`Packing cuts Firehose ingestion ${round(cut)}× at these settings (${from}).`];
   if (t.recordsPerPack > 1 && settings.generatorRate * GENERATOR_FLUSH_SECONDS <= 1) {
     notes.push(

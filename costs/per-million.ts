@@ -47,7 +47,8 @@ export function perMillion(settings: CostSettings, rate: number): PerMillion[] {
   });
 }
 
-const dollars = (usd: number | undefined) => (usd === undefined ? "no price" : `$${usd.toLocaleString("en-US", { minimumFractionDigits: 3, maximumFractionDigits: 3 })}`);
+const dollars = (usd: number | undefined) =>
+  usd === undefined ? "no price" : `$${usd.toLocaleString("en-US", { minimumFractionDigits: 3, maximumFractionDigits: 3 })}`;
 const calls = (n: number) => Math.round(n).toLocaleString("en-US");
 
 /** The section `npm run bench` prints: at the lab's rate and at 1,000 records/s. */
@@ -55,16 +56,18 @@ export function perMillionSection(settings: CostSettings): string[] {
   const { table } = priceTableFor(settings.region);
   const rates = [...new Set([settings.generatorRate, HIGH_RATE])];
   const microBatch = settings.analyticsEngine === "micro-batch";
-  const rows = rates.flatMap((rate) => perMillion(settings, rate)).map((r) =>
-    [
-      `${r.rate.toLocaleString("en-US")}/s`,
-      r.packBytes === 0 ? "off" : `${r.packBytes.toLocaleString("en-US")} bytes`,
-      dollars(r.labUsd),
-      dollars(r.firehoseUsd),
-      calls(r.generatorCalls),
-      microBatch ? calls(r.functionCalls) : "(the SQL application's)",
-    ].map((c) => cell(c)),
-  );
+  const rows = rates
+    .flatMap((rate) => perMillion(settings, rate))
+    .map((r) =>
+      [
+        `${r.rate.toLocaleString("en-US")}/s`,
+        r.packBytes === 0 ? "off" : `${r.packBytes.toLocaleString("en-US")} bytes`,
+        dollars(r.labUsd),
+        dollars(r.firehoseUsd),
+        calls(r.generatorCalls),
+        microBatch ? calls(r.functionCalls) : "(the SQL application's)",
+      ].map((c) => cell(c)),
+    );
   return [
     `Per million source records: modelled, not measured (costs/estimate.ts at ${table.region} list prices as of ${table.date}, ${settings.analyticsEngine} engine, ` +
       `${TYPICAL_RECORD_SIZES.sourceRecordBytes}-byte records, the lab's other settings):`,

@@ -104,12 +104,15 @@ export function checkPriceTable(data: unknown, file: string): PriceTable {
     if (!isPrice(p.usd)) bad(`prices.${key}.usd`, "a number of dollars, 0 or more");
     for (const field of ["unit", "source", "checked"]) if (!isText(p[field])) bad(`prices.${key}.${field}`, "a non-empty string");
   }
-  for (const key of Object.keys(prices)) if (!(PRICE_KEYS as readonly string[]).includes(key)) bad(`prices.${key}`, `one of ${PRICE_KEYS.join(", ")} (an unknown price is never used)`);
+  for (const key of Object.keys(prices))
+    if (!(PRICE_KEYS as readonly string[]).includes(key)) bad(`prices.${key}`, `one of ${PRICE_KEYS.join(", ")} (an unknown price is never used)`);
   const rounding = isObject(prices["firehose.ingestion"]) ? prices["firehose.ingestion"].roundedUpToBytes : undefined;
-  if (!(Number.isInteger(rounding) && (rounding as number) > 0)) bad("prices.firehose.ingestion.roundedUpToBytes", "the bytes each record is rounded up to, a whole number");
+  if (!(Number.isInteger(rounding) && (rounding as number) > 0))
+    bad("prices.firehose.ingestion.roundedUpToBytes", "the bytes each record is rounded up to, a whole number");
   const instances = isObject(data.ec2Instances) ? data.ec2Instances : (bad("ec2Instances", "an object of instance types"), {});
   for (const [type, entry] of Object.entries(instances)) {
-    if (!isObject(entry) || !isPrice(entry.usdPerHour) || !isText(entry.checked)) bad(`ec2Instances.${type}`, "{ usdPerHour: dollars, checked: how it was confirmed }");
+    if (!isObject(entry) || !isPrice(entry.usdPerHour) || !isText(entry.checked))
+      bad(`ec2Instances.${type}`, "{ usdPerHour: dollars, checked: how it was confirmed }");
   }
   if (!isText(data.ec2InstancesSource)) bad("ec2InstancesSource", "the source of the instance prices");
   const types = isObject(data.resourceTypes) ? data.resourceTypes : (bad("resourceTypes", "an object of Terraform resource types"), {});
@@ -120,7 +123,8 @@ export function checkPriceTable(data: unknown, file: string): PriceTable {
       bad(`resourceTypes.${type}`, '{ "priced": [price keys] } or { "noCharge": "why it costs nothing" }');
     } else if (priced !== undefined) {
       const unknown = priced.filter((k) => k !== INSTANCE_PRICE && !(PRICE_KEYS as readonly unknown[]).includes(k));
-      if (priced.length === 0 || unknown.length > 0) bad(`resourceTypes.${type}.priced`, `a list of ${INSTANCE_PRICE} or keys of prices (not ${unknown.join(", ") || "empty"})`);
+      if (priced.length === 0 || unknown.length > 0)
+        bad(`resourceTypes.${type}.priced`, `a list of ${INSTANCE_PRICE} or keys of prices (not ${unknown.join(", ") || "empty"})`);
     }
   }
   if (problems.length > 0) throw new PriceTableError(problems);

@@ -30,9 +30,16 @@ export function readBaseline(file: string): CostEstimate {
   }
   const e = data as Partial<CostEstimate> | null;
   const lines: unknown = e?.lines;
-  const linesOk = Array.isArray(lines) && lines.every((l: Partial<CostLine> | null) => typeof l?.id === "string" && typeof l.component === "string" && (l.monthlyUsd === undefined || typeof l.monthlyUsd === "number"));
+  const linesOk =
+    Array.isArray(lines) &&
+    lines.every(
+      (l: Partial<CostLine> | null) =>
+        typeof l?.id === "string" && typeof l.component === "string" && (l.monthlyUsd === undefined || typeof l.monthlyUsd === "number"),
+    );
   if (e?.kind !== "lab-cost-estimate" || e.version !== 1 || !linesOk || typeof e.totalUsd !== "number" || typeof e.priceDate !== "string") {
-    throw new CostBaselineError(`${named} is not an estimate of version 1 as npm run cost -- --json writes it (kind "lab-cost-estimate", lines, totalUsd, priceDate)`);
+    throw new CostBaselineError(
+      `${named} is not an estimate of version 1 as npm run cost -- --json writes it (kind "lab-cost-estimate", lines, totalUsd, priceDate)`,
+    );
   }
   return data as CostEstimate;
 }
@@ -67,7 +74,8 @@ function sameEstimate(a: CostEstimate, b: CostEstimate): boolean {
  */
 export function costSection(after: CostEstimate, before?: CostEstimate, baselineProblem?: string): Section {
   const compare = before !== undefined && !sameEstimate(before, after);
-  const region = after.priceRegion === after.stackRegion ? after.priceRegion : `${after.priceRegion} (the stack is in ${after.stackRegion}, which has no price table)`;
+  const region =
+    after.priceRegion === after.stackRegion ? after.priceRegion : `${after.priceRegion} (the stack is in ${after.stackRegion}, which has no price table)`;
   const lines = [
     "### Estimated monthly cost",
     "",

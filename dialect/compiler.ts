@@ -71,7 +71,9 @@ function compile(sql: string, streams: AnalyticsStreams, file: string): Compiled
   const columnType = (name: string) => inputTypes.get(name)!; // names are resolved (render) before types
   for (const c of streams.input.columns) {
     if (!JSON_INPUT_TYPE.test(c.sqlType)) {
-      throw new Error(`the input column ${quoteName(c.name)} of ${quoteName(inputName)} has the type ${c.sqlType}; the micro-batch engine reads ${JSON_INPUT_TYPES} from JSON records`);
+      throw new Error(
+        `the input column ${quoteName(c.name)} of ${quoteName(inputName)} has the type ${c.sqlType}; the micro-batch engine reads ${JSON_INPUT_TYPES} from JSON records`,
+      );
     }
   }
 
@@ -80,7 +82,10 @@ function compile(sql: string, streams: AnalyticsStreams, file: string): Compiled
     if (created.has(s.name.name)) fail(s.name, `the stream ${quoteName(s.name.name)} is created twice`);
     if (s.name.name === inputName) fail(s.name, `${quoteName(inputName)} is the input stream; it cannot be created`);
     if (s.name.name !== streams.outputStream) {
-      fail(s.name, `CREATE STREAM ${quoteName(s.name.name)} is not supported by the micro-batch engine: only the output stream ${quoteName(streams.outputStream)} is sent anywhere, and in-application streams that feed other pumps need a streaming engine`);
+      fail(
+        s.name,
+        `CREATE STREAM ${quoteName(s.name.name)} is not supported by the micro-batch engine: only the output stream ${quoteName(streams.outputStream)} is sent anywhere, and in-application streams that feed other pumps need a streaming engine`,
+      );
     }
     const seen = new Set<string>();
     for (const c of s.columns) {
@@ -90,7 +95,8 @@ function compile(sql: string, streams: AnalyticsStreams, file: string): Compiled
     created.set(s.name.name, s);
   }
   const output = created.get(streams.outputStream);
-  if (output === undefined) fail({ line: 1, column: 1 }, `the SQL does not create the output stream ${quoteName(streams.outputStream)} (CREATE OR REPLACE STREAM)`);
+  if (output === undefined)
+    fail({ line: 1, column: 1 }, `the SQL does not create the output stream ${quoteName(streams.outputStream)} (CREATE OR REPLACE STREAM)`);
   const outputColumns = output!.columns.map(({ name, sqlType }) => ({ name, sqlType }));
 
   const pumpNames = new Set<string>();
@@ -98,22 +104,35 @@ function compile(sql: string, streams: AnalyticsStreams, file: string): Compiled
     if (pumpNames.has(pump.name.name)) fail(pump.name, `the pump ${quoteName(pump.name.name)} is created twice`);
     pumpNames.add(pump.name.name);
     if (created.has(pump.from.name)) {
-      fail(pump.from, `a pump reading another in-application stream (${quoteName(pump.from.name)}) is not supported by the micro-batch engine: pumps read only the input stream ${quoteName(inputName)}`);
+      fail(
+        pump.from,
+        `a pump reading another in-application stream (${quoteName(pump.from.name)}) is not supported by the micro-batch engine: pumps read only the input stream ${quoteName(inputName)}`,
+      );
     }
     if (pump.from.name !== inputName) {
-      fail(pump.from, `the pump reads ${quoteName(pump.from.name)}, which is not the input stream ${quoteName(inputName)}${pump.from.quoted ? "" : " (unquoted names are upper-cased)"}`);
+      fail(
+        pump.from,
+        `the pump reads ${quoteName(pump.from.name)}, which is not the input stream ${quoteName(inputName)}${pump.from.quoted ? "" : " (unquoted names are upper-cased)"}`,
+      );
     }
     if (pump.target.name !== output!.name.name) {
       fail(pump.target, `the pump inserts into ${quoteName(pump.target.name)}, which is not the output stream ${quoteName(output!.name.name)}`);
     }
-    const targets = pump.targetColumns === undefined ? outputColumns.map((_, i) => i) : pump.targetColumns.map((t) => {
-      const index = outputColumns.findIndex((c) => c.name === t.name);
-      if (index === -1) fail(t, `${quoteName(t.name)} is not a column of ${quoteName(output!.name.name)} (its columns: ${outputColumns.map((c) => c.name).join(", ")})`);
-      return index;
-    });
+    const targets =
+      pump.targetColumns === undefined
+        ? outputColumns.map((_, i) => i)
+        : pump.targetColumns.map((t) => {
+            const index = outputColumns.findIndex((c) => c.name === t.name);
+            if (index === -1)
+              fail(t, `${quoteName(t.name)} is not a column of ${quoteName(output!.name.name)} (its columns: ${outputColumns.map((c) => c.name).join(", ")})`);
+            return index;
+          });
     if (new Set(targets).size !== targets.length) fail(pump.target, "the INSERT column list names a column twice");
     if (pump.select.length !== targets.length) {
-      fail(pump, `the pump ${quoteName(pump.name.name)} selects ${pump.select.length} value(s) for ${targets.length} column(s) of ${quoteName(output!.name.name)}`);
+      fail(
+        pump,
+        `the pump ${quoteName(pump.name.name)} selects ${pump.select.length} value(s) for ${targets.length} column(s) of ${quoteName(output!.name.name)}`,
+      );
     }
 
     const selectedColumns: string[] = [];
@@ -121,11 +140,17 @@ function compile(sql: string, streams: AnalyticsStreams, file: string): Compiled
       const r = (x: Expression) => render(x, record);
       switch (e.kind) {
         case "column": {
-          if (e.stream !== undefined && e.stream.name !== inputName) fail(e.stream, `${quoteName(e.stream.name)} is not the stream the pump reads (${quoteName(inputName)})`);
+          if (e.stream !== undefined && e.stream.name !== inputName)
+            fail(e.stream, `${quoteName(e.stream.name)} is not the stream the pump reads (${quoteName(inputName)})`);
           if (!inputColumns.has(e.name.name)) {
             const hint = [...inputColumns].find((c) => c.toUpperCase() === e.name.name.toUpperCase());
-            fail(e.name, `${quoteName(e.name.name)} is not a column of ${quoteName(inputName)}` +
-              (hint !== undefined ? `; did you mean ${quoteName(hint)}? (unquoted names are upper-cased: quote the name to keep its case)` : ` (its columns: ${[...inputColumns].join(", ")})`));
+            fail(
+              e.name,
+              `${quoteName(e.name.name)} is not a column of ${quoteName(inputName)}` +
+                (hint !== undefined
+                  ? `; did you mean ${quoteName(hint)}? (unquoted names are upper-cased: quote the name to keep its case)`
+                  : ` (its columns: ${[...inputColumns].join(", ")})`),
+            );
           }
           if (record) selectedColumns.push(e.name.name);
           return quoteName(e.name.name);
@@ -167,8 +192,11 @@ function compile(sql: string, streams: AnalyticsStreams, file: string): Compiled
       const rendered = render(expression, true);
       const type = typeOfExpression(expression, columnType, fail);
       if (!canHold(column.sqlType, type)) {
-        fail(expression.source, `${shownSql(expression)} is ${type.literal !== undefined ? "a string literal (VARCHAR)" : type.sqlType}, ` +
-          `which the output column ${quoteName(column.name)} ${column.sqlType} cannot hold; CAST it (CAST(... AS ${column.sqlType})) or select a ${sqlTypeKind(column.sqlType)}`);
+        fail(
+          expression.source,
+          `${shownSql(expression)} is ${type.literal !== undefined ? "a string literal (VARCHAR)" : type.sqlType}, ` +
+            `which the output column ${quoteName(column.name)} ${column.sqlType} cannot hold; CAST it (CAST(... AS ${column.sqlType})) or select a ${sqlTypeKind(column.sqlType)}`,
+        );
       }
       return rendered;
     });
@@ -176,7 +204,8 @@ function compile(sql: string, streams: AnalyticsStreams, file: string): Compiled
     if (pump.where) {
       where = ` WHERE ${render(pump.where, false)}`;
       const type = typeOfExpression(pump.where, columnType, fail);
-      if (type.kind !== "boolean" && type.kind !== "null") fail(pump.where.source, `WHERE needs a condition (BOOLEAN), but ${shownSql(pump.where)} is ${type.sqlType}`);
+      if (type.kind !== "boolean" && type.kind !== "null")
+        fail(pump.where.source, `WHERE needs a condition (BOOLEAN), but ${shownSql(pump.where)} is ${type.sqlType}`);
     }
     return {
       name: pump.name.name,
@@ -187,7 +216,11 @@ function compile(sql: string, streams: AnalyticsStreams, file: string): Compiled
       query: `SELECT ${[quoteName(LINE_COLUMN), ...items].join(", ")} FROM ${quoteName(inputName)}${where}`,
     };
   });
-  if (pumps.length === 0) fail({ line: 1, column: 1 }, `the SQL has no pump into ${quoteName(streams.outputStream)} (CREATE OR REPLACE PUMP ... AS INSERT INTO ...), so nothing would be sent`);
+  if (pumps.length === 0)
+    fail(
+      { line: 1, column: 1 },
+      `the SQL has no pump into ${quoteName(streams.outputStream)} (CREATE OR REPLACE PUMP ... AS INSERT INTO ...), so nothing would be sent`,
+    );
   return { file, input: streams.input, output: { name: output!.name.name, columns: outputColumns }, pumps };
 }
 

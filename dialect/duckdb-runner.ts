@@ -82,9 +82,19 @@ export const RESULT_KINDS: Partial<Record<DuckDBTypeId, ValueKind>> = {
   [DuckDBTypeId.SQLNULL]: "null",
   ...Object.fromEntries(
     [
-      DuckDBTypeId.TINYINT, DuckDBTypeId.SMALLINT, DuckDBTypeId.INTEGER, DuckDBTypeId.BIGINT, DuckDBTypeId.HUGEINT,
-      DuckDBTypeId.UTINYINT, DuckDBTypeId.USMALLINT, DuckDBTypeId.UINTEGER, DuckDBTypeId.UBIGINT, DuckDBTypeId.UHUGEINT,
-      DuckDBTypeId.FLOAT, DuckDBTypeId.DOUBLE, DuckDBTypeId.DECIMAL,
+      DuckDBTypeId.TINYINT,
+      DuckDBTypeId.SMALLINT,
+      DuckDBTypeId.INTEGER,
+      DuckDBTypeId.BIGINT,
+      DuckDBTypeId.HUGEINT,
+      DuckDBTypeId.UTINYINT,
+      DuckDBTypeId.USMALLINT,
+      DuckDBTypeId.UINTEGER,
+      DuckDBTypeId.UBIGINT,
+      DuckDBTypeId.UHUGEINT,
+      DuckDBTypeId.FLOAT,
+      DuckDBTypeId.DOUBLE,
+      DuckDBTypeId.DECIMAL,
     ].map((id) => [id, "number"]),
   ),
 };
@@ -137,7 +147,8 @@ function inputReader(column: StreamColumn): Reader {
       return (v) => {
         if (typeof v !== "number" || !Number.isInteger(v)) return fail(`expected a whole number for ${sqlType}, got ${shownValue(v)}`);
         const [min, max] = INTEGER_RANGES[sqlType];
-        if (!Number.isSafeInteger(v) || BigInt(v) < min || BigInt(v) > max) return fail(`${shownValue(v)} is outside the range of ${sqlType} (or of exact JSON numbers)`);
+        if (!Number.isSafeInteger(v) || BigInt(v) < min || BigInt(v) > max)
+          return fail(`${shownValue(v)} is outside the range of ${sqlType} (or of exact JSON numbers)`);
         const appenders = { TINYINT: "appendTinyInt", SMALLINT: "appendSmallInt", INTEGER: "appendInteger" } as const;
         return ok((a) => (sqlType === "BIGINT" ? a.appendBigInt(BigInt(v)) : a[appenders[sqlType]](v)));
       };
@@ -250,7 +261,8 @@ function outputConverter(column: StreamColumn): (value: DuckDBValue) => Converte
           if (typeof n === "number" && !Number.isInteger(n)) return { why: `${n} is not a whole number, as ${sqlType} needs` };
           const big = BigInt(n);
           if (big < min || big > max) return { why: `${String(n)} is outside the range of ${sqlType}` };
-          if (big > BigInt(Number.MAX_SAFE_INTEGER) || big < BigInt(Number.MIN_SAFE_INTEGER)) return { why: `${String(n)} is too large for an exact JSON number` };
+          if (big > BigInt(Number.MAX_SAFE_INTEGER) || big < BigInt(Number.MIN_SAFE_INTEGER))
+            return { why: `${String(n)} is too large for an exact JSON number` };
           return { value: Number(big) };
         };
       }
@@ -270,7 +282,7 @@ function utf8Lines(bytes: Uint8Array): (string | undefined)[] {
   } catch {
     // Only when some line is broken: find which, line by line.
     const lines: (string | undefined)[] = [];
-    for (let start = 0; start <= bytes.length; ) {
+    for (let start = 0; start <= bytes.length;) {
       const newline = bytes.indexOf(0x0a, start);
       const end = newline === -1 ? bytes.length : newline;
       try {
@@ -354,8 +366,11 @@ export class SqlRunner {
       const column = output.columns[target];
       const kind = RESULT_KINDS[types[i + 1]];
       if (kind === undefined || !canHold(column.sqlType, { kind })) {
-        throw new SqlDialectError(file, pump,
-          `pump ${quoteName(pump.name)}: select item ${i + 1} gives ${DuckDBTypeId[types[i + 1]]}, which cannot go into ${quoteName(column.name)} ${column.sqlType} (CAST it)`);
+        throw new SqlDialectError(
+          file,
+          pump,
+          `pump ${quoteName(pump.name)}: select item ${i + 1} gives ${DuckDBTypeId[types[i + 1]]}, which cannot go into ${quoteName(column.name)} ${column.sqlType} (CAST it)`,
+        );
       }
     });
   }

@@ -41,20 +41,20 @@ type LiteralType = "number" | "string" | "boolean" | "null" | "DATE" | "TIME" | 
 export type Expression = Position & { readonly source: SourceText } & ExpressionNode;
 type UnplacedExpression = Position & ExpressionNode;
 type ExpressionNode =
-    | { kind: "column"; name: Name; stream?: Name }
-    | { kind: "literal"; sql: string; type: LiteralType; value: string }
-    | { kind: "unary"; op: "-" | "+" | "NOT"; operand: Expression }
-    | { kind: "binary"; op: string; left: Expression; right: Expression }
-    | { kind: "isNull"; operand: Expression; not: boolean }
-    | { kind: "between"; operand: Expression; low: Expression; high: Expression; not: boolean }
-    | { kind: "in"; operand: Expression; list: Expression[]; not: boolean }
-    | { kind: "like"; operand: Expression; pattern: Expression; escape?: Expression; not: boolean }
-    | { kind: "call"; name: string; args: Expression[] }
-    | { kind: "cast"; operand: Expression; type: string }
-    | { kind: "case"; operand?: Expression; whens: { when: Expression; then: Expression }[]; otherwise?: Expression }
-    | { kind: "trim"; side: "BOTH" | "LEADING" | "TRAILING"; characters?: Expression; operand: Expression }
-    | { kind: "substring"; operand: Expression; from: Expression; length?: Expression }
-    | { kind: "position"; needle: Expression; haystack: Expression };
+  | { kind: "column"; name: Name; stream?: Name }
+  | { kind: "literal"; sql: string; type: LiteralType; value: string }
+  | { kind: "unary"; op: "-" | "+" | "NOT"; operand: Expression }
+  | { kind: "binary"; op: string; left: Expression; right: Expression }
+  | { kind: "isNull"; operand: Expression; not: boolean }
+  | { kind: "between"; operand: Expression; low: Expression; high: Expression; not: boolean }
+  | { kind: "in"; operand: Expression; list: Expression[]; not: boolean }
+  | { kind: "like"; operand: Expression; pattern: Expression; escape?: Expression; not: boolean }
+  | { kind: "call"; name: string; args: Expression[] }
+  | { kind: "cast"; operand: Expression; type: string }
+  | { kind: "case"; operand?: Expression; whens: { when: Expression; then: Expression }[]; otherwise?: Expression }
+  | { kind: "trim"; side: "BOTH" | "LEADING" | "TRAILING"; characters?: Expression; operand: Expression }
+  | { kind: "substring"; operand: Expression; from: Expression; length?: Expression }
+  | { kind: "position"; needle: Expression; haystack: Expression };
 
 interface SelectItem {
   readonly expression: Expression;
@@ -110,14 +110,42 @@ const SHARED_FUNCTIONS: Partial<Record<string, [number, number]>> = {
 };
 
 const AGGREGATES = new Set([
-  "AVG", "COUNT", "MAX", "MIN", "SUM", "STDDEV", "STDDEV_POP", "STDDEV_SAMP", "VAR_POP", "VAR_SAMP", "VARIANCE",
-  "APPROXIMATE_ARITHMETIC_MEAN", "APPROXIMATE_COUNT_DISTINCT", "COUNT_DISTINCT_ITEMS_TUMBLING", "TOP_K_ITEMS_TUMBLING",
-  "EXP_AVG", "FIRST_VALUE", "LAST_VALUE", "HOTSPOTS", "RANDOM_CUT_FOREST", "RANDOM_CUT_FOREST_WITH_EXPLANATION",
+  "AVG",
+  "COUNT",
+  "MAX",
+  "MIN",
+  "SUM",
+  "STDDEV",
+  "STDDEV_POP",
+  "STDDEV_SAMP",
+  "VAR_POP",
+  "VAR_SAMP",
+  "VARIANCE",
+  "APPROXIMATE_ARITHMETIC_MEAN",
+  "APPROXIMATE_COUNT_DISTINCT",
+  "COUNT_DISTINCT_ITEMS_TUMBLING",
+  "TOP_K_ITEMS_TUMBLING",
+  "EXP_AVG",
+  "FIRST_VALUE",
+  "LAST_VALUE",
+  "HOTSPOTS",
+  "RANDOM_CUT_FOREST",
+  "RANDOM_CUT_FOREST_WITH_EXPLANATION",
 ]);
 const WINDOW_FUNCTIONS = new Set(["LAG", "NTH_VALUE", "RANK", "ROW_NUMBER", "DENSE_RANK", "NTILE"]);
 const TIME_FUNCTIONS = new Set([
-  "STEP", "MONOTONIC", "TSDIFF", "CURRENT_ROW_TIMESTAMP", "CURRENT_TIMESTAMP", "CURRENT_DATE", "CURRENT_TIME",
-  "LOCALTIME", "LOCALTIMESTAMP", "CHAR_TO_TIMESTAMP", "TO_TIMESTAMP", "UNIX_TIMESTAMP",
+  "STEP",
+  "MONOTONIC",
+  "TSDIFF",
+  "CURRENT_ROW_TIMESTAMP",
+  "CURRENT_TIMESTAMP",
+  "CURRENT_DATE",
+  "CURRENT_TIME",
+  "LOCALTIME",
+  "LOCALTIMESTAMP",
+  "CHAR_TO_TIMESTAMP",
+  "TO_TIMESTAMP",
+  "UNIX_TIMESTAMP",
 ]);
 const CLAUSES_AFTER_FROM: Record<string, [string, string]> = {
   GROUP: ["GROUP BY (aggregation over the stream)", NEEDS_A_STREAMING_ENGINE],
@@ -227,7 +255,7 @@ class Parser {
       if (this.acceptOp(";")) continue;
       const start = this.token;
       if (!this.acceptWord("CREATE")) {
-        if (this.isWord("INSERT")) this.refuse(start, "INSERT outside a pump (write CREATE OR REPLACE PUMP \"...\" AS INSERT INTO ...)");
+        if (this.isWord("INSERT")) this.refuse(start, 'INSERT outside a pump (write CREATE OR REPLACE PUMP "..." AS INSERT INTO ...)');
         if (this.isWord("SELECT")) this.refuse(start, "a SELECT statement on its own (only a pump's INSERT INTO ... SELECT STREAM sends rows)");
         this.refuse(start, `the statement ${this.describe(start)}`);
       }
@@ -457,7 +485,8 @@ class Parser {
 
     const word = t.value;
     const followedByParen = this.tokens[this.i + 1]?.kind === "op" && this.tokens[this.i + 1].value === "(";
-    if (word === "ROWTIME") this.refuse(t, `ROWTIME (the time a record entered the stream)`, `${NEEDS_A_STREAMING_ENGINE}, and a delivered object keeps no arrival times`);
+    if (word === "ROWTIME")
+      this.refuse(t, `ROWTIME (the time a record entered the stream)`, `${NEEDS_A_STREAMING_ENGINE}, and a delivered object keeps no arrival times`);
     if (word === "TRUE" || word === "FALSE" || word === "NULL") {
       this.i++;
       return this.placed(start, { kind: "literal", sql: word, type: word === "NULL" ? "null" : "boolean", value: word, ...at });
@@ -477,7 +506,8 @@ class Parser {
       this.expectOp(")", "to close CAST(");
       return this.placed(start, { kind: "cast", operand, type, ...at });
     }
-    if (TIME_FUNCTIONS.has(word)) this.refuse(t, `${word} (time of processing or of the stream)`, "the engines would disagree, since a micro-batch runs one buffer interval later");
+    if (TIME_FUNCTIONS.has(word))
+      this.refuse(t, `${word} (time of processing or of the stream)`, "the engines would disagree, since a micro-batch runs one buffer interval later");
     if (!followedByParen) return this.column();
 
     this.i += 2; // the name and '('
@@ -494,7 +524,10 @@ class Parser {
     }
     const arity = SHARED_FUNCTIONS[word];
     if (arity === undefined) {
-      this.refuse(t, `the function ${word} (the functions both engines share are ${[...Object.keys(SHARED_FUNCTIONS), "CAST", "TRIM", "SUBSTRING", "POSITION"].sort().join(", ")})`);
+      this.refuse(
+        t,
+        `the function ${word} (the functions both engines share are ${[...Object.keys(SHARED_FUNCTIONS), "CAST", "TRIM", "SUBSTRING", "POSITION"].sort().join(", ")})`,
+      );
     }
     const args: Expression[] = [];
     if (!this.isOp(")")) {

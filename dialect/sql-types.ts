@@ -150,7 +150,10 @@ const DATE_LIKE = new Set<ValueKind>(["date", "time", "timestamp"]);
  */
 export function typeOfExpression(root: Expression, columnType: (name: string) => string, fail: (at: Position, problem: string) => never): ValueType {
   const quote = shownSql;
-  const failAt = (e: Expression) => (problem: string): never => fail(e.source, `${quote(e)}: ${problem}`);
+  const failAt =
+    (e: Expression) =>
+    (problem: string): never =>
+      fail(e.source, `${quote(e)}: ${problem}`);
 
   const known = new Map<Expression, ValueType>();
   const typeOf = (e: Expression): ValueType => {
@@ -245,8 +248,10 @@ export function typeOfExpression(root: Expression, columnType: (name: string) =>
         if (b.kind === "date" && op === "+" && days(a)) return DATE;
         if (a.kind === "date" && b.kind === "date" && op === "-") return BIGINT;
         if (a.kind === "date" || b.kind === "date") {
-          problem(`${op} on a DATE takes a number of days as an INTEGER (${op === "-" ? "or another DATE" : "DATE + n"}; CAST a BIGINT), ` +
-            `but ${quote(left)} is ${describe(a)} and ${quote(right)} is ${describe(b)}`);
+          problem(
+            `${op} on a DATE takes a number of days as an INTEGER (${op === "-" ? "or another DATE" : "DATE + n"}; CAST a BIGINT), ` +
+              `but ${quote(left)} is ${describe(a)} and ${quote(right)} is ${describe(b)}`,
+          );
         }
         operand(left, `${op} needs numbers`, "number");
         operand(right, `${op} needs numbers`, "number");

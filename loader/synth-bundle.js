@@ -99,7 +99,10 @@ function loadBundle() {
   bundle.filename = BUNDLE;
   bundle.paths = Module._nodeModulePaths(CACHE);
   script.runInThisContext().call(bundle.exports, bundle.exports, Module.createRequire(BUNDLE), bundle, BUNDLE, CACHE);
-  return { exports: bundle.exports, saveCodeCache: () => (cachedData === undefined || script.cachedDataRejected) && writeAtomically(CODE_CACHE, script.createCachedData()) };
+  return {
+    exports: bundle.exports,
+    saveCodeCache: () => (cachedData === undefined || script.cachedDataRejected) && writeAtomically(CODE_CACHE, script.createCachedData()),
+  };
 }
 
 /** Synthesizes the lab: builds the bundle if any input changed, then runs its app. */

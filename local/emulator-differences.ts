@@ -43,7 +43,7 @@ export const EMULATOR_DIFFERENCES: readonly EmulatorDifference[] = [
   {
     id: "s3-denied-without-body",
     what: "a request a bucket policy denies gets an HTTP 403 with an empty body, not an AccessDenied error document",
-    cause: "moto's object handler returns `403, {}, \"\"` for a denied request",
+    cause: 'moto\'s object handler returns `403, {}, ""` for a denied request',
     handling: "the lifecycle test checks the status code",
   },
   {
@@ -75,14 +75,17 @@ export const EMULATOR_DIFFERENCES: readonly EmulatorDifference[] = [
   {
     id: "ec2-revoke-unknown-rule-id",
     what: "revoking a security group rule by an ID the group no longer holds answers InvalidPermission.NotFound, not InvalidSecurityGroupRuleId.NotFound",
-    cause: "moto raises the revoke-by-permission form's error for both forms; the AWS provider tolerates only EC2's code there, so when the rule was already gone the default security group's apply failed",
+    cause:
+      "moto raises the revoke-by-permission form's error for both forms; the AWS provider tolerates only EC2's code there, so when the rule was already gone the default security group's apply failed",
     handling: "the launcher answers with EC2's code (tested against moto in __tests__/python-local) and logs each such revoke to local-aws.log",
   },
   {
     id: "retried-calls-answered-once",
     what: "a call the client retries after the server had answered it is answered with that first answer, not run again",
-    cause: "under load the AWS provider sometimes never reads an answer moto's server has sent (the server logs it as sent; the cause is not found) and retries, so a create failed with EntityAlreadyExists and a revoke with NotFound; AWS loses answers rarely enough that the provider does not guard against it",
-    handling: "the launcher keeps the answer of each call that changes something by its amz-sdk-invocation-id and answers a retry with it (tested in __tests__/python-local), logging each to local-aws.log",
+    cause:
+      "under load the AWS provider sometimes never reads an answer moto's server has sent (the server logs it as sent; the cause is not found) and retries, so a create failed with EntityAlreadyExists and a revoke with NotFound; AWS loses answers rarely enough that the provider does not guard against it",
+    handling:
+      "the launcher keeps the answer of each call that changes something by its amz-sdk-invocation-id and answers a retry with it (tested in __tests__/python-local), logging each to local-aws.log",
   },
   {
     id: "iam-not-enforced",

@@ -37,7 +37,9 @@ interface QueuedNotification {
 }
 
 interface S3EventLike {
-  readonly Records: ReadonlyArray<{ readonly s3: { readonly bucket: { readonly name: string; readonly arn: string }; readonly object: { readonly key: string } } }>;
+  readonly Records: ReadonlyArray<{
+    readonly s3: { readonly bucket: { readonly name: string; readonly arn: string }; readonly object: { readonly key: string } };
+  }>;
 }
 
 /** What happened to one asynchronous event. */
@@ -327,7 +329,10 @@ class Sandbox {
         clearTimeout(timer);
         this.child.off("message", onMessage);
         this.child.off("exit", onExit);
-        writeSync(this.log, `END RequestId: ${requestId}\nREPORT RequestId: ${requestId}\tDuration: ${Date.now() - started} ms\t${reply.ok ? "" : `Error: ${reply.error.errorMessage.split("\n")[0]}`}\n`);
+        writeSync(
+          this.log,
+          `END RequestId: ${requestId}\nREPORT RequestId: ${requestId}\tDuration: ${Date.now() - started} ms\t${reply.ok ? "" : `Error: ${reply.error.errorMessage.split("\n")[0]}`}\n`,
+        );
         if (!reply.ok && reply.fatal) this.kill();
         resolve(reply);
       };
@@ -335,14 +340,33 @@ class Sandbox {
         if (message.id === requestId) finish(message);
       };
       const onExit = (code: number | null, signal: string | null) =>
-        finish({ ok: false, fatal: true, error: { errorType: "Runtime.ExitError", errorMessage: `RequestId: ${requestId} Error: Runtime exited with ${signal ?? `error: exit status ${String(code)}`}` } });
+        finish({
+          ok: false,
+          fatal: true,
+          error: {
+            errorType: "Runtime.ExitError",
+            errorMessage: `RequestId: ${requestId} Error: Runtime exited with ${signal ?? `error: exit status ${String(code)}`}`,
+          },
+        });
       const timer = setTimeout(
-        () => finish({ ok: false, fatal: true, error: { errorType: "Sandbox.Timedout", errorMessage: `RequestId: ${requestId} Error: Task timed out after ${(fn.timeoutMs / 1000).toFixed(2)} seconds` } }),
+        () =>
+          finish({
+            ok: false,
+            fatal: true,
+            error: {
+              errorType: "Sandbox.Timedout",
+              errorMessage: `RequestId: ${requestId} Error: Task timed out after ${(fn.timeoutMs / 1000).toFixed(2)} seconds`,
+            },
+          }),
         fn.timeoutMs,
       );
       this.child.on("message", onMessage);
       this.child.once("exit", onExit);
-      this.child.send({ id: requestId, event, context: { awsRequestId: requestId, functionName: fn.name, invokedFunctionArn: fn.arn, memoryLimitInMB: String(fn.memoryMiB), timeoutMs: fn.timeoutMs } });
+      this.child.send({
+        id: requestId,
+        event,
+        context: { awsRequestId: requestId, functionName: fn.name, invokedFunctionArn: fn.arn, memoryLimitInMB: String(fn.memoryMiB), timeoutMs: fn.timeoutMs },
+      });
     });
   }
 
@@ -364,7 +388,13 @@ class Sandbox {
 function s3MayInvoke(policy: { Statement: PolicyStatement[] } | undefined, bucketArn: string, account: string): boolean {
   const context: Partial<Record<string, string>> = { "aws:sourcearn": bucketArn, "aws:sourceaccount": account };
   const list = (value: string | string[] | undefined) => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
-  const like = (pattern: string, value: string) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`).test(value);
+  const like = (pattern: string, value: string) =>
+    new RegExp(
+      `^${pattern
+        .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+        .replace(/\*/g, ".*")
+        .replace(/\?/g, ".")}$`,
+    ).test(value);
   return (policy?.Statement ?? []).some((statement) => {
     if (statement.Effect !== "Allow") return false;
     const principal = statement.Principal;

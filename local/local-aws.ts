@@ -64,7 +64,8 @@ export function motoVersion(): string {
   if (probe.error) throw new LocalAwsUnavailable(`${named} is not on PATH: the local AWS (moto's server) needs Python 3 with ${motoInstall(named)}`);
   if (probe.status !== 0) throw new LocalAwsUnavailable(`moto is not installed for ${named}: install it with ${motoInstall(named)}`);
   const version = probe.stdout.trim();
-  if (version !== PINNED_MOTO) throw new LocalAwsUnavailable(`moto ${version} is installed, but the local AWS is written for moto ${PINNED_MOTO}: install it with ${motoInstall(named)}`);
+  if (version !== PINNED_MOTO)
+    throw new LocalAwsUnavailable(`moto ${version} is installed, but the local AWS is written for moto ${PINNED_MOTO}: install it with ${motoInstall(named)}`);
   return version;
 }
 

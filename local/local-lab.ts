@@ -260,7 +260,22 @@ export class LocalLab {
    * being processed.
    */
   verify(extraArgs: readonly string[] = []): Promise<{ status: number; stdout: string; stderr: string }> {
-    const args = ["-r", "./loader/register-ts.js", "scripts/verify.ts", "--bucket", this.bucket, "--endpoint", this.aws.endpoint, "--region", this.settings.region, "--since", "all", "--allowance", "0", ...extraArgs];
+    const args = [
+      "-r",
+      "./loader/register-ts.js",
+      "scripts/verify.ts",
+      "--bucket",
+      this.bucket,
+      "--endpoint",
+      this.aws.endpoint,
+      "--region",
+      this.settings.region,
+      "--since",
+      "all",
+      "--allowance",
+      "0",
+      ...extraArgs,
+    ];
     return new Promise((resolve) => {
       const child = spawn(process.execPath, args, { cwd: join(__dirname, ".."), env: this.childEnv() });
       let stdout = "";
@@ -277,11 +292,18 @@ export class LocalLab {
    * not empty afterwards.
    */
   async destroy(options: { emptyBucket: boolean }): Promise<void> {
-    await prepareBucketForDestroy(this.s3, this.bucket, options, (line) => this.status.update(line), (line) => this.status.finish(line));
+    await prepareBucketForDestroy(
+      this.s3,
+      this.bucket,
+      options,
+      (line) => this.status.update(line),
+      (line) => this.status.finish(line),
+    );
     const destroyed = await applyWithProgress(this.stack, "destroy", readLocalState(this.stack).resources.length, this.status);
     if (destroyed.status !== 0) throw this.terraformFailed("destroy", destroyed.output);
     const left = readLocalState(this.stack).resources;
-    if (left.length !== 0) throw new Error(`terraform destroy left ${left.length} resources in the state: ${left.map((r) => `${r.type}.${r.name}`).join(", ")}`);
+    if (left.length !== 0)
+      throw new Error(`terraform destroy left ${left.length} resources in the state: ${left.map((r) => `${r.type}.${r.name}`).join(", ")}`);
   }
 
   /** Set when Terraform failed: the run's folder then outlives stop(), for its logs. */

@@ -119,7 +119,9 @@ export function applyWithProgress(stack: LocalStack, verb: "apply" | "destroy", 
       clearInterval(timer);
       writeFileSync(join(stack.stackDir, `terraform-${verb}.log`), output); // Terraform's own words, for when it failed
       const seconds = (Date.now() - started) / 1000;
-      status.finish(`${verb}: ${done}/${total} resources ${label} in ${seconds.toFixed(1)} s${code === 0 ? "" : ` (terraform ${verb} failed, exit ${String(code)})`}`);
+      status.finish(
+        `${verb}: ${done}/${total} resources ${label} in ${seconds.toFixed(1)} s${code === 0 ? "" : ` (terraform ${verb} failed, exit ${String(code)})`}`,
+      );
       resolve({ status: code ?? 1, output, seconds });
     });
   });
@@ -161,7 +163,10 @@ export interface StateResource {
  * `terraform show -json` starts the provider.
  */
 export function readLocalState(stack: LocalStack): { outputs: Record<string, unknown>; resources: StateResource[] } {
-  let state: { outputs?: Record<string, { value: unknown }>; resources?: Array<{ type: string; name: string; mode: string; instances: Array<{ attributes: Record<string, unknown> }> }> };
+  let state: {
+    outputs?: Record<string, { value: unknown }>;
+    resources?: Array<{ type: string; name: string; mode: string; instances: Array<{ attributes: Record<string, unknown> }> }>;
+  };
   try {
     state = JSON.parse(readFileSync(join(stack.stackDir, LOCAL_STATE_FILE), "utf8")) as typeof state;
   } catch {

@@ -24,7 +24,12 @@ export function findPython(env: NodeJS.ProcessEnv = process.env): string {
   const chosen = env[PYTHON_ENV];
   if (chosen !== undefined && chosen !== "") {
     if (isAbsolute(chosen) && isExecutableFile(chosen)) return chosen;
-    throw new UnusableInputError([`${PYTHON_ENV} = ${JSON.stringify(chosen)} is not allowed: the absolute path of a Python 3 interpreter (an executable file), or unset to use ${PYTHON_COMMAND} on PATH`], "python");
+    throw new UnusableInputError(
+      [
+        `${PYTHON_ENV} = ${JSON.stringify(chosen)} is not allowed: the absolute path of a Python 3 interpreter (an executable file), or unset to use ${PYTHON_COMMAND} on PATH`,
+      ],
+      "python",
+    );
   }
   const probe = spawnSync(PYTHON_COMMAND, ["-c", "import sys; print(sys.executable)"], { encoding: "utf8", env });
   const path = probe.status === 0 ? probe.stdout.trim() : "";

@@ -104,7 +104,9 @@ function buildZip(packaged: PackagedAnalytics): { zip: Uint8Array; unzippedBytes
     logLevel: "silent",
   });
   // The cache key hashes BUNDLED_SOURCES only: a project file elsewhere in the bundle would go stale unnoticed.
-  const outside = Object.keys(bundle.metafile.inputs).filter((input) => !["node_modules", ...BUNDLED_SOURCES].some((source) => input === source || input.startsWith(`${source}/`)));
+  const outside = Object.keys(bundle.metafile.inputs).filter(
+    (input) => !["node_modules", ...BUNDLED_SOURCES].some((source) => input === source || input.startsWith(`${source}/`)),
+  );
   if (outside.length > 0) {
     throw new Error(`the Lambda bundle includes project files outside ${BUNDLED_SOURCES.join(", ")} (${outside.join(", ")}); add them to BUNDLED_SOURCES`);
   }

@@ -69,7 +69,8 @@ export function createHandler(deps: HandlerDependencies): AnalyticsHandler {
       const key = objectKey(record.s3.object.key);
       const where = `s3://${bucket}/${key}`;
       // Every failure names the object; S3's, gzip's and DuckDB's own errors included.
-      const failed = (what: string, e: unknown) => new Error(`${where}: ${what}: ${shortened(String((e as Partial<Error>).message ?? e), SHOWN_PROBLEM_CHARS)}`);
+      const failed = (what: string, e: unknown) =>
+        new Error(`${where}: ${what}: ${shortened(String((e as Partial<Error>).message ?? e), SHOWN_PROBLEM_CHARS)}`);
       let body: Uint8Array;
       try {
         const response = await deps.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
@@ -100,7 +101,16 @@ export function createHandler(deps: HandlerDependencies): AnalyticsHandler {
       }
       const rows = result.rows.map((row) => Buffer.from(`${JSON.stringify(row)}\n`));
       const sent = await putAllRecords(deps.putRecordBatch, deps.destinationStream, packRecords(rows, deps.packBytes), deps.send);
-      const report = { bucket, key, records: result.records, rows: rows.length, firehoseRecords: sent.records, calls: sent.calls, resent: sent.resent, ms: Date.now() - started };
+      const report = {
+        bucket,
+        key,
+        records: result.records,
+        rows: rows.length,
+        firehoseRecords: sent.records,
+        calls: sent.calls,
+        resent: sent.resent,
+        ms: Date.now() - started,
+      };
       log({ message: "processed", ...report });
       objects.push(report);
     }

@@ -31,7 +31,10 @@ export interface SendReport {
 }
 
 class SendError extends Error {
-  constructor(message: string, readonly unsent: number) {
+  constructor(
+    message: string,
+    readonly unsent: number,
+  ) {
     super(message);
     this.name = "SendError";
   }
@@ -59,7 +62,10 @@ export async function putAllRecords(put: PutRecordBatch, streamName: string, rec
 
   records.forEach((r, i) => {
     if (r.byteLength > FIREHOSE_MAX_RECORD_BYTES) {
-      throw new SendError(`record ${i + 1} is ${r.byteLength} bytes; Firehose takes at most ${FIREHOSE_MAX_RECORD_BYTES} bytes a record (nothing was sent)`, records.length);
+      throw new SendError(
+        `record ${i + 1} is ${r.byteLength} bytes; Firehose takes at most ${FIREHOSE_MAX_RECORD_BYTES} bytes a record (nothing was sent)`,
+        records.length,
+      );
     }
   });
   let calls = 0;
@@ -76,7 +82,10 @@ export async function putAllRecords(put: PutRecordBatch, streamName: string, rec
         const failedCount = response.FailedPutCount ?? 0;
         if (failedCount === 0) break;
         if (results.length !== pending.length) {
-          throw new SendError(`PutRecordBatch to ${streamName} reported ${failedCount} failures but ${results.length} results for ${pending.length} records`, pending.length);
+          throw new SendError(
+            `PutRecordBatch to ${streamName} reported ${failedCount} failures but ${results.length} results for ${pending.length} records`,
+            pending.length,
+          );
         }
         failures = results.flatMap((r) => (r.ErrorCode ? [`${r.ErrorCode}: ${r.ErrorMessage ?? ""}`.trim()] : []));
         pending = pending.filter((_, i) => results[i].ErrorCode);
@@ -90,7 +99,8 @@ export async function putAllRecords(put: PutRecordBatch, streamName: string, rec
         const codes = [...new Set(failures)].slice(0, 5).join("; ");
         throw new SendError(
           `${unsentHere + later} of ${records.length} records were not sent to ${streamName}: ` +
-            `${unsentHere} still failed after ${maxAttempts} attempts (${codes})` + (later > 0 ? ` and ${later} were not tried` : ""),
+            `${unsentHere} still failed after ${maxAttempts} attempts (${codes})` +
+            (later > 0 ? ` and ${later} were not tried` : ""),
           unsentHere + later,
         );
       }

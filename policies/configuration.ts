@@ -26,10 +26,12 @@ const IDENTIFIER = /^[a-zA-Z_][\w-]*$/;
  */
 export function labelProperties(value: unknown, where: string): [string, unknown][] {
   if (isObject(value)) return Object.entries(value);
-  if (!Array.isArray(value)) throw new PolicyInputError(`${where} is ${describeValue(value)}: Terraform's JSON syntax allows an object, or an array of objects, here`);
+  if (!Array.isArray(value))
+    throw new PolicyInputError(`${where} is ${describeValue(value)}: Terraform's JSON syntax allows an object, or an array of objects, here`);
   const out: [string, unknown][] = [];
   value.forEach((element, i) => {
-    if (!isObject(element)) throw new PolicyInputError(`${where}[${i}] is ${describeValue(element)}: Terraform's JSON syntax allows only objects in this array`);
+    if (!isObject(element))
+      throw new PolicyInputError(`${where}[${i}] is ${describeValue(element)}: Terraform's JSON syntax allows only objects in this array`);
     for (const entry of Object.entries(element)) out.push(entry);
   });
   return out;
@@ -46,7 +48,8 @@ function bodies(value: unknown, where: string): Record<string, unknown>[] {
 }
 
 function identifier(name: string, what: string, where: string): string {
-  if (!IDENTIFIER.test(name)) throw new PolicyInputError(`${where}: ${JSON.stringify(name)} is not a valid ${what} (letters, digits, _ and -, not starting with a digit)`);
+  if (!IDENTIFIER.test(name))
+    throw new PolicyInputError(`${where}: ${JSON.stringify(name)} is not a valid ${what} (letters, digits, _ and -, not starting with a digit)`);
   return name;
 }
 
@@ -70,7 +73,9 @@ export function readConfiguration(top: readonly [string, unknown][]): Configurat
           const address = `${mode === "data" ? "data." : ""}${type}.${name}`;
           for (const body of bodies(declared, `${block}.${type}.${name}`)) {
             if (addresses.has(address)) {
-              throw new PolicyInputError(`${address} is declared more than once (Terraform refuses a duplicate ${mode === "data" ? "data source" : "resource"}, and the pack cannot tell which one is meant)`);
+              throw new PolicyInputError(
+                `${address} is declared more than once (Terraform refuses a duplicate ${mode === "data" ? "data source" : "resource"}, and the pack cannot tell which one is meant)`,
+              );
             }
             addresses.add(address);
             resources.push(resourceOf(address, mode, type, name, body));
@@ -120,7 +125,8 @@ function resourceOf(address: string, mode: "managed" | "data", type: string, nam
 
 /** A value with every `dynamic` block inside it expanded (a copy; the input is not changed). */
 function normalize(value: unknown, where: string, depth: number): unknown {
-  if (depth > MAX_VALUE_DEPTH) throw new PolicyInputError(`${where} nests values more than ${MAX_VALUE_DEPTH} levels deep; the pack reads at most ${MAX_VALUE_DEPTH}`);
+  if (depth > MAX_VALUE_DEPTH)
+    throw new PolicyInputError(`${where} nests values more than ${MAX_VALUE_DEPTH} levels deep; the pack reads at most ${MAX_VALUE_DEPTH}`);
   if (Array.isArray(value)) return value.map((v) => normalize(v, where, depth + 1));
   if (!isObject(value)) return value;
   const out: Record<string, unknown> = {};
@@ -196,7 +202,11 @@ function substitute(content: unknown, iterator: string, element: Element, depth:
         const found = pathIn(match[1] === "key" ? element.key : element.value, match[2]);
         if (found !== undefined) return found;
       }
-      return new Unknown(templates(v).flatMap((t) => t.match(REFERENCE) ?? []).filter((r) => !r.startsWith(`${iterator}.`)));
+      return new Unknown(
+        templates(v)
+          .flatMap((t) => t.match(REFERENCE) ?? [])
+          .filter((r) => !r.startsWith(`${iterator}.`)),
+      );
     }
     if (Array.isArray(v)) return v.map((x) => walk(x, d + 1));
     if (isObject(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, d + 1)]));

@@ -60,13 +60,20 @@ export function parseTerraformJson(text: string): unknown {
   };
 
   const parseValue = (depth: number): unknown => {
-    if (depth > MAX_JSON_DEPTH) throw new PolicyInputError(`it nests values deeper than ${MAX_JSON_DEPTH} levels, which no Terraform file or plan does; the pack reads at most ${MAX_JSON_DEPTH}`);
+    if (depth > MAX_JSON_DEPTH)
+      throw new PolicyInputError(
+        `it nests values deeper than ${MAX_JSON_DEPTH} levels, which no Terraform file or plan does; the pack reads at most ${MAX_JSON_DEPTH}`,
+      );
     skipWhitespace();
     const c = text.charCodeAt(at);
     if (c === 0x7b) return parseObject(depth);
     if (c === 0x5b) return parseArray(depth);
     if (c === 0x22) return parseString();
-    for (const [word, value] of [["true", true], ["false", false], ["null", null]] as const) {
+    for (const [word, value] of [
+      ["true", true],
+      ["false", false],
+      ["null", null],
+    ] as const) {
       if (text.startsWith(word, at)) {
         at += word.length;
         return value;

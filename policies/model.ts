@@ -89,7 +89,8 @@ export function checkDepth(value: unknown, where: string): void {
   while (pending.length > 0) {
     const [v, depth] = pending.pop()!;
     if (typeof v !== "object" || v === null || v instanceof Unknown) continue;
-    if (depth >= MAX_VALUE_DEPTH) throw new PolicyInputError(`${where} nests values more than ${MAX_VALUE_DEPTH} levels deep; the pack reads at most ${MAX_VALUE_DEPTH}`);
+    if (depth >= MAX_VALUE_DEPTH)
+      throw new PolicyInputError(`${where} nests values more than ${MAX_VALUE_DEPTH} levels deep; the pack reads at most ${MAX_VALUE_DEPTH}`);
     for (const child of Array.isArray(v) ? v : Object.values(v)) pending.push([child, depth + 1]);
   }
 }
@@ -151,7 +152,11 @@ class Model implements TerraformModel {
   private readonly byType = new Map<string, Resource[]>();
   private readonly byBase = new Map<string, Resource[]>();
 
-  constructor(readonly kind: InputKind, readonly resources: Resource[], readonly outputs: Record<string, unknown>) {
+  constructor(
+    readonly kind: InputKind,
+    readonly resources: Resource[],
+    readonly outputs: Record<string, unknown>,
+  ) {
     for (const r of resources) {
       append(this.byType, r.type, r);
       append(this.byBase, r.baseAddress, r);

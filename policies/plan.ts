@@ -84,7 +84,14 @@ function moduleTreeResources(rootModule: Record<string, unknown>, where: string)
     arrayAt(module.resources, `${at}.resources`).forEach((r, i) => {
       const rAt = `${at}.resources[${i}]`;
       if (!isObject(r)) throw new PolicyInputError(`the plan's ${rAt} is ${describeValue(r)}, not an object`);
-      out.push({ address: stringAt(r, "address", rAt), module: path, mode: modeAt(r, rAt), type: stringAt(r, "type", rAt), name: stringAt(r, "name", rAt), values: r.values });
+      out.push({
+        address: stringAt(r, "address", rAt),
+        module: path,
+        mode: modeAt(r, rAt),
+        type: stringAt(r, "type", rAt),
+        name: stringAt(r, "name", rAt),
+        values: r.values,
+      });
     });
     // Depth first, children in order (pushed last to first), as Terraform lists them.
     const children = arrayAt(module.child_modules, `${at}.child_modules`);
@@ -126,7 +133,8 @@ export function readPlan(plan: Record<string, unknown>): PlanRead {
     if (!isObject(rc.change)) throw new PolicyInputError(`the plan's ${at} has no change (it is ${describeValue(rc.change)})`);
     const change = rc.change;
     const actions = arrayAt(change.actions, `${at}.change.actions`);
-    if (actions.length === 0 || !actions.every((a) => typeof a === "string")) throw new PolicyInputError(`the plan's ${at}.change.actions is not a list of actions`);
+    if (actions.length === 0 || !actions.every((a) => typeof a === "string"))
+      throw new PolicyInputError(`the plan's ${at}.change.actions is not a list of actions`);
     // A deposed object is an old instance waiting to be destroyed; what is deleted or forgotten will not exist.
     if (rc.deposed !== undefined || actions.every((a) => GONE.has(a))) return;
     const module = rc.module_address === undefined ? "" : stringAt(rc, "module_address", at);

@@ -35,7 +35,13 @@ function memo<T>(model: TerraformModel, key: string, build: () => T): T {
   return perModel.get(key) as T;
 }
 
-function pointerIndex(model: TerraformModel, type: string, attribute: string, literalKey: (pointer: string) => string = (p) => p, keyName = "literal"): PointerIndex {
+function pointerIndex(
+  model: TerraformModel,
+  type: string,
+  attribute: string,
+  literalKey: (pointer: string) => string = (p) => p,
+  keyName = "literal",
+): PointerIndex {
   return memo(model, `pointer\0${type}\0${attribute}\0${keyName}`, () => {
     const index: PointerIndex = { byTarget: new Map(), byLiteral: new Map(), unresolved: [], position: new Map() };
     model.ofType(type).forEach((r, i) => {
@@ -126,7 +132,11 @@ export function bucketPolicies(model: TerraformModel, bucket: Resource): { sourc
 export function queuePolicies(model: TerraformModel, queue: Resource): { sources: PolicySource[]; unresolved: Resource[] } {
   // A literal URL (https://sqs.<region>.amazonaws.com/<account>/<name>) names the queue by its last segment.
   const index = pointerIndex(model, "aws_sqs_queue_policy", "queue_url", (url) => url.split("/").pop()!, "queue name");
-  const sources: PolicySource[] = pointingAt(index, queue, literalStrings([queue.values.name])).map((p) => ({ resource: p, attribute: "policy", value: p.values.policy }));
+  const sources: PolicySource[] = pointingAt(index, queue, literalStrings([queue.values.name])).map((p) => ({
+    resource: p,
+    attribute: "policy",
+    value: p.values.policy,
+  }));
   if (queue.values.policy !== undefined && queue.values.policy !== null && queue.values.policy !== "") {
     sources.push({ resource: queue, attribute: "policy", value: queue.values.policy });
   }
@@ -159,5 +169,5 @@ export function functionsNamed(model: TerraformModel, from: Resource, value: unk
     return map;
   });
   const fromArn = FUNCTION_ARN.exec(value)?.[1];
-  return { named: [...new Set([...(byName.get(value) ?? []), ...(fromArn === undefined ? [] : byName.get(fromArn) ?? [])])], unknown: false };
+  return { named: [...new Set([...(byName.get(value) ?? []), ...(fromArn === undefined ? [] : (byName.get(fromArn) ?? []))])], unknown: false };
 }

@@ -6,7 +6,11 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
   // A loop, not Math.max(...rows): spreading thousands of rows into arguments overflows the stack.
   const widths = header.map((h) => h.length);
   for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i], cell.length)));
-  const line = (cells: readonly string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join("  ").trimEnd();
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i])))
+      .join("  ")
+      .trimEnd();
   return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }
 
@@ -28,13 +32,19 @@ export function formatText(result: CheckResult): string {
   if (result.suppressed.length > 0) {
     parts.push(
       `\nsuppressed: ${result.suppressed.length} deliberate exception(s)`,
-      table(["rule", "resource", "reason"], result.suppressed.map((s) => [s.rule, s.address, s.reason])),
+      table(
+        ["rule", "resource", "reason"],
+        result.suppressed.map((s) => [s.rule, s.address, s.reason]),
+      ),
     );
   }
   if (result.unusedSuppressions.length > 0) {
     parts.push(
       `\nunused suppressions (they match no finding; remove them or fix the address):`,
-      table(["rule", "resource", "reason"], result.unusedSuppressions.map((s) => [s.rule, s.address, s.reason])),
+      table(
+        ["rule", "resource", "reason"],
+        result.unusedSuppressions.map((s) => [s.rule, s.address, s.reason]),
+      ),
     );
   }
   const undecided = result.findings.filter((f) => f.undecided).length;

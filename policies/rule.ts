@@ -52,7 +52,10 @@ export const ADDRESSES_SHOWN = 5;
 
 /** `a, b, c` or `a, b, c, d, e and 12 more`: the first addresses of `resources`, out of `total`. */
 export function addressList(resources: readonly Resource[], total = resources.length): string {
-  const shown = resources.slice(0, ADDRESSES_SHOWN).map((r) => r.address).join(", ");
+  const shown = resources
+    .slice(0, ADDRESSES_SHOWN)
+    .map((r) => r.address)
+    .join(", ");
   return total > ADDRESSES_SHOWN ? `${shown} and ${total - ADDRESSES_SHOWN} more` : shown;
 }
 

@@ -57,8 +57,7 @@ function isFullDate(value: string): boolean {
 }
 
 const PATTERN_RULE =
-  "a regular expression both ajv (ECMA-262, u flag) and the generator (Python re) read alike: " +
-  "no named groups, lookbehind, \\k<...>, \\p{...} or \\u{...}";
+  "a regular expression both ajv (ECMA-262, u flag) and the generator (Python re) read alike: " + "no named groups, lookbehind, \\k<...>, \\p{...} or \\u{...}";
 /** A pattern compiled as ajv compiles it, or the reason both readers would not read it alike. */
 function compiledPattern(pattern: string): RegExp | string {
   if (/\(\?<|\\[kpP][<{]|\\u\{/.test(pattern)) return PATTERN_RULE;
@@ -78,11 +77,15 @@ function patternProblem(pattern: string): string | undefined {
 function valueProblem(value: unknown, property: Node): string | undefined {
   const { type, maxLength, minLength, pattern, format } = property;
   const ofType =
-    type === "string" ? typeof value === "string"
-    : type === "number" ? typeof value === "number" && Number.isFinite(value)
-    : type === "integer" ? typeof value === "number" && Number.isSafeInteger(value)
-    : type === "boolean" ? typeof value === "boolean"
-    : true;
+    type === "string"
+      ? typeof value === "string"
+      : type === "number"
+        ? typeof value === "number" && Number.isFinite(value)
+        : type === "integer"
+          ? typeof value === "number" && Number.isSafeInteger(value)
+          : type === "boolean"
+            ? typeof value === "boolean"
+            : true;
   if (!ofType) return `a value of type ${String(type)}`;
   if (typeof value !== "string") return undefined;
   // Lengths that are themselves refused are not applied (their own problem says so).
@@ -120,7 +123,11 @@ const META_SCHEMA: Readonly<Record<Kind, Readonly<Record<string, Check>>>> = {
     type: (v) => when(v === "object", '"object"'),
     additionalProperties: (v) => when(v === false, "false: a record has exactly its properties (the generator and the columns know no others)"),
     required: (v) => when(Array.isArray(v) && v.every((n) => typeof n === "string") && distinct(v), "an array of distinct property names"),
-    properties: (v) => when(isObject(v) && Object.keys(v).length >= 1 && Object.keys(v).length <= MAX_SQL_COLUMNS, `an object of 1 to ${MAX_SQL_COLUMNS} properties (one column each)`),
+    properties: (v) =>
+      when(
+        isObject(v) && Object.keys(v).length >= 1 && Object.keys(v).length <= MAX_SQL_COLUMNS,
+        `an object of 1 to ${MAX_SQL_COLUMNS} properties (one column each)`,
+      ),
     allOf: (v) => when(Array.isArray(v), "an array of rules, each an if/then"),
     $defs: (v) => when(isObject(v), "an object of value lists, each { description, enum }"),
   },
@@ -135,11 +142,16 @@ const META_SCHEMA: Readonly<Record<Kind, Readonly<Record<string, Check>>>> = {
     minLength: (v, node) =>
       node.format === "date"
         ? when(isCount(v) && v <= DATE_LENGTH, `an integer of at most ${DATE_LENGTH} with format date (a date has ${DATE_LENGTH} characters)`)
-        : when(node.type === "string" && isCount(v) && (typeof node.maxLength !== "number" || v <= node.maxLength), "an integer from 0 to maxLength, on a string"),
+        : when(
+            node.type === "string" && isCount(v) && (typeof node.maxLength !== "number" || v <= node.maxLength),
+            "an integer from 0 to maxLength, on a string",
+          ),
     pattern: (v, node) =>
-      node.format === "date" ? "absent with format date (the format says what a date is)"
-      : node.type === "string" && typeof v === "string" ? patternProblem(v)
-      : `${PATTERN_RULE}, on a string`,
+      node.format === "date"
+        ? "absent with format date (the format says what a date is)"
+        : node.type === "string" && typeof v === "string"
+          ? patternProblem(v)
+          : `${PATTERN_RULE}, on a string`,
     format: (v, node) => when(v === "date" && node.type === "string", '"date" (YYYY-MM-DD), on a string: the only format the generator and the columns know'),
     [SQL_TYPE_KEYWORD]: (v, node) => (typeof v === "string" ? sqlTypeOverrideProblem(node, v) : "a SQL type name"),
   },
@@ -148,8 +160,10 @@ const META_SCHEMA: Readonly<Record<Kind, Readonly<Record<string, Check>>>> = {
   condition: {
     properties: (v) => when(isObject(v) && Object.keys(v).length > 0, "an object of the tested properties, each { const }"),
     required: (v, node) =>
-      when(Array.isArray(v) && isObject(node.properties) && sameJson([...(v as unknown[])].sort(), Object.keys(node.properties).sort()),
-        "exactly the names of the tested properties (else a record without them matches the rule)"),
+      when(
+        Array.isArray(v) && isObject(node.properties) && sameJson([...(v as unknown[])].sort(), Object.keys(node.properties).sort()),
+        "exactly the names of the tested properties (else a record without them matches the rule)",
+      ),
   },
   test: { const: () => undefined },
   consequence: { properties: (v) => when(isObject(v) && Object.keys(v).length > 0, "an object of the narrowed properties, each { $ref } or { enum }") },
@@ -280,7 +294,10 @@ class Checker {
     for (const [name, value] of Object.entries(root.properties)) {
       const at = `/properties/${pointerPart(name)}`;
       if (!SQL_COLUMN_NAME.test(name) || seen.has(name.toUpperCase())) {
-        this.problem(at, `the name ${shown(name)} is not allowed; it must be ${SQL_COLUMN_NAME.words}${seen.has(name.toUpperCase()) ? ` (${seen.get(name.toUpperCase())!} is the same column)` : ""}`);
+        this.problem(
+          at,
+          `the name ${shown(name)} is not allowed; it must be ${SQL_COLUMN_NAME.words}${seen.has(name.toUpperCase()) ? ` (${seen.get(name.toUpperCase())!} is the same column)` : ""}`,
+        );
       }
       seen.set(name.toUpperCase(), name);
       const property = this.property(value, at);
@@ -289,7 +306,10 @@ class Checker {
     if (Array.isArray(root.required)) {
       root.required.forEach((name, i) => {
         if (typeof name === "string" && !Object.prototype.hasOwnProperty.call(root.properties, name)) {
-          this.problem(`/required/${i}`, `${shown(name)} is not allowed; required must name properties of the record (${Object.keys(root.properties as Node).join(", ")})`);
+          this.problem(
+            `/required/${i}`,
+            `${shown(name)} is not allowed; required must name properties of the record (${Object.keys(root.properties as Node).join(", ")})`,
+          );
         }
       });
     }
@@ -305,8 +325,16 @@ class Checker {
       const reference = this.node("reference", value, at);
       if (reference === undefined || typeof reference.$ref !== "string") return undefined;
       const target = this.resolve(reference.$ref);
-      if (target === undefined || !target.inSource || !/^\/properties\/[^/]+$/.test(reference.$ref.slice(reference.$ref.indexOf("#") + 1)) || !isObject(target.node)) {
-        this.problem(`${at}/$ref`, `${shown(reference.$ref)} is not allowed; $ref must point to a property of ${this.source.file} (<its file name>#/properties/<name>)`);
+      if (
+        target === undefined ||
+        !target.inSource ||
+        !/^\/properties\/[^/]+$/.test(reference.$ref.slice(reference.$ref.indexOf("#") + 1)) ||
+        !isObject(target.node)
+      ) {
+        this.problem(
+          `${at}/$ref`,
+          `${shown(reference.$ref)} is not allowed; $ref must point to a property of ${this.source.file} (<its file name>#/properties/<name>)`,
+        );
         return undefined;
       }
       return target.node; // checked with the source schema
@@ -319,7 +347,8 @@ class Checker {
     if (Array.isArray(property.enum)) {
       property.enum.forEach((v, i) => {
         const allowed = valueProblem(v, property);
-        if (allowed !== undefined) this.problem(`${at}/enum/${i}`, `${shown(v)} is not allowed; a value of this enum must be ${allowed} (the property's own rules)`);
+        if (allowed !== undefined)
+          this.problem(`${at}/enum/${i}`, `${shown(v)} is not allowed; a value of this enum must be ${allowed} (the property's own rules)`);
       });
     }
     return property;
@@ -361,7 +390,10 @@ class Checker {
         if (property === undefined || !Array.isArray(property.enum)) {
           this.problem(narrowAt, `${shown(name)} is not allowed; a rule may narrow only a property of the record that has an enum`);
         } else if (tested.has(name)) {
-          this.problem(narrowAt, `${shown(name)} is not allowed; a rule may not narrow a property that a rule tests (the generator chooses tested values first)`);
+          this.problem(
+            narrowAt,
+            `${shown(name)} is not allowed; a rule may not narrow a property that a rule tests (the generator chooses tested values first)`,
+          );
         } else if (narrowing) {
           const list = this.narrowing(narrowing, property.enum, narrowAt);
           if (list !== undefined) narrows.set(name, list);
@@ -392,15 +424,19 @@ class Checker {
         for (const value of candidates[i]) visit(i + 1, [...chosen, value]);
         return;
       }
-      const applying = rules.filter((r) => [...r.tests].every(([name, value]) => chosen[tested.indexOf(name)] !== other && sameJson(chosen[tested.indexOf(name)], value)));
+      const applying = rules.filter((r) =>
+        [...r.tests].every(([name, value]) => chosen[tested.indexOf(name)] !== other && sameJson(chosen[tested.indexOf(name)], value)),
+      );
       for (const name of new Set(applying.flatMap((r) => [...r.narrows.keys()]))) {
         const lists = applying.filter((r) => r.narrows.has(name));
         const left = (properties.get(name)?.enum as unknown[]).filter((v) => lists.every((r) => r.narrows.get(name)!.some((w) => sameJson(v, w))));
         if (left.length === 0 && !reported.has(name)) {
           reported.add(name);
           const when = tested.map((t, j) => `${t} = ${chosen[j] === other ? "(another value)" : shown(chosen[j])}`).join(", ");
-          this.problem(`${lists[0].at}/then/properties/${pointerPart(name)}`,
-            `no value of ${shown(name)} is left when ${when}: the rules ${lists.map((r) => r.at).join(", ")} all apply and list no value in common`);
+          this.problem(
+            `${lists[0].at}/then/properties/${pointerPart(name)}`,
+            `no value of ${shown(name)} is left when ${when}: the rules ${lists.map((r) => r.at).join(", ")} all apply and list no value in common`,
+          );
         }
       }
     };
@@ -410,7 +446,11 @@ class Checker {
   /** A tested value must be one the property can have, else the rule never applies. */
   constant(value: unknown, property: Node, at: string): void {
     const values = property.enum;
-    const allowed = Array.isArray(values) ? (values.some((v) => sameJson(v, value)) ? undefined : `one of the property's enum values`) : valueProblem(value, property);
+    const allowed = Array.isArray(values)
+      ? values.some((v) => sameJson(v, value))
+        ? undefined
+        : `one of the property's enum values`
+      : valueProblem(value, property);
     if (allowed !== undefined) this.problem(at, `${shown(value)} is not allowed; const must be ${allowed} (else the rule never applies)`);
   }
 
@@ -427,7 +467,10 @@ class Checker {
       const target = this.resolve(narrowing.$ref);
       const pointer = narrowing.$ref.slice(narrowing.$ref.indexOf("#") + 1);
       if (target === undefined || !/^\/\$defs\/[^/]+$/.test(pointer) || !isObject(target.node)) {
-        this.problem(`${at}/$ref`, `${shown(narrowing.$ref)} is not allowed; $ref must point to a value list: #/$defs/<name>${this.source ? ` here or in ${this.source.file}` : ""}`);
+        this.problem(
+          `${at}/$ref`,
+          `${shown(narrowing.$ref)} is not allowed; $ref must point to a value list: #/$defs/<name>${this.source ? ` here or in ${this.source.file}` : ""}`,
+        );
         return undefined;
       }
       list = target.node.enum;
@@ -436,7 +479,8 @@ class Checker {
     if (!Array.isArray(list)) return undefined; // refused where it is defined
     const listed = list as unknown[];
     const foreign = listed.filter((v) => !values.some((w) => sameJson(v, w)));
-    if (foreign.length > 0) this.problem(listAt, `${foreign.map(shown).join(", ")} is not allowed; a narrowed list may hold only values of the property's enum`);
+    if (foreign.length > 0)
+      this.problem(listAt, `${foreign.map(shown).join(", ")} is not allowed; a narrowed list may hold only values of the property's enum`);
     return listed;
   }
 }

@@ -11,7 +11,10 @@ import type { LossEventSchema } from "./loss-event-schema";
 export const SQL_TYPE_KEYWORD = "x-sql-type";
 
 /** Column names both engines accept: compared case-insensitively, at most 1000 columns (Kinesis Data Analytics). */
-export const SQL_COLUMN_NAME = matching(/^[A-Za-z_][A-Za-z0-9_]*$/, "a column name of letters, digits and '_', not starting with a digit, unique ignoring case");
+export const SQL_COLUMN_NAME = matching(
+  /^[A-Za-z_][A-Za-z0-9_]*$/,
+  "a column name of letters, digits and '_', not starting with a digit, unique ignoring case",
+);
 export const MAX_SQL_COLUMNS = 1000;
 
 /** The one SQL type of each non-string JSON type. */

@@ -40,7 +40,8 @@ async function timed<T>(work: () => Promise<T>): Promise<{ value: T; seconds: nu
   return { value, seconds, cpuSeconds: (used.user + used.system) / 1e6 };
 }
 
-const USAGE = "usage: npm run bench:verify -- [--records N] [--per-object N] [--layout lines|concatenated] [--gzip] [--runs K] [--concurrency N] [--format text|json]";
+const USAGE =
+  "usage: npm run bench:verify -- [--records N] [--per-object N] [--layout lines|concatenated] [--gzip] [--runs K] [--concurrency N] [--format text|json]";
 
 /** Bad usage: one line and the usage on stderr, exit status 2. */
 class UsageError extends Error {}
@@ -77,12 +78,12 @@ async function main(): Promise<void> {
       strict: true,
       allowPositionals: false,
       options: {
-      records: { type: "string", default: "100000" },
-      "per-object": { type: "string", default: "4000" }, // about Firehose's 1 MiB buffer
-      layout: { type: "string", default: "lines" },
-      gzip: { type: "boolean", default: false },
-      runs: { type: "string", default: "3" },
-      concurrency: { type: "string", default: "8" },
+        records: { type: "string", default: "100000" },
+        "per-object": { type: "string", default: "4000" }, // about Firehose's 1 MiB buffer
+        layout: { type: "string", default: "lines" },
+        gzip: { type: "boolean", default: false },
+        runs: { type: "string", default: "3" },
+        concurrency: { type: "string", default: "8" },
         format: { type: "string", default: "text" },
       },
     }));
@@ -115,10 +116,12 @@ async function main(): Promise<void> {
     const seed = { perObject, layout, gzip: values.gzip };
     const seeded = [
       ...(await seedLikeFirehose(s3.client, bucket, { ...seed, prefix: "source/", stream: "Source", records })).map((o) => ({ ...o, role: "source" as const })),
-      ...(await seedLikeFirehose(s3.client, bucket, { ...seed, prefix: "destination/", stream: "Destination", records: records.map(asDestinationRecord) })).map((o) => ({
-        ...o,
-        role: "destination" as const,
-      })),
+      ...(await seedLikeFirehose(s3.client, bucket, { ...seed, prefix: "destination/", stream: "Destination", records: records.map(asDestinationRecord) })).map(
+        (o) => ({
+          ...o,
+          role: "destination" as const,
+        }),
+      ),
     ];
 
     // The verifier's own work (decompress, split, validate, fingerprint) on the same objects held
@@ -126,7 +129,11 @@ async function main(): Promise<void> {
     const inMemory: number[] = [];
     for (let i = 1; i <= runs; i++) {
       // Every record checked counts, valid or not, as in the runs through S3.
-      const { value: checked, seconds, cpuSeconds } = await timed(async () => {
+      const {
+        value: checked,
+        seconds,
+        cpuSeconds,
+      } = await timed(async () => {
         let records = 0;
         for (const object of seeded) records += (await checkObject(chunksOf(object.body), object.role, object.key)).records;
         return records;
@@ -139,7 +146,14 @@ async function main(): Promise<void> {
     let report: VerifyReport | undefined;
     for (let i = 1; i <= runs; i++) {
       // Every seeded record counts as processed: the objects are seconds old.
-      const verifier = new Verifier({ client: s3.client, bucket, sourcePrefix: "source/", destinationPrefix: "destination/", processingAllowanceMs: 0, concurrency });
+      const verifier = new Verifier({
+        client: s3.client,
+        bucket,
+        sourcePrefix: "source/",
+        destinationPrefix: "destination/",
+        processingAllowanceMs: 0,
+        concurrency,
+      });
       const { value, seconds, cpuSeconds } = await timed(() => verifier.check());
       report = value;
       const validated = report.source.records + report.destination.records;
@@ -188,7 +202,15 @@ async function main(): Promise<void> {
     );
     const rows = [["run", "seconds", "records validated", "records/s", "MB/s as stored", "CPU seconds", "records/CPU s"]];
     results.forEach((x, i) =>
-      rows.push([String(i + 1), number(x.seconds, 2), number(x.records), number(x.recordsPerSecond), number(x.megabytesPerSecond, 1), number(x.cpuSeconds, 2), number(x.recordsPerCpuSecond)]),
+      rows.push([
+        String(i + 1),
+        number(x.seconds, 2),
+        number(x.records),
+        number(x.recordsPerSecond),
+        number(x.megabytesPerSecond, 1),
+        number(x.cpuSeconds, 2),
+        number(x.recordsPerCpuSecond),
+      ]),
     );
     const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
     for (const row of rows) console.log(row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join("   "));

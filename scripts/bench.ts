@@ -56,7 +56,13 @@ export const BUDGETS: readonly Budget[] = [
   { name: "npm test: no process above 1 GB", command: "test", metric: "maxProcessBytes", limit: 1000 * MB },
   { name: "npm run plan (offline, warm): median wall ≤ 9 s", command: "plan", metric: "medianWallMs", limit: 9_000 },
   { name: `npm start -- --records ${START_RECORDS}: median wall ≤ 120 s`, command: "start", metric: "medianWallMs", limit: 120_000 },
-  { name: "npm start: its deploy (local AWS up, synth, terraform init and apply) median ≤ 80 s", command: "start", metric: "medianPhaseMs", phase: "deploy", limit: 80_000 },
+  {
+    name: "npm start: its deploy (local AWS up, synth, terraform init and apply) median ≤ 80 s",
+    command: "start",
+    metric: "medianPhaseMs",
+    phase: "deploy",
+    limit: 80_000,
+  },
 ];
 
 const missingScript = (name: string, issue: string) => `no npm script "${name}" in package.json yet (${issue})`;
@@ -70,7 +76,12 @@ export function labBench(options: LabBenchOptions): BenchGroup[] {
 
   // Every synth must write the same cdk.tf.json, or the comparison would not be like for like.
   let reference: { label: string; hash: string } | undefined;
-  const synthCommand = (id: string, label: string, argv: (outdir: string) => string[], extraEnv: (outdir: string) => NodeJS.ProcessEnv = () => ({})): BenchCommand => ({
+  const synthCommand = (
+    id: string,
+    label: string,
+    argv: (outdir: string) => string[],
+    extraEnv: (outdir: string) => NodeJS.ProcessEnv = () => ({}),
+  ): BenchCommand => ({
     id,
     label,
     warmup,
@@ -117,9 +128,20 @@ export function labBench(options: LabBenchOptions): BenchGroup[] {
     {
       title: "Synth of the lab stack, three ways",
       commands: [
-        synthCommand("synth", "npm run synth", () => ["npm", "run", "synth"], (outdir) => ({ CDKTF_OUTDIR: outdir })),
+        synthCommand(
+          "synth",
+          "npm run synth",
+          () => ["npm", "run", "synth"],
+          (outdir) => ({ CDKTF_OUTDIR: outdir }),
+        ),
         synthCommand("synth-template", "cdktf synth + ts-node app (init template)", (outdir) => [
-          "npx", "cdktf", "synth", "--app", "npx ts-node app.ts", "--output", outdir,
+          "npx",
+          "cdktf",
+          "synth",
+          "--app",
+          "npx ts-node app.ts",
+          "--output",
+          outdir,
         ]),
         synthCommand("synth-cdktf", "cdktf synth (project's cdktf.json)", (outdir) => ["npx", "cdktf", "synth", "--output", outdir]),
       ],
@@ -158,7 +180,11 @@ export function labBench(options: LabBenchOptions): BenchGroup[] {
         {
           id: "policy",
           label: "npm run policy -- <plan.json>",
-          absent: !scripts.policy ? missingScript("policy", "issue 4") : !scripts.plan ? `it reads the plan.json of npm run plan, and there is ${missingScript("plan", "issue 5")}` : undefined,
+          absent: !scripts.policy
+            ? missingScript("policy", "issue 4")
+            : !scripts.plan
+              ? `it reads the plan.json of npm run plan, and there is ${missingScript("plan", "issue 5")}`
+              : undefined,
           warmup,
           runs,
           invocation: () => ({ argv: ["npm", "run", "policy", "--", planFile], env, cwd: ROOT }),
@@ -255,7 +281,13 @@ function suggestedVerifyCommand(server: ChildProcess, timeoutMs = 10 * 60_000): 
       out += chunk.toString("utf8");
       const match = /^\s*((?:[A-Z_]+=\S+\s+)*)npm run verify -- (.+)$/m.exec(out);
       if (!match) return;
-      const env = Object.fromEntries(match[1].trim().split(/\s+/).filter(Boolean).map((pair) => pair.split("=", 2) as [string, string]));
+      const env = Object.fromEntries(
+        match[1]
+          .trim()
+          .split(/\s+/)
+          .filter(Boolean)
+          .map((pair) => pair.split("=", 2) as [string, string]),
+      );
       clearTimeout(timer);
       resolve({ env, args: match[2].trim().split(/\s+/) });
     });
@@ -332,7 +364,10 @@ export function parseOptions(argv: readonly string[]) {
     testRuns: count("test-runs", values["test-runs"], base.testRuns, 1),
     startRuns: count("start-runs", values["start-runs"], base.startRuns, 1),
     records: count("records", values.records, base.records, 1),
-    only: values.only?.split(",").map((id) => id.trim()).filter(Boolean),
+    only: values.only
+      ?.split(",")
+      .map((id) => id.trim())
+      .filter(Boolean),
     out: values.out,
   };
 }

@@ -21,7 +21,9 @@ if (require.main === module) {
   }
   try {
     const settings = settingsFromProject();
-    process.stdout.write(args.includes("--json") ? `${JSON.stringify(estimateCost(settings), null, 2)}\n` : `${costReview(settings, process.env).lines.join("\n")}\n`);
+    process.stdout.write(
+      args.includes("--json") ? `${JSON.stringify(estimateCost(settings), null, 2)}\n` : `${costReview(settings, process.env).lines.join("\n")}\n`,
+    );
   } catch (error) {
     console.error(`cost failed: ${(error as Error).message}`);
     process.exit(exitCodeOf(error));

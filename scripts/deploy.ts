@@ -40,7 +40,8 @@ export function parseDeployArgs(argv: readonly string[]): DeployArgs {
   const unknown = argv.filter((a) => !known.has(a));
   if (unknown.length > 0) throw new Error(`unknown argument ${unknown.join(" ")}\n${USAGE}`);
   const destroy = argv.includes("--destroy");
-  if (argv.includes("--empty-bucket") && !destroy) throw new Error(`unknown argument --empty-bucket: it empties the bucket before a destroy (npm run destroy)\n${USAGE}`);
+  if (argv.includes("--empty-bucket") && !destroy)
+    throw new Error(`unknown argument --empty-bucket: it empties the bucket before a destroy (npm run destroy)\n${USAGE}`);
   return { destroy, autoApprove: argv.includes("--auto-approve"), emptyBucket: argv.includes("--empty-bucket") };
 }
 

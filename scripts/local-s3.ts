@@ -22,7 +22,10 @@ const SEEDED_AGE_MS = 35 * 60_000;
 class UsageError extends Error {}
 
 /** How many records to seed: they are generated and held in memory. */
-const RECORDS = satisfying((n: number) => n >= 1 && n <= MAX_SEED_RECORDS, `a whole number from 1 to ${MAX_SEED_RECORDS.toLocaleString("en-US")} (they are generated and held in memory)`);
+const RECORDS = satisfying(
+  (n: number) => n >= 1 && n <= MAX_SEED_RECORDS,
+  `a whole number from 1 to ${MAX_SEED_RECORDS.toLocaleString("en-US")} (they are generated and held in memory)`,
+);
 /** The port to listen on. */
 const PORT = satisfying((n: number) => n >= 0 && n <= 65535, "a port number, 0-65535 (0: any free port)");
 
@@ -58,15 +61,26 @@ async function main(): Promise<void> {
     const at = Date.now() - SEEDED_AGE_MS;
     const seeded = [
       ...(await seedLikeFirehose(s3.client, bucket, { prefix: "source/", stream: "Source", records, perObject, at: new Date(at) })),
-      ...(await seedLikeFirehose(s3.client, bucket, { prefix: "destination/", stream: "Destination", records: records.map(asDestinationRecord), perObject, gzip: true, at: new Date(at + 60_000) })),
+      ...(await seedLikeFirehose(s3.client, bucket, {
+        prefix: "destination/",
+        stream: "Destination",
+        records: records.map(asDestinationRecord),
+        perObject,
+        gzip: true,
+        at: new Date(at + 60_000),
+      })),
     ];
     for (const { key } of seeded) s3.setLastModified(bucket, key, new Date(key.startsWith("source/") ? at : at + 60_000));
   } catch (error) {
     await s3.stop();
     throw error;
   }
-  console.log(`Fake S3 (s3rver) at ${s3.endpoint}: bucket ${bucket} holds ${count.toLocaleString("en-US")} records under source/ and under destination/ (gzip), delivered ${SEEDED_AGE_MS / 60_000} minutes ago.`);
-  console.log(`Try:\n  AWS_ACCESS_KEY_ID=${LOCAL_S3_CREDENTIALS.accessKeyId} AWS_SECRET_ACCESS_KEY=${LOCAL_S3_CREDENTIALS.secretAccessKey} npm run verify -- --bucket ${bucket} --endpoint ${s3.endpoint}`);
+  console.log(
+    `Fake S3 (s3rver) at ${s3.endpoint}: bucket ${bucket} holds ${count.toLocaleString("en-US")} records under source/ and under destination/ (gzip), delivered ${SEEDED_AGE_MS / 60_000} minutes ago.`,
+  );
+  console.log(
+    `Try:\n  AWS_ACCESS_KEY_ID=${LOCAL_S3_CREDENTIALS.accessKeyId} AWS_SECRET_ACCESS_KEY=${LOCAL_S3_CREDENTIALS.secretAccessKey} npm run verify -- --bucket ${bucket} --endpoint ${s3.endpoint}`,
+  );
   console.log("Ctrl-C stops the server and deletes its folder.");
   const stop = () => void s3.stop().finally(() => process.exit(0));
   process.on("SIGINT", stop).on("SIGTERM", stop);

@@ -59,7 +59,9 @@ function fakeFirehose(): Promise<{ url: string; close: () => void; received: () 
     });
   });
   return new Promise((resolve) =>
-    server.listen(0, "127.0.0.1", () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close(), received: () => received })),
+    server.listen(0, "127.0.0.1", () =>
+      resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close(), received: () => received }),
+    ),
   );
 }
 
@@ -139,7 +141,9 @@ async function coldStart(objectRecords: number, runs: number) {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { records: { type: "string", default: "100000" }, "object-records": { type: "string", default: "3500" }, runs: { type: "string", default: "5" } } });
+  const { values } = parseArgs({
+    options: { records: { type: "string", default: "100000" }, "object-records": { type: "string", default: "3500" }, runs: { type: "string", default: "5" } },
+  });
   const records = Number(values.records);
   const objectRecords = Number(values["object-records"]);
   const runs = Number(values.runs);
@@ -149,9 +153,15 @@ async function main(): Promise<void> {
   const unchecked = await sqlRate(body, records, 3, undefined, "without them");
   const { pkg, results } = await coldStart(objectRecords, runs);
   const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB (${bytes.toLocaleString("en-US")} bytes)`;
-  const ms = (pick: (r: (typeof results)[number]) => number) => `${median(results.map(pick)).toFixed(0)} ms (${results.map((r) => pick(r).toFixed(0)).join(", ")})`;
+  const ms = (pick: (r: (typeof results)[number]) => number) =>
+    `${median(results.map(pick)).toFixed(0)} ms (${results.map((r) => pick(r).toFixed(0)).join(", ")})`;
   const rows: [string, string][] = [
-    ...([[checked, "as the function runs it"], [unchecked, "without the schema checks"]] as const).map(([sql, how]): [string, string] => [
+    ...(
+      [
+        [checked, "as the function runs it"],
+        [unchecked, "without the schema checks"],
+      ] as const
+    ).map(([sql, how]): [string, string] => [
       `SQL over ${records.toLocaleString("en-US")} records, ${how} (median of 3)`,
       `${Math.round(sql.rate).toLocaleString("en-US")} records/s (${sql.runs.map((s) => s.toFixed(2)).join(", ")} s)`,
     ]),

@@ -64,5 +64,9 @@ if (require.main === module) {
   process.stdout.on("error", (e: NodeJS.ErrnoException) => {
     if (e.code !== "EPIPE") throw e;
   });
-  process.exitCode = main(process.argv.slice(2), (t) => process.stdout.write(`${t}\n`), (t) => process.stderr.write(`${t}\n`));
+  process.exitCode = main(
+    process.argv.slice(2),
+    (t) => process.stdout.write(`${t}\n`),
+    (t) => process.stderr.write(`${t}\n`),
+  );
 }

@@ -49,12 +49,22 @@ function loadSchemas() {
       throw new Stop(2, problems.map((p) => (/\.schema\.json\b/.test(p) ? p : `${files()}: ${p}`)).join("\n"));
     }
   };
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded lazily, so that load() catches a refused schema
-  const schemas = load(() => require("../schemas/loss-event") as typeof import("../schemas/loss-event"), () => "schemas/");
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded lazily, so that load() catches a refused schema
-  const lab = load(() => require("../sql/analytics") as typeof import("../sql/analytics"), () => schemas.SOURCE_SCHEMA_FILE);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded lazily, so that load() catches a refused schema
-  const checks = load(() => require("../sql/record-checks") as typeof import("../sql/record-checks"), () => refusedSchemaFiles(schemas));
+  // Loaded lazily, so that load() catches a refused schema.
+  const schemas = load(
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy, see above
+    () => require("../schemas/loss-event") as typeof import("../schemas/loss-event"),
+    () => "schemas/",
+  );
+  const lab = load(
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy, see above
+    () => require("../sql/analytics") as typeof import("../sql/analytics"),
+    () => schemas.SOURCE_SCHEMA_FILE,
+  );
+  const checks = load(
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy, see above
+    () => require("../sql/record-checks") as typeof import("../sql/record-checks"),
+    () => refusedSchemaFiles(schemas),
+  );
   return { ...lab, ...schemas, LAB_RECORD_CHECKS: checks.LAB_RECORD_CHECKS };
 }
 
@@ -143,7 +153,12 @@ main(process.argv.slice(2)).then(
   (e: unknown) => {
     // One line, never a stack trace: a Stop says what to fix; anything else is a failed run.
     const message = e instanceof Stop ? e.message : `the run failed: ${firstLine(e)}`;
-    console.error(message.split("\n").map((line) => `sql: ${line}`).join("\n"));
+    console.error(
+      message
+        .split("\n")
+        .map((line) => `sql: ${line}`)
+        .join("\n"),
+    );
     process.exitCode = e instanceof Stop ? e.status : 1;
   },
 );

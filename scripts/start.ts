@@ -54,7 +54,8 @@ export function parseStartArgs(argv: readonly string[]): StartArgs {
       records = Number(text);
     } else if (arg === "--port") {
       const text = value(i++, arg);
-      if (!/^[0-9]+$/.test(text) || Number(text) > 65535) throw new UsageError(`start: --port ${JSON.stringify(text)} is not allowed: it must be 0 (any free port) or 1-65535\n${USAGE}`);
+      if (!/^[0-9]+$/.test(text) || Number(text) > 65535)
+        throw new UsageError(`start: --port ${JSON.stringify(text)} is not allowed: it must be 0 (any free port) or 1-65535\n${USAGE}`);
       port = Number(text);
     } else throw new UsageError(`start: unknown argument ${arg}\n${USAGE}`);
   }
@@ -67,7 +68,11 @@ function checkPortFree(port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", (error: NodeJS.ErrnoException) =>
-      reject(new UsageError(`start: --port ${port} cannot be used on 127.0.0.1 (${error.code === "EADDRINUSE" ? "already in use" : String(error.code)}); choose another, or 0 for any free port`)),
+      reject(
+        new UsageError(
+          `start: --port ${port} cannot be used on 127.0.0.1 (${error.code === "EADDRINUSE" ? "already in use" : String(error.code)}); choose another, or 0 for any free port`,
+        ),
+      ),
     );
     server.listen(port, "127.0.0.1", () => server.close(() => resolve()));
   });
@@ -85,7 +90,9 @@ export function earlierRunRefusal(outdir: string): UsageError | undefined {
   const stop = `kill ${earlier.pid} && rm -rf ${relative(process.cwd(), outdir) || "."}`;
   if (earlier.keep) return new UsageError(`start: an earlier \`npm start -- --keep\` left ${server} running; stop it with: ${stop}`);
   if (isRunning(earlier.runner)) {
-    return new UsageError(`start: another npm start (pid ${earlier.runner}) is running in this folder with ${server}; let it finish, or stop it with Ctrl-C there (or kill -INT ${earlier.runner})`);
+    return new UsageError(
+      `start: another npm start (pid ${earlier.runner}) is running in this folder with ${server}; let it finish, or stop it with Ctrl-C there (or kill -INT ${earlier.runner})`,
+    );
   }
   return new UsageError(`start: an earlier npm start ended without stopping ${server}; stop it with: ${stop}`);
 }
@@ -136,7 +143,10 @@ async function main(argv: readonly string[]): Promise<number> {
     const flow = await lab.flow({ records: args.records, stop });
     process.stdout.write(`\n${hopTable(flow.counts, lab.settings)}\n\n`);
     if (flow.stalled !== undefined) process.stderr.write(`start: the pipeline stalled: ${flow.stalled}\n`);
-    if (flow.generatorStatus !== 0) process.stderr.write(`start: the generator exited with status ${flow.generatorStatus}; its log: ${join(relative(process.cwd(), LOCAL_OUTDIR), "generator.log")}\n`);
+    if (flow.generatorStatus !== 0)
+      process.stderr.write(
+        `start: the generator exited with status ${flow.generatorStatus}; its log: ${join(relative(process.cwd(), LOCAL_OUTDIR), "generator.log")}\n`,
+      );
     const verify = await lab.verify();
     process.stdout.write(verify.stdout);
     process.stderr.write(verify.stderr);

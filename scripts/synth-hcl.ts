@@ -51,7 +51,7 @@ export function hclString(value: string): string {
   const lines = value.split("\n");
   if (value.endsWith("\n") && !value.includes("\r") && !lines.includes("EOT")) return `<<EOT\n${value}EOT`;
   let out = "";
-  for (let i = 0; i < value.length; ) {
+  for (let i = 0; i < value.length;) {
     if (value.startsWith("$${", i) || value.startsWith("%%{", i)) {
       out += value.slice(i, i + 3); // escaped literal `${` / `%{`, the same in both syntaxes
       i += 3;
@@ -106,13 +106,12 @@ export function repairHcl(hcl: string, json: unknown): string {
       { wrong: `\n${wrong},\n`, right: `\n${right},\n` },
     ];
   });
-  const fixes = [...typed, ...fuzzy]
-    .filter((f) => f.wrong !== f.right)
-    .sort((a, b) => b.wrong.length - a.wrong.length); // longest first: a short one may sit inside a long one
+  const fixes = [...typed, ...fuzzy].filter((f) => f.wrong !== f.right).sort((a, b) => b.wrong.length - a.wrong.length); // longest first: a short one may sit inside a long one
   let repaired = hcl;
   for (const f of fixes) repaired = repaired.split(f.wrong).join(f.right);
-  return repaired.replace(/^(\s*depends_on\s*=\s*\[)([^\]]*)\]/gm, (_m, head: string, items: string) =>
-    `${head}${items.replace(/"([A-Za-z0-9_.\-[\]]+)"/g, "$1")}]`,
+  return repaired.replace(
+    /^(\s*depends_on\s*=\s*\[)([^\]]*)\]/gm,
+    (_m, head: string, items: string) => `${head}${items.replace(/"([A-Za-z0-9_.\-[\]]+)"/g, "$1")}]`,
   );
 }
 

@@ -260,7 +260,13 @@ if (require.main === module) {
     (status) => (process.exitCode = status),
     (error: unknown) => {
       // One line still: the message and where it was raised.
-      const where = error instanceof Error ? error.stack?.split("\n").find((line) => line.trim().startsWith("at "))?.trim() : undefined;
+      const where =
+        error instanceof Error
+          ? error.stack
+              ?.split("\n")
+              .find((line) => line.trim().startsWith("at "))
+              ?.trim()
+          : undefined;
       console.error(`verify: unexpected error: ${(error instanceof Error ? error.message : String(error)).split("\n")[0]}${where ? ` (${where})` : ""}`);
       process.exitCode = 1;
     },

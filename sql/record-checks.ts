@@ -12,7 +12,10 @@ import { shownValue } from "../text/shown";
 /** The value a JSON Pointer (`/NetLoss`) points at in a record, if there is one. */
 function valueAt(record: unknown, pointer: string): { value: unknown } | undefined {
   let value = record;
-  for (const part of pointer.split("/").slice(1).map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"))) {
+  for (const part of pointer
+    .split("/")
+    .slice(1)
+    .map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"))) {
     if (typeof value !== "object" || value === null || !Object.hasOwn(value, part)) return undefined;
     value = (value as Record<string, unknown>)[part];
   }

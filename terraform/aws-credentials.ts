@@ -23,7 +23,15 @@ export interface AwsAccess {
 }
 
 /** Keys of a profile in ~/.aws/config that make the SDK able to sign requests. */
-const CONFIG_CREDENTIAL_KEYS = ["aws_access_key_id", "role_arn", "credential_process", "sso_session", "sso_start_url", "web_identity_token_file", "credential_source"];
+const CONFIG_CREDENTIAL_KEYS = [
+  "aws_access_key_id",
+  "role_arn",
+  "credential_process",
+  "sso_session",
+  "sso_start_url",
+  "web_identity_token_file",
+  "credential_source",
+];
 
 const CHECKED =
   "AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY, AWS_PROFILE, AWS_WEB_IDENTITY_TOKEN_FILE, AWS_CONTAINER_CREDENTIALS_*, " +
@@ -36,7 +44,9 @@ export function awsAccess(env: NodeJS.ProcessEnv = process.env, home: string = h
     if (forced === "0" || forced === "false") {
       return { offline: false, reason: `${PLAN_OFFLINE_ENV}=${forced}: credentials are left to the AWS provider (e.g. an instance role)` };
     }
-    throw new Error(`${PLAN_OFFLINE_ENV} = ${JSON.stringify(forced)} is not allowed: it must be 1 (plan offline), 0 (use the provider's credentials) or unset (detect)`);
+    throw new Error(
+      `${PLAN_OFFLINE_ENV} = ${JSON.stringify(forced)} is not allowed: it must be 1 (plan offline), 0 (use the provider's credentials) or unset (detect)`,
+    );
   }
   const found = credentialSource(env, home);
   return found !== undefined

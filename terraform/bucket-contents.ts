@@ -70,7 +70,9 @@ async function emptyBucket(s3: S3Client, bucket: string, onProgress?: (deleted: 
         const errors = result.Errors ?? [];
         if (errors.length > 0) {
           const first = errors[0];
-          throw new Error(`cannot delete ${errors.length} of ${batch.length} versions in ${bucket} (first: ${String(first.Key)} ${String(first.VersionId)}: ${String(first.Code)} ${String(first.Message)})`);
+          throw new Error(
+            `cannot delete ${errors.length} of ${batch.length} versions in ${bucket} (first: ${String(first.Key)} ${String(first.VersionId)}: ${String(first.Code)} ${String(first.Message)})`,
+          );
         }
       }
       versions += page.Versions?.length ?? 0;

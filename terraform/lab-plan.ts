@@ -85,10 +85,12 @@ export function runPlan(options: PlanOptions = {}): PlanResult {
     progress.step("terraform init", () => terraformOrThrow(workDir, ["init", "-input=false"], tfEnv));
     // plan and show attach to one provider process (see provider-process.ts) instead of starting it several times each.
     const savedPlan = planFile;
-    const planJson = progress.step("AWS provider", () => ProviderProcess.start(workDir, tfEnv)).serve(tfEnv, (attached) => {
-      progress.step(`terraform plan${options.destroy ? " -destroy" : ""}`, () => terraformOrThrow(workDir, planArgs, attached));
-      return progress.step("terraform show -json", () => terraformOrThrow(workDir, ["show", "-json", savedPlan], attached).stdout);
-    });
+    const planJson = progress
+      .step("AWS provider", () => ProviderProcess.start(workDir, tfEnv))
+      .serve(tfEnv, (attached) => {
+        progress.step(`terraform plan${options.destroy ? " -destroy" : ""}`, () => terraformOrThrow(workDir, planArgs, attached));
+        return progress.step("terraform show -json", () => terraformOrThrow(workDir, ["show", "-json", savedPlan], attached).stdout);
+      });
 
     const finalStackDir = stackDir;
     return progress.step("summary", () => {
@@ -147,7 +149,8 @@ function stateOf(settings: LabSettings, stackDir: string, offline: boolean): Sta
       description: offline ? `${where}, **not read offline**: planned against an empty state, so every resource shows as new.` : `${where}.`,
     };
   }
-  const backend = (JSON.parse(readFileSync(join(stackDir, "cdk.tf.json"), "utf8")) as { terraform: { backend: { local: { path: string } } } }).terraform.backend.local;
+  const backend = (JSON.parse(readFileSync(join(stackDir, "cdk.tf.json"), "utf8")) as { terraform: { backend: { local: { path: string } } } }).terraform.backend
+    .local;
   const file = resolve(stackDir, backend.path);
   const shown = relative(PROJECT_DIR, file).startsWith("..") ? file : relative(PROJECT_DIR, file);
   const exists = existsSync(file);
@@ -160,8 +163,5 @@ function stateOf(settings: LabSettings, stackDir: string, offline: boolean): Sta
 function writeFailure(stackDir: string, error: StepFailed): void {
   mkdirSync(stackDir, { recursive: true });
   const details = error.details.length > 20_000 ? `${error.details.slice(0, 20_000)}\n…(cut)` : error.details;
-  writeFileSync(
-    join(stackDir, "plan.md"),
-    `## Terraform plan failed at step: ${error.step}\n\n\`\`\`text\n${details.replace(/```/g, "'''")}\n\`\`\`\n`,
-  );
+  writeFileSync(join(stackDir, "plan.md"), `## Terraform plan failed at step: ${error.step}\n\n\`\`\`text\n${details.replace(/```/g, "'''")}\n\`\`\`\n`);
 }

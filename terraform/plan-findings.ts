@@ -29,7 +29,10 @@ export function policySection(report: PolicyReport | undefined): Section {
   }
   const bySeverity = new Map<string, number>();
   for (const f of report.findings) bySeverity.set(f.severity, (bySeverity.get(f.severity) ?? 0) + 1);
-  const counts = [...bySeverity].sort(([a], [b]) => severityRank(a) - severityRank(b)).map(([s, n]) => `${n} ${s}`).join(", ");
+  const counts = [...bySeverity]
+    .sort(([a], [b]) => severityRank(a) - severityRank(b))
+    .map(([s, n]) => `${n} ${s}`)
+    .join(", ");
   const sorted = [...report.findings].sort(
     (a, b) => severityRank(a.severity) - severityRank(b.severity) || a.rule.localeCompare(b.rule) || a.address.localeCompare(b.address),
   );

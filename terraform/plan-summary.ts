@@ -179,7 +179,9 @@ export function planWarnings(plan: TerraformPlanJson, context: Pick<PlanContext,
   }
   const removing: readonly Action[] = ["delete", "replace", "replace-create-first"];
   for (const rc of affected("aws_s3_bucket", removing)) {
-    warnings.push(`**Data loss**: ${code(rc.address, 120)} is destroyed with every object and version in it (or the destroy stops at a non-empty bucket unless force_destroy is set).`);
+    warnings.push(
+      `**Data loss**: ${code(rc.address, 120)} is destroyed with every object and version in it (or the destroy stops at a non-empty bucket unless force_destroy is set).`,
+    );
   }
   for (const rc of affected("aws_cloudwatch_log_group", removing)) {
     warnings.push(`**Logs lost**: ${code(rc.address, 120)} is destroyed with its log events.`);
@@ -213,7 +215,8 @@ export function renderPlanSummary(plan: TerraformPlanJson, context: PlanContext,
   };
   const resources: Section = {
     lines: ["### Resources by action", "", ...tableHead("action", "resource", "why")],
-    rows: changes.length > 0 ? changes.map((rc) => `| ${ACTION_LABEL[actionOf(rc)]} | ${code(rc.address, 200)} | ${cell(detailOf(rc))} |`) : ["| no changes | | |"],
+    rows:
+      changes.length > 0 ? changes.map((rc) => `| ${ACTION_LABEL[actionOf(rc)]} | ${code(rc.address, 200)} | ${cell(detailOf(rc))} |`) : ["| no changes | | |"],
     cutNote: (hidden, total) =>
       `_…${hidden} of ${total} changed resources not shown: this summary is cut to stay under ${max.toLocaleString("en-US")} characters ` +
       "(GitHub's comment limit). The counts above are complete; `plan.json` next to this file holds every change._",

@@ -69,11 +69,7 @@ export function impliedMirrorDirs(env: NodeJS.ProcessEnv = process.env): string[
   const home = env.HOME ?? homedir();
   const dataHome = env.XDG_DATA_HOME || join(home, ".local", "share");
   const dataDirs = (env.XDG_DATA_DIRS || "/usr/local/share:/usr/share").split(":").filter(Boolean);
-  return [
-    resolve("terraform.d", "plugins"),
-    join(home, ".terraform.d", "plugins"),
-    ...[dataHome, ...dataDirs].map((dir) => join(dir, "terraform", "plugins")),
-  ];
+  return [resolve("terraform.d", "plugins"), join(home, ".terraform.d", "plugins"), ...[dataHome, ...dataDirs].map((dir) => join(dir, "terraform", "plugins"))];
 }
 
 /** Where people and images install things; a mirror is looked for in them and two levels below. */
@@ -120,7 +116,8 @@ function probeRegistry(env: NodeJS.ProcessEnv = process.env): boolean {
   } catch {
     // no answer cached yet
   }
-  const script = `const s=require("node:net").connect({host:${JSON.stringify(host)},port:${port}});` +
+  const script =
+    `const s=require("node:net").connect({host:${JSON.stringify(host)},port:${port}});` +
     `s.setTimeout(${PROBE_TIMEOUT_MS},()=>process.exit(1));s.on("connect",()=>process.exit(0));s.on("error",()=>process.exit(1));`;
   const result = spawnSync(process.execPath, ["-e", script], { timeout: PROBE_TIMEOUT_MS + 1500, stdio: "ignore" });
   const reachable = result.status === 0;

@@ -9,7 +9,11 @@ export class StepFailed extends Error {
   /** The exit status the failure calls for: 2 when the step found the input unusable (a bad setting), else 1. */
   readonly exitCode: number;
 
-  constructor(readonly step: string, readonly details: string, cause?: unknown) {
+  constructor(
+    readonly step: string,
+    readonly details: string,
+    cause?: unknown,
+  ) {
     super(`${step} failed:\n${details}`);
     this.name = "StepFailed";
     this.exitCode = exitCodeOf(cause);

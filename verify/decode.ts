@@ -182,7 +182,8 @@ async function* hadoopSnappy(source: AsyncIterable<Buffer>): AsyncGenerator<Buff
   const reader = new ByteReader(source);
   for (let frame = await reader.read(4); frame !== undefined; frame = await reader.read(4)) {
     let remaining = frame.readUInt32BE(0);
-    if (remaining > HADOOP_MAX_LENGTH) throw new DecodeError(`Hadoop-Snappy frame at byte ${reader.position - 4} is too long (${remaining} bytes): corrupt, or not Hadoop-Snappy`);
+    if (remaining > HADOOP_MAX_LENGTH)
+      throw new DecodeError(`Hadoop-Snappy frame at byte ${reader.position - 4} is too long (${remaining} bytes): corrupt, or not Hadoop-Snappy`);
     while (remaining > 0) {
       const at = reader.position;
       const header = await reader.read(4);

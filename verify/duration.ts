@@ -15,7 +15,10 @@ export function parseDuration(text: string): number | undefined {
 }
 
 /** Texts parseDuration reads. */
-export const DURATION = satisfying((text: string) => parseDuration(text) !== undefined, "a number with a unit (ms, s, m, h, d), or several: 90s, 15m, 1h30m, 2d");
+export const DURATION = satisfying(
+  (text: string) => parseDuration(text) !== undefined,
+  "a number with a unit (ms, s, m, h, d), or several: 90s, 15m, 1h30m, 2d",
+);
 
 /** `850ms`, `42s`, `3m 5s`, `2h 10m`, `3d 4h`: the two largest units. */
 export function formatDuration(ms: number): string {

@@ -66,24 +66,27 @@ export async function checkObject(body: AsyncIterable<Uint8Array>, role: Role, k
   let encoding: Encoding | undefined;
   let unreadable: string | undefined;
 
-  const splitter = new RecordSplitter((item) => {
-    records++;
-    if (item.kind === "record" && validate(item.value)) {
-      valid++;
-      const print = fingerprint(item.value as Record<string, unknown>, role);
-      const seen = fingerprints.get(print);
-      if (seen) seen.count++;
-      else fingerprints.set(print, { count: 1, first: item.position });
-      return;
-    }
-    if (problems.length >= maxProblems) return;
-    const { index: record, line, offset } = item.position;
-    problems.push(
-      item.kind === "broken"
-        ? { key, record, line, offset, problem: item.reason, excerpt: item.excerpt }
-        : { key, record, line, offset, problem: describeErrors(validate.errors).join("; ") },
-    );
-  }, { oneRecordPerLine: role === "source" });
+  const splitter = new RecordSplitter(
+    (item) => {
+      records++;
+      if (item.kind === "record" && validate(item.value)) {
+        valid++;
+        const print = fingerprint(item.value as Record<string, unknown>, role);
+        const seen = fingerprints.get(print);
+        if (seen) seen.count++;
+        else fingerprints.set(print, { count: 1, first: item.position });
+        return;
+      }
+      if (problems.length >= maxProblems) return;
+      const { index: record, line, offset } = item.position;
+      problems.push(
+        item.kind === "broken"
+          ? { key, record, line, offset, problem: item.reason, excerpt: item.excerpt }
+          : { key, record, line, offset, problem: describeErrors(validate.errors).join("; ") },
+      );
+    },
+    { oneRecordPerLine: role === "source" },
+  );
 
   try {
     const decoded = await decodeObject(body);

@@ -164,7 +164,15 @@ export class RecordSplitter {
   private closeRecord(bytes: Buffer, start: number, end: number, base: number): boolean {
     const record = this.takeRecord(bytes.subarray(start, end));
     if (record.length > MAX_RECORD_BYTES) {
-      this.report({ kind: "broken", reason: `longer than ${MAX_RECORD_BYTES} bytes, the Firehose record limit`, excerpt: excerptOf(record), position: this.recordPosition() }, record.length);
+      this.report(
+        {
+          kind: "broken",
+          reason: `longer than ${MAX_RECORD_BYTES} bytes, the Firehose record limit`,
+          excerpt: excerptOf(record),
+          position: this.recordPosition(),
+        },
+        record.length,
+      );
       return true;
     }
     const badByte = isUtf8(record) ? -1 : firstInvalidUtf8(record);
@@ -199,7 +207,15 @@ export class RecordSplitter {
    */
   private abandonRecord(): void {
     const record = this.takeRecord(Buffer.alloc(0));
-    this.report({ kind: "broken", reason: `longer than ${MAX_RECORD_BYTES} bytes without closing (the Firehose record limit)`, excerpt: excerptOf(record), position: this.recordPosition() }, record.length);
+    this.report(
+      {
+        kind: "broken",
+        reason: `longer than ${MAX_RECORD_BYTES} bytes without closing (the Firehose record limit)`,
+        excerpt: excerptOf(record),
+        position: this.recordPosition(),
+      },
+      record.length,
+    );
     this.recovering = true;
   }
 
@@ -284,7 +300,10 @@ export class RecordSplitter {
     const { offset, line, text } = this.stray;
     this.stray = undefined;
     const excerpt = excerptOf(Buffer.from(text));
-    this.report({ kind: "broken", reason: "text between records that is not a JSON object", excerpt, position: { index: this.index + 1, offset, line } }, text.length);
+    this.report(
+      { kind: "broken", reason: "text between records that is not a JSON object", excerpt, position: { index: this.index + 1, offset, line } },
+      text.length,
+    );
   }
 }
 
@@ -308,7 +327,7 @@ function excerptOf(bytes: Buffer): string {
   let end = Math.min(bytes.length, EXCERPT_CHARS * 4);
   while (end < bytes.length && end > 0 && (bytes[end] & 0xc0) === 0x80) end--; // not inside a character
   const units: string[] = []; // characters, and \xNN for a byte that begins none
-  for (let rest = bytes.subarray(0, end); rest.length > 0 && units.length <= EXCERPT_CHARS; ) {
+  for (let rest = bytes.subarray(0, end); rest.length > 0 && units.length <= EXCERPT_CHARS;) {
     const bad = firstInvalidUtf8(rest);
     units.push(...(bad < 0 ? rest : rest.subarray(0, bad)).toString("utf8"));
     if (bad < 0) break;
@@ -323,7 +342,7 @@ function excerptOf(bytes: Buffer): string {
  * overlong forms, no surrogates, nothing above U+10FFFF, no sequence cut by the end), or -1.
  */
 export function firstInvalidUtf8(bytes: Uint8Array): number {
-  for (let i = 0; i < bytes.length; ) {
+  for (let i = 0; i < bytes.length;) {
     const b = bytes[i];
     if (b < 0x80) {
       i++;

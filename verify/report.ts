@@ -9,7 +9,12 @@ const number = (n: number) => n.toLocaleString("en-US");
 /** Left-aligned first column, right-aligned others. */
 function table(rows: readonly (readonly string[])[]): string[] {
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
-  return rows.map((row) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join("   ").trimEnd());
+  return rows.map((row) =>
+    row
+      .map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column])))
+      .join("   ")
+      .trimEnd(),
+  );
 }
 
 function problemLines(title: string, total: number, problems: readonly RecordProblem[]): string[] {
@@ -27,7 +32,10 @@ function problemLines(title: string, total: number, problems: readonly RecordPro
 function unreadableLines(prefix: PrefixReport): string[] {
   if (prefix.unreadable === 0) return [];
   const shown = prefix.unreadableObjects;
-  const lines = [``, `Unreadable objects under ${prefix.prefix} (${shown.length < prefix.unreadable ? `first ${shown.length} of ${number(prefix.unreadable)}` : number(prefix.unreadable)}):`];
+  const lines = [
+    ``,
+    `Unreadable objects under ${prefix.prefix} (${shown.length < prefix.unreadable ? `first ${shown.length} of ${number(prefix.unreadable)}` : number(prefix.unreadable)}):`,
+  ];
   for (const o of shown) lines.push(`  ${o.key}`, `    ${o.problem}`);
   return lines;
 }

@@ -85,7 +85,10 @@ export async function runVerify(command: VerifyCommand, out: NodeJS.WriteStream 
   // On a terminal, the waiting line's clock ticks between looks.
   const started = Date.now();
   let lastLook = "";
-  const tick = live && waiting ? setInterval(() => lastLook && draw(`${formatDuration(Date.now() - started)} of ${formatDuration(command.waitMs)}: ${lastLook}`, true), 1000) : undefined;
+  const tick =
+    live && waiting
+      ? setInterval(() => lastLook && draw(`${formatDuration(Date.now() - started)} of ${formatDuration(command.waitMs)}: ${lastLook}`, true), 1000)
+      : undefined;
   try {
     const { report } = await checkUntilSettled(verifier, {
       waitMs: command.waitMs,

@@ -69,7 +69,8 @@ export async function listObjects(
   try {
     for await (const page of paginateListObjectsV2({ client, pageSize: options.pageSize }, { Bucket: bucket, Prefix: prefix })) {
       // S3 names the bucket in every listing; the SDK reads any other XML or HTML as an empty one.
-      if (page.Name === undefined) throw new S3Problem(`cannot list s3://${bucket}/${prefix}: the endpoint's answer is not an S3 listing (no ListBucketResult): is it an S3 server?`);
+      if (page.Name === undefined)
+        throw new S3Problem(`cannot list s3://${bucket}/${prefix}: the endpoint's answer is not an S3 listing (no ListBucketResult): is it an S3 server?`);
       for (const o of page.Contents ?? []) {
         if (o.Key === undefined || o.LastModified === undefined) continue;
         if (o.Key.endsWith("/") && !o.Size) continue;

@@ -170,7 +170,13 @@ export class Verifier {
       sinceMs: sinceMs ?? null,
       processingAllowanceMs: allowance,
       ...limits,
-      source: { ...source, expectedAtDestination: match.expected, foundAtDestination: match.found, missingAtDestination: match.expected - match.found, missing: match.missing },
+      source: {
+        ...source,
+        expectedAtDestination: match.expected,
+        foundAtDestination: match.found,
+        missingAtDestination: match.expected - match.found,
+        missing: match.missing,
+      },
       destination: { ...destination, matchingSource: match.matchingSource, matchingNoSource: match.matchingNoSource, unmatched: match.unmatched },
       passed: failures.length === 0,
       failures: failures.map((f) => f.text),
@@ -305,7 +311,10 @@ export function matchRecords(
       const rowsFound = foundFor(print);
       if (rowsFound === records || listed.has(print)) continue;
       listed.add(print);
-      const how = records === 1 ? "no destination row holds this record's values" : `${plural(records, "record")} hold these values and ${plural(rowsFound, "destination row")}`;
+      const how =
+        records === 1
+          ? "no destination row holds this record's values"
+          : `${plural(records, "record")} hold these values and ${plural(rowsFound, "destination row")}`;
       // The function sends nothing for an object with a record it refuses.
       const why = check.invalid > 0 ? `; its object holds ${plural(check.invalid, "invalid record")}, and the analytics sends no row of such an object` : "";
       missing.push({ key: object.key, record: first.index, line: first.line, offset: first.offset, problem: `${how}${why}`, values: valuesOf(print) });
@@ -349,13 +358,17 @@ function judge(
   const window = sinceMs === undefined ? "" : ` modified in the last ${formatDuration(sinceMs)}`;
   for (const prefix of [source, destination]) {
     if (prefix.objects === 0) failures.push({ text: `${prefix.prefix} holds no object${window}`, pending: true });
-    else if (prefix.valid === 0) failures.push({ text: `${prefix.prefix} holds no valid record in ${plural(prefix.objects, "object")}${window}`, pending: true });
+    else if (prefix.valid === 0)
+      failures.push({ text: `${prefix.prefix} holds no valid record in ${plural(prefix.objects, "object")}${window}`, pending: true });
   }
   const older = `older than the processing allowance (${formatDuration(allowanceMs)})`;
   if (source.valid > 0 && match.expected === 0) failures.push({ text: `no valid source record is ${older} yet, so none can be judged`, pending: true });
   const missing = match.expected - match.found;
   if (missing > limits.maxMissing) {
-    failures.push({ text: `${missing.toLocaleString("en-US")} of ${plural(match.expected, "source record")} ${older} have no destination row, more than the ${limits.maxMissing} allowed`, pending: false });
+    failures.push({
+      text: `${missing.toLocaleString("en-US")} of ${plural(match.expected, "source record")} ${older} have no destination row, more than the ${limits.maxMissing} allowed`,
+      pending: false,
+    });
   }
   const invalid = source.invalid + destination.invalid;
   if (invalid > limits.maxInvalid) failures.push({ text: `${plural(invalid, "invalid record")}, more than the ${limits.maxInvalid} allowed`, pending: false });

@@ -32,7 +32,9 @@ function call(aws: LocalAwsEndpoint, region: string, service: string, body: stri
       (res) => {
         let text = "";
         res.on("data", (c: Buffer) => (text += c.toString()));
-        res.on("end", () => (res.statusCode === 200 ? resolve(text) : reject(new Error(`${service} ${body}: HTTP ${String(res.statusCode)}: ${text.slice(0, 300)}`))));
+        res.on("end", () =>
+          res.statusCode === 200 ? resolve(text) : reject(new Error(`${service} ${body}: HTTP ${String(res.statusCode)}: ${text.slice(0, 300)}`)),
+        );
       },
     );
     req.on("error", reject);
@@ -47,7 +49,8 @@ function values(xml: string, element: string): string[] {
 
 export async function emulatorInventory(aws: LocalAwsEndpoint, region: string): Promise<Inventory> {
   const config = localClientConfig(aws, region);
-  const ec2 = (action: string, element: string, extra = "") => call(aws, region, "ec2", `Action=${action}&Version=2016-11-15${extra}`).then((xml) => values(xml, element));
+  const ec2 = (action: string, element: string, extra = "") =>
+    call(aws, region, "ec2", `Action=${action}&Version=2016-11-15${extra}`).then((xml) => values(xml, element));
   const iam = (action: string, element: string) => call(aws, region, "iam", `Action=${action}&Version=2010-05-08`).then((xml) => values(xml, element));
   const liveStates = ["pending", "running", "shutting-down", "stopping", "stopped"].map((s, i) => `&Filter.1.Value.${i + 1}=${s}`).join("");
   const inventory: Inventory = {

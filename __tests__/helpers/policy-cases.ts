@@ -73,13 +73,28 @@ const trust = (service: string) => policy({ Effect: "Allow", Principal: { Servic
 type BucketPart = "encryption" | "publicAccessBlock" | "ownership" | "versioning" | "policy" | "lifecycle";
 
 /** A bucket with everything the S3 rules ask for, minus `omit`, with parts replaced by `replace`. */
-function bucket(scope: Construct, id: string, omit: BucketPart[] = [], replace: Partial<Record<BucketPart, (b: S3Bucket, s: Construct) => void>> = {}): S3Bucket {
+function bucket(
+  scope: Construct,
+  id: string,
+  omit: BucketPart[] = [],
+  replace: Partial<Record<BucketPart, (b: S3Bucket, s: Construct) => void>> = {},
+): S3Bucket {
   const s = new Construct(scope, id);
   const b = new S3Bucket(s, "bucket", { bucketPrefix: "policy-cases-" });
   const parts: Record<BucketPart, () => void> = {
-    encryption: () => new S3BucketServerSideEncryptionConfigurationA(s, "encryption", { bucket: b.id, rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] }),
+    encryption: () =>
+      new S3BucketServerSideEncryptionConfigurationA(s, "encryption", {
+        bucket: b.id,
+        rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+      }),
     publicAccessBlock: () =>
-      new S3BucketPublicAccessBlock(s, "public-access-block", { bucket: b.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }),
+      new S3BucketPublicAccessBlock(s, "public-access-block", {
+        bucket: b.id,
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+      }),
     ownership: () => new S3BucketOwnershipControls(s, "ownership", { bucket: b.id, rule: { objectOwnership: "BucketOwnerEnforced" } }),
     versioning: () => new S3BucketVersioningA(s, "versioning", { bucket: b.id, versioningConfiguration: { status: "Enabled" } }),
     policy: () => new S3BucketPolicy(s, "policy", { bucket: b.id, policy: policy(denyInsecure(b)) }),
@@ -107,7 +122,12 @@ const denyInsecure = (b: S3Bucket, resources = [b.arn, `${b.arn}/*`]) => ({
 
 // ---- Firehose ---------------------------------------------------------------------------------
 
-function stream(scope: Construct, id: string, s3: Partial<KinesisFirehoseDeliveryStreamExtendedS3Configuration> = {}, rest: Partial<KinesisFirehoseDeliveryStreamConfig> = {}) {
+function stream(
+  scope: Construct,
+  id: string,
+  s3: Partial<KinesisFirehoseDeliveryStreamExtendedS3Configuration> = {},
+  rest: Partial<KinesisFirehoseDeliveryStreamConfig> = {},
+) {
   const name = `policy-cases-${id}`;
   return new KinesisFirehoseDeliveryStream(scope, id, {
     name,
@@ -221,7 +241,12 @@ const denyInsecureQueue = (arn: string) => ({
  * An encrypted queue with a policy (by default: deny without TLS) built from its ARN, or no
  * policy when `statements` is null.
  */
-function queue(scope: Construct, id: string, config: Partial<SqsQueueConfig> = {}, statements: ((arn: string) => object[]) | null = (arn) => [denyInsecureQueue(arn)]) {
+function queue(
+  scope: Construct,
+  id: string,
+  config: Partial<SqsQueueConfig> = {},
+  statements: ((arn: string) => object[]) | null = (arn) => [denyInsecureQueue(arn)],
+) {
   const q = new SqsQueue(scope, id, { name: `policy-cases-${id}`, sqsManagedSseEnabled: true, ...config });
   const p = statements ? new SqsQueuePolicy(scope, `${id}-policy`, { queueUrl: q.url, policy: policy(...statements(q.arn)) }) : undefined;
   return { queue: q, policy: p };
@@ -262,7 +287,13 @@ export const POLICY_CASES: Record<string, PolicyCase> = {
       bucket(s, "no-access-block", ["publicAccessBlock"]),
       bucket(s, "policy-not-blocked", [], {
         publicAccessBlock: (b, c) =>
-          new S3BucketPublicAccessBlock(c, "public-access-block", { bucket: b.id, blockPublicAcls: true, blockPublicPolicy: false, ignorePublicAcls: true, restrictPublicBuckets: true }),
+          new S3BucketPublicAccessBlock(c, "public-access-block", {
+            bucket: b.id,
+            blockPublicAcls: true,
+            blockPublicPolicy: false,
+            ignorePublicAcls: true,
+            restrictPublicBuckets: true,
+          }),
       }),
     ],
   },
@@ -270,12 +301,18 @@ export const POLICY_CASES: Record<string, PolicyCase> = {
     pass: (s) => bucket(s, "versioned"),
     fail: (s) => [
       bucket(s, "unversioned", ["versioning"]),
-      bucket(s, "suspended", [], { versioning: (b, c) => new S3BucketVersioningA(c, "versioning", { bucket: b.id, versioningConfiguration: { status: "Suspended" } }) }),
+      bucket(s, "suspended", [], {
+        versioning: (b, c) => new S3BucketVersioningA(c, "versioning", { bucket: b.id, versioningConfiguration: { status: "Suspended" } }),
+      }),
     ],
   },
   "LAB-S3-4": {
     pass: (s) => bucket(s, "owner-enforced"),
-    fail: (s) => [bucket(s, "object-writer", [], { ownership: (b, c) => new S3BucketOwnershipControls(c, "ownership", { bucket: b.id, rule: { objectOwnership: "ObjectWriter" } }) })],
+    fail: (s) => [
+      bucket(s, "object-writer", [], {
+        ownership: (b, c) => new S3BucketOwnershipControls(c, "ownership", { bucket: b.id, rule: { objectOwnership: "ObjectWriter" } }),
+      }),
+    ],
   },
   "LAB-S3-5": {
     pass: (s) => {
@@ -318,13 +355,20 @@ export const POLICY_CASES: Record<string, PolicyCase> = {
     ],
   },
   "LAB-S3-7": {
-    pass: (s) => bucket(s, "named-reader", [], {
-      policy: (b, c) =>
-        new S3BucketPolicy(c, "policy", {
-          bucket: b.id,
-          policy: policy(denyInsecure(b), { Sid: "AccountReads", Effect: "Allow", Principal: { AWS: "arn:aws:iam::111122223333:root" }, Action: "s3:GetObject", Resource: `${b.arn}/*` }),
-        }),
-    }),
+    pass: (s) =>
+      bucket(s, "named-reader", [], {
+        policy: (b, c) =>
+          new S3BucketPolicy(c, "policy", {
+            bucket: b.id,
+            policy: policy(denyInsecure(b), {
+              Sid: "AccountReads",
+              Effect: "Allow",
+              Principal: { AWS: "arn:aws:iam::111122223333:root" },
+              Action: "s3:GetObject",
+              Resource: `${b.arn}/*`,
+            }),
+          }),
+      }),
     fail: (s) => {
       let flagged: IConstruct[] = [];
       bucket(s, "public-read", [], {
@@ -347,7 +391,13 @@ export const POLICY_CASES: Record<string, PolicyCase> = {
           flagged = [
             new S3BucketPolicy(c, "policy", {
               bucket: b.id,
-              policy: policy(denyInsecure(b), { Sid: "SomeoneReads", Effect: "Allow", Principal: { AWS: who }, Action: "s3:GetObject", Resource: `${b.arn}/*` }),
+              policy: policy(denyInsecure(b), {
+                Sid: "SomeoneReads",
+                Effect: "Allow",
+                Principal: { AWS: who },
+                Action: "s3:GetObject",
+                Resource: `${b.arn}/*`,
+              }),
             }),
           ];
         },
@@ -361,10 +411,7 @@ export const POLICY_CASES: Record<string, PolicyCase> = {
   },
   "LAB-KDF-2": {
     pass: (s) => stream(s, "logged-stream"),
-    fail: (s) => [
-      stream(s, "silent-stream", { cloudwatchLoggingOptions: { enabled: false } }),
-      stream(s, "no-error-prefix", { errorOutputPrefix: undefined }),
-    ],
+    fail: (s) => [stream(s, "silent-stream", { cloudwatchLoggingOptions: { enabled: false } }), stream(s, "no-error-prefix", { errorOutputPrefix: undefined })],
   },
   "LAB-KDF-3": {
     pass: (s) => stream(s, "converting-64", { bufferingSize: 64, ...formatConversion }),
@@ -389,7 +436,11 @@ export const POLICY_CASES: Record<string, PolicyCase> = {
     },
     fail: (s) => [
       new KinesisAnalyticsApplication(s, "silent-app", { name: "policy-cases-silent" }),
-      new Kinesisanalyticsv2Application(s, "silent-app-v2", { name: "policy-cases-silent-v2", runtimeEnvironment: "FLINK-1_18", serviceExecutionRole: ROLE_ARN }),
+      new Kinesisanalyticsv2Application(s, "silent-app-v2", {
+        name: "policy-cases-silent-v2",
+        runtimeEnvironment: "FLINK-1_18",
+        serviceExecutionRole: ROLE_ARN,
+      }),
     ],
   },
   "LAB-LAMBDA-1": {
@@ -411,8 +462,19 @@ export const POLICY_CASES: Record<string, PolicyCase> = {
     pass: (s) => {
       const fn = lambdaFunction(s, "private-function");
       new LambdaFunctionUrl(s, "iam-url", { functionName: fn.functionName, authorizationType: "AWS_IAM" });
-      new LambdaPermission(s, "bucket-invokes", { action: "lambda:InvokeFunction", functionName: fn.functionName, principal: "s3.amazonaws.com", sourceArn: DATA_BUCKET_ARN, sourceAccount: ACCOUNT });
-      new LambdaPermission(s, "organization-invokes", { action: "lambda:InvokeFunction", functionName: fn.functionName, principal: "*", principalOrgId: "o-a1b2c3d4e5" });
+      new LambdaPermission(s, "bucket-invokes", {
+        action: "lambda:InvokeFunction",
+        functionName: fn.functionName,
+        principal: "s3.amazonaws.com",
+        sourceArn: DATA_BUCKET_ARN,
+        sourceAccount: ACCOUNT,
+      });
+      new LambdaPermission(s, "organization-invokes", {
+        action: "lambda:InvokeFunction",
+        functionName: fn.functionName,
+        principal: "*",
+        principalOrgId: "o-a1b2c3d4e5",
+      });
       // A role of the configuration, by reference: known only after apply, but never "*".
       new LambdaPermission(s, "role-invokes", { action: "lambda:InvokeFunction", functionName: fn.functionName, principal: role(s, "function-caller").arn });
     },
@@ -420,7 +482,12 @@ export const POLICY_CASES: Record<string, PolicyCase> = {
       const fn = lambdaFunction(s, "public-function");
       return [
         new LambdaFunctionUrl(s, "open-url", { functionName: fn.functionName, authorizationType: "NONE" }),
-        new LambdaPermission(s, "anyone-calls-url", { action: "lambda:InvokeFunctionUrl", functionName: fn.functionName, principal: "*", functionUrlAuthType: "NONE" }),
+        new LambdaPermission(s, "anyone-calls-url", {
+          action: "lambda:InvokeFunctionUrl",
+          functionName: fn.functionName,
+          principal: "*",
+          functionUrlAuthType: "NONE",
+        }),
         new LambdaPermission(s, "anyone-invokes", { action: "lambda:InvokeFunction", functionName: fn.functionName, principal: "*" }),
       ];
     },
@@ -428,7 +495,11 @@ export const POLICY_CASES: Record<string, PolicyCase> = {
       const fn = lambdaFunction(s, "function-of-unknown-callers");
       return [
         new LambdaFunctionUrl(s, "url-auth-from-variable", { functionName: fn.functionName, authorizationType: variable(s, "url-auth").stringValue }),
-        new LambdaPermission(s, "principal-from-variable", { action: "lambda:InvokeFunction", functionName: fn.functionName, principal: variable(s, "caller").stringValue }),
+        new LambdaPermission(s, "principal-from-variable", {
+          action: "lambda:InvokeFunction",
+          functionName: fn.functionName,
+          principal: variable(s, "caller").stringValue,
+        }),
       ];
     },
   },
@@ -451,7 +522,10 @@ export const POLICY_CASES: Record<string, PolicyCase> = {
       const dropsObjects = lambdaFunction(s, "drops-failed-objects");
       s3Trigger(s, "drops-failed-objects-trigger", "policy-cases-trigger-b", dropsObjects.arn);
       const successOnly = lambdaFunction(s, "on-success-only");
-      new LambdaFunctionEventInvokeConfig(s, "on-success-only-async", { functionName: successOnly.functionName, destinationConfig: { onSuccess: { destination: FAILURE_QUEUE_ARN } } });
+      new LambdaFunctionEventInvokeConfig(s, "on-success-only-async", {
+        functionName: successOnly.functionName,
+        destinationConfig: { onSuccess: { destination: FAILURE_QUEUE_ARN } },
+      });
       new SnsTopicSubscription(s, "on-success-only-subscription", { topicArn: TOPIC_ARN, protocol: "lambda", endpoint: successOnly.arn });
       // Its on-failure destination covers an alias; the rule invokes the function itself.
       const aliasOnly = lambdaFunction(s, "alias-keeps-failures");
@@ -470,7 +544,10 @@ export const POLICY_CASES: Record<string, PolicyCase> = {
       queue(s, "sse-queue");
       queue(s, "kms-queue", { sqsManagedSseEnabled: undefined, kmsMasterKeyId: "alias/aws/sqs" });
     },
-    fail: (s) => [queue(s, "sse-off-queue", { sqsManagedSseEnabled: false }).queue, queue(s, "account-default-queue", { sqsManagedSseEnabled: undefined }).queue],
+    fail: (s) => [
+      queue(s, "sse-off-queue", { sqsManagedSseEnabled: false }).queue,
+      queue(s, "account-default-queue", { sqsManagedSseEnabled: undefined }).queue,
+    ],
     undecided: (s) => [queue(s, "sse-from-variable", { sqsManagedSseEnabled: variable(s, "sse", "bool").booleanValue }).queue],
   },
   "LAB-SQS-2": {
@@ -479,7 +556,10 @@ export const POLICY_CASES: Record<string, PolicyCase> = {
       inlinePolicyQueue(s, "inline-tls-queue", (arn) => [denyInsecureQueue(arn)]);
       // The policy names the queue by its literal URL.
       const byUrl = queue(s, "tls-by-url-queue", {}, null).queue;
-      new SqsQueuePolicy(s, "tls-by-url-policy", { queueUrl: `https://sqs.us-east-1.amazonaws.com/${ACCOUNT}/policy-cases-tls-by-url-queue`, policy: policy(denyInsecureQueue(byUrl.arn)) });
+      new SqsQueuePolicy(s, "tls-by-url-policy", {
+        queueUrl: `https://sqs.us-east-1.amazonaws.com/${ACCOUNT}/policy-cases-tls-by-url-queue`,
+        policy: policy(denyInsecureQueue(byUrl.arn)),
+      });
     },
     fail: (s) => [
       queue(s, "no-policy-queue", {}, null).queue,
@@ -496,17 +576,35 @@ export const POLICY_CASES: Record<string, PolicyCase> = {
       const reader = role(s, "queue-reader");
       queue(s, "named-senders", {}, (arn) => [
         denyInsecureQueue(arn),
-        { Sid: "BucketSends", Effect: "Allow", Principal: { Service: "s3.amazonaws.com" }, Action: "sqs:SendMessage", Resource: arn, Condition: { ArnEquals: { "aws:SourceArn": DATA_BUCKET_ARN } } },
+        {
+          Sid: "BucketSends",
+          Effect: "Allow",
+          Principal: { Service: "s3.amazonaws.com" },
+          Action: "sqs:SendMessage",
+          Resource: arn,
+          Condition: { ArnEquals: { "aws:SourceArn": DATA_BUCKET_ARN } },
+        },
         { Sid: "RoleReads", Effect: "Allow", Principal: { AWS: reader.arn }, Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage"], Resource: arn },
       ]);
     },
     fail: (s) => [
-      queue(s, "anyone-sends", {}, (arn) => [denyInsecureQueue(arn), { Sid: "AnyoneSends", Effect: "Allow", Principal: "*", Action: "sqs:SendMessage", Resource: arn }]).policy!,
-      inlinePolicyQueue(s, "any-account-reads", (arn) => [denyInsecureQueue(arn), { Sid: "AnyAccountReads", Effect: "Allow", Principal: { AWS: "*" }, Action: "sqs:ReceiveMessage", Resource: arn }]),
+      queue(s, "anyone-sends", {}, (arn) => [
+        denyInsecureQueue(arn),
+        { Sid: "AnyoneSends", Effect: "Allow", Principal: "*", Action: "sqs:SendMessage", Resource: arn },
+      ]).policy!,
+      inlinePolicyQueue(s, "any-account-reads", (arn) => [
+        denyInsecureQueue(arn),
+        { Sid: "AnyAccountReads", Effect: "Allow", Principal: { AWS: "*" }, Action: "sqs:ReceiveMessage", Resource: arn },
+      ]),
     ],
     undecided: (s) => {
       const who = variable(s, "reader").stringValue;
-      return [queue(s, "reader-from-variable", {}, (arn) => [denyInsecureQueue(arn), { Sid: "SomeoneReads", Effect: "Allow", Principal: { AWS: who }, Action: "sqs:ReceiveMessage", Resource: arn }]).policy!];
+      return [
+        queue(s, "reader-from-variable", {}, (arn) => [
+          denyInsecureQueue(arn),
+          { Sid: "SomeoneReads", Effect: "Allow", Principal: { AWS: who }, Action: "sqs:ReceiveMessage", Resource: arn },
+        ]).policy!,
+      ];
     },
   },
   "LAB-EC2-1": {
@@ -528,7 +626,9 @@ export const POLICY_CASES: Record<string, PolicyCase> = {
       new EbsVolume(s, "encrypted-volume", { availabilityZone: "us-east-1a", size: 1, encrypted: true });
     },
     fail: (s) => {
-      const plainTemplate = launchTemplate(s, "plain-template", { blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { encrypted: "false", volumeSize: 8 } }] });
+      const plainTemplate = launchTemplate(s, "plain-template", {
+        blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { encrypted: "false", volumeSize: 8 } }],
+      });
       return [
         instance(s, "plain-root", { rootBlockDevice: { encrypted: false } }),
         instance(s, "plain-data", { ebsBlockDevice: [{ deviceName: "/dev/sdf", encrypted: false, volumeSize: 1 }] }),
@@ -564,30 +664,68 @@ export const POLICY_CASES: Record<string, PolicyCase> = {
   "LAB-NET-1": {
     pass: (s) => {
       const v = vpc(s, "internal-vpc", "10.33.0.0/24");
-      const group = securityGroup(s, "internal", { vpcId: v.id, ingress: [{ ...INGRESS, cidrBlocks: ["10.0.0.0/8"], description: "HTTPS from the corporate network" }] });
-      new VpcSecurityGroupIngressRule(s, "from-vpc", { securityGroupId: group.id, description: "HTTPS from the VPC", ipProtocol: "tcp", fromPort: 443, toPort: 443, cidrIpv4: v.cidrBlock });
+      const group = securityGroup(s, "internal", {
+        vpcId: v.id,
+        ingress: [{ ...INGRESS, cidrBlocks: ["10.0.0.0/8"], description: "HTTPS from the corporate network" }],
+      });
+      new VpcSecurityGroupIngressRule(s, "from-vpc", {
+        securityGroupId: group.id,
+        description: "HTTPS from the VPC",
+        ipProtocol: "tcp",
+        fromPort: 443,
+        toPort: 443,
+        cidrIpv4: v.cidrBlock,
+      });
     },
     fail: (s) => {
       const open = securityGroup(s, "open-inline", { ingress: [{ ...INGRESS, cidrBlocks: ["0.0.0.0/0"], description: "HTTPS from anywhere" }] });
       const target = securityGroup(s, "rule-target");
       return [
         open,
-        new SecurityGroupRule(s, "open-ipv6-rule", { type: "ingress", securityGroupId: target.id, description: "HTTPS from any IPv6", protocol: "tcp", fromPort: 443, toPort: 443, ipv6CidrBlocks: ["::/0"] }),
-        new VpcSecurityGroupIngressRule(s, "open-vpc-rule", { securityGroupId: target.id, description: "SSH from anywhere", ipProtocol: "tcp", fromPort: 22, toPort: 22, cidrIpv4: "0.0.0.0/0" }),
+        new SecurityGroupRule(s, "open-ipv6-rule", {
+          type: "ingress",
+          securityGroupId: target.id,
+          description: "HTTPS from any IPv6",
+          protocol: "tcp",
+          fromPort: 443,
+          toPort: 443,
+          ipv6CidrBlocks: ["::/0"],
+        }),
+        new VpcSecurityGroupIngressRule(s, "open-vpc-rule", {
+          securityGroupId: target.id,
+          description: "SSH from anywhere",
+          ipProtocol: "tcp",
+          fromPort: 22,
+          toPort: 22,
+          cidrIpv4: "0.0.0.0/0",
+        }),
       ];
     },
   },
   "LAB-NET-2": {
     pass: (s) => {
       const group = securityGroup(s, "described", { egress: [{ ...INGRESS, cidrBlocks: ["10.0.0.0/8"], description: "HTTPS to the corporate network" }] });
-      new VpcSecurityGroupEgressRule(s, "described-egress", { securityGroupId: group.id, description: "HTTPS out", ipProtocol: "tcp", fromPort: 443, toPort: 443, cidrIpv4: "10.0.0.0/8" });
+      new VpcSecurityGroupEgressRule(s, "described-egress", {
+        securityGroupId: group.id,
+        description: "HTTPS out",
+        ipProtocol: "tcp",
+        fromPort: 443,
+        toPort: 443,
+        cidrIpv4: "10.0.0.0/8",
+      });
     },
     fail: (s) => {
       const group = securityGroup(s, "undescribed", { description: undefined });
       return [
         group,
         securityGroup(s, "undescribed-inline", { egress: [{ ...INGRESS, cidrBlocks: ["10.0.0.0/8"], description: "" }] }),
-        new VpcSecurityGroupEgressRule(s, "undescribed-egress", { securityGroupId: group.id, ipProtocol: "tcp", fromPort: 443, toPort: 443, cidrIpv4: "10.0.0.0/8" }),
+        new VpcSecurityGroupEgressRule(s, "undescribed-egress", {
+          securityGroupId: group.id,
+          ipProtocol: "tcp",
+          fromPort: 443,
+          toPort: 443,
+          cidrIpv4: "10.0.0.0/8",
+        }),
       ];
     },
   },
@@ -610,7 +748,15 @@ export const POLICY_CASES: Record<string, PolicyCase> = {
   },
   "LAB-IAM-1": {
     pass: (s) => {
-      rolePolicy(s, "get-pattern", policy({ Effect: "Allow", Action: ["firehose:DescribeDeliveryStream", "firehose:Get*"], Resource: "arn:aws:firehose:us-east-1:111122223333:deliverystream/Source" }));
+      rolePolicy(
+        s,
+        "get-pattern",
+        policy({
+          Effect: "Allow",
+          Action: ["firehose:DescribeDeliveryStream", "firehose:Get*"],
+          Resource: "arn:aws:firehose:us-east-1:111122223333:deliverystream/Source",
+        }),
+      );
       rolePolicy(s, "deny-all", policy({ Effect: "Deny", Action: "*", Resource: "*", Condition: { Bool: { "aws:SecureTransport": "false" } } }));
     },
     fail: (s) => {
@@ -619,34 +765,55 @@ export const POLICY_CASES: Record<string, PolicyCase> = {
         rolePolicy(s, "s3-star", policy({ Sid: "AllS3", Effect: "Allow", Action: "s3:*", Resource: `${DATA_BUCKET_ARN}/*` })),
         rolePolicy(s, "star-from-document", document.json),
         new IamPolicy(s, "not-action", { name: "policy-cases-not-action", policy: policy({ Effect: "Allow", NotAction: "iam:*", Resource: DATA_BUCKET_ARN }) }),
-        role(s, "inline-iam-star", { inlinePolicy: [{ name: "iam-star", policy: policy({ Effect: "Allow", Action: "iam:*", Resource: "arn:aws:iam::111122223333:role/x" }) }] }),
+        role(s, "inline-iam-star", {
+          inlinePolicy: [{ name: "iam-star", policy: policy({ Effect: "Allow", Action: "iam:*", Resource: "arn:aws:iam::111122223333:role/x" }) }],
+        }),
       ];
     },
   },
   "LAB-IAM-2": {
     pass: (s) =>
-      rolePolicy(s, "session-manager", policy({ Effect: "Allow", Action: ["ssm:UpdateInstanceInformation", "ssmmessages:CreateControlChannel", "ssmmessages:OpenDataChannel"], Resource: "*" })),
+      rolePolicy(
+        s,
+        "session-manager",
+        policy({
+          Effect: "Allow",
+          Action: ["ssm:UpdateInstanceInformation", "ssmmessages:CreateControlChannel", "ssmmessages:OpenDataChannel"],
+          Resource: "*",
+        }),
+      ),
     fail: (s) => [
       rolePolicy(s, "read-everything", policy({ Effect: "Allow", Action: ["s3:GetObject", "ssm:UpdateInstanceInformation"], Resource: "*" })),
       rolePolicy(s, "not-resource", policy({ Effect: "Allow", Action: "s3:GetObject", NotResource: DATA_BUCKET_ARN })),
       // A Lambda role with what AWSLambdaBasicExecutionRole grants, written inline: logs on every log group.
       role(s, "lambda-basic-execution", {
         assumeRolePolicy: trust("lambda.amazonaws.com"),
-        inlinePolicy: [{ name: "basic-execution", policy: policy({ Effect: "Allow", Action: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"], Resource: "*" }) }],
+        inlinePolicy: [
+          {
+            name: "basic-execution",
+            policy: policy({ Effect: "Allow", Action: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"], Resource: "*" }),
+          },
+        ],
       }),
     ],
   },
   "LAB-IAM-3": {
     pass: (s) => {
       role(s, "firehose-role", { assumeRolePolicy: trust("firehose.amazonaws.com") });
-      const document = new DataAwsIamPolicyDocument(s, "ec2-trust", { statement: [{ actions: ["sts:AssumeRole"], principals: [{ type: "Service", identifiers: ["ec2.amazonaws.com"] }] }] });
+      const document = new DataAwsIamPolicyDocument(s, "ec2-trust", {
+        statement: [{ actions: ["sts:AssumeRole"], principals: [{ type: "Service", identifiers: ["ec2.amazonaws.com"] }] }],
+      });
       role(s, "trust-from-document", { assumeRolePolicy: document.json });
     },
     fail: (s) => {
-      const anyone = new DataAwsIamPolicyDocument(s, "anyone-trust", { statement: [{ actions: ["sts:AssumeRole"], principals: [{ type: "*", identifiers: ["*"] }] }] });
+      const anyone = new DataAwsIamPolicyDocument(s, "anyone-trust", {
+        statement: [{ actions: ["sts:AssumeRole"], principals: [{ type: "*", identifiers: ["*"] }] }],
+      });
       return [
         role(s, "trusts-any-account", { assumeRolePolicy: policy({ Effect: "Allow", Principal: { AWS: "*" }, Action: "sts:AssumeRole" }) }),
-        role(s, "trusts-an-account", { assumeRolePolicy: policy({ Effect: "Allow", Principal: { AWS: "arn:aws:iam::444455556666:root" }, Action: "sts:AssumeRole" }) }),
+        role(s, "trusts-an-account", {
+          assumeRolePolicy: policy({ Effect: "Allow", Principal: { AWS: "arn:aws:iam::444455556666:root" }, Action: "sts:AssumeRole" }),
+        }),
         role(s, "trusts-anyone-by-document", { assumeRolePolicy: anyone.json }),
       ];
     },

@@ -35,7 +35,8 @@ const ingressRule = (cidr: string) => ({
   self: false,
 });
 /** A described security group with one inline SSH rule from `cidr` (0.0.0.0/0: LAB-NET-1 fails). */
-const group = (name: string, cidr = "0.0.0.0/0") => JSON.stringify({ name: `form-${name}`, description: "a form of Terraform JSON", ingress: [ingressRule(cidr)] });
+const group = (name: string, cidr = "0.0.0.0/0") =>
+  JSON.stringify({ name: `form-${name}`, description: "a form of Terraform JSON", ingress: [ingressRule(cidr)] });
 const dynamicContent = (cidrs: string) => ({ description: "ssh", from_port: 22, to_port: 22, protocol: "tcp", cidr_blocks: [cidrs] });
 const rolePolicy = (document: string) => JSON.stringify({ role: "form-role", policy: `\${data.aws_iam_policy_document.${document}.json}` });
 const j = (value: unknown) => JSON.stringify(value);
@@ -172,7 +173,11 @@ export const JSON_FORMS: readonly JsonForm[] = [
     text: j({
       data: {
         aws_iam_policy_document: {
-          dynamic_statement: { dynamic: { statement: { for_each: ["kms:*"], content: { actions: ["${statement.value}"], resources: ["arn:aws:kms:us-east-1:111122223333:key/form"] } } } },
+          dynamic_statement: {
+            dynamic: {
+              statement: { for_each: ["kms:*"], content: { actions: ["${statement.value}"], resources: ["arn:aws:kms:us-east-1:111122223333:key/form"] } },
+            },
+          },
         },
       },
       resource: { aws_iam_role_policy: { dynamic_statement: JSON.parse(rolePolicy("dynamic_statement")) } },
@@ -199,22 +204,46 @@ export const JSON_FORMS: readonly JsonForm[] = [
 
 /** Files Terraform refuses, or the pack cannot read: each must be an error naming what is wrong, never a pass. */
 export const UNREADABLE_CONFIGURATIONS: readonly { readonly what: string; readonly text: string; readonly message: string }[] = [
-  { what: "a resource type mapped to a string", text: '{"resource": {"aws_security_group": "open"}}', message: 'resource.aws_security_group is a string ("open"): Terraform\'s JSON syntax allows an object, or an array of objects, here' },
-  { what: "a resource body that is a string", text: '{"resource": {"aws_security_group": {"open": "0.0.0.0/0"}}}', message: "resource.aws_security_group.open is a string" },
+  {
+    what: "a resource type mapped to a string",
+    text: '{"resource": {"aws_security_group": "open"}}',
+    message: 'resource.aws_security_group is a string ("open"): Terraform\'s JSON syntax allows an object, or an array of objects, here',
+  },
+  {
+    what: "a resource body that is a string",
+    text: '{"resource": {"aws_security_group": {"open": "0.0.0.0/0"}}}',
+    message: "resource.aws_security_group.open is a string",
+  },
   { what: "a resource body that is null", text: '{"resource": {"aws_security_group": {"open": null}}}', message: "resource.aws_security_group.open is null" },
-  { what: "a resource body array holding a number", text: `{"resource": {"aws_security_group": {"open": [${group("x")}, 3]}}}`, message: "resource.aws_security_group.open[1] is a number (3)" },
+  {
+    what: "a resource body array holding a number",
+    text: `{"resource": {"aws_security_group": {"open": [${group("x")}, 3]}}}`,
+    message: "resource.aws_security_group.open[1] is a number (3)",
+  },
   { what: '"resource" as an array holding a string', text: '{"resource": ["aws_security_group"]}', message: "resource[0] is a string" },
   { what: '"resource" as a string', text: '{"resource": "aws_security_group"}', message: "resource is a string" },
   { what: '"data" as a number', text: '{"data": 1}', message: "data is a number (1)" },
   { what: "the file as an array holding a string", text: '[{"resource": {}}, "x"]', message: "the configuration[1] is a string" },
-  { what: "two bodies for one name", text: `{"resource": {"aws_security_group": {"twice": [${group("a", "10.0.0.0/8")}, ${group("b")}]}}}`, message: "aws_security_group.twice is declared more than once" },
+  {
+    what: "two bodies for one name",
+    text: `{"resource": {"aws_security_group": {"twice": [${group("a", "10.0.0.0/8")}, ${group("b")}]}}}`,
+    message: "aws_security_group.twice is declared more than once",
+  },
   {
     what: "one address declared in two parts of an array",
     text: `{"resource": [{"aws_security_group": {"twice": ${group("a", "10.0.0.0/8")}}}, {"aws_security_group": {"twice": ${group("b")}}}]}`,
     message: "aws_security_group.twice is declared more than once",
   },
-  { what: "a name repeated in one object", text: `{"resource": {"aws_security_group": {"twice": ${group("a", "10.0.0.0/8")}, "twice": ${group("b")}}}}`, message: "aws_security_group.twice is declared more than once" },
-  { what: "a resource name that is not a Terraform name", text: `{"resource": {"aws_security_group": {"a.b": ${group("a")}}}}`, message: '"a.b" is not a valid resource name' },
+  {
+    what: "a name repeated in one object",
+    text: `{"resource": {"aws_security_group": {"twice": ${group("a", "10.0.0.0/8")}, "twice": ${group("b")}}}}`,
+    message: "aws_security_group.twice is declared more than once",
+  },
+  {
+    what: "a resource name that is not a Terraform name",
+    text: `{"resource": {"aws_security_group": {"a.b": ${group("a")}}}}`,
+    message: '"a.b" is not a valid resource name',
+  },
   { what: "an output declared twice", text: '{"output": [{"o": {"value": 1}}, {"o": {"value": 2}}]}', message: "output o is declared more than once" },
   {
     what: "a module call (its resources are not in the file)",

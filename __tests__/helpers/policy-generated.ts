@@ -36,30 +36,57 @@ function unit(k: number, open: boolean): Resources {
     aws_s3_bucket_ownership_controls: { [`ownership_${k}`]: { bucket: bucket("id"), rule: { object_ownership: "BucketOwnerEnforced" } } },
     aws_s3_bucket_versioning: { [`versioning_${k}`]: { bucket: bucket("id"), versioning_configuration: { status: "Enabled" } } },
     aws_s3_bucket_policy: { [`policy_${k}`]: { bucket: bucket("id"), policy: policy(denyWithoutTls("s3", [bucket("arn"), `${bucket("arn")}/*`])) } },
-    aws_s3_bucket_lifecycle_configuration: { [`lifecycle_${k}`]: { bucket: bucket("id"), rule: [{ id: "expire", status: "Enabled", expiration: { days: 30 } }] } },
+    aws_s3_bucket_lifecycle_configuration: {
+      [`lifecycle_${k}`]: { bucket: bucket("id"), rule: [{ id: "expire", status: "Enabled", expiration: { days: 30 } }] },
+    },
     aws_s3_bucket_notification: {
-      [`trigger_${k}`]: { bucket: bucket("id"), lambda_function: [{ lambda_function_arn: ref("aws_lambda_function", "handler", "arn"), events: ["s3:ObjectCreated:*"] }] },
+      [`trigger_${k}`]: {
+        bucket: bucket("id"),
+        lambda_function: [{ lambda_function_arn: ref("aws_lambda_function", "handler", "arn"), events: ["s3:ObjectCreated:*"] }],
+      },
     },
     aws_iam_role: { [`handler_${k}`]: { name: `gen-role-${k}`, assume_role_policy: trust("lambda.amazonaws.com") } },
     aws_iam_role_policy: {
       [`handler_${k}`]: {
         role: ref("aws_iam_role", "handler", "id"),
-        policy: policy({ Effect: "Allow", Action: ["s3:GetObject"], Resource: `${bucket("arn")}/*` }, { Effect: "Allow", Action: ["sqs:SendMessage"], Resource: ref("aws_sqs_queue", "failures", "arn") }),
+        policy: policy(
+          { Effect: "Allow", Action: ["s3:GetObject"], Resource: `${bucket("arn")}/*` },
+          { Effect: "Allow", Action: ["sqs:SendMessage"], Resource: ref("aws_sqs_queue", "failures", "arn") },
+        ),
       },
     },
     aws_cloudwatch_log_group: { [`handler_${k}`]: { name: `/aws/lambda/${fnName}`, retention_in_days: 30 } },
     aws_lambda_function: {
-      [`handler_${k}`]: { function_name: fnName, role: ref("aws_iam_role", "handler", "arn"), runtime: "nodejs20.x", handler: "index.handler", filename: "handler.zip" },
+      [`handler_${k}`]: {
+        function_name: fnName,
+        role: ref("aws_iam_role", "handler", "arn"),
+        runtime: "nodejs20.x",
+        handler: "index.handler",
+        filename: "handler.zip",
+      },
     },
     aws_lambda_function_event_invoke_config: {
-      [`handler_${k}`]: { function_name: ref("aws_lambda_function", "handler", "function_name"), destination_config: { on_failure: { destination: ref("aws_sqs_queue", "failures", "arn") } } },
+      [`handler_${k}`]: {
+        function_name: ref("aws_lambda_function", "handler", "function_name"),
+        destination_config: { on_failure: { destination: ref("aws_sqs_queue", "failures", "arn") } },
+      },
     },
     aws_sqs_queue: { [`failures_${k}`]: { name: `gen-failures-${k}`, sqs_managed_sse_enabled: true } },
     aws_sqs_queue_policy: {
-      [`failures_${k}`]: { queue_url: ref("aws_sqs_queue", "failures", "url"), policy: policy(denyWithoutTls("sqs", [ref("aws_sqs_queue", "failures", "arn")])) },
+      [`failures_${k}`]: {
+        queue_url: ref("aws_sqs_queue", "failures", "url"),
+        policy: policy(denyWithoutTls("sqs", [ref("aws_sqs_queue", "failures", "arn")])),
+      },
     },
     aws_vpc: { [`network_${k}`]: { cidr_block: "10.0.0.0/16" } },
-    aws_flow_log: { [`network_${k}`]: { vpc_id: ref("aws_vpc", "network", "id"), traffic_type: "ALL", log_destination: `arn:aws:s3:::gen-flow-logs-${k}`, log_destination_type: "s3" } },
+    aws_flow_log: {
+      [`network_${k}`]: {
+        vpc_id: ref("aws_vpc", "network", "id"),
+        traffic_type: "ALL",
+        log_destination: `arn:aws:s3:::gen-flow-logs-${k}`,
+        log_destination_type: "s3",
+      },
+    },
     aws_default_security_group: { [`network_${k}`]: { vpc_id: ref("aws_vpc", "network", "id") } },
     aws_subnet: { [`network_${k}`]: { vpc_id: ref("aws_vpc", "network", "id"), cidr_block: "10.0.1.0/24" } },
     aws_security_group: {
@@ -121,7 +148,14 @@ export function generatedPlan(units: number, openEvery = 0): Record<string, unkn
         else after[key] = value;
         expressions[key] = { constant_value: value };
       }
-      changes.push({ address, mode: "managed", type, name, provider_name: "registry.terraform.io/hashicorp/aws", change: { actions: ["create"], before: null, after, after_unknown: afterUnknown } });
+      changes.push({
+        address,
+        mode: "managed",
+        type,
+        name,
+        provider_name: "registry.terraform.io/hashicorp/aws",
+        change: { actions: ["create"], before: null, after, after_unknown: afterUnknown },
+      });
       configured.push({ address, mode: "managed", type, name, provider_config_key: "aws", expressions });
     }
   }

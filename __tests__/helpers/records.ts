@@ -24,5 +24,4 @@ export function badRecords(): [string, string, LossRecord][] {
 }
 
 /** The distinct fields the errors name, sorted. */
-export const fieldsNamed = (errors: readonly ErrorObject[] | null | undefined): string[] =>
-  [...new Set(fieldErrors(errors).map((e) => e.field))].sort();
+export const fieldsNamed = (errors: readonly ErrorObject[] | null | undefined): string[] => [...new Set(fieldErrors(errors).map((e) => e.field))].sort();

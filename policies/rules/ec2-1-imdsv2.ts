@@ -26,14 +26,14 @@ export default defineRule({
   severity: "high",
   rationale:
     "IMDSv1 answers any request from the instance, so one server-side request forgery leaks the instance role's credentials; IMDSv2's session tokens stop that, and a low hop limit keeps tokens from leaving the host.",
-  fix: "Set metadata_options { http_endpoint = \"enabled\", http_tokens = \"required\", http_put_response_hop_limit = 1 } (2 for containers) on the launch template and the instance.",
+  fix: 'Set metadata_options { http_endpoint = "enabled", http_tokens = "required", http_put_response_hop_limit = 1 } (2 for containers) on the launch template and the instance.',
   equivalents: { checkov: ["CKV_AWS_79", "CKV_AWS_341"], cdkNag: [] },
   check(model) {
     const out: Violation[] = [];
     for (const type of ["aws_launch_template", "aws_launch_configuration"]) {
       for (const template of model.ofType(type)) {
         const found = judge(template, blocks(template.values.metadata_options)[0]);
-        if (found === null) out.push(violation(template, "does not require IMDSv2: no metadata_options.http_tokens = \"required\""));
+        if (found === null) out.push(violation(template, 'does not require IMDSv2: no metadata_options.http_tokens = "required"'));
         else if (found) out.push(found);
       }
     }
@@ -46,7 +46,7 @@ export default defineRule({
       // Not set on the instance: it takes its launch template's (checked above).
       const template = launchTemplateOf(model, instance);
       if (template && judge(template, blocks(template.values.metadata_options)[0]) !== null) continue;
-      out.push(violation(instance, "does not require IMDSv2: no metadata_options.http_tokens = \"required\" on the instance or its launch template"));
+      out.push(violation(instance, 'does not require IMDSv2: no metadata_options.http_tokens = "required" on the instance or its launch template'));
     }
     return out;
   },

@@ -20,12 +20,18 @@ export default defineRule({
   id: "LAB-EC2-2",
   title: "EC2 root and EBS volumes are encrypted",
   severity: "high",
-  rationale: "An unencrypted volume, or any snapshot of it, can be read by whoever gets hold of it; encryption is free and cannot be added later without a copy.",
+  rationale:
+    "An unencrypted volume, or any snapshot of it, can be read by whoever gets hold of it; encryption is free and cannot be added later without a copy.",
   fix: "Set encrypted = true on root_block_device and every ebs_block_device (instances, launch configurations), on every block_device_mappings ebs (launch templates) and on aws_ebs_volume.",
   equivalents: { checkov: ["CKV_AWS_8", "CKV_AWS_3"], cdkNag: ["AwsSolutions-EC26"] },
   check(model) {
     const out: Violation[] = [];
-    for (const volume of model.ofType("aws_ebs_volume")) report(out, volume, unencrypted([volume.values], () => "the volume"));
+    for (const volume of model.ofType("aws_ebs_volume"))
+      report(
+        out,
+        volume,
+        unencrypted([volume.values], () => "the volume"),
+      );
     for (const template of model.ofType("aws_launch_template")) {
       const mappings = readBlocks(template.values.block_device_mappings);
       const perMapping = mappings.blocks.map((m) => ({ mapping: m, ebs: readBlocks(m.ebs) }));
@@ -44,7 +50,8 @@ export default defineRule({
           // No root device here: an instance's root then comes from its launch template's mappings.
           const template = type === "aws_instance" ? launchTemplateOf(model, launcher) : undefined;
           const templateEbs = template ? blocks(template.values.block_device_mappings).flatMap((m) => blocks(m.ebs)) : [];
-          if (!templateEbs.some((e) => flag(e.encrypted) === true)) names.unshift("root (no root_block_device with encrypted = true, nor a launch template that encrypts its volumes)");
+          if (!templateEbs.some((e) => flag(e.encrypted) === true))
+            names.unshift("root (no root_block_device with encrypted = true, nor a launch template that encrypts its volumes)");
         }
         report(out, launcher, names);
       }

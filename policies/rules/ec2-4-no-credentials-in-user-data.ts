@@ -35,7 +35,9 @@ const USER_DATA = ["user_data", "user_data_base64"];
 
 function scan(resource: Resource): string | undefined {
   // The plan may hold a hash of the user data; the configuration holds the text.
-  const texts = new Set([...USER_DATA.map((a) => resource.values[a]), ...USER_DATA.map((a) => resource.configured[a])].filter((t): t is string => typeof t === "string"));
+  const texts = new Set(
+    [...USER_DATA.map((a) => resource.values[a]), ...USER_DATA.map((a) => resource.configured[a])].filter((t): t is string => typeof t === "string"),
+  );
   for (const text of texts) {
     const found = findCredential(text);
     if (found) return found;

@@ -9,11 +9,24 @@ import { defineRule, undecided, violation, Violation } from "../rule";
  */
 export const UNSCOPABLE_ACTIONS: readonly { readonly actions: readonly string[]; readonly reason: string }[] = [
   {
-    actions: ["ssm:UpdateInstanceInformation", "ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"],
+    actions: [
+      "ssm:UpdateInstanceInformation",
+      "ssmmessages:CreateControlChannel",
+      "ssmmessages:CreateDataChannel",
+      "ssmmessages:OpenControlChannel",
+      "ssmmessages:OpenDataChannel",
+    ],
     reason: "the Session Manager agent registering and opening its channels (AmazonSSMManagedInstanceCore)",
   },
   {
-    actions: ["ec2messages:AcknowledgeMessage", "ec2messages:DeleteMessage", "ec2messages:FailMessage", "ec2messages:GetEndpoint", "ec2messages:GetMessages", "ec2messages:SendReply"],
+    actions: [
+      "ec2messages:AcknowledgeMessage",
+      "ec2messages:DeleteMessage",
+      "ec2messages:FailMessage",
+      "ec2messages:GetEndpoint",
+      "ec2messages:GetMessages",
+      "ec2messages:SendReply",
+    ],
     reason: "the SSM agent's message channel (AmazonSSMManagedInstanceCore)",
   },
   { actions: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], reason: "sending X-Ray traces (Lambda active tracing)" },
@@ -26,10 +39,10 @@ const UNSCOPABLE = new Set(UNSCOPABLE_ACTIONS.flatMap((e) => e.actions.map((a) =
 
 export default defineRule({
   id: "LAB-IAM-2",
-  title: "IAM policies use Resource \"*\" only for actions that cannot be scoped",
+  title: 'IAM policies use Resource "*" only for actions that cannot be scoped',
   severity: "high",
   rationale:
-    "Resource \"*\" grants the actions on every resource in the account, present and future; only actions with no resource type (a short reviewed list in policies/rules/iam-2-resource-wildcard.ts) need it.",
+    'Resource "*" grants the actions on every resource in the account, present and future; only actions with no resource type (a short reviewed list in policies/rules/iam-2-resource-wildcard.ts) need it.',
   fix: "Name the resources (bucket and object ARNs, the stream's ARN, the log stream's ARN); keep \"*\" only in a statement whose actions are all on the reviewed list.",
   equivalents: { checkov: ["CKV_AWS_355"], cdkNag: ["AwsSolutions-IAM5"] },
   check(model) {

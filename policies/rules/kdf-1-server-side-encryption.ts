@@ -7,7 +7,7 @@ export default defineRule({
   severity: "high",
   rationale:
     "A direct-PUT delivery stream holds records for up to its buffer interval (and retries for up to a day); server-side encryption keeps them encrypted while they wait. Streams fed by Kinesis Data Streams or MSK are encrypted by their source, so the rule checks direct-PUT streams.",
-  fix: "Set server_side_encryption { enabled = true, key_type = \"AWS_OWNED_CMK\" } (or CUSTOMER_MANAGED_CMK with key_arn) on the delivery stream.",
+  fix: 'Set server_side_encryption { enabled = true, key_type = "AWS_OWNED_CMK" } (or CUSTOMER_MANAGED_CMK with key_arn) on the delivery stream.',
   equivalents: { checkov: ["CKV_AWS_240"], cdkNag: ["AwsSolutions-KDF1"] },
   check(model) {
     const out: Violation[] = [];

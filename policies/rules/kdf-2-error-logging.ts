@@ -8,7 +8,7 @@ export default defineRule({
   severity: "medium",
   rationale:
     "Firehose retries and then gives up quietly: without error logging nobody learns that delivery fails, and without an error output prefix failed records are mixed into the data or lost from view.",
-  fix: "In the destination configuration set cloudwatch_logging_options { enabled = true, log_group_name, log_stream_name } and error_output_prefix (e.g. \"errors/!{firehose:error-output-type}/\").",
+  fix: 'In the destination configuration set cloudwatch_logging_options { enabled = true, log_group_name, log_stream_name } and error_output_prefix (e.g. "errors/!{firehose:error-output-type}/").',
   equivalents: { checkov: [], cdkNag: [] },
   check(model) {
     const out: Violation[] = [];

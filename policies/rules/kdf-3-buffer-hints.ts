@@ -17,14 +17,18 @@ export default defineRule({
     const out: Violation[] = [];
     for (const stream of model.ofType("aws_kinesis_firehose_delivery_stream")) {
       // A destination configuration written as an expression may hold any hints.
-      const destinations = Object.entries(stream.values).filter(([k]) => k.endsWith("_configuration")).map(([, v]) => readBlocks(v));
+      const destinations = Object.entries(stream.values)
+        .filter(([k]) => k.endsWith("_configuration"))
+        .map(([, v]) => readBlocks(v));
       if (destinations.some((d) => d.unknown || d.blocks.some((c) => readBlocks(c.s3_configuration).unknown))) {
         out.push(undecided(stream, "its destination configuration is known only after apply"));
         continue;
       }
       const s3Configs = [
         ...blocks(stream.values.extended_s3_configuration),
-        ...Object.entries(stream.values).filter(([k]) => k.endsWith("_configuration")).flatMap(([, v]) => blocks(v).flatMap((c) => blocks(c.s3_configuration))),
+        ...Object.entries(stream.values)
+          .filter(([k]) => k.endsWith("_configuration"))
+          .flatMap(([, v]) => blocks(v).flatMap((c) => blocks(c.s3_configuration))),
       ];
       for (const config of s3Configs) {
         // The provider's defaults when the hints are not set.

@@ -12,7 +12,7 @@ export default defineRule({
   severity: "critical",
   rationale:
     "A function URL with authorization NONE, or a permission granting principal \"*\" with no source condition, lets anyone on the internet (or any AWS account) run the function on the account's bill and with its role's permissions.",
-  fix: "Give function URLs authorization_type = \"AWS_IAM\"; grant aws_lambda_permission to the one service or account that invokes the function (principal = \"s3.amazonaws.com\" with source_arn and source_account), or keep principal \"*\" only with principal_org_id.",
+  fix: 'Give function URLs authorization_type = "AWS_IAM"; grant aws_lambda_permission to the one service or account that invokes the function (principal = "s3.amazonaws.com" with source_arn and source_account), or keep principal "*" only with principal_org_id.',
   equivalents: { checkov: ["CKV_AWS_258", "CKV_AWS_301"], cdkNag: [] },
   check(model) {
     const out: Violation[] = [];
@@ -28,9 +28,9 @@ export default defineRule({
       const action = String(permission.values.action);
       // Known only after apply: a reference to a resource of the configuration (a role's ARN) is never "*"; anything else may be.
       if (isUnresolved(principal)) {
-        if (model.referenced(permission, principal).length === 0) out.push(undecided(permission, `its principal is known only after apply, with ${NO_CONDITION} to limit ${action}`));
-      }
-      else if (principal === "*") out.push(violation(permission, `grants ${action} to every principal ("*") with ${NO_CONDITION}`));
+        if (model.referenced(permission, principal).length === 0)
+          out.push(undecided(permission, `its principal is known only after apply, with ${NO_CONDITION} to limit ${action}`));
+      } else if (principal === "*") out.push(violation(permission, `grants ${action} to every principal ("*") with ${NO_CONDITION}`));
     }
     return out;
   },

@@ -77,11 +77,21 @@ export default defineRule({
       const kept = maybe.length + destinations.anyFunction.length;
       if (kept > 0) {
         const first = mergedHead(maybe, destinations.anyFunction, position, ADDRESSES_SHOWN);
-        out.push(undecided(fn, `${addressList(first, kept)} may give it an on-failure destination, but which function or qualifier they configure is known only after apply`));
+        out.push(
+          undecided(
+            fn,
+            `${addressList(first, kept)} may give it an on-failure destination, but which function or qualifier they configure is known only after apply`,
+          ),
+        );
       } else if (certain.length === 0) {
         out.push(undecided(fn, `${addressList(invokers.anyFunction)} may invoke it asynchronously, but which function they target is known only after apply`));
       } else {
-        out.push(violation(fn, `is invoked asynchronously by ${addressList(certain)} but has no on-failure destination or dead_letter_config: an event that fails every retry is dropped`));
+        out.push(
+          violation(
+            fn,
+            `is invoked asynchronously by ${addressList(certain)} but has no on-failure destination or dead_letter_config: an event that fails every retry is dropped`,
+          ),
+        );
       }
     }
     return out;

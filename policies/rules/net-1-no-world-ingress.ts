@@ -39,10 +39,17 @@ export default defineRule({
     }
     for (const rule of model.ofType("aws_security_group_rule")) {
       if (isUnresolved(rule.values.type)) out.push(undecided(rule, "its type is known only after apply"));
-      else if (rule.values.type === "ingress") checkSources(model, out, rule, `the rule on ${ports(rule.values)}`, [...list(rule.values.cidr_blocks), ...list(rule.values.ipv6_cidr_blocks)]);
+      else if (rule.values.type === "ingress")
+        checkSources(model, out, rule, `the rule on ${ports(rule.values)}`, [...list(rule.values.cidr_blocks), ...list(rule.values.ipv6_cidr_blocks)]);
     }
     for (const rule of model.ofType("aws_vpc_security_group_ingress_rule")) {
-      checkSources(model, out, rule, `the rule on ${ports(rule.values)}`, [rule.values.cidr_ipv4, rule.values.cidr_ipv6].filter((c) => c !== undefined && c !== null));
+      checkSources(
+        model,
+        out,
+        rule,
+        `the rule on ${ports(rule.values)}`,
+        [rule.values.cidr_ipv4, rule.values.cidr_ipv6].filter((c) => c !== undefined && c !== null),
+      );
     }
     return out;
   },

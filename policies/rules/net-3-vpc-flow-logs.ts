@@ -6,7 +6,7 @@ export default defineRule({
   title: "VPCs have flow logs",
   severity: "medium",
   rationale: "Flow logs are the only record of which addresses talked to what in a VPC; without them an intrusion or a data leak leaves no network trace.",
-  fix: "Add an aws_flow_log with vpc_id set to the VPC, traffic_type = \"ALL\", to a CloudWatch log group (with a retention) or an S3 bucket.",
+  fix: 'Add an aws_flow_log with vpc_id set to the VPC, traffic_type = "ALL", to a CloudWatch log group (with a retention) or an S3 bucket.',
   equivalents: { checkov: ["CKV2_AWS_11"], cdkNag: ["AwsSolutions-VPC7"] },
   check(model) {
     const out: Violation[] = [];

@@ -15,7 +15,8 @@ export default defineRule({
     for (const vpc of model.ofType("aws_vpc")) {
       const { attached, unresolved } = attachedTo(model, vpc, "aws_default_security_group", "vpc_id", [vpc.values.id]);
       if (attached.length === 0) {
-        if (unresolved.length > 0) out.push(undecided(vpc, `${addressList(unresolved)} may manage its default group, but which VPC they name is known only after apply`));
+        if (unresolved.length > 0)
+          out.push(undecided(vpc, `${addressList(unresolved)} may manage its default group, but which VPC they name is known only after apply`));
         else out.push(violation(vpc, "leaves its default security group open: no aws_default_security_group manages it"));
         continue;
       }
@@ -23,7 +24,8 @@ export default defineRule({
         const ingress = readBlocks(group.values.ingress);
         const egress = readBlocks(group.values.egress);
         const rules = ingress.blocks.length + egress.blocks.length;
-        if (ingress.unknown || egress.unknown) out.push(undecided(group, `the rules of the default security group of ${vpc.address} are known only after apply`));
+        if (ingress.unknown || egress.unknown)
+          out.push(undecided(group, `the rules of the default security group of ${vpc.address} are known only after apply`));
         else if (rules > 0) out.push(violation(group, `the default security group of ${vpc.address} keeps ${rules} rule(s)`));
       }
     }

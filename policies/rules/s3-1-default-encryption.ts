@@ -8,7 +8,9 @@ function judgeRules(rules: unknown): Verdict {
   const algorithms = blocks(rules).flatMap((r) => blocks(r.apply_server_side_encryption_by_default).map((d) => d.sse_algorithm));
   if (algorithms.some((a) => typeof a === "string" && ALGORITHMS.includes(a))) return true;
   if (algorithms.some(isUnresolved)) return undefined;
-  return algorithms.length === 0 ? "its encryption configuration sets no default algorithm" : `its default algorithm ${algorithms.join(", ")} is not one of ${ALGORITHMS.join(", ")}`;
+  return algorithms.length === 0
+    ? "its encryption configuration sets no default algorithm"
+    : `its default algorithm ${algorithms.join(", ")} is not one of ${ALGORITHMS.join(", ")}`;
 }
 
 export default defineRule({
@@ -17,7 +19,7 @@ export default defineRule({
   severity: "high",
   rationale:
     "Objects written without encryption headers are encrypted with the key the bucket names; stating it in code makes the choice (SSE-S3 or a KMS key) reviewable and keeps it from drifting.",
-  fix: "Add an aws_s3_bucket_server_side_encryption_configuration for the bucket with apply_server_side_encryption_by_default { sse_algorithm = \"AES256\" } (or aws:kms with a key).",
+  fix: 'Add an aws_s3_bucket_server_side_encryption_configuration for the bucket with apply_server_side_encryption_by_default { sse_algorithm = "AES256" } (or aws:kms with a key).',
   equivalents: { checkov: ["CKV_AWS_19"], cdkNag: [] },
   check(model) {
     const out: Violation[] = [];

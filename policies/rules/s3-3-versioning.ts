@@ -7,7 +7,7 @@ export default defineRule({
   title: "S3 buckets have versioning enabled",
   severity: "medium",
   rationale: "Versioning keeps overwritten and deleted objects recoverable: a bad delivery or a mistaken delete does not lose data.",
-  fix: "Add an aws_s3_bucket_versioning for the bucket with versioning_configuration { status = \"Enabled\" }, and a lifecycle rule that expires noncurrent versions.",
+  fix: 'Add an aws_s3_bucket_versioning for the bucket with versioning_configuration { status = "Enabled" }, and a lifecycle rule that expires noncurrent versions.',
   equivalents: { checkov: ["CKV_AWS_21"], cdkNag: [] },
   check(model) {
     const out: Violation[] = [];

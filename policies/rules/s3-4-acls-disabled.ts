@@ -8,7 +8,7 @@ export default defineRule({
   severity: "medium",
   rationale:
     "With ACLs disabled the bucket policy alone decides access and the bucket owner owns every object; ACLs are a second, easily forgotten way to grant access.",
-  fix: "Add an aws_s3_bucket_ownership_controls for the bucket with rule { object_ownership = \"BucketOwnerEnforced\" } (and no aws_s3_bucket_acl).",
+  fix: 'Add an aws_s3_bucket_ownership_controls for the bucket with rule { object_ownership = "BucketOwnerEnforced" } (and no aws_s3_bucket_acl).',
   equivalents: { checkov: ["CKV2_AWS_65"], cdkNag: [] },
   check(model) {
     const out: Violation[] = [];

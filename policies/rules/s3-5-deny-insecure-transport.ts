@@ -27,7 +27,7 @@ export default defineRule({
   severity: "high",
   rationale:
     "S3 answers plain HTTP too; only a bucket policy that denies aws:SecureTransport = false guarantees that no client reads or writes the bucket unencrypted in transit.",
-  fix: "Attach a bucket policy with a statement: Effect Deny, Principal \"*\", Action \"s3:*\", Resource the bucket ARN and <bucket ARN>/*, Condition Bool aws:SecureTransport = \"false\".",
+  fix: 'Attach a bucket policy with a statement: Effect Deny, Principal "*", Action "s3:*", Resource the bucket ARN and <bucket ARN>/*, Condition Bool aws:SecureTransport = "false".',
   equivalents: { checkov: [], cdkNag: ["AwsSolutions-S10"] },
   check(model) {
     return checkInsecureTransportDenied(model, model.ofType("aws_s3_bucket"), {

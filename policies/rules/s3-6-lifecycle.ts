@@ -6,8 +6,7 @@ export default defineRule({
   id: "LAB-S3-6",
   title: "S3 buckets have a lifecycle configuration",
   severity: "low",
-  rationale:
-    "Without a lifecycle, unfinished multipart uploads, old versions and stale objects are kept (and billed) forever.",
+  rationale: "Without a lifecycle, unfinished multipart uploads, old versions and stale objects are kept (and billed) forever.",
   fix: "Add an aws_s3_bucket_lifecycle_configuration for the bucket with at least one enabled rule (abort incomplete multipart uploads, expire noncurrent versions).",
   equivalents: { checkov: ["CKV2_AWS_61"], cdkNag: [] },
   check(model) {
@@ -26,7 +25,13 @@ export default defineRule({
           return "its lifecycle configuration has no enabled rule";
         },
         "has no aws_s3_bucket_lifecycle_configuration",
-        inlineRules.length === 0 ? null : inlineEnabled.includes(true) ? true : inlineEnabled.includes(undefined) ? undefined : "its inline lifecycle rules are all disabled",
+        inlineRules.length === 0
+          ? null
+          : inlineEnabled.includes(true)
+            ? true
+            : inlineEnabled.includes(undefined)
+              ? undefined
+              : "its inline lifecycle rules are all disabled",
       );
       if (found) out.push(found);
     }

@@ -18,7 +18,8 @@ export default defineRule({
       const enabled = flag(managed);
       if (enabled === undefined) out.push(undecided(queue, "sqs_managed_sse_enabled is known only after apply"));
       else if (enabled) continue;
-      else if (managed === undefined || managed === null) out.push(violation(queue, "sets neither sqs_managed_sse_enabled = true nor a kms_master_key_id, leaving encryption to the account's default"));
+      else if (managed === undefined || managed === null)
+        out.push(violation(queue, "sets neither sqs_managed_sse_enabled = true nor a kms_master_key_id, leaving encryption to the account's default"));
       else out.push(violation(queue, "turns SQS-managed encryption off (sqs_managed_sse_enabled = false) and sets no kms_master_key_id"));
     }
     return out;

@@ -21,7 +21,7 @@ export default defineRule({
   severity: "high",
   rationale:
     "SQS answers plain HTTP too; only a queue policy that denies aws:SecureTransport = false guarantees that no client sends or reads messages unencrypted in transit.",
-  fix: "Attach an aws_sqs_queue_policy (queue_url = the queue's url) with a statement: Effect Deny, Principal \"*\", Action \"sqs:*\", Resource the queue's ARN, Condition Bool aws:SecureTransport = \"false\".",
+  fix: 'Attach an aws_sqs_queue_policy (queue_url = the queue\'s url) with a statement: Effect Deny, Principal "*", Action "sqs:*", Resource the queue\'s ARN, Condition Bool aws:SecureTransport = "false".',
   equivalents: { checkov: [], cdkNag: ["AwsSolutions-SQS4"] },
   check(model) {
     return checkInsecureTransportDenied(model, model.ofType("aws_sqs_queue"), {
