@@ -16,7 +16,8 @@ import { describeErrors, validateDestinationRecord } from "../schemas/validate";
 import { asDestinationRecord, lossEvents } from "../fixtures/loss-events";
 import { LabBucket } from "../constructs/lab-bucket";
 import { MicroBatchAnalytics } from "../constructs/micro-batch-analytics";
-import { defineAnalytics, LAB_ANALYTICS } from "../sql/analytics";
+import { LAB_ANALYTICS } from "../sql/analytics";
+import { analyticsWith } from "./helpers/analytics";
 import { synthScope } from "./helpers/synth";
 
 const PROJECT = join(__dirname, "..");
@@ -558,7 +559,7 @@ describe("types checked at compile (synth), before anything runs", () => {
         (scope) =>
           new MicroBatchAnalytics(scope, "analytics", {
             name: "StreamApplication",
-            analytics: defineAnalytics({ sqlFile: file, input: LAB_ANALYTICS.input, outputStream: LAB_ANALYTICS.outputStream }),
+            analytics: analyticsWith({ sqlFile: file }),
             input: { bucket: new LabBucket(scope, "bucket"), prefix: "source/" },
             output: { stream: destination },
           }),

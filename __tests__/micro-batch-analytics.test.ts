@@ -6,7 +6,8 @@ import { join } from "node:path";
 import { unzipSync } from "fflate";
 import { deploymentPackage, NATIVE_BINDING_PACKAGE, packageKey } from "../micro-batch/deployment-package";
 import { PACKAGED_ANALYTICS_FILE, PackagedAnalytics } from "../micro-batch/packaged";
-import { AnalyticsDefinition, AnalyticsSpec, defineAnalytics, LAB_ANALYTICS } from "../sql/analytics";
+import { LAB_ANALYTICS } from "../sql/analytics";
+import { analyticsWith } from "./helpers/analytics";
 import { LabBucket } from "../constructs/lab-bucket";
 import { MicroBatchAnalytics, MicroBatchAnalyticsProps } from "../constructs/micro-batch-analytics";
 import { DESTINATION_SCHEMA, SOURCE_SCHEMA } from "../schemas/loss-event";
@@ -14,11 +15,6 @@ import { asList, ref, resource, resources, statements, synthScope } from "./help
 
 const DESTINATION = { name: "Destination", arn: "arn:aws:firehose:us-east-1:111122223333:deliverystream/Destination" };
 const tmp = mkdtempSync(join(tmpdir(), "lab-micro-batch-"));
-
-/** The lab's analytics with some of its parts replaced. */
-function analyticsWith(spec: Partial<AnalyticsSpec>): AnalyticsDefinition {
-  return defineAnalytics({ sqlFile: LAB_ANALYTICS.sqlFile, input: LAB_ANALYTICS.input, outputStream: LAB_ANALYTICS.outputStream, ...spec });
-}
 
 function props(bucket: LabBucket, overrides: Partial<MicroBatchAnalyticsProps> = {}): MicroBatchAnalyticsProps {
   return {

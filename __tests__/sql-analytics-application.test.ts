@@ -1,7 +1,8 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AnalyticsDefinition, AnalyticsSpec, defineAnalytics, LAB_ANALYTICS } from "../sql/analytics";
+import { LAB_ANALYTICS } from "../sql/analytics";
+import { analyticsWith } from "./helpers/analytics";
 import { SqlAnalyticsApplication, SqlAnalyticsApplicationProps } from "../constructs/sql-analytics-application";
 import { asList, ref, resource, statements, synthScope } from "./helpers/synth";
 
@@ -13,11 +14,6 @@ function sqlFile(text: string): string {
   const file = join(dir, `${Math.random().toString(36).slice(2)}.sql`);
   writeFileSync(file, text);
   return file;
-}
-
-/** The lab's analytics with some of its parts replaced. */
-function analyticsWith(spec: Partial<AnalyticsSpec>): AnalyticsDefinition {
-  return defineAnalytics({ sqlFile: LAB_ANALYTICS.sqlFile, input: LAB_ANALYTICS.input, outputStream: LAB_ANALYTICS.outputStream, ...spec });
 }
 
 function props(overrides: Partial<SqlAnalyticsApplicationProps> = {}): SqlAnalyticsApplicationProps {
