@@ -261,7 +261,7 @@ function withRatios(reports: CommandReport[]): CommandReport[] {
 function formatLimit(metric: Metric, value: number): string {
   if (metric === "medianWallMs" || metric === "medianPhaseMs") return formatSeconds(value);
   if (metric === "maxProcessBytes") return formatMB(value);
-  return `${value.toFixed(1)}×`;
+  return `${value.toFixed(2)}×`;
 }
 
 /** Checks each budget against the report's figures; a failed or missing command misses its budget. */
