@@ -95,6 +95,11 @@ export const S3_OBJECT_KEY = matching(
   "an S3 object key of letters, digits and !_.'()-/, not starting or ending with '/', without '//' or a '.' or '..' folder (no IAM wildcards)",
 );
 
+/** IAM role names: 1-64 characters of letters, digits and +=,.@_- (IAM API, CreateRole). */
+export const IAM_ROLE_NAME = matching(/^[\w+=,.@-]{1,64}$/, "1-64 characters of letters, digits and +=,.@_-");
+/** IAM policy statement ids: letters and digits only (IAM JSON policy reference, Sid). */
+export const IAM_STATEMENT_ID = matching(/^[A-Za-z0-9]+$/, "letters and digits only");
+
 /** Lambda function names: 1-64 characters of [a-zA-Z0-9_-]. */
 export const LAMBDA_FUNCTION_NAME = matching(/^[a-zA-Z0-9_-]{1,64}$/, "1-64 characters of a-z, A-Z, 0-9, '_', '-'");
 /** Lambda function descriptions: at most 256 characters. */

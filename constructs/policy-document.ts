@@ -2,6 +2,8 @@
  * IAM policy documents as typed data. Rendered with JSON.stringify so that Terraform evaluates the
  * references inside (`${aws_s3_bucket.x.arn}`) and the policy pack can read them without HCL.
  */
+import { IAM_STATEMENT_ID } from "../aws/limits";
+import { check } from "../input/allowed";
 
 export interface PolicyStatement {
   /** Statement id: says what the statement is for. */
@@ -17,9 +19,7 @@ export interface PolicyStatement {
 
 export function policyDocument(statements: readonly PolicyStatement[]): string {
   for (const s of statements) {
-    if (!/^[A-Za-z0-9]+$/.test(s.sid)) {
-      throw new Error(`policyDocument: sid = ${JSON.stringify(s.sid)} is not allowed; IAM statement ids are letters and digits only`);
-    }
+    check("policyDocument", "sid", s.sid, IAM_STATEMENT_ID);
     if (s.actions.length === 0 || s.resources.length === 0) {
       throw new Error(`policyDocument: statement ${s.sid} needs at least one action and one resource`);
     }

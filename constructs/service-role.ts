@@ -1,10 +1,12 @@
 import { Construct } from "constructs";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { IAM_ROLE_NAME } from "../aws/limits";
+import { check } from "../input/allowed";
 import { assumeRolePolicy, policyDocument, PolicyStatement } from "./policy-document";
 
 export interface ServiceRoleProps {
-  /** Role name (at most 64 characters). */
+  /** Role name: 1-64 characters of letters, digits and +=,.@_- (IAM's rule). */
   readonly name: string;
   /** The one AWS service principal allowed to assume the role, e.g. `firehose.amazonaws.com`. */
   readonly service: string;
@@ -26,9 +28,7 @@ export class ServiceRole extends Construct {
 
   constructor(scope: Construct, id: string, props: ServiceRoleProps) {
     super(scope, id);
-    if (props.name.length > 64 || !/^[\w+=,.@-]+$/.test(props.name)) {
-      throw new Error(`ServiceRole: name = ${JSON.stringify(props.name)} is not allowed; it must be 1-64 characters of letters, digits and +=,.@_-`);
-    }
+    check("ServiceRole", "name", props.name, IAM_ROLE_NAME);
     if (props.statements.length === 0) {
       throw new Error(`ServiceRole ${props.name}: statements must not be empty (a role with no permissions is a mistake)`);
     }
