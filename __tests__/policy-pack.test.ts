@@ -16,6 +16,7 @@ import { PolicyAspect } from "../policy-aspect/policy-aspect";
 import { UNSCOPABLE_ACTIONS } from "../policies/rules/iam-2-resource-wildcard";
 import { addressOf, suppressPolicy } from "../policy-aspect/suppress-policy";
 import { SUPPRESSIONS_OUTPUT } from "../policies/carried-suppressions";
+import { defineRule, Rule } from "../policies/rule";
 import { expectPolicyClean } from "./helpers/policy";
 
 const README = readFileSync(join(__dirname, "..", "README.md"), "utf8");
@@ -148,6 +149,24 @@ describe("the synth-time Aspect", () => {
   });
 });
 
+describe("defining a rule", () => {
+  const rule = RULES[0];
+
+  it.each([
+    ["an id not of the LAB-<AREA>-<n> form", { id: "S3-1" }, 'rule id = "S3-1" is not allowed: it must be LAB-<AREA>-<n>, like LAB-S3-1'],
+    ["an empty title", { title: " " }, `rule ${rule.id}: title must not be empty`],
+    ["an empty rationale", { rationale: "" }, `rule ${rule.id}: rationale must not be empty`],
+    ["an empty fix", { fix: "" }, `rule ${rule.id}: fix must not be empty`],
+    ["an unknown severity", { severity: "urgent" }, `rule ${rule.id}: severity = "urgent" is not allowed: it must be one of critical, high, medium, low`],
+  ])("refuses %s", (_, change, message) => {
+    expect(() => defineRule({ ...rule, ...change } as Rule)).toThrow(message);
+  });
+
+  it("returns a well-formed rule as it is", () => {
+    expect(defineRule(rule)).toBe(rule);
+  });
+});
+
 describe("suppressions", () => {
   it("need a known rule and a written reason", () => {
     const stack = stackWithPack();
@@ -156,7 +175,7 @@ describe("suppressions", () => {
     );
     expect(() => suppressPolicy(stack, "LAB-LOG-1", "  ok  ")).toThrow("has no reason");
     expect(() => suppressPolicy(stack, "LAB-LOG-9", "a reason long enough")).toThrow(
-      'suppressPolicy: rule = "LAB-LOG-9" is not allowed; it must be one of LAB-S3-1, ',
+      'suppressPolicy: rule = "LAB-LOG-9" is not allowed: it must be one of LAB-S3-1, ',
     );
   });
 

@@ -1,8 +1,9 @@
 /** What a rule is, and what it reports. */
+import { matching, notAllowed, oneOf } from "../input/allowed";
 import { Resource, TerraformModel } from "./model";
 
-const SEVERITIES = ["critical", "high", "medium", "low"] as const;
-export type Severity = (typeof SEVERITIES)[number];
+const SEVERITIES = oneOf(["critical", "high", "medium", "low"] as const);
+export type Severity = (typeof SEVERITIES.values)[number];
 
 /** The same check in other tools, so a team that knows them can map ours. */
 interface Equivalents {
@@ -35,15 +36,15 @@ export interface Rule extends RuleInfo {
   check(model: TerraformModel): Violation[];
 }
 
-const RULE_ID = /^LAB-[A-Z0-9]+-\d+$/;
+const RULE_ID = matching(/^LAB-[A-Z0-9]+-\d+$/, "LAB-<AREA>-<n>, like LAB-S3-1");
 
 /** Declares a rule, refusing one whose id or documentation is missing. */
 export function defineRule(rule: Rule): Rule {
-  if (!RULE_ID.test(rule.id)) throw new Error(`rule id ${JSON.stringify(rule.id)} is not allowed; it must look like LAB-S3-1`);
+  if (!RULE_ID.test(rule.id)) throw new Error(notAllowed("rule id", rule.id, RULE_ID));
   for (const field of ["title", "rationale", "fix"] as const) {
     if (rule[field].trim() === "") throw new Error(`rule ${rule.id}: ${field} must not be empty`);
   }
-  if (!SEVERITIES.includes(rule.severity)) throw new Error(`rule ${rule.id}: severity ${JSON.stringify(rule.severity)} is not one of ${SEVERITIES.join(", ")}`);
+  if (!SEVERITIES.test(rule.severity)) throw new Error(`rule ${rule.id}: ${notAllowed("severity", rule.severity, SEVERITIES)}`);
   return rule;
 }
 

@@ -4,6 +4,7 @@
  */
 import { Lazy, TerraformDataSource, TerraformOutput, TerraformResource, TerraformStack } from "cdktf";
 import { IConstruct } from "constructs";
+import { check, oneOf } from "../input/allowed";
 import { RULES } from "../policies/rules";
 import { Suppression, SUPPRESSIONS_OUTPUT, suppressionProblem } from "../policies/carried-suppressions";
 
@@ -16,9 +17,7 @@ const METADATA_TYPE = "lab-policy/suppression";
 export function suppressPolicy(construct: IConstruct, rule: string, reason: string): void {
   const problem = suppressionProblem({ rule, address: construct.node.path, reason });
   if (problem) throw new Error(`suppressPolicy: ${problem}`);
-  if (!RULES.some((r) => r.id === rule)) {
-    throw new Error(`suppressPolicy: rule = ${JSON.stringify(rule)} is not allowed; it must be one of ${RULES.map((r) => r.id).join(", ")}`);
-  }
+  check("suppressPolicy", "rule", rule, oneOf(RULES.map((r) => r.id)));
   construct.node.addMetadata(METADATA_TYPE, { rule, reason: reason.trim() });
 }
 
