@@ -17,6 +17,7 @@
 import { cpus } from "node:os";
 import { parseArgs } from "node:util";
 import { notAllowed, satisfying } from "../input/allowed";
+import { REPORT_FORMAT } from "../text/report-format";
 import type { VerifyReport } from "../verify/verifier";
 import type { RecordLayout } from "../fixtures/local-s3";
 
@@ -50,8 +51,6 @@ class UsageError extends Error {}
 const POSITIVE = satisfying((text: string) => /^\d+$/.test(text) && Number.isSafeInteger(Number(text)) && Number(text) >= 1, "a whole number, 1 or more");
 /** The two ways records are laid out in an object. */
 const LAYOUT = satisfying((text: string) => text === "lines" || text === "concatenated", "lines or concatenated");
-/** The output formats. */
-const FORMAT = satisfying((text: string) => text === "text" || text === "json", "text or json");
 
 function positive(name: string, text: string): number {
   if (!POSITIVE.test(text)) throw new UsageError(notAllowed(`--${name}`, text, POSITIVE));
@@ -96,7 +95,7 @@ async function main(): Promise<void> {
   const concurrency = positive("concurrency", values.concurrency);
   if (!LAYOUT.test(values.layout)) throw new UsageError(notAllowed("--layout", values.layout, LAYOUT));
   const layout = values.layout as RecordLayout;
-  if (!FORMAT.test(values.format)) throw new UsageError(notAllowed("--format", values.format, FORMAT));
+  if (!REPORT_FORMAT.test(values.format)) throw new UsageError(notAllowed("--format", values.format, REPORT_FORMAT));
   const progress = (line: string) => process.stderr.write(`bench:verify: ${line}\n`);
   // Loaded only once the arguments are good: a usage error does not need the S3 client and the validators (about 0.35 s of CPU).
   const [{ checkObject }, { Verifier }, { createBucket, seedLikeFirehose, startLocalS3 }, { asDestinationRecord, lossEvents }] = await Promise.all([

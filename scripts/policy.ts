@@ -13,6 +13,8 @@ import { parseArgs } from "node:util";
 import { checkTerraformJson, PolicyInputError } from "../policies";
 import { parseTerraformJson } from "../policies/json";
 import { formatJson, formatText } from "../policies/report";
+import { notAllowed } from "../input/allowed";
+import { REPORT_FORMAT } from "../text/report-format";
 
 export const USAGE = "usage: npm run policy -- FILE [--format text|json]   (FILE: cdk.tf.json, a `terraform show -json` plan, or - for stdin)";
 
@@ -24,7 +26,7 @@ export function main(argv: readonly string[], out: (text: string) => void, err: 
     const { values, positionals } = parseArgs({ args: [...argv], options: { format: { type: "string", default: "text" } }, allowPositionals: true });
     format = values.format;
     if (positionals.length !== 1) throw new Error(positionals.length === 0 ? "no FILE given" : `one FILE expected, got ${positionals.length}`);
-    if (format !== "text" && format !== "json") throw new Error(`--format = ${JSON.stringify(format)} is not allowed; it must be text or json`);
+    if (!REPORT_FORMAT.test(format)) throw new Error(notAllowed("--format", format, REPORT_FORMAT));
     file = positionals[0];
   } catch (e) {
     err(`policy: ${(e as Error).message}\n${USAGE}`);

@@ -10,6 +10,7 @@ import { S3_BUCKET_NAME, S3_PREFIX } from "../aws/limits";
 import { KNOWN_REGION } from "../aws/regions";
 import { LabSettings, PROJECT_DIR, SettingsError, settingsFromProject } from "../config/settings";
 import { Allowed, matching, notAllowed, orLiterally, satisfying } from "../input/allowed";
+import { REPORT_FORMAT } from "../text/report-format";
 import { DURATION, formatDuration, parseDuration } from "../verify/duration";
 import { overlappingPrefixesProblem } from "../verify/prefixes";
 import { processingAllowanceMs } from "../verify/allowance";
@@ -97,8 +98,6 @@ const HTTP_URL = satisfying((text: string) => {
 
 /** A count of records: a whole number, 0 or more. */
 const WHOLE_NUMBER = satisfying((text: string) => /^\d+$/.test(text) && Number.isSafeInteger(Number(text)), "a whole number, 0 or more");
-/** The output formats. */
-const FORMAT = satisfying((text: string) => text === "text" || text === "json", "text or json");
 
 /** The refusal of an option's value. */
 const invalid = (option: string, value: string, allowed: Allowed<string>) => notAllowed(`--${option}`, value, allowed);
@@ -189,7 +188,7 @@ export function parseVerifyArgs(argv: readonly string[], env: NodeJS.ProcessEnv 
   const maxMissing = whole("max-missing");
 
   const format = text("format") ?? "text";
-  if (!FORMAT.test(format)) problems.push(invalid("format", format, FORMAT));
+  if (!REPORT_FORMAT.test(format)) problems.push(invalid("format", format, REPORT_FORMAT));
 
   const statePath = stateFilePath(settings.stackName, projectDir);
   let bucket = text("bucket");
