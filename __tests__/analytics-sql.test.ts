@@ -689,17 +689,17 @@ describe("npm run sql on input it cannot use: one line naming the file, exit 2; 
     [
       "a maxLength of 1.5",
       () => edit(sourceSchema, (s) => (s.properties.Name.maxLength = 1.5)),
-      /^sql: schemas\/loss-event\.schema\.json#\/properties\/Name\/maxLength: 1\.5 is not allowed; /,
+      /^sql: schemas\/loss-event\.schema\.json#\/properties\/Name\/maxLength: 1\.5 is not allowed: /,
     ],
     [
       "a property the SQL columns cannot express",
       () => edit(sourceSchema, (s) => (s.properties.Name = { type: "object" })),
-      /^sql: schemas\/loss-event\.schema\.json#\/properties\/Name\/type: "object" is not allowed; /,
+      /^sql: schemas\/loss-event\.schema\.json#\/properties\/Name\/type: "object" is not allowed: /,
     ],
     [
       "an input type the engine cannot read",
       () => edit(sourceSchema, (s) => (s.properties.Name["x-sql-type"] = "BLOB")),
-      /^sql: schemas\/loss-event\.schema\.json#\/properties\/Name\/x-sql-type: "BLOB" is not allowed; /,
+      /^sql: schemas\/loss-event\.schema\.json#\/properties\/Name\/x-sql-type: "BLOB" is not allowed: /,
     ],
     [
       "a broken destination schema",

@@ -158,70 +158,70 @@ describe("the meta-schema (what the project supports of JSON Schema)", () => {
     [
       "an empty enum",
       (s) => (s.properties.Region.enum = []),
-      `${S}#/properties/Region/enum: [] is not allowed; enum must be a non-empty array of distinct values`,
+      `${S}#/properties/Region/enum: [] is not allowed: enum must be a non-empty array of distinct values`,
     ],
     ["an enum value twice", (s) => s.properties.Status.enum.push("Approved"), `${S}#/properties/Status/enum: `],
     [
       "maxLength 0",
       (s) => (s.properties.Name.maxLength = 0),
-      `${S}#/properties/Name/maxLength: 0 is not allowed; maxLength must be a positive integer (the column's VARCHAR length), on a string`,
+      `${S}#/properties/Name/maxLength: 0 is not allowed: maxLength must be a positive integer (the column's VARCHAR length), on a string`,
     ],
-    ["maxLength 1.5", (s) => (s.properties.Name.maxLength = 1.5), `${S}#/properties/Name/maxLength: 1.5 is not allowed; maxLength must be a positive integer`],
+    ["maxLength 1.5", (s) => (s.properties.Name.maxLength = 1.5), `${S}#/properties/Name/maxLength: 1.5 is not allowed: maxLength must be a positive integer`],
     ["maxLength as text", (s) => (s.properties.Name.maxLength = "16"), `${S}#/properties/Name/maxLength: "16" is not allowed`],
     [
       "maxLength on a number",
       (s) => (s.properties.NetLoss.maxLength = 5),
-      `${S}#/properties/NetLoss/maxLength: 5 is not allowed; maxLength must be a positive integer (the column's VARCHAR length), on a string`,
+      `${S}#/properties/NetLoss/maxLength: 5 is not allowed: maxLength must be a positive integer (the column's VARCHAR length), on a string`,
     ],
     [
       "a date shorter than a date",
       (s) => (s.properties.DiscoveryDate.maxLength = 8),
-      `${S}#/properties/DiscoveryDate/maxLength: 8 is not allowed; maxLength must be an integer of at least 10 with format date`,
+      `${S}#/properties/DiscoveryDate/maxLength: 8 is not allowed: maxLength must be an integer of at least 10 with format date`,
     ],
     [
       "a pattern on a date",
       (s) => (s.properties.DiscoveryDate.pattern = "^2"),
-      `${S}#/properties/DiscoveryDate/pattern: "^2" is not allowed; pattern must be absent with format date`,
+      `${S}#/properties/DiscoveryDate/pattern: "^2" is not allowed: pattern must be absent with format date`,
     ],
     [
       "minLength above maxLength",
       (s) => (s.properties.Name.minLength = 17),
-      `${S}#/properties/Name/minLength: 17 is not allowed; minLength must be an integer from 0 to maxLength, on a string`,
+      `${S}#/properties/Name/minLength: 17 is not allowed: minLength must be an integer from 0 to maxLength, on a string`,
     ],
     [
       "enum values longer than maxLength",
       (s) => (s.properties.Region.maxLength = 8),
-      `${S}#/properties/Region/enum/1: "North America" is not allowed; a value of this enum must be a string of at most maxLength (8) characters (the property's own rules)`,
+      `${S}#/properties/Region/enum/1: "North America" is not allowed: a value of this enum must be a string of at most maxLength (8) characters (the property's own rules)`,
     ],
     [
       "an enum value of another type",
       (s) => s.properties.Region.enum.push(7),
-      `${S}#/properties/Region/enum/3: 7 is not allowed; a value of this enum must be a value of type string`,
+      `${S}#/properties/Region/enum/3: 7 is not allowed: a value of this enum must be a value of type string`,
     ],
     [
       "an enum value the pattern refuses",
       (s) => (s.properties.Name.enum = ["LE-1", "LE 2"]),
-      `${S}#/properties/Name/enum/1: "LE 2" is not allowed; a value of this enum must be a string matching the pattern ^[A-Za-z0-9_-]+$`,
+      `${S}#/properties/Name/enum/1: "LE 2" is not allowed: a value of this enum must be a string matching the pattern ^[A-Za-z0-9_-]+$`,
     ],
     [
       "an unknown x-sql-type",
       (s) => (s.properties.NetLoss[SQL_TYPE_KEYWORD] = "MONEY"),
-      `${S}#/properties/NetLoss/x-sql-type: "MONEY" is not allowed; x-sql-type must be DOUBLE, for type number`,
+      `${S}#/properties/NetLoss/x-sql-type: "MONEY" is not allowed: x-sql-type must be DOUBLE, for type number`,
     ],
     [
       "a VARCHAR narrower than maxLength",
       (s) => (s.properties.Region[SQL_TYPE_KEYWORD] = "VARCHAR(8)"),
-      `${S}#/properties/Region/x-sql-type: "VARCHAR(8)" is not allowed; x-sql-type must be VARCHAR(n) with n at least the property's maxLength (16)`,
+      `${S}#/properties/Region/x-sql-type: "VARCHAR(8)" is not allowed: x-sql-type must be VARCHAR(n) with n at least the property's maxLength (16)`,
     ],
     [
       "a TIMESTAMP for a date",
       (s) => (s.properties.DiscoveryDate[SQL_TYPE_KEYWORD] = "TIMESTAMP"),
-      `${S}#/properties/DiscoveryDate/x-sql-type: "TIMESTAMP" is not allowed; x-sql-type must be DATE, for a string of format date`,
+      `${S}#/properties/DiscoveryDate/x-sql-type: "TIMESTAMP" is not allowed: x-sql-type must be DATE, for a string of format date`,
     ],
     [
       "required naming no property",
       (s) => s.required.push("Comment"),
-      `${S}#/required/11: "Comment" is not allowed; required must name properties of the record (Region, Business,`,
+      `${S}#/required/11: "Comment" is not allowed: required must name properties of the record (Region, Business,`,
     ],
     ["required naming one twice", (s) => s.required.push("Region"), `${S}#/required: `],
     [
@@ -237,7 +237,7 @@ describe("the meta-schema (what the project supports of JSON Schema)", () => {
     [
       "an array property",
       (s) => (s.properties.Tags = { type: "array", items: { type: "string" } }),
-      `${S}#/properties/Tags/type: "array" is not allowed; type must be one of string, number, integer, boolean`,
+      `${S}#/properties/Tags/type: "array" is not allowed: type must be one of string, number, integer, boolean`,
     ],
     ["a property without a type", (s) => (s.properties.Comment = { enum: ["a", "b"] }), `${S}#/properties/Comment: "type" is required in a property`],
     [
@@ -248,38 +248,38 @@ describe("the meta-schema (what the project supports of JSON Schema)", () => {
     [
       "another format",
       (s) => (s.properties.DiscoveryDate.format = "date-time"),
-      `${S}#/properties/DiscoveryDate/format: "date-time" is not allowed; format must be "date" (YYYY-MM-DD), on a string`,
+      `${S}#/properties/DiscoveryDate/format: "date-time" is not allowed: format must be "date" (YYYY-MM-DD), on a string`,
     ],
     [
       "a pattern Python reads otherwise",
       (s) => (s.properties.Name.pattern = "^(?<id>[A-Z]+)$"),
-      `${S}#/properties/Name/pattern: "^(?<id>[A-Z]+)$" is not allowed; pattern must be a regular expression both ajv (ECMA-262, u flag) and the generator (Python re) read alike`,
+      `${S}#/properties/Name/pattern: "^(?<id>[A-Z]+)$" is not allowed: pattern must be a regular expression both ajv (ECMA-262, u flag) and the generator (Python re) read alike`,
     ],
     [
       "a pattern that is no regular expression",
       (s) => (s.properties.Name.pattern = "^[A-Z"),
-      `${S}#/properties/Name/pattern: "^[A-Z" is not allowed; pattern must be a regular expression both ajv`,
+      `${S}#/properties/Name/pattern: "^[A-Z" is not allowed: pattern must be a regular expression both ajv`,
     ],
     [
       "a column name SQL cannot have",
       (s) => (s.properties["Net Loss"] = { type: "number" }),
-      `${S}#/properties/Net Loss: the name "Net Loss" is not allowed; it must be a column name of letters, digits and '_', not starting with a digit, unique ignoring case`,
+      `${S}#/properties/Net Loss: the name "Net Loss" is not allowed: it must be a column name of letters, digits and '_', not starting with a digit, unique ignoring case`,
     ],
     [
       "two names of one column",
       (s) => (s.properties.REGION = { type: "number" }),
-      `${S}#/properties/REGION: the name "REGION" is not allowed; it must be a column name of letters, digits and '_', not starting with a digit, unique ignoring case (Region is the same column)`,
+      `${S}#/properties/REGION: the name "REGION" is not allowed: it must be a column name of letters, digits and '_', not starting with a digit, unique ignoring case (Region is the same column)`,
     ],
     [
       "no properties",
       (s) => (s.properties = {}),
-      `${S}#/properties: {} is not allowed; properties must be an object of 1 to 1000 properties (one column each)`,
+      `${S}#/properties: {} is not allowed: properties must be an object of 1 to 1000 properties (one column each)`,
     ],
-    ["an open record", (s) => (s.additionalProperties = true), `${S}#/additionalProperties: true is not allowed; additionalProperties must be false`],
+    ["an open record", (s) => (s.additionalProperties = true), `${S}#/additionalProperties: true is not allowed: additionalProperties must be false`],
     [
       "another dialect",
       (s) => (s.$schema = "http://json-schema.org/draft-07/schema#"),
-      `${S}#/$schema: "http://json-schema.org/draft-07/schema#" is not allowed; $schema must be "https://json-schema.org/draft/2020-12/schema"`,
+      `${S}#/$schema: "http://json-schema.org/draft-07/schema#" is not allowed: $schema must be "https://json-schema.org/draft/2020-12/schema"`,
     ],
     [
       "a record keyword nothing reads",
@@ -289,38 +289,38 @@ describe("the meta-schema (what the project supports of JSON Schema)", () => {
     [
       "a rule testing a value the property never has",
       (s) => (s.allOf[0].if.properties.RiskCategory.const = "Fraud"),
-      `${S}#/allOf/0/if/properties/RiskCategory/const: "Fraud" is not allowed; const must be one of the property's enum values (else the rule never applies)`,
+      `${S}#/allOf/0/if/properties/RiskCategory/const: "Fraud" is not allowed: const must be one of the property's enum values (else the rule never applies)`,
     ],
     [
       "a rule testing no property of the record",
       (s) => (s.allOf[0].if = { properties: { Risk: { const: "x" } }, required: ["Risk"] }),
-      `${S}#/allOf/0/if/properties/Risk: "Risk" is not allowed; a rule may test only properties of the record`,
+      `${S}#/allOf/0/if/properties/Risk: "Risk" is not allowed: a rule may test only properties of the record`,
     ],
     [
       "a rule whose if does not require what it tests",
       (s) => (s.allOf[0].if.required = []),
-      `${S}#/allOf/0/if/required: [] is not allowed; required must be exactly the names of the tested properties`,
+      `${S}#/allOf/0/if/required: [] is not allowed: required must be exactly the names of the tested properties`,
     ],
     [
       "a narrowed list with a value the property lacks",
       (s) => s.$defs.SubCategoriesOfInternalFraud.enum.push("Cheating"),
-      `${S}#/allOf/5/then/properties/RiskSubCategory/$ref: "Cheating" is not allowed; a narrowed list may hold only values of the property's enum`,
+      `${S}#/allOf/5/then/properties/RiskSubCategory/$ref: "Cheating" is not allowed: a narrowed list may hold only values of the property's enum`,
     ],
     [
       "a reference to no list",
       (s) => (s.allOf[0].then.properties.RiskSubCategory.$ref = "#/$defs/Nothing"),
-      `${S}#/allOf/0/then/properties/RiskSubCategory/$ref: "#/$defs/Nothing" is not allowed; $ref must point to a value list: #/$defs/<name>`,
+      `${S}#/allOf/0/then/properties/RiskSubCategory/$ref: "#/$defs/Nothing" is not allowed: $ref must point to a value list: #/$defs/<name>`,
     ],
     ["an empty value list", (s) => (s.$defs.SubCategoriesOfExternalFraud.enum = []), `${S}#/$defs/SubCategoriesOfExternalFraud/enum: [] is not allowed`],
     [
       "narrowing a tested property",
       (s) => (s.allOf[1].then.properties.RiskCategory = { enum: ["External Fraud"] }),
-      `${S}#/allOf/1/then/properties/RiskCategory: "RiskCategory" is not allowed; a rule may not narrow a property that a rule tests`,
+      `${S}#/allOf/1/then/properties/RiskCategory: "RiskCategory" is not allowed: a rule may not narrow a property that a rule tests`,
     ],
     [
       "narrowing a property without an enum",
       (s) => (s.allOf[1].then.properties.Name = { enum: ["x"] }),
-      `${S}#/allOf/1/then/properties/Name: "Name" is not allowed; a rule may narrow only a property of the record that has an enum`,
+      `${S}#/allOf/1/then/properties/Name: "Name" is not allowed: a rule may narrow only a property of the record that has an enum`,
     ],
     [
       "rules that leave no value",
@@ -331,7 +331,7 @@ describe("the meta-schema (what the project supports of JSON Schema)", () => {
         }),
       `: no value of "RiskSubCategory" is left when RiskCategory = "Execution, Delivery and Process Management", Region = "EMEA": the rules /allOf/1, /allOf/7 all apply and list no value in common`,
     ],
-    ["a rule that is not an object", (s) => (s.allOf[0] = true), `${S}#/allOf/0: true is not allowed; a rule (an item of allOf) must be a JSON object`],
+    ["a rule that is not an object", (s) => (s.allOf[0] = true), `${S}#/allOf/0: true is not allowed: a rule (an item of allOf) must be a JSON object`],
   ])("refuses %s, naming the file, the JSON pointer and what is allowed", (_, edit, message) => {
     const problems = problemsOf(edited(edit));
     expect(problems).toEqual(expect.arrayContaining([expect.stringContaining(message)]));
@@ -342,7 +342,7 @@ describe("the meta-schema (what the project supports of JSON Schema)", () => {
     [
       "a reference to no source property",
       (d) => (d.properties.REGION.$ref = "loss-event.schema.json#/properties/Area"),
-      `${D}#/properties/REGION/$ref: "loss-event.schema.json#/properties/Area" is not allowed; $ref must point to a property of ${S}`,
+      `${D}#/properties/REGION/$ref: "loss-event.schema.json#/properties/Area" is not allowed: $ref must point to a property of ${S}`,
     ],
     [
       "a reference into another file",
@@ -376,7 +376,7 @@ describe("the meta-schema (what the project supports of JSON Schema)", () => {
       // eslint-disable-next-line @typescript-eslint/no-require-imports -- the fresh registry's class, inside isolateModules
       expect(error).toBeInstanceOf((require("../schemas/meta-schema") as { RecordSchemaError: typeof RecordSchemaError }).RecordSchemaError);
       expect((error as Error).message).toBe(
-        `Unusable record schema: ${S}#/properties/Region/enum: [] is not allowed; enum must be a non-empty array of distinct values`,
+        `Unusable record schema: ${S}#/properties/Region/enum: [] is not allowed: enum must be a non-empty array of distinct values`,
       );
       expect(exitCodeOf(error)).toBe(2);
     });

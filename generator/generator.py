@@ -167,7 +167,7 @@ class Validator:
                 raise SchemaError("%s: keyword not supported by the generator (it knows %s)" % (step(where, key), ", ".join(KEYWORDS)))
             fits, allowed = KEYWORDS[key]
             if not fits(value):
-                raise SchemaError("%s: %s is not allowed; it must be %s" % (step(where, key), shown(value), allowed))
+                raise SchemaError("%s: %s is not allowed: it must be %s" % (step(where, key), shown(value), allowed))
         if ("if" in node) != ("then" in node):
             raise SchemaError('%s: "if" and "then" go together' % where)
         if "pattern" in node:
@@ -751,7 +751,7 @@ def option(convert, allowed):
         except (ValueError, OverflowError):
             value = None
         if value is None:
-            raise argparse.ArgumentTypeError("%s is not allowed; it must be %s" % (shown(text), allowed))
+            raise argparse.ArgumentTypeError("%s is not allowed: it must be %s" % (shown(text), allowed))
         return value
     return parse
 

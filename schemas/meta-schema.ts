@@ -243,7 +243,7 @@ class Checker {
   /** Checks a node's keywords against its kind; returns the node when it is an object to look into. */
   node(kind: Kind, value: unknown, pointer: string): Node | undefined {
     if (!isObject(value)) {
-      this.problem(pointer, `${shown(value)} is not allowed; ${KINDS[kind]} must be a JSON object`);
+      this.problem(pointer, `${shown(value)} is not allowed: ${KINDS[kind]} must be a JSON object`);
       return undefined;
     }
     const rules = META_SCHEMA[kind];
@@ -257,7 +257,7 @@ class Checker {
         continue;
       }
       const allowed = check(v, value);
-      if (allowed !== undefined) this.problem(at, `${shown(v)} is not allowed; ${keyword} must be ${allowed}`);
+      if (allowed !== undefined) this.problem(at, `${shown(v)} is not allowed: ${keyword} must be ${allowed}`);
     }
     for (const keyword of REQUIRED[kind] ?? []) {
       if (!(keyword in value)) this.problem(pointer, `"${keyword}" is required in ${KINDS[kind]}`);
@@ -296,7 +296,7 @@ class Checker {
       if (!SQL_COLUMN_NAME.test(name) || seen.has(name.toUpperCase())) {
         this.problem(
           at,
-          `the name ${shown(name)} is not allowed; it must be ${SQL_COLUMN_NAME.words}${seen.has(name.toUpperCase()) ? ` (${seen.get(name.toUpperCase())!} is the same column)` : ""}`,
+          `the name ${shown(name)} is not allowed: it must be ${SQL_COLUMN_NAME.words}${seen.has(name.toUpperCase()) ? ` (${seen.get(name.toUpperCase())!} is the same column)` : ""}`,
         );
       }
       seen.set(name.toUpperCase(), name);
@@ -308,7 +308,7 @@ class Checker {
         if (typeof name === "string" && !Object.prototype.hasOwnProperty.call(root.properties, name)) {
           this.problem(
             `/required/${i}`,
-            `${shown(name)} is not allowed; required must name properties of the record (${Object.keys(root.properties as Node).join(", ")})`,
+            `${shown(name)} is not allowed: required must name properties of the record (${Object.keys(root.properties as Node).join(", ")})`,
           );
         }
       });
@@ -333,7 +333,7 @@ class Checker {
       ) {
         this.problem(
           `${at}/$ref`,
-          `${shown(reference.$ref)} is not allowed; $ref must point to a property of ${this.source.file} (<its file name>#/properties/<name>)`,
+          `${shown(reference.$ref)} is not allowed: $ref must point to a property of ${this.source.file} (<its file name>#/properties/<name>)`,
         );
         return undefined;
       }
@@ -348,7 +348,7 @@ class Checker {
       property.enum.forEach((v, i) => {
         const allowed = valueProblem(v, property);
         if (allowed !== undefined)
-          this.problem(`${at}/enum/${i}`, `${shown(v)} is not allowed; a value of this enum must be ${allowed} (the property's own rules)`);
+          this.problem(`${at}/enum/${i}`, `${shown(v)} is not allowed: a value of this enum must be ${allowed} (the property's own rules)`);
       });
     }
     return property;
@@ -368,7 +368,7 @@ class Checker {
           const testAt = `${at}/if/properties/${pointerPart(name)}`;
           const property = properties.get(name);
           const node = this.node("test", test, testAt);
-          if (property === undefined) this.problem(testAt, `${shown(name)} is not allowed; a rule may test only properties of the record`);
+          if (property === undefined) this.problem(testAt, `${shown(name)} is not allowed: a rule may test only properties of the record`);
           else if (node && "const" in node) this.constant(node.const, property, `${testAt}/const`);
         }
       }
@@ -388,11 +388,11 @@ class Checker {
         const property = properties.get(name);
         const narrowing = this.node("narrowing", value, narrowAt);
         if (property === undefined || !Array.isArray(property.enum)) {
-          this.problem(narrowAt, `${shown(name)} is not allowed; a rule may narrow only a property of the record that has an enum`);
+          this.problem(narrowAt, `${shown(name)} is not allowed: a rule may narrow only a property of the record that has an enum`);
         } else if (tested.has(name)) {
           this.problem(
             narrowAt,
-            `${shown(name)} is not allowed; a rule may not narrow a property that a rule tests (the generator chooses tested values first)`,
+            `${shown(name)} is not allowed: a rule may not narrow a property that a rule tests (the generator chooses tested values first)`,
           );
         } else if (narrowing) {
           const list = this.narrowing(narrowing, property.enum, narrowAt);
@@ -451,7 +451,7 @@ class Checker {
         ? undefined
         : `one of the property's enum values`
       : valueProblem(value, property);
-    if (allowed !== undefined) this.problem(at, `${shown(value)} is not allowed; const must be ${allowed} (else the rule never applies)`);
+    if (allowed !== undefined) this.problem(at, `${shown(value)} is not allowed: const must be ${allowed} (else the rule never applies)`);
   }
 
   /** A narrowing lists (or refers to a $defs list of) values, all of them values of the property; returns the list. */
@@ -469,7 +469,7 @@ class Checker {
       if (target === undefined || !/^\/\$defs\/[^/]+$/.test(pointer) || !isObject(target.node)) {
         this.problem(
           `${at}/$ref`,
-          `${shown(narrowing.$ref)} is not allowed; $ref must point to a value list: #/$defs/<name>${this.source ? ` here or in ${this.source.file}` : ""}`,
+          `${shown(narrowing.$ref)} is not allowed: $ref must point to a value list: #/$defs/<name>${this.source ? ` here or in ${this.source.file}` : ""}`,
         );
         return undefined;
       }
@@ -480,17 +480,17 @@ class Checker {
     const listed = list as unknown[];
     const foreign = listed.filter((v) => !values.some((w) => sameJson(v, w)));
     if (foreign.length > 0)
-      this.problem(listAt, `${foreign.map(shown).join(", ")} is not allowed; a narrowed list may hold only values of the property's enum`);
+      this.problem(listAt, `${foreign.map(shown).join(", ")} is not allowed: a narrowed list may hold only values of the property's enum`);
     return listed;
   }
 }
 
 /**
  * Every problem of the source schema and (when given) the destination schema against the
- * meta-schema, one line each: `<file>#<JSON pointer>: <value> is not allowed; <what is>`.
+ * meta-schema, one line each: `<file>#<JSON pointer>: <value> is not allowed: <what is>`.
  */
 export function recordSchemaProblems(source: SchemaFile, destination?: SchemaFile): string[] {
-  const notObject = ({ file, schema }: SchemaFile) => `${file}#: ${shown(schema)} is not allowed; ${KINDS.record} must be a JSON object`;
+  const notObject = ({ file, schema }: SchemaFile) => `${file}#: ${shown(schema)} is not allowed: ${KINDS.record} must be a JSON object`;
   if (!isObject(source.schema)) return [notObject(source)];
   const sourceChecker = new Checker(source.file, source.schema);
   sourceChecker.record();
