@@ -4,7 +4,8 @@
  * (validator, synthesis, replay, retries against a fake Firehose, signals) are in __tests__/python.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import Ajv2020 from "ajv/dist/2020";
 import addFormats from "ajv-formats";
@@ -15,6 +16,7 @@ import { SOURCE_SCHEMA } from "../schemas/loss-event";
 import { SQL_TYPE_KEYWORD } from "../schemas/sql-columns";
 import { validateSourceRecord } from "../schemas/validate";
 import { python as pythonInterpreter } from "../local/python";
+import { readFlushSeconds } from "../generator/flush-interval";
 import { badRecords, CASES, fieldsNamed, LossRecord } from "./helpers/records";
 
 const GENERATOR = join(__dirname, "..", "generator", "generator.py");
@@ -284,5 +286,20 @@ describe("the generator on random schema variants (fast-check)", () => {
     });
     expect(disagreements).toEqual([]);
     expect(verdicts.flat().filter((fields) => (fields as string[]).length > 0).length).toBeGreaterThan(1000); // the mutations do break rules
+  });
+});
+
+describe("the flush interval the cost estimate reads from generator.py", () => {
+  it("is the value Python sees", () => {
+    const code = "import sys; sys.path.insert(0, sys.argv[1]); import generator; print(generator.FLUSH_SECONDS)";
+    const result = spawnSync(pythonInterpreter(), ["-c", code, dirname(GENERATOR)], { encoding: "utf8" });
+    expect(result.stderr).toBe("");
+    expect(readFlushSeconds()).toBe(Number(result.stdout));
+  });
+
+  it("is refused, naming the file, when generator.py no longer defines it", () => {
+    const file = join(mkdtempSync(join(tmpdir(), "lab-flush-")), "generator.py");
+    writeFileSync(file, "FLUSH_INTERVAL = 1.0\n");
+    expect(() => readFlushSeconds(file)).toThrow(`${file}: no line "FLUSH_SECONDS = <seconds>"`);
   });
 });

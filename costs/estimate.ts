@@ -7,6 +7,7 @@
 import { generatorRateMax, LabSettings, PACK_BYTES_DEFAULT } from "../config/settings";
 import { FIREHOSE_BATCH_MAX_BYTES, FIREHOSE_BATCH_MAX_RECORDS } from "../aws/limits";
 import { GENERATOR_ROOT_VOLUME_GIB, NONCURRENT_VERSION_EXPIRATION_DAYS } from "../constructs/defaults";
+import { readFlushSeconds } from "../generator/flush-interval";
 import { PriceKey, PriceTable, priceTableFor } from "./prices";
 import { RecordSizes, TYPICAL_RECORD_SIZES } from "./record-sizes";
 
@@ -35,8 +36,8 @@ const DAY_SECONDS = 86_400;
 const GB = 1024 ** 3;
 const MIB = 1024 ** 2;
 
-/** The generator sends what it has at least once a second (generator/generator.py), so a slow rate still arrives promptly. */
-const GENERATOR_FLUSH_SECONDS = 1;
+/** The generator sends what it has at least this often, so a slow rate still arrives promptly. */
+const GENERATOR_FLUSH_SECONDS = readFlushSeconds();
 /**
  * One warm invocation: assumed 100 ms for reading the object and one PutRecordBatch round trip,
  * plus the rest of the 473 ms measured on a 3,500-record object (README, "The micro-batch engine")
