@@ -9,7 +9,8 @@ export type Verdict = true | string | undefined;
 
 /**
  * Checks that `bucket` has a part of `type` (e.g. its versioning resource) that `judge` finds good.
- * `inline` is the verdict on the bucket's own (legacy) inline configuration; null when it has none.
+ * `inline` is the verdict on the bucket's own (legacy) inline configuration: null when it has none,
+ * undefined when it is known only after apply (undecided, unless a part decides it).
  */
 export function checkBucketPart(
   model: TerraformModel,
@@ -17,7 +18,7 @@ export function checkBucketPart(
   type: string,
   judge: (part: Resource) => Verdict,
   missing: string,
-  inline: Verdict | null = null,
+  inline: Verdict | null,
 ): Violation | undefined {
   if (inline === true) return undefined;
   const { attached, unresolved } = bucketParts(model, bucket, type);
@@ -29,6 +30,7 @@ export function checkBucketPart(
   if (attached.length === 0 && unresolved.length > 0) {
     return undecided(bucket, `${addressList(unresolved)} may configure it, but which bucket they name is known only after apply`);
   }
+  if (inline === undefined) return undecided(bucket, `its inline configuration, which may stand in for ${type}, is known only after apply`);
   const problem = verdicts.find((v): v is string => typeof v === "string");
   if (problem !== undefined) return violation(bucket, `${problem} (${addressList(attached)})`);
   if (typeof inline === "string") return violation(bucket, inline);

@@ -280,6 +280,13 @@ export const POLICY_CASES: Record<string, PolicyCase> = {
   "LAB-S3-1": {
     pass: (s) => bucket(s, "encrypted"),
     fail: (s) => [bucket(s, "unencrypted", ["encryption"])],
+    // The legacy inline form, its algorithm known only at plan.
+    undecided: (s) => [
+      bucket(s, "encryption-from-variable", [], {
+        encryption: (b) =>
+          b.putServerSideEncryptionConfiguration({ rule: { applyServerSideEncryptionByDefault: { sseAlgorithm: variable(s, "sse-algorithm").stringValue } } }),
+      }),
+    ],
   },
   "LAB-S3-2": {
     pass: (s) => bucket(s, "blocked"),
@@ -304,6 +311,9 @@ export const POLICY_CASES: Record<string, PolicyCase> = {
       bucket(s, "suspended", [], {
         versioning: (b, c) => new S3BucketVersioningA(c, "versioning", { bucket: b.id, versioningConfiguration: { status: "Suspended" } }),
       }),
+    ],
+    undecided: (s) => [
+      bucket(s, "versioning-from-variable", [], { versioning: (b) => b.putVersioning({ enabled: variable(s, "versioning", "bool").booleanValue }) }),
     ],
   },
   "LAB-S3-4": {
@@ -351,6 +361,11 @@ export const POLICY_CASES: Record<string, PolicyCase> = {
             bucket: b.id,
             rule: [{ id: "off", status: "Disabled", filter: [{ prefix: "" }], abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }] }],
           }),
+      }),
+    ],
+    undecided: (s) => [
+      bucket(s, "lifecycle-from-variable", [], {
+        lifecycle: (b) => b.putLifecycleRule([{ enabled: variable(s, "lifecycle", "bool").booleanValue, abortIncompleteMultipartUploadDays: 7 }]),
       }),
     ],
   },

@@ -25,6 +25,7 @@ export default defineRule({
           return off.length === 0 ? true : `its public-access block leaves ${off.join(", ")} off`;
         },
         "has no aws_s3_bucket_public_access_block",
+        null, // the bucket resource has no inline form of it
       );
       if (found) out.push(found);
     }

@@ -23,6 +23,7 @@ export default defineRule({
           return ownership === "BucketOwnerEnforced" ? true : `its object ownership is ${JSON.stringify(ownership)}, so ACLs still apply`;
         },
         "has no aws_s3_bucket_ownership_controls, so ACLs still apply",
+        null, // the bucket resource has no inline form of it
       );
       if (found) out.push(found);
     }
