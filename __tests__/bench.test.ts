@@ -200,7 +200,9 @@ describe("a benchmark run on trivial commands", () => {
 
   it("reports a failing command with its exit and output, and does not run it again", () => {
     expect(command("broken")).toEqual(expect.objectContaining({ status: "failed", runs: [] }));
-    expect(command("broken").reason).toMatch(/^exit 3: .*no such thing/);
+    expect(command("broken").reason).toMatch(/^exit 3: .*no such thing \(all it printed: .+\)$/);
+    const log = /\(all it printed: (.+)\)$/.exec(command("broken").reason!)![1];
+    expect(readFileSync(log, "utf8")).toBe("no such thing\n");
     expect(brokenInvocations).toBe(1);
     expect(command("wrong-output")).toEqual(expect.objectContaining({ status: "failed", reason: "wrote nothing" }));
     expect(command("unprepared")).toEqual(expect.objectContaining({ status: "failed", reason: "cannot seed the input" }));

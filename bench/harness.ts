@@ -8,8 +8,9 @@
  * resident set over the whole process tree, and the tree's peak total).
  */
 import { spawn } from "node:child_process";
-import { closeSync, openSync, writeFileSync } from "node:fs";
-import { arch, cpus, loadavg, release, totalmem, type } from "node:os";
+import { closeSync, mkdtempSync, openSync, writeFileSync } from "node:fs";
+import { arch, cpus, loadavg, release, tmpdir, totalmem, type } from "node:os";
+import { join } from "node:path";
 import { canSampleProcessTrees, ProcessTreeSampler, TreeMemory } from "./process-tree";
 
 /** What one run executes. */
@@ -164,10 +165,12 @@ export function spread(values: readonly number[]): Spread {
 export function measureOnce(invocation: Invocation, onTick?: (elapsedMs: number) => void, phases: Readonly<Record<string, RegExp>> = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const stdoutFd = invocation.stdoutFile ? openSync(invocation.stdoutFile, "w") : undefined;
+    const printed: string[] = []; // all of it, written to a file when the run fails
     let output = "";
     let unread = "";
     const phaseMs: Record<string, number> = {};
     const keep = (chunk: Buffer) => {
+      printed.push(chunk.toString("utf8"));
       output = (output + chunk.toString("utf8")).slice(-4000); // the tail explains a failure
       unread += chunk.toString("utf8");
       const lines = unread.split("\n");
@@ -204,7 +207,9 @@ export function measureOnce(invocation: Invocation, onTick?: (elapsedMs: number)
         let failure: string | undefined;
         const untimed = Object.keys(phases).filter((phase) => !(phase in phaseMs));
         if (exitCode !== 0) {
-          failure = `exit ${String(exitCode ?? signal)}: ${output.trim().split("\n").slice(-5).join(" | ")}`;
+          const log = join(mkdtempSync(join(tmpdir(), "lab-bench-failed-")), "output.log");
+          writeFileSync(log, printed.join(""));
+          failure = `exit ${String(exitCode ?? signal)}: ${output.trim().split("\n").slice(-5).join(" | ")} (all it printed: ${log})`;
         } else if (untimed.length > 0) {
           failure = `it printed no time for ${untimed.join(", ")}`;
         } else {
