@@ -165,14 +165,13 @@ export function spread(values: readonly number[]): Spread {
 export function measureOnce(invocation: Invocation, onTick?: (elapsedMs: number) => void, phases: Readonly<Record<string, RegExp>> = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const stdoutFd = invocation.stdoutFile ? openSync(invocation.stdoutFile, "w") : undefined;
-    const printed: string[] = []; // all of it, written to a file when the run fails
-    let output = "";
+    const printed: string[] = []; // all of it: its end explains a failure, and the whole goes to a file
     let unread = "";
     const phaseMs: Record<string, number> = {};
     const keep = (chunk: Buffer) => {
-      printed.push(chunk.toString("utf8"));
-      output = (output + chunk.toString("utf8")).slice(-4000); // the tail explains a failure
-      unread += chunk.toString("utf8");
+      const text = chunk.toString("utf8");
+      printed.push(text);
+      unread += text;
       const lines = unread.split("\n");
       unread = lines.pop() ?? "";
       for (const line of lines) {
@@ -207,8 +206,9 @@ export function measureOnce(invocation: Invocation, onTick?: (elapsedMs: number)
         let failure: string | undefined;
         const untimed = Object.keys(phases).filter((phase) => !(phase in phaseMs));
         if (exitCode !== 0) {
+          const output = printed.join("");
           const log = join(mkdtempSync(join(tmpdir(), "lab-bench-failed-")), "output.log");
-          writeFileSync(log, printed.join(""));
+          writeFileSync(log, output);
           failure = `exit ${String(exitCode ?? signal)}: ${output.trim().split("\n").slice(-5).join(" | ")} (all it printed: ${log})`;
         } else if (untimed.length > 0) {
           failure = `it printed no time for ${untimed.join(", ")}`;
